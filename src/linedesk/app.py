@@ -1,0 +1,57 @@
+"""create_app(): settings, database, middleware, API routers, web pages, lifespan."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from linedesk import __version__
+from linedesk.config import Settings, get_settings
+from linedesk.db import create_engine, create_sessionmaker
+from linedesk.errors import install_error_handlers
+from linedesk.inventory.api import router as inventory_backoffice_router
+from linedesk.kit.clock import Clock
+from linedesk.ops.api import router as ops_router
+from linedesk.ops.logging import configure_logging
+from linedesk.ops.middleware import RequestContextMiddleware
+from linedesk.web.pages import router as web_router
+
+STATIC_DIR = Path(__file__).resolve().parent / "web" / "static"
+
+
+def api_router() -> APIRouter:
+    api = APIRouter(prefix="/api/v1")
+    api.include_router(inventory_backoffice_router)
+    return api
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level, settings.json_logs)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await app.state.engine.dispose()
+
+    app = FastAPI(
+        title="linedesk",
+        version=__version__,
+        summary="Self-care API for an operator's business customers",
+        lifespan=lifespan,
+    )
+    engine = create_engine(settings.effective_database_url)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = create_sessionmaker(engine)
+    app.state.clock = clock or Clock()
+
+    install_error_handlers(app)
+    app.add_middleware(RequestContextMiddleware)
+    app.include_router(ops_router)
+    app.include_router(api_router())
+    app.include_router(web_router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app

@@ -1,0 +1,1 @@
+"""The operator's back office: API keys for staff tools."""

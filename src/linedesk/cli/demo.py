@@ -1,0 +1,32 @@
+"""linedesk demo load: the demo companies, any size, deterministic for a seed."""
+
+import time
+
+import typer
+
+from linedesk.cli.runtime import console, import_context, run, settings, unit_of_work
+from linedesk.demo.service import DEFAULT_LINES, load_demo
+
+app = typer.Typer(help="Demo data.", no_args_is_help=True)
+
+
+@app.command("load")
+def load(
+    lines: int = typer.Option(DEFAULT_LINES, min=35, help="Total lines across the companies."),
+    seed: int = typer.Option(1, help="Random seed: the same seed gives the same data."),
+) -> None:
+    """Load the demo companies, billing accounts, offers and lines (skipped if present)."""
+    current = settings()
+
+    async def _load() -> None:
+        started = time.perf_counter()
+        async with unit_of_work(current) as session:
+            summary = await load_demo(session, import_context(current), lines, seed)
+        elapsed = time.perf_counter() - started
+        if summary.loaded:
+            console.print(f"Loaded {summary.companies} companies, {summary.billing_accounts} "
+                          f"billing accounts, {summary.lines} lines in {elapsed:.1f} s.")
+        else:
+            console.print("The demo data is already loaded; nothing to do.")
+
+    run(_load())

@@ -1,0 +1,59 @@
+"""What every command needs: settings, the database, one transaction, a console."""
+
+import asyncio
+from collections.abc import AsyncIterator, Coroutine
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from linedesk.config import Settings, get_settings
+from linedesk.db import create_engine, create_sessionmaker
+from linedesk.errors import LinedeskError
+from linedesk.inventory.service import ImportContext
+from linedesk.kit.clock import Clock
+
+T = TypeVar("T")
+console = Console()
+err_console = Console(stderr=True)
+
+
+def settings() -> Settings:
+    try:
+        current = get_settings()
+    except ValueError as exc:
+        err_console.print(f"[red]Configuration error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    if current.effective_database_url.startswith("sqlite"):
+        current.data_dir.mkdir(parents=True, exist_ok=True)
+    return current
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a command's coroutine; our own errors become a clear message and exit code 1."""
+    try:
+        return asyncio.run(coroutine)
+    except LinedeskError as exc:
+        err_console.print(f"[red]Error:[/red] {exc.message}")
+        for detail in exc.details or []:
+            where = f"row {detail['row']}" if "row" in detail else ""
+            field = detail.get("field") or ""
+            err_console.print(f"  {where} {field}: {detail['reason']}".replace("  :", " "))
+        raise typer.Exit(1) from exc
+
+
+@asynccontextmanager
+async def unit_of_work(current: Settings) -> AsyncIterator[AsyncSession]:
+    """One transaction for the command: committed at the end, rolled back on error."""
+    engine = create_engine(current.effective_database_url)
+    try:
+        async with create_sessionmaker(engine)() as session, session.begin():
+            yield session
+    finally:
+        await engine.dispose()
+
+
+def import_context(current: Settings) -> ImportContext:
+    return ImportContext(secret_key=current.secret_key, now=Clock().now())

@@ -1,0 +1,1 @@
+"""The company's inventory (consistenza): companies, billing accounts, offers, lines, SIMs."""

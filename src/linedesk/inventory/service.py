@@ -1,0 +1,328 @@
+"""Inventory operations: create one, import many (all or nothing), read back, swap a SIM.
+
+Services flush and never commit: the request or the CLI command owns the transaction.
+"""
+
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+from sqlalchemy import insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from linedesk.errors import Conflict, NotFound, ValidationFailed
+from linedesk.inventory.models import BillingAccount, Company, Line, Offer, Sim
+from linedesk.inventory.repository import (
+    BillingAccountRepository,
+    CompanyRepository,
+    LineRepository,
+    OfferRepository,
+)
+from linedesk.inventory.schemas import (
+    BillingAccountCreate,
+    CompanyCreate,
+    LineCreate,
+    LineRead,
+    OfferCreate,
+    SimRead,
+    SimSwap,
+)
+from linedesk.kit.csvfile import CsvFormatError, RowError, read_rows, validate_rows
+from linedesk.kit.hashing import keyed_hash
+from linedesk.kit.phone import InvalidNumber, LineKind, parse_italian_number
+from linedesk.kit.repository import Scope
+
+PUK_PURPOSE = "sim-puk"
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ImportContext:
+    secret_key: str
+    now: datetime
+
+
+Prepared = tuple[list[dict[str, Any]], list[RowError]]
+
+
+@dataclass(frozen=True)
+class Resource:
+    name: str
+    schema: type[BaseModel]
+    prepare: Callable[[AsyncSession, list[tuple[int, Any]], ImportContext], Awaitable[Prepared]]
+    insert: Callable[[AsyncSession, list[dict[str, Any]]], Awaitable[list[int]]]
+
+
+class ImportRejected(ValidationFailed):
+    code = "import_rejected"
+
+    def __init__(self, errors: Sequence[RowError]) -> None:
+        rows = len({error.row for error in errors})
+        super().__init__(
+            f"{rows} row(s) have errors; nothing was imported",
+            details=[error.as_dict() for error in sorted(errors, key=lambda e: e.row)],
+        )
+
+
+def chunks(items: Sequence[T], size: int = 5000) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _duplicates(items: list[tuple[int, Any]], key: Callable[[Any], Any], field: str,
+                label: str) -> list[RowError]:
+    counts = Counter(key(item) for _, item in items if key(item) is not None)
+    return [RowError(line, f"{label} appears more than once in the file", field)
+            for line, item in items if counts.get(key(item), 0) > 1]
+
+
+async def _insert_returning_ids(session: AsyncSession, model: type[Any],
+                                rows: list[dict[str, Any]]) -> list[int]:
+    ids: list[int] = []
+    for part in chunks(rows, 2000):
+        result = await session.execute(
+            insert(model).returning(model.id, sort_by_parameter_order=True), list(part)
+        )
+        ids.extend(result.scalars())
+    return ids
+
+
+# --- companies -----------------------------------------------------------------------------
+
+async def _prepare_companies(session: AsyncSession, items: list[tuple[int, CompanyCreate]],
+                             ctx: ImportContext) -> Prepared:
+    errors = _duplicates(items, lambda c: c.vat_number, "vat_number", "this VAT number")
+    existing = await CompanyRepository(session, Scope.operator()).ids_by_vat(
+        [c.vat_number for _, c in items]
+    )
+    rows = []
+    for line, company in items:
+        if company.vat_number in existing:
+            errors.append(RowError(line, "a company with this VAT number exists", "vat_number"))
+        row = company.model_dump()
+        row["fiscal_code"] = company.fiscal_code or company.vat_number
+        rows.append(row)
+    return rows, errors
+
+
+async def _insert_companies(session: AsyncSession, rows: list[dict[str, Any]]) -> list[int]:
+    return await _insert_returning_ids(session, Company, rows)
+
+
+# --- billing accounts ----------------------------------------------------------------------
+
+async def _prepare_billing_accounts(session: AsyncSession,
+                                    items: list[tuple[int, BillingAccountCreate]],
+                                    ctx: ImportContext) -> Prepared:
+    errors = _duplicates(items, lambda a: a.code, "code", "this billing account code")
+    company_ids = await CompanyRepository(session, Scope.operator()).ids_by_vat(
+        {a.company_vat_number for _, a in items}
+    )
+    existing = await BillingAccountRepository(session, Scope.operator()).by_codes(
+        [a.code for _, a in items]
+    )
+    rows = []
+    for line, account in items:
+        if account.code in existing:
+            errors.append(RowError(line, "a billing account with this code exists", "code"))
+        company_id = company_ids.get(account.company_vat_number)
+        if company_id is None:
+            errors.append(RowError(line, "no company has this VAT number", "company_vat_number"))
+        row = account.model_dump(exclude={"company_vat_number"})
+        row["company_id"] = company_id
+        rows.append(row)
+    return rows, errors
+
+
+async def _insert_billing_accounts(session: AsyncSession,
+                                   rows: list[dict[str, Any]]) -> list[int]:
+    return await _insert_returning_ids(session, BillingAccount, rows)
+
+
+# --- offers --------------------------------------------------------------------------------
+
+async def _prepare_offers(session: AsyncSession, items: list[tuple[int, OfferCreate]],
+                          ctx: ImportContext) -> Prepared:
+    errors = _duplicates(items, lambda o: o.code, "code", "this offer code")
+    existing = await OfferRepository(session, Scope.operator()).by_codes([o.code for _, o in items])
+    errors += [RowError(line, "an offer with this code exists", "code")
+               for line, offer in items if offer.code in existing]
+    return [offer.model_dump() for _, offer in items], errors
+
+
+async def _insert_offers(session: AsyncSession, rows: list[dict[str, Any]]) -> list[int]:
+    return await _insert_returning_ids(session, Offer, rows)
+
+
+# --- lines with their SIMs -----------------------------------------------------------------
+
+async def _prepare_lines(session: AsyncSession, items: list[tuple[int, LineCreate]],
+                         ctx: ImportContext) -> Prepared:
+    errors: list[RowError] = []
+    numbers: dict[int, str] = {}
+    for line, item in items:
+        try:
+            numbers[line] = parse_italian_number(item.msisdn, item.kind)
+        except InvalidNumber as exc:
+            errors.append(RowError(line, str(exc), "msisdn"))
+    errors += _duplicates(items, lambda i: i.iccid, "iccid", "this ICCID")
+    by_number = [(line, numbers.get(line)) for line, _ in items]
+    errors += _duplicates(by_number, lambda n: n, "msisdn", "this number")
+
+    lines_repo = LineRepository(session, Scope.operator())
+    taken_numbers: set[str] = set()
+    taken_iccids: set[str] = set()
+    for part in chunks(list(numbers.values())):
+        taken_numbers |= await lines_repo.existing_msisdns(part)
+    iccids = [item.iccid for _, item in items if item.iccid]
+    for part in chunks(iccids):
+        taken_iccids |= await lines_repo.existing_iccids(part)
+    accounts = await BillingAccountRepository(session, Scope.operator()).by_codes(
+        {item.billing_account_code for _, item in items}
+    )
+    offers = await OfferRepository(session, Scope.operator()).by_codes(
+        {item.offer_code for _, item in items}
+    )
+
+    rows = []
+    for line, item in items:
+        account = accounts.get(item.billing_account_code)
+        offer = offers.get(item.offer_code)
+        if numbers.get(line) in taken_numbers:
+            errors.append(RowError(line, "this number is already a line", "msisdn"))
+        if item.iccid in taken_iccids:
+            errors.append(RowError(line, "this ICCID belongs to another SIM", "iccid"))
+        if account is None:
+            errors.append(RowError(line, "no billing account has this code",
+                                   "billing_account_code"))
+        if offer is None:
+            errors.append(RowError(line, "no offer has this code", "offer_code"))
+        elif offer.kind is not item.kind:
+            errors.append(RowError(line, f"offer {offer.code} is for {offer.kind.value} lines",
+                                   "offer_code"))
+        row = item.model_dump(exclude={"billing_account_code", "offer_code", "iccid", "puk",
+                                       "data_only"})
+        row.update(
+            msisdn=numbers.get(line),
+            company_id=account.company_id if account else None,
+            billing_account_id=account.id if account else None,
+            offer_id=offer.id if offer else None,
+            created_at=ctx.now,
+        )
+        if item.kind is LineKind.mobile:
+            row["_sim"] = {
+                "iccid": item.iccid,
+                "puk_hash": keyed_hash(ctx.secret_key, PUK_PURPOSE, item.puk or ""),
+                "data_only": item.data_only,
+                "installed_at": ctx.now,
+            }
+        rows.append(row)
+    return rows, errors
+
+
+async def _insert_lines(session: AsyncSession, rows: list[dict[str, Any]]) -> list[int]:
+    sims = [row.pop("_sim", None) for row in rows]
+    ids = await _insert_returning_ids(session, Line, rows)
+    sim_rows = [
+        {**sim, "line_id": line_id, "company_id": row["company_id"]}
+        for sim, line_id, row in zip(sims, ids, rows, strict=True)
+        if sim is not None
+    ]
+    for part in chunks(sim_rows, 2000):
+        await session.execute(insert(Sim), list(part))
+    return ids
+
+
+RESOURCES: dict[str, Resource] = {
+    "companies": Resource("companies", CompanyCreate, _prepare_companies, _insert_companies),
+    "billing-accounts": Resource("billing-accounts", BillingAccountCreate,
+                                 _prepare_billing_accounts, _insert_billing_accounts),
+    "offers": Resource("offers", OfferCreate, _prepare_offers, _insert_offers),
+    "lines": Resource("lines", LineCreate, _prepare_lines, _insert_lines),
+}
+
+
+async def import_items(session: AsyncSession, resource: Resource,
+                       items: list[tuple[int, Any]], ctx: ImportContext) -> list[int]:
+    """Insert every item or none: any bad row rejects the whole set, naming each bad row."""
+    rows, errors = await resource.prepare(session, items, ctx)
+    if errors:
+        raise ImportRejected(errors)
+    try:
+        return await resource.insert(session, rows)
+    except IntegrityError as exc:
+        # Lost a race with a concurrent writer: the pre-checks passed, the constraint did not.
+        raise Conflict(f"{resource.name}: a record changed meanwhile; try again") from exc
+
+
+async def import_csv(session: AsyncSession, resource: Resource, text: str,
+                     ctx: ImportContext) -> int:
+    try:
+        records = read_rows(text)
+    except CsvFormatError as exc:
+        raise ValidationFailed(str(exc), code="bad_csv") from exc
+    if not records:
+        raise ValidationFailed("the file has no data rows", code="bad_csv")
+    items, errors = validate_rows(resource.schema, records)
+    if errors:
+        prepared_errors = (await resource.prepare(session, items, ctx))[1] if items else []
+        raise ImportRejected(errors + prepared_errors)
+    return len(await import_items(session, resource, items, ctx))
+
+
+async def create_one(session: AsyncSession, resource: Resource, item: BaseModel,
+                     ctx: ImportContext) -> int:
+    try:
+        (new_id,) = await import_items(session, resource, [(1, item)], ctx)
+    except ImportRejected as exc:
+        details = [{k: v for k, v in d.items() if k != "row"} for d in exc.details or []]
+        message = "; ".join(f"{d.get('field', '')}: {d['reason']}" for d in details)
+        raise ValidationFailed(message, details=details) from exc
+    return new_id
+
+
+async def read_lines(repo: LineRepository, lines: Sequence[Line],
+                     with_history: bool = False) -> list[LineRead]:
+    sims = await repo.sims_of([line.id for line in lines])
+    out = []
+    for line in lines:
+        history = sims.get(line.id, [])
+        current = next((sim for sim in history if sim.replaced_at is None), None)
+        out.append(LineRead(
+            id=line.id, company_id=line.company_id, msisdn=line.msisdn, kind=line.kind,
+            status=line.status, payment_mode=line.payment_mode,
+            billing_account_code=line.billing_account.code, offer_code=line.offer.code,
+            offer_name=line.offer.name, activation_date=line.activation_date,
+            holder_name=line.holder_name,
+            sim=SimRead.model_validate(current) if current else None,
+            sim_history=[SimRead.model_validate(s) for s in history] if with_history else [],
+        ))
+    return out
+
+
+async def swap_sim(session: AsyncSession, scope: Scope, msisdn: str, swap: SimSwap,
+                   ctx: ImportContext) -> Line:
+    """Replace a mobile line's SIM (new ICCID and PUK); the old one stays as history."""
+    repo = LineRepository(session, scope)
+    line = await repo.get_by_msisdn(msisdn)
+    if line is None:
+        raise NotFound("No such line")
+    current = await repo.current_sim(line)
+    if line.kind is not LineKind.mobile or current is None:
+        raise ValidationFailed("Only a mobile line with a SIM can have its SIM swapped")
+    if await repo.existing_iccids([swap.iccid]):
+        raise ValidationFailed("This ICCID belongs to another SIM",
+                               details=[{"field": "iccid", "reason": "already in use"}])
+    current.replaced_at = ctx.now
+    await session.flush()
+    session.add(Sim(
+        company_id=line.company_id, line_id=line.id, iccid=swap.iccid,
+        puk_hash=keyed_hash(ctx.secret_key, PUK_PURPOSE, swap.puk),
+        data_only=current.data_only, installed_at=ctx.now,
+    ))
+    await session.flush()
+    return line

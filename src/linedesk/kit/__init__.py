@@ -1,0 +1,1 @@
+"""Small shared helpers: money, phone numbers, VAT, pagination, time, CSV, secrets."""

@@ -1,0 +1,35 @@
+"""offset/limit paging with the total in X-Total-Count."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Annotated, TypeVar
+
+from fastapi import Depends, Query, Response
+
+
+@dataclass(frozen=True)
+class Page:
+    offset: int
+    limit: int
+
+
+def _page(
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> Page:
+    return Page(offset=offset, limit=limit)
+
+
+PageParams = Annotated[Page, Depends(_page)]
+
+
+def set_total(response: Response, total: int) -> None:
+    response.headers["X-Total-Count"] = str(total)
+
+
+T = TypeVar("T")
+
+
+def paged(response: Response, items: Sequence[T], total: int) -> list[T]:
+    set_total(response, total)
+    return list(items)

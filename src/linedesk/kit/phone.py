@@ -1,0 +1,49 @@
+"""Italian phone numbers: parsed with phonenumbers, stored in E.164, mobile vs fixed."""
+
+from enum import StrEnum
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberType
+
+
+class LineKind(StrEnum):
+    mobile = "mobile"
+    fixed = "fixed"
+
+
+class InvalidNumber(ValueError):
+    pass
+
+
+_KIND_TYPES = {
+    LineKind.mobile: {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE},
+    LineKind.fixed: {
+        PhoneNumberType.FIXED_LINE,
+        PhoneNumberType.FIXED_LINE_OR_MOBILE,
+        PhoneNumberType.VOIP,
+    },
+}
+
+
+def parse_italian_number(raw: str, kind: LineKind | None = None) -> str:
+    """Return the E.164 form of an Italian number; check it is of `kind` when given."""
+    try:
+        number = phonenumbers.parse(raw.strip(), "IT")
+    except NumberParseException as exc:
+        raise InvalidNumber(f"'{raw}' is not a phone number") from exc
+    if phonenumbers.region_code_for_number(number) != "IT":
+        raise InvalidNumber(f"'{raw}' is not an Italian number")
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidNumber(f"'{raw}' is not a valid Italian number")
+    if kind is not None and phonenumbers.number_type(number) not in _KIND_TYPES[kind]:
+        raise InvalidNumber(f"'{raw}' is not a {kind.value} number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def kind_of(e164: str) -> LineKind | None:
+    ptype = phonenumbers.number_type(phonenumbers.parse(e164, "IT"))
+    if ptype == PhoneNumberType.MOBILE:
+        return LineKind.mobile
+    if ptype in _KIND_TYPES[LineKind.fixed]:
+        return LineKind.fixed
+    return None

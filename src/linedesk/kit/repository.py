@@ -1,0 +1,55 @@
+"""Repositories: every query of a domain, scoped to the caller before it runs."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Generic, TypeVar
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from linedesk.db import Base
+from linedesk.kit.pagination import Page
+
+M = TypeVar("M", bound=Base)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose data a query may read: one company, or everything (operator staff)."""
+
+    company_id: int | None
+
+    @classmethod
+    def operator(cls) -> "Scope":
+        return cls(company_id=None)
+
+    @classmethod
+    def company(cls, company_id: int) -> "Scope":
+        return cls(company_id=company_id)
+
+
+class ScopedRepository(Generic[M]):
+    model: ClassVar[type[Any]]
+    company_column: ClassVar[str] = "company_id"
+
+    def __init__(self, session: AsyncSession, scope: Scope) -> None:
+        self.session = session
+        self.scope = scope
+
+    def readable(self) -> Select[tuple[M]]:
+        statement: Select[tuple[M]] = select(self.model)
+        if self.scope.company_id is not None:
+            column = getattr(self.model, self.company_column)
+            statement = statement.where(column == self.scope.company_id)
+        return statement
+
+    async def get(self, id: int) -> M | None:
+        result = await self.session.execute(self.readable().where(self.model.id == id))
+        return result.scalar_one_or_none()
+
+    async def page(self, statement: Select[tuple[M]], page: Page) -> tuple[Sequence[M], int]:
+        total = await self.session.scalar(
+            select(func.count()).select_from(statement.order_by(None).subquery())
+        )
+        result = await self.session.execute(statement.offset(page.offset).limit(page.limit))
+        return result.scalars().all(), int(total or 0)

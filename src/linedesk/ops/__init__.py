@@ -1,0 +1,1 @@
+"""Operating the service: logs, request ids, health, metrics."""

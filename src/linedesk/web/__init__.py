@@ -1,0 +1,1 @@
+"""The server-rendered web app: layout, language, locale-aware formatting, static files."""

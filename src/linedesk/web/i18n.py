@@ -1,0 +1,73 @@
+"""Languages: Italian first, English second. Catalogues are .po files compiled at load."""
+
+import io
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_date, format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_currency, format_decimal
+from babel.support import Translations
+from starlette.requests import Request
+
+from linedesk.kit.clock import ROME
+
+LANGUAGES = ("it", "en")
+LOCALES = {"it": "it_IT", "en": "en_GB"}
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+LANG_COOKIE = "lang"
+
+
+@lru_cache(maxsize=len(LANGUAGES))
+def translations(lang: str) -> Translations:
+    po_path = LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po"
+    with po_path.open("rb") as po_file:
+        catalog = read_po(po_file, locale=lang)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer, domain="messages")
+
+
+def pick_language(request: Request, default: str = "it") -> str:
+    """An explicit choice (?lang=, then the cookie) wins; otherwise Italian."""
+    for candidate in (request.query_params.get("lang"), request.cookies.get(LANG_COOKIE)):
+        if candidate in LANGUAGES:
+            return candidate
+    return default if default in LANGUAGES else "it"
+
+
+@dataclass(frozen=True)
+class Localizer:
+    """What a template needs to speak the user's language and format their numbers."""
+
+    lang: str
+
+    @property
+    def locale(self) -> str:
+        return LOCALES[self.lang]
+
+    def gettext(self, message: str, **params: object) -> str:
+        text = translations(self.lang).gettext(message)
+        return text % params if params else text
+
+    def money(self, amount: Decimal, currency: str = "EUR") -> str:
+        return format_currency(amount, currency, locale=self.locale)
+
+    def number(self, value: Decimal | int | float, digits: int = 0) -> str:
+        pattern = "#,##0" + ("." + "0" * digits if digits else "")
+        return format_decimal(value, format=pattern, locale=self.locale)
+
+    def date(self, value: date, style: str = "medium") -> str:
+        return format_date(value, format=style, locale=self.locale)
+
+    def datetime(self, value: datetime, style: str = "medium") -> str:
+        return format_datetime(value, format=style, tzinfo=ROME, locale=self.locale)
+
+    def language_name(self, lang: str) -> str:
+        return Locale.parse(LOCALES[lang]).get_language_name(LOCALES[lang]).capitalize()

@@ -1,0 +1,29 @@
+"""The one Jinja2 environment and the render helper every page uses."""
+
+from pathlib import Path
+from typing import Any
+
+from fastapi.templating import Jinja2Templates
+from starlette.requests import Request
+from starlette.responses import Response
+
+from linedesk.web.i18n import LANG_COOKIE, Localizer, pick_language
+
+templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
+
+
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
+    settings = request.app.state.settings
+    lang = pick_language(request, settings.default_language)
+    l10n = Localizer(lang)
+    response = templates.TemplateResponse(
+        request,
+        template,
+        {"l10n": l10n, "_": l10n.gettext, "lang": lang, **context},
+        status_code=status_code,
+    )
+    if request.query_params.get("lang") == lang:
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax",
+                            secure=settings.is_production, httponly=True)
+    response.headers["Content-Language"] = lang
+    return response
