@@ -24,7 +24,7 @@ class CompanyRepository(ScopedRepository[Company]):
         result = await self.session.execute(
             select(Company.vat_number, Company.id).where(Company.vat_number.in_(vat_numbers))
         )
-        return {vat: id for vat, id in result.tuples()}
+        return {vat: id for vat, id in result.all()}
 
 
 class BillingAccountRepository(ScopedRepository[BillingAccount]):
