@@ -14,7 +14,7 @@ class CompanyRepository(ScopedRepository[Company]):
     model = Company
     company_column = "id"
 
-    def listing(self, segment: str | None = None) -> Select[tuple[Company]]:
+    def listing(self, segment: str | None = None) -> Select[Company]:
         statement = self.readable().order_by(Company.id)
         if segment:
             statement = statement.where(Company.segment == segment)
@@ -30,7 +30,7 @@ class CompanyRepository(ScopedRepository[Company]):
 class BillingAccountRepository(ScopedRepository[BillingAccount]):
     model = BillingAccount
 
-    def listing(self, company_id: int | None = None) -> Select[tuple[BillingAccount]]:
+    def listing(self, company_id: int | None = None) -> Select[BillingAccount]:
         statement = self.readable().order_by(BillingAccount.id)
         if company_id is not None:
             statement = statement.where(BillingAccount.company_id == company_id)
@@ -51,10 +51,10 @@ class OfferRepository(ScopedRepository[Offer]):
 
     model = Offer
 
-    def readable(self) -> Select[tuple[Offer]]:
+    def readable(self) -> Select[Offer]:
         return select(Offer)
 
-    def listing(self) -> Select[tuple[Offer]]:
+    def listing(self) -> Select[Offer]:
         return self.readable().order_by(Offer.id)
 
     async def by_codes(self, codes: Collection[str]) -> dict[str, Offer]:
@@ -68,7 +68,7 @@ class OfferRepository(ScopedRepository[Offer]):
 class LineRepository(ScopedRepository[Line]):
     model = Line
 
-    def readable(self) -> Select[tuple[Line]]:
+    def readable(self) -> Select[Line]:
         return super().readable().options(
             joinedload(Line.billing_account), joinedload(Line.offer)
         )
@@ -81,7 +81,7 @@ class LineRepository(ScopedRepository[Line]):
         status: LineStatus | None = None,
         billing_account_code: str | None = None,
         search: str | None = None,
-    ) -> Select[tuple[Line]]:
+    ) -> Select[Line]:
         statement = self.readable().order_by(Line.id)
         if company_id is not None:
             statement = statement.where(Line.company_id == company_id)

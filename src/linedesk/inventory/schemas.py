@@ -19,7 +19,7 @@ def _iban(value: str) -> str:
     try:
         return str(stdnum_iban.validate(value))
     except StdnumError as exc:
-        raise ValueError(f"not a valid IBAN: {exc.message}") from exc
+        raise ValueError(f"not a valid IBAN: {exc}") from exc
 
 
 VatNumber = Annotated[str, AfterValidator(normalize_vat_number)]

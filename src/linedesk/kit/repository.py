@@ -36,8 +36,8 @@ class ScopedRepository(Generic[M]):
         self.session = session
         self.scope = scope
 
-    def readable(self) -> Select[tuple[M]]:
-        statement: Select[tuple[M]] = select(self.model)
+    def readable(self) -> Select[M]:
+        statement: Select[M] = select(self.model)
         if self.scope.company_id is not None:
             column = getattr(self.model, self.company_column)
             statement = statement.where(column == self.scope.company_id)
@@ -47,7 +47,7 @@ class ScopedRepository(Generic[M]):
         result = await self.session.execute(self.readable().where(self.model.id == id))
         return result.scalar_one_or_none()
 
-    async def page(self, statement: Select[tuple[M]], page: Page) -> tuple[Sequence[M], int]:
+    async def page(self, statement: Select[M], page: Page) -> tuple[Sequence[M], int]:
         total = await self.session.scalar(
             select(func.count()).select_from(statement.order_by(None).subquery())
         )

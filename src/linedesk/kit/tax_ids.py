@@ -17,7 +17,7 @@ def normalize_vat_number(raw: str) -> str:
     try:
         return str(iva.validate(compact))
     except ValidationError as exc:
-        raise InvalidTaxId(f"'{raw}' is not a valid VAT number: {exc.message}") from exc
+        raise InvalidTaxId(f"'{raw}' is not a valid VAT number: {exc}") from exc
 
 
 def normalize_fiscal_code(raw: str) -> str:
@@ -28,7 +28,7 @@ def normalize_fiscal_code(raw: str) -> str:
             return str(iva.validate(compact))
         return str(codicefiscale.validate(compact))
     except ValidationError as exc:
-        raise InvalidTaxId(f"'{raw}' is not a valid fiscal code: {exc.message}") from exc
+        raise InvalidTaxId(f"'{raw}' is not a valid fiscal code: {exc}") from exc
 
 
 def vat_with_check_digit(first_ten: str) -> str:

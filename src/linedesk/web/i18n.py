@@ -70,4 +70,5 @@ class Localizer:
         return format_datetime(value, format=style, tzinfo=ROME, locale=self.locale)
 
     def language_name(self, lang: str) -> str:
-        return Locale.parse(LOCALES[lang]).get_language_name(LOCALES[lang]).capitalize()
+        name = Locale.parse(LOCALES[lang]).get_language_name(LOCALES[lang]) or lang
+        return name.capitalize()

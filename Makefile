@@ -1,0 +1,31 @@
+.DEFAULT_GOAL := help
+VENV := .venv
+BIN := $(VENV)/bin
+
+help: ## List the tasks
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+$(BIN)/linedesk: pyproject.toml
+	python3 -m venv $(VENV) && $(BIN)/pip install -q -e '.[test]'
+	@touch $@
+
+demo: $(BIN)/linedesk ## Run the embedded demo on http://127.0.0.1:8000/
+	$(BIN)/linedesk serve
+
+test: $(BIN)/linedesk ## Run the tests on SQLite
+	$(BIN)/pytest
+
+test-pg: $(BIN)/linedesk ## Run the tests on the local PostgreSQL (database linedesk_test)
+	LINEDESK_TEST_DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/linedesk_test $(BIN)/pytest
+
+lint: $(BIN)/linedesk ## ruff and mypy
+	$(BIN)/ruff check src tests && $(BIN)/mypy
+
+ci: ## What CI runs
+	bash .ci/run
+
+messages: $(BIN)/linedesk ## Extract translatable strings into the .po catalogues
+	$(BIN)/pybabel extract -F babel.cfg -o /tmp/linedesk.pot src/linedesk
+	$(BIN)/pybabel update -i /tmp/linedesk.pot -d src/linedesk/locale --no-fuzzy-matching
+
+.PHONY: help demo test test-pg lint ci messages

@@ -1,0 +1,59 @@
+"""Health, readiness, metrics, request ids, OpenAPI, the one error shape."""
+
+
+async def test_healthz_and_readyz(client):
+    assert (await client.get("/healthz")).json() == {"status": "ok"}
+    ready = await client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json() == {"status": "ready"}
+
+
+async def test_readyz_is_503_when_the_database_is_unreachable(client, app):
+    from linedesk.db import create_engine
+
+    await app.state.engine.dispose()
+    app.state.engine = create_engine("postgresql+asyncpg://nobody@127.0.0.1:1/none")
+    response = await client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "not_ready"
+
+
+async def test_metrics_count_requests_by_route(client):
+    await client.get("/healthz")
+    body = (await client.get("/metrics")).text
+    assert 'linedesk_http_requests_total{method="GET",route="/healthz",status="200"}' in body
+    assert "linedesk_http_request_duration_seconds_bucket" in body
+
+
+async def test_every_response_carries_a_request_id(client):
+    response = await client.get("/healthz")
+    assert len(response.headers["X-Request-ID"]) == 32
+    echoed = await client.get("/healthz", headers={"X-Request-ID": "abc-123"})
+    assert echoed.headers["X-Request-ID"] == "abc-123"
+    unsafe = await client.get("/healthz", headers={"X-Request-ID": "bad id\tinjected"})
+    assert unsafe.headers["X-Request-ID"] != "bad id\tinjected"
+
+
+async def test_unknown_paths_and_methods_use_the_error_shape(client):
+    missing = await client.get("/api/v1/nothing-here")
+    assert missing.status_code == 404
+    assert missing.json() == {"error": {"code": "not_found", "message": "Not Found"}}
+    wrong = await client.delete("/healthz")
+    assert wrong.status_code == 405
+    assert wrong.json()["error"]["code"] == "method_not_allowed"
+
+
+async def test_malformed_json_is_a_422_in_the_error_shape(backoffice):
+    response = await backoffice.post("/api/v1/backoffice/companies", content=b"{not json",
+                                     headers={"Content-Type": "application/json"})
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "validation_error"
+
+
+async def test_openapi_describes_the_back_office(client):
+    spec = (await client.get("/openapi.json")).json()
+    paths = spec["paths"]
+    for path in ("/api/v1/backoffice/companies", "/api/v1/backoffice/billing-accounts",
+                 "/api/v1/backoffice/offers", "/api/v1/backoffice/lines",
+                 "/api/v1/backoffice/lines/{msisdn}", "/api/v1/backoffice/{resource}/import"):
+        assert path in paths, path

@@ -1,0 +1,36 @@
+"""The landing page speaks Italian first and English on request, and remembers the choice."""
+
+
+async def test_italian_by_default(client):
+    response = await client.get("/")
+    assert response.status_code == 200
+    assert response.headers["Content-Language"] == "it"
+    assert '<html lang="it">' in response.text
+    assert "Le linee della tua azienda, tutte in un posto" in response.text
+    assert "1.234,56\xa0€" in response.text
+
+
+async def test_english_on_request_and_remembered(client):
+    response = await client.get("/", params={"lang": "en"})
+    assert response.headers["Content-Language"] == "en"
+    assert "Your company&#39;s lines, all in one place" in response.text
+    assert "€1,234.56" in response.text
+    assert response.cookies.get("lang") == "en"
+    again = await client.get("/")
+    assert again.headers["Content-Language"] == "en"
+
+
+async def test_an_unknown_language_falls_back_to_italian(client):
+    response = await client.get("/", params={"lang": "xx"})
+    assert response.headers["Content-Language"] == "it"
+
+
+def test_every_message_has_an_italian_translation():
+    from babel.messages.pofile import read_po
+
+    from linedesk.web.i18n import LOCALE_DIR
+
+    with (LOCALE_DIR / "it" / "LC_MESSAGES" / "messages.po").open("rb") as po:
+        catalog = read_po(po)
+    missing = [m.id for m in catalog if m.id and not m.string]
+    assert missing == []
