@@ -106,7 +106,9 @@ async def test_an_empty_or_non_utf8_file_is_a_clear_error(backoffice):
     assert latin1.json()["error"]["message"] == "The CSV file must be UTF-8 encoded"
 
 
-async def test_an_unknown_resource_is_404(backoffice):
+async def test_an_unknown_resource_is_refused_with_the_choices(backoffice):
     response = await backoffice.post("/api/v1/backoffice/invoices/import", content="a\n1\n",
                                      headers={"Content-Type": "text/csv"})
-    assert response.status_code == 404
+    assert response.status_code == 422
+    assert "'companies', 'billing-accounts', 'offers' or 'lines'" in \
+        response.json()["error"]["message"]

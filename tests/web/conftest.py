@@ -6,6 +6,7 @@ import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 import uvicorn
@@ -47,7 +48,7 @@ def live_server(engine, settings, clock) -> Iterator[str]:  # type: ignore[no-un
 async def browser() -> AsyncIterator:  # type: ignore[type-arg]
     from playwright.async_api import async_playwright
 
-    if not os.path.exists(CHROMIUM):
+    if not Path(CHROMIUM).exists():  # noqa: ASYNC240 (one stat before the browser starts)
         pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium package")
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True,

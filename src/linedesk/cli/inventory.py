@@ -1,7 +1,6 @@
 """linedesk inventory: provision companies, billing accounts, offers and lines."""
 
 import json
-from enum import StrEnum
 from pathlib import Path
 
 import typer
@@ -18,6 +17,7 @@ from linedesk.inventory.repository import (
 from linedesk.inventory.schemas import (
     BillingAccountRead,
     CompanyRead,
+    InventoryResource,
     OfferRead,
     SimSwap,
 )
@@ -30,24 +30,18 @@ from linedesk.kit.repository import Scope
 app = typer.Typer(help="Provision the inventory (operator staff).", no_args_is_help=True)
 
 
-class ResourceName(StrEnum):
-    companies = "companies"
-    billing_accounts = "billing-accounts"
-    offers = "offers"
-    lines = "lines"
-
-
 COLUMNS = {
-    ResourceName.companies: ("id", "name", "vat_number", "segment", "address_city"),
-    ResourceName.billing_accounts: ("id", "code", "company_id", "payment_method", "invoice_email"),
-    ResourceName.offers: ("code", "name", "kind", "monthly_fee", "data_mb"),
-    ResourceName.lines: ("msisdn", "kind", "status", "payment_mode", "billing_account_code",
+    InventoryResource.companies: ("id", "name", "vat_number", "segment", "address_city"),
+    InventoryResource.billing_accounts: ("id", "code", "company_id", "payment_method",
+                                         "invoice_email"),
+    InventoryResource.offers: ("code", "name", "kind", "monthly_fee", "data_mb"),
+    InventoryResource.lines: ("msisdn", "kind", "status", "payment_mode", "billing_account_code",
                          "offer_code"),
 }
 
 
 @app.command("create")
-def create(resource: ResourceName,
+def create(resource: InventoryResource,
            fields: list[str] = typer.Argument(..., help="field=value pairs")) -> None:
     """Create one record, e.g. `create offers code=X name="..." kind=mobile monthly_fee=9.99`."""
     current = settings()
@@ -75,7 +69,7 @@ def _pair(field: str) -> tuple[str, str]:
 
 
 @app.command("import")
-def import_file(resource: ResourceName,
+def import_file(resource: InventoryResource,
                 path: Path = typer.Argument(..., exists=True, dir_okay=False)) -> None:
     """Import a CSV file: every row or none; bad rows are listed with their line numbers."""
     current = settings()
@@ -91,7 +85,7 @@ def import_file(resource: ResourceName,
 
 @app.command("list")
 def list_records(
-    resource: ResourceName,
+    resource: InventoryResource,
     company_id: int | None = typer.Option(None, help="Only this company's records."),
     limit: int = typer.Option(50, min=1, max=500),
     offset: int = typer.Option(0, min=0),
@@ -103,15 +97,15 @@ def list_records(
     async def _list() -> tuple[list[BaseModel], int]:
         async with unit_of_work(current) as session:
             scope = Scope.operator() if company_id is None else Scope.company(company_id)
-            if resource is ResourceName.companies:
+            if resource is InventoryResource.companies:
                 companies = CompanyRepository(session, scope)
                 rows, total = await companies.page(companies.listing(), page)
                 return [CompanyRead.model_validate(r) for r in rows], total
-            if resource is ResourceName.billing_accounts:
+            if resource is InventoryResource.billing_accounts:
                 accounts = BillingAccountRepository(session, scope)
                 rows_, total = await accounts.page(accounts.listing(), page)
                 return [BillingAccountRead.model_validate(r) for r in rows_], total
-            if resource is ResourceName.offers:
+            if resource is InventoryResource.offers:
                 offers = OfferRepository(session, scope)
                 offer_rows, total = await offers.page(offers.listing(), page)
                 return [OfferRead.model_validate(r) for r in offer_rows], total

@@ -40,6 +40,7 @@ def serve(
     console.print(f"[bold]linedesk[/bold] is serving at [link={url}]{url}[/link]")
     console.print(f"  database: {'SQLite ' + str(current.data_dir) if embedded else 'PostgreSQL'}")
     console.print("  API docs: " + url + "docs")
+    console.print("  back office: create a key with `linedesk apikey create NAME`")
     uvicorn.run("linedesk.app:create_app", factory=True, host=host, port=port,
                 workers=workers, log_level="warning", proxy_headers=False)
 

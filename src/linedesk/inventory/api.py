@@ -20,6 +20,7 @@ from linedesk.inventory.schemas import (
     CompanyCreate,
     CompanyRead,
     ImportResult,
+    InventoryResource,
     LineCreate,
     LineRead,
     OfferCreate,
@@ -208,14 +209,13 @@ async def sim_swap(_: OperatorKey, session: SessionDep, settings: SettingsDep,
 
 @router.post("/{resource}/import", response_model=ImportResult, openapi_extra=CSV_BODY)
 async def import_resource(_: OperatorKey, session: SessionDep, settings: SettingsDep,
-                          clock: ClockDep, request: Request, resource: str) -> ImportResult:
+                          clock: ClockDep, request: Request,
+                          resource: InventoryResource) -> ImportResult:
     """Import a CSV file (`,` or `;` separated, header row of field names): every row or none.
 
     A file with any bad row imports nothing; the error lists every bad row with its line
     number in the file and the reason.
     """
-    if resource not in RESOURCES:
-        raise NotFound(f"Nothing to import as '{resource}'; one of: {', '.join(RESOURCES)}")
-    count = await import_csv(session, RESOURCES[resource], await _csv_text(request),
+    count = await import_csv(session, RESOURCES[resource.value], await _csv_text(request),
                              _ctx(settings, clock))
     return ImportResult(resource=resource, imported=count)

@@ -2,6 +2,7 @@
 
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Annotated, Self
 
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
@@ -181,6 +182,15 @@ class SimSwap(CreateSchema):
     puk: Puk
 
 
+class InventoryResource(StrEnum):
+    """What the back office can create and import."""
+
+    companies = "companies"
+    billing_accounts = "billing-accounts"
+    offers = "offers"
+    lines = "lines"
+
+
 class ImportResult(Schema):
-    resource: str
+    resource: InventoryResource
     imported: int
