@@ -91,7 +91,7 @@ async def app(engine: AsyncEngine, settings: Settings, clock: FrozenClock) -> As
 @pytest.fixture
 async def client(app) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+    async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as http:
         yield http
 
 
@@ -133,3 +133,23 @@ def fresh_database_url(database_url: str, tmp_path: Path) -> Iterator[str]:
     asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
     yield url.set(database=name).render_as_string(hide_password=False)
     asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def mailbox(engine: AsyncEngine, settings: Settings, clock: FrozenClock,
+            client: httpx.AsyncClient):  # type: ignore[no-untyped-def]
+    """Deliver what is in the outbox to the development mailbox, then read it as a developer
+    would (GET /api/v1/dev/outbox), newest first, for one recipient."""
+    from linedesk.messaging.worker import OutboxWorker
+
+    async def read(recipient: str) -> list[dict]:  # type: ignore[type-arg]
+        worker = OutboxWorker.from_settings(settings, create_sessionmaker(engine), clock)
+        try:
+            await worker.run_until_idle()
+        finally:
+            await worker.close()
+        response = await client.get("/api/v1/dev/outbox", params={"limit": 500})
+        assert response.status_code == 200, response.text
+        return [m for m in response.json() if m["recipient"] == recipient]
+
+    return read

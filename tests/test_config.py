@@ -33,5 +33,7 @@ def test_production_with_real_settings_starts(monkeypatch):
     monkeypatch.setenv("LINEDESK_ENV", "production")
     monkeypatch.setenv("LINEDESK_SECRET_KEY", STRONG)
     monkeypatch.setenv("LINEDESK_DATABASE_URL", PG)
+    monkeypatch.setenv("LINEDESK_REDIS_URL", "redis://cache:6379/0")
+    monkeypatch.setenv("LINEDESK_MESSAGING_CAPTURE", "false")
     settings = Settings()
     assert settings.is_production and settings.json_logs

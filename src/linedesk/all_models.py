@@ -1,7 +1,17 @@
 """Imports every domain's tables so Base.metadata is complete (migrations, tests)."""
 
+from linedesk.audit import models as audit_models
 from linedesk.backoffice import models as backoffice_models
 from linedesk.db import Base
+from linedesk.identity import models as identity_models
 from linedesk.inventory import models as inventory_models
+from linedesk.messaging import models as messaging_models
 
-__all__ = ["Base", "backoffice_models", "inventory_models"]
+__all__ = [
+    "Base",
+    "audit_models",
+    "backoffice_models",
+    "identity_models",
+    "inventory_models",
+    "messaging_models",
+]

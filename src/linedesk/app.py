@@ -11,11 +11,18 @@ from linedesk import __version__
 from linedesk.config import Settings, get_settings
 from linedesk.db import create_engine, create_sessionmaker
 from linedesk.errors import install_error_handlers
+from linedesk.identity.api import router as identity_router
+from linedesk.identity.passwords import PasswordHasher
 from linedesk.inventory.api import router as inventory_backoffice_router
 from linedesk.kit.clock import Clock
+from linedesk.kit.ratelimit import RateLimiter
+from linedesk.messaging.api import router as messaging_dev_router
+from linedesk.messaging.pages import router as messaging_pages_router
+from linedesk.messaging.tasks import embedded_worker
 from linedesk.ops.api import router as ops_router
 from linedesk.ops.logging import configure_logging
 from linedesk.ops.middleware import RequestContextMiddleware
+from linedesk.registration.api import router as registration_router
 from linedesk.web.pages import router as web_router
 
 STATIC_DIR = Path(__file__).resolve().parent / "web" / "static"
@@ -23,7 +30,10 @@ STATIC_DIR = Path(__file__).resolve().parent / "web" / "static"
 
 def api_router() -> APIRouter:
     api = APIRouter(prefix="/api/v1")
+    api.include_router(identity_router)
+    api.include_router(registration_router)
     api.include_router(inventory_backoffice_router)
+    api.include_router(messaging_dev_router)
     return api
 
 
@@ -33,7 +43,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
+        async with embedded_worker(app.state.settings, app.state.sessionmaker, app.state.clock):
+            yield
+        await app.state.limiter.close()
+        app.state.hasher.close()
         await app.state.engine.dispose()
 
     app = FastAPI(
@@ -47,11 +60,14 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
     app.state.clock = clock or Clock()
+    app.state.hasher = PasswordHasher.from_settings(settings)
+    app.state.limiter = RateLimiter.from_settings(settings)
 
     install_error_handlers(app)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(ops_router)
     app.include_router(api_router())
     app.include_router(web_router)
+    app.include_router(messaging_pages_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -1,12 +1,13 @@
 """One typed settings class, read from LINEDESK_* environment variables."""
 
+import json
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Self
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, IPvAnyNetwork, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEV_SECRET_KEY = "development-only-secret-key-change-me"
 
@@ -29,6 +30,62 @@ class Settings(BaseSettings):
     demo_on_first_start: bool = True
     api_page_limit_max: int = 500
 
+    # Messaging (SPEC §6). Capture keeps every message in the development mailbox;
+    # unset means on in development, off in production.
+    messaging_capture: bool | None = None
+    outbox_embedded_worker: bool | None = None
+    outbox_max_attempts: int = 8
+    outbox_lease_seconds: int = 300
+    outbox_batch_size: int = 50
+    outbox_backoff_seconds: float = 30.0
+    outbox_backoff_max_seconds: float = 3600.0
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_security: Literal["none", "starttls", "tls"] = "starttls"
+    smtp_username: str = ""
+    smtp_password: str = ""
+    # A PEM file of CAs trusted for the SMTP server, besides the system store (private CAs).
+    smtp_ca_file: str = ""
+    smtp_from: str = "linedesk <no-reply@localhost>"
+    smpp_host: str = ""
+    smpp_port: int = 2775
+    smpp_system_id: str = ""
+    smpp_password: str = ""
+    smpp_system_type: str = ""
+    smpp_source_addr: str = "linedesk"
+    vapid_private_key: str = ""
+    vapid_subject: str = "mailto:admin@localhost"
+
+    # Sessions (SPEC R-A9): app access tokens are short-lived; refresh tokens rotate.
+    access_token_minutes: int = 15
+    app_session_idle_days: int = 30
+    app_session_absolute_days: int = 90
+    web_session_idle_minutes: int = 30
+    web_session_absolute_hours: int = 12
+    session_cookie_name: str = "__Host-linedesk"
+
+    # Signing in (SPEC §3). Rate limits count in memory unless Redis is configured.
+    redis_url: str = ""
+    password_hash_concurrency: int = Field(default=2, ge=1)
+    # Autologin: only these ranges may vouch for a number; empty trusts nobody.
+    trusted_proxies: Annotated[list[IPvAnyNetwork], NoDecode] = Field(default_factory=list)
+    autologin_gateway_ranges: Annotated[list[IPvAnyNetwork], NoDecode] = Field(
+        default_factory=list)
+    autologin_header: str = "X-MSISDN"
+    autologin_hmac_key: str = ""
+    autologin_max_skew_seconds: int = Field(default=60, ge=0)
+
+    @field_validator("trusted_proxies", "autologin_gateway_ranges", mode="before")
+    @classmethod
+    def _split_cidrs(cls, value: Any) -> Any:
+        # "10.0.0.0/8, 192.168.1.0/24" from the environment, or a JSON list.
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
     @model_validator(mode="after")
     def _refuse_development_defaults(self) -> Self:
         if self.env is Environment.production:
@@ -37,6 +94,10 @@ class Settings(BaseSettings):
                 problems.append("LINEDESK_SECRET_KEY must be a random value of 32+ characters")
             if not self.database_url or self.database_url.startswith("sqlite"):
                 problems.append("LINEDESK_DATABASE_URL must point to PostgreSQL")
+            if self.messaging_capture:
+                problems.append("LINEDESK_MESSAGING_CAPTURE must be false (development only)")
+            if not self.redis_url:
+                problems.append("LINEDESK_REDIS_URL must be set (rate limits shared by processes)")
             if problems:
                 raise ValueError("refusing to start in production: " + "; ".join(problems))
         return self
@@ -50,6 +111,18 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'linedesk.sqlite3').resolve()}"
+
+    @property
+    def captures_messages(self) -> bool:
+        if self.messaging_capture is None:
+            return not self.is_production
+        return self.messaging_capture
+
+    @property
+    def runs_embedded_worker(self) -> bool:
+        if self.outbox_embedded_worker is None:
+            return not self.is_production
+        return self.outbox_embedded_worker
 
     @property
     def json_logs(self) -> bool:

@@ -2,10 +2,11 @@
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, Enum, MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -15,6 +16,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
+
+from linedesk.errors import LinedeskError
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -42,6 +45,12 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def str_enum(cls: type[StrEnum], name: str) -> Enum:
+    """A string enum stored as VARCHAR (no native type: adding a value needs no migration)."""
+    return Enum(cls, name=name, native_enum=False, length=32, validate_strings=True,
+                values_callable=lambda e: [m.value for m in e])
 
 
 class Base(DeclarativeBase):
@@ -81,6 +90,9 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     async with sessionmaker() as session:
         try:
             yield session
+        except LinedeskError as exc:
+            await (session.commit() if exc.keep_changes else session.rollback())
+            raise
         except BaseException:
             await session.rollback()
             raise

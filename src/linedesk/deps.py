@@ -7,7 +7,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from linedesk.config import Settings
 from linedesk.db import get_session
+from linedesk.identity.passwords import PasswordHasher
 from linedesk.kit.clock import Clock
+from linedesk.kit.ratelimit import RateLimiter
 
 
 def _clock(request: Request) -> Clock:
@@ -23,3 +25,17 @@ def _settings(request: Request) -> Settings:
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 ClockDep = Annotated[Clock, Depends(_clock)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
+
+
+def _limiter(request: Request) -> RateLimiter:
+    limiter: RateLimiter = request.app.state.limiter
+    return limiter
+
+
+def _hasher(request: Request) -> PasswordHasher:
+    hasher: PasswordHasher = request.app.state.hasher
+    return hasher
+
+
+LimiterDep = Annotated[RateLimiter, Depends(_limiter)]
+HasherDep = Annotated[PasswordHasher, Depends(_hasher)]

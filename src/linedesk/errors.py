@@ -22,9 +22,13 @@ class LinedeskError(Exception):
         code: str | None = None,
         details: list[dict[str, Any]] | None = None,
         headers: dict[str, str] | None = None,
+        keep_changes: bool = False,
     ) -> None:
         super().__init__(message)
         self.message = message
+        # The refusal itself must be remembered (a failed try counted, a token family
+        # revoked): the request's transaction commits before the error is answered.
+        self.keep_changes = keep_changes
         if code:
             self.code = code
         self.details = details

@@ -2,8 +2,9 @@
 
 import typer
 
-from linedesk.cli import apikey, demo, inventory
+from linedesk.cli import apikey, demo, inventory, outbox, push
 from linedesk.cli.serve import migrate, serve
+from linedesk.cli.worker import worker
 
 app = typer.Typer(
     name="linedesk",
@@ -16,6 +17,9 @@ app.command()(migrate)
 app.add_typer(demo.app, name="demo")
 app.add_typer(apikey.app, name="apikey")
 app.add_typer(inventory.app, name="inventory")
+app.command()(worker)
+app.add_typer(outbox.app, name="outbox")
+app.add_typer(push.app, name="push")
 
 
 def main() -> None:

@@ -9,7 +9,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -19,14 +18,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from linedesk.db import Base, UTCDateTime
+from linedesk.db import Base, UTCDateTime, str_enum
 from linedesk.kit.clock import utcnow
 from linedesk.kit.phone import LineKind
-
-
-def _enum(cls: type[StrEnum], name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, length=32, validate_strings=True,
-                values_callable=lambda e: [m.value for m in e])
 
 
 class Segment(StrEnum):
@@ -57,7 +51,7 @@ class Company(Base):
     name: Mapped[str] = mapped_column(String(200))
     vat_number: Mapped[str] = mapped_column(String(11), unique=True)
     fiscal_code: Mapped[str] = mapped_column(String(16))
-    segment: Mapped[Segment] = mapped_column(_enum(Segment, "segment"))
+    segment: Mapped[Segment] = mapped_column(str_enum(Segment, "segment"))
     address_street: Mapped[str] = mapped_column(String(200))
     address_postal_code: Mapped[str] = mapped_column(String(5))
     address_city: Mapped[str] = mapped_column(String(100))
@@ -78,7 +72,7 @@ class BillingAccount(Base):
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
-    payment_method: Mapped[PaymentMethod] = mapped_column(_enum(PaymentMethod, "payment_method"))
+    payment_method: Mapped[PaymentMethod] = mapped_column(str_enum(PaymentMethod, "payment_method"))
     iban: Mapped[str | None] = mapped_column(String(34))
     address_street: Mapped[str] = mapped_column(String(200))
     address_postal_code: Mapped[str] = mapped_column(String(5))
@@ -98,7 +92,7 @@ class Offer(Base):
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(100))
-    kind: Mapped[LineKind] = mapped_column(_enum(LineKind, "line_kind"))
+    kind: Mapped[LineKind] = mapped_column(str_enum(LineKind, "line_kind"))
     monthly_fee: Mapped[Decimal] = mapped_column(Numeric(10, 2))
     # Allowances per period; NULL means unlimited.
     data_mb: Mapped[int | None] = mapped_column(Integer)
@@ -122,9 +116,9 @@ class Line(Base):
     billing_account_id: Mapped[int] = mapped_column(ForeignKey("billing_accounts.id"), index=True)
     offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id"), index=True)
     msisdn: Mapped[str] = mapped_column(String(16), unique=True)
-    kind: Mapped[LineKind] = mapped_column(_enum(LineKind, "line_kind"))
-    status: Mapped[LineStatus] = mapped_column(_enum(LineStatus, "line_status"))
-    payment_mode: Mapped[PaymentMode] = mapped_column(_enum(PaymentMode, "payment_mode"))
+    kind: Mapped[LineKind] = mapped_column(str_enum(LineKind, "line_kind"))
+    status: Mapped[LineStatus] = mapped_column(str_enum(LineStatus, "line_status"))
+    payment_mode: Mapped[PaymentMode] = mapped_column(str_enum(PaymentMode, "payment_mode"))
     activation_date: Mapped[date] = mapped_column(Date)
     holder_name: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

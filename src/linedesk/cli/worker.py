@@ -1,0 +1,45 @@
+"""linedesk worker: delivers the outbox (run as many as needed; none sends a message twice)."""
+
+import asyncio
+import signal
+
+import typer
+from prometheus_client import start_http_server
+
+from linedesk.cli.runtime import console, run, settings
+from linedesk.db import create_engine, create_sessionmaker
+from linedesk.kit.clock import Clock
+from linedesk.messaging.worker import OutboxWorker
+from linedesk.ops.logging import configure_logging
+
+
+def worker(
+    once: bool = typer.Option(False, "--once", help="Deliver what is due, then exit."),
+    idle: float = typer.Option(1.0, help="Seconds to rest when nothing is due."),
+    metrics_port: int = typer.Option(0, help="Serve Prometheus metrics on this port (0: off)."),
+) -> None:
+    """Deliver outbox messages: SMS, e-mail and Web Push, with retries."""
+    current = settings()
+    configure_logging(current.log_level, current.json_logs)
+    if metrics_port:
+        start_http_server(metrics_port)
+
+    async def _work() -> int:
+        engine = create_engine(current.effective_database_url)
+        outbox = OutboxWorker.from_settings(current, create_sessionmaker(engine), Clock())
+        try:
+            if once:
+                return await outbox.run_until_idle()
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(signum, stop.set)
+            await outbox.run(stop, idle_seconds=idle)
+            return 0
+        finally:
+            await outbox.close()
+            await engine.dispose()
+
+    delivered = run(_work())
+    if once:
+        console.print(f"Processed {delivered} message(s).")

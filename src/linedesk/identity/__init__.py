@@ -1,0 +1,1 @@
+"""Who is signed in: users, passwords, sessions and tokens, one-time codes."""

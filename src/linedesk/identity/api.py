@@ -1,0 +1,83 @@
+"""Signing in with a password, tokens, the signed-in user (SPEC §9: /auth, /me)."""
+
+from fastapi import APIRouter, Response, status
+
+from linedesk.deps import HasherDep, LimiterDep, SessionDep
+from linedesk.errors import Unauthorized
+from linedesk.identity.auth import AuthContextDep, PendingUser
+from linedesk.identity.models import SessionKind
+from linedesk.identity.schemas import (
+    LoginRequest,
+    MeResponse,
+    PasswordChange,
+    RefreshRequest,
+    TokenResponse,
+)
+from linedesk.identity.service import (
+    IssuedSession,
+    change_password,
+    describe_user,
+    normalize_username,
+    open_session,
+    refresh,
+    sign_in,
+    sign_out,
+    verify_second_factor,
+)
+from linedesk.kit.ratelimit import SIGN_IN_PER_ADDRESS, SIGN_IN_PER_USERNAME
+
+router = APIRouter(tags=["signing in"])
+
+
+def tokens_response(issued: IssuedSession) -> TokenResponse:
+    assert issued.refresh_token is not None
+    return TokenResponse(access_token=issued.token, refresh_token=issued.refresh_token,
+                         expires_in=issued.expires_in, profile=issued.user.profile,
+                         must_change_password=issued.user.must_change_password)
+
+
+@router.post("/auth/login", response_model=TokenResponse)
+async def login(body: LoginRequest, session: SessionDep, ctx: AuthContextDep,
+                hasher: HasherDep, limiter: LimiterDep) -> TokenResponse:
+    """Sign in with username (an employee's mobile number) and password.
+
+    A wrong password and an unknown username get the same answer. Managers with two-factor
+    sign-in enabled also send `totp_code`.
+    """
+    await limiter.hit(SIGN_IN_PER_ADDRESS, ctx.client_ip or "unknown")
+    await limiter.hit(SIGN_IN_PER_USERNAME, normalize_username(body.username))
+    user = await sign_in(session, hasher, ctx, body.username, body.password)
+    await verify_second_factor(session, ctx, limiter, user, body.totp_code)
+    return tokens_response(await open_session(session, ctx, user, SessionKind.app, via="password"))
+
+
+@router.post("/auth/refresh", response_model=TokenResponse)
+async def refresh_tokens(body: RefreshRequest, session: SessionDep,
+                         ctx: AuthContextDep) -> TokenResponse:
+    """Trade a refresh token for new tokens. Each refresh token works once; presenting a
+    used one again ends the whole session (a stolen token is then worthless)."""
+    return tokens_response(await refresh(session, ctx, body.refresh_token))
+
+
+@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
+async def logout(principal: PendingUser, session: SessionDep, ctx: AuthContextDep) -> Response:
+    """End this session on the server: its tokens stop working at once."""
+    await sign_out(session, ctx, principal.session)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/me", response_model=MeResponse)
+async def me(principal: PendingUser, session: SessionDep) -> MeResponse:
+    """The signed-in user: profile, company, lines (main first, then linked), language."""
+    return await describe_user(session, principal.user, principal.session)
+
+
+@router.put("/me/password", status_code=status.HTTP_204_NO_CONTENT)
+async def put_password(body: PasswordChange, principal: PendingUser, session: SessionDep,
+                       ctx: AuthContextDep, hasher: HasherDep) -> Response:
+    """Change the password; every other session of the user ends."""
+    if principal.user.password_hash is None:
+        raise Unauthorized("Sign in to continue", code="not_authenticated")
+    await change_password(session, hasher, ctx, principal.user, principal.session,
+                          body.current_password, body.new_password)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,84 @@
+"""Typed auth dependencies: who is calling, per profile (SPEC R-A9, R-P2)."""
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from linedesk.deps import ClockDep, SessionDep, SettingsDep
+from linedesk.errors import Forbidden, Unauthorized
+from linedesk.identity.models import AuthSession, Profile, SessionKind, User
+from linedesk.identity.service import AuthContext, authenticate
+from linedesk.kit.network import client_address
+from linedesk.kit.repository import Scope
+
+_bearer = HTTPBearer(auto_error=False, description="An access token from /auth/login")
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+CSRF_HEADER = "X-CSRF-Token"
+
+
+def _auth_context(request: Request, settings: SettingsDep, clock: ClockDep) -> AuthContext:
+    ip = client_address(request.client.host if request.client else None, request.headers,
+                        settings.trusted_proxies)
+    return AuthContext(settings=settings, now=clock.now(), client_ip=str(ip) if ip else None)
+
+
+AuthContextDep = Annotated[AuthContext, Depends(_auth_context)]
+
+
+@dataclass(frozen=True)
+class Principal:
+    user: User
+    session: AuthSession
+
+    @property
+    def profile(self) -> Profile:
+        return self.user.profile
+
+    @property
+    def scope(self) -> Scope:
+        return Scope.company(self.user.company_id)
+
+
+async def _principal(request: Request, session: SessionDep, ctx: AuthContextDep,
+                     bearer: Annotated[HTTPAuthorizationCredentials | None,
+                                       Depends(_bearer)]) -> Principal:
+    found = None
+    if bearer is not None:
+        found = await authenticate(session, ctx, bearer.credentials, SessionKind.app)
+    elif cookie := request.cookies.get(ctx.settings.session_cookie_name):
+        found = await authenticate(session, ctx, cookie, SessionKind.web)
+        if found and request.method in UNSAFE_METHODS and \
+                request.headers.get(CSRF_HEADER) != found[0].csrf_token:
+            raise Forbidden("Missing or wrong CSRF token", code="csrf_failed")
+    if found is None:
+        raise Unauthorized("Sign in to continue", code="not_authenticated",
+                           headers={"WWW-Authenticate": "Bearer"})
+    request.state.principal = Principal(user=found[1], session=found[0])
+    return request.state.principal
+
+
+async def _active(principal: Annotated[Principal, Depends(_principal)]) -> Principal:
+    if principal.user.must_change_password:
+        raise Forbidden("Choose a new password to continue", code="password_change_required")
+    return principal
+
+
+async def _manager(principal: Annotated[Principal, Depends(_active)]) -> Principal:
+    if not principal.profile.is_manager:
+        raise Forbidden("Only company managers can do this", code="managers_only")
+    return principal
+
+
+async def _user_admin(principal: Annotated[Principal, Depends(_active)]) -> Principal:
+    if principal.profile is not Profile.user_admin:
+        raise Forbidden("Only the company's user admin can do this", code="user_admins_only")
+    return principal
+
+
+# Signed in, even with a generated password still to change (only /me and /me/password).
+PendingUser = Annotated[Principal, Depends(_principal)]
+CurrentUser = Annotated[Principal, Depends(_active)]
+Manager = Annotated[Principal, Depends(_manager)]
+UserAdmin = Annotated[Principal, Depends(_user_admin)]

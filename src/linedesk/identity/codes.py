@@ -1,0 +1,116 @@
+"""One-time codes (SPEC R-A7): 6 digits from a CSPRNG, stored as a keyed hash bound to their
+purpose and subject, valid 10 minutes, single use, 5 wrong tries, growing waits to resend."""
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from linedesk.errors import RateLimited, ValidationFailed
+from linedesk.identity.models import CodePurpose, OneTimeCode
+from linedesk.kit.hashing import keyed_hash
+
+CODE_TTL = timedelta(minutes=10)
+MAX_WRONG_TRIES = 5
+FIRST_RESEND_WAIT = timedelta(seconds=30)
+MAX_SENDS = 5
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    record: OneTimeCode
+    code: str  # to put in the message only; never logged, never stored in clear
+
+    @property
+    def resend_after(self) -> datetime:
+        return resend_after(self.record)
+
+
+def _digest(secret_key: str, purpose: CodePurpose, subject: str, code: str) -> str:
+    # Keyed by purpose and subject: a registration code is worthless for a recovery, or for
+    # another number.
+    return keyed_hash(secret_key, f"otp:{purpose.value}:{subject}", code)
+
+
+def _new_code() -> str:
+    return f"{secrets.randbelow(10**6):06d}"
+
+
+def resend_after(record: OneTimeCode) -> datetime:
+    """30 s after the first send, then 60 s, 120 s, …"""
+    return record.last_sent_at + FIRST_RESEND_WAIT * 2 ** (record.sends - 1)
+
+
+def invalid_code() -> ValidationFailed:
+    return ValidationFailed("The code is wrong or has expired", code="invalid_code",
+                            details=[{"field": "code", "reason": "wrong or expired"}],
+                            keep_changes=True)
+
+
+async def issue_code(session: AsyncSession, secret_key: str, now: datetime, *,
+                     purpose: CodePurpose, subject: str, channel: str, destination: str,
+                     company_id: int | None = None, user_id: int | None = None,
+                     context: dict[str, Any] | None = None) -> IssuedCode:
+    code = _new_code()
+    record = OneTimeCode(
+        public_id=secrets.token_urlsafe(16), purpose=purpose, subject=subject, channel=channel,
+        destination=destination, code_digest=_digest(secret_key, purpose, subject, code),
+        company_id=company_id, user_id=user_id, context=context or {}, attempts=0, sends=1,
+        last_sent_at=now, expires_at=now + CODE_TTL, created_at=now,
+    )
+    session.add(record)
+    await session.flush()
+    return IssuedCode(record, code)
+
+
+async def find_code(session: AsyncSession, public_id: str,
+                    purpose: CodePurpose) -> OneTimeCode | None:
+    return await session.scalar(select(OneTimeCode).where(
+        OneTimeCode.public_id == public_id, OneTimeCode.purpose == purpose))
+
+
+async def resend_code(session: AsyncSession, secret_key: str, now: datetime,
+                      record: OneTimeCode) -> IssuedCode:
+    """A fresh code (the old one stops working) after a growing wait; the count of wrong
+    tries carries over."""
+    if record.used_at is not None or record.attempts >= MAX_WRONG_TRIES:
+        raise invalid_code()
+    wait_until = resend_after(record)
+    if now < wait_until or record.sends >= MAX_SENDS:
+        seconds = max(int((wait_until - now).total_seconds()) + 1, 1)
+        if record.sends >= MAX_SENDS:
+            seconds = int(CODE_TTL.total_seconds())
+        raise RateLimited("Wait a little before asking for the code again",
+                          headers={"Retry-After": str(seconds)})
+    code = _new_code()
+    record.code_digest = _digest(secret_key, record.purpose, record.subject, code)
+    record.sends += 1
+    record.last_sent_at = now
+    record.expires_at = now + CODE_TTL
+    await session.flush()
+    return IssuedCode(record, code)
+
+
+async def consume_code(session: AsyncSession, secret_key: str, now: datetime,
+                       record: OneTimeCode | None, code: str) -> OneTimeCode:
+    """Accept the right code once; count a wrong one (the 6th try finds the code dead)."""
+    if record is None or record.used_at is not None or now >= record.expires_at \
+            or record.attempts >= MAX_WRONG_TRIES:
+        raise invalid_code()
+    expected = _digest(secret_key, record.purpose, record.subject, code)
+    if not secrets.compare_digest(expected, record.code_digest):
+        record.attempts += 1
+        await session.flush()
+        raise invalid_code()
+    record.used_at = now
+    await session.flush()
+    return record
+
+
+def ticket_fields(issued: IssuedCode) -> dict[str, Any]:
+    """The fields of a CodeTicket; each flow names the id (registration_id, recovery_id…)."""
+    return {"channel": issued.record.channel, "expires_at": issued.record.expires_at,
+            "resend_after": issued.resend_after}

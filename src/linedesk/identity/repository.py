@@ -1,0 +1,62 @@
+"""Every identity query. Sign-in lookups are global by username; the rest are scoped."""
+
+from collections.abc import Sequence
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from linedesk.identity.models import AuthSession, LinkedLine, Profile, RefreshToken, User
+from linedesk.inventory.models import Line
+from linedesk.kit.repository import ScopedRepository
+
+
+class UserRepository(ScopedRepository[User]):
+    model = User
+
+    async def by_username(self, username: str) -> User | None:
+        return await self.session.scalar(self.readable().where(User.username == username))
+
+    async def managers(self) -> Sequence[User]:
+        statement = self.readable().where(User.profile != Profile.employee).order_by(User.id)
+        return (await self.session.scalars(statement)).all()
+
+    async def lines_of(self, user: User) -> list[Line]:
+        """The user's main line first, then their linked lines, oldest link first."""
+        lines: list[Line] = []
+        if user.main_line_id is not None:
+            main = await self.session.get(Line, user.main_line_id)
+            if main is not None:
+                lines.append(main)
+        linked = await self.session.scalars(
+            select(Line).join(LinkedLine, LinkedLine.line_id == Line.id)
+            .where(LinkedLine.user_id == user.id, LinkedLine.company_id == user.company_id)
+            .order_by(LinkedLine.linked_at, LinkedLine.id)
+        )
+        lines.extend(linked)
+        return lines
+
+
+class SessionRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def by_token(self, digest: str) -> AuthSession | None:
+        return await self.session.scalar(
+            select(AuthSession).where(AuthSession.token_digest == digest)
+        )
+
+    async def refresh_token(self, digest: str) -> RefreshToken | None:
+        return await self.session.scalar(
+            select(RefreshToken).where(RefreshToken.token_digest == digest)
+        )
+
+    async def revoke_all(self, user_id: int, reason: str, now_value: object,
+                         keep_session_id: int | None = None) -> None:
+        statement = (
+            update(AuthSession)
+            .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+            .values(revoked_at=now_value, revoked_reason=reason)
+        )
+        if keep_session_id is not None:
+            statement = statement.where(AuthSession.id != keep_session_id)
+        await self.session.execute(statement)

@@ -1,0 +1,82 @@
+"""Request and response models of signing in and of the signed-in user."""
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
+
+from linedesk.identity.models import Profile
+from linedesk.inventory.models import Segment
+from linedesk.kit.phone import LineKind
+from linedesk.kit.schemas import CreateSchema, Schema
+
+Username = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+# Long enough for any valid password; the policy (12..128) is checked where one is chosen.
+AnyPassword = Annotated[str, StringConstraints(min_length=1, max_length=1024,
+                                               strip_whitespace=False)]
+NewPassword = Annotated[str, StringConstraints(min_length=1, max_length=1024,
+                                               strip_whitespace=False)]
+TotpCode = Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
+
+
+class LoginRequest(CreateSchema):
+    username: Username
+    password: AnyPassword
+    totp_code: TotpCode | None = None
+
+
+class TokenResponse(Schema):
+    access_token: str
+    refresh_token: str
+    token_type: str = "bearer"
+    expires_in: int = Field(description="seconds until the access token expires")
+    profile: Profile
+    must_change_password: bool
+
+
+class RefreshRequest(CreateSchema):
+    refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class CompanyBrief(Schema):
+    id: int
+    name: str
+    vat_number: str
+    segment: Segment
+
+
+class LineBrief(Schema):
+    msisdn: str
+    kind: LineKind
+    main: bool = Field(description="the user's own line; the others are linked lines")
+
+
+class MeResponse(Schema):
+    id: int
+    username: str
+    profile: Profile
+    email: str | None
+    language: str
+    must_change_password: bool
+    totp_enabled: bool
+    company: CompanyBrief
+    lines: list[LineBrief]
+    active_line: str | None
+
+
+class PasswordChange(CreateSchema):
+    current_password: AnyPassword | None = Field(
+        default=None, description="not needed right after signing in with a generated password")
+    new_password: NewPassword
+
+
+class CodeTicket(Schema):
+    """The answer to a request that sends a one-time code (the same whoever asked)."""
+
+    channel: str = Field(description="sms or email: where the code was sent")
+    expires_at: datetime
+    resend_after: datetime = Field(description="when 'send again' becomes possible")
+
+
+class CodeEntry(CreateSchema):
+    code: Annotated[str, StringConstraints(pattern=r"^\d{6}$")]

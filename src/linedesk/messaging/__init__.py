@@ -1,0 +1,1 @@
+"""Messages that are never lost: the outbox, its workers, channels and templates."""

@@ -1,0 +1,97 @@
+"""Every query of messaging. The outbox is operator data: no company scope applies."""
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from linedesk.messaging.models import CapturedMessage, Channel, OutboxMessage, OutboxStatus
+
+
+class OutboxRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def claim(self, now: datetime, limit: int, lease: timedelta) -> Sequence[OutboxMessage]:
+        """Atomically take due messages (and ones whose worker died mid-send) for this worker.
+
+        PostgreSQL locks candidates with FOR UPDATE SKIP LOCKED so concurrent workers take
+        different rows; SQLite runs the single UPDATE under its one writer lock.
+        """
+        due = or_(
+            and_(OutboxMessage.status == OutboxStatus.pending,
+                 OutboxMessage.next_attempt_at <= now),
+            and_(OutboxMessage.status == OutboxStatus.sending,
+                 OutboxMessage.claimed_at < now - lease),
+        )
+        candidates = (select(OutboxMessage.id).where(due)
+                      .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+                      .limit(limit).with_for_update(skip_locked=True))
+        statement = (
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(candidates.scalar_subquery()))
+            .values(status=OutboxStatus.sending, claimed_at=now,
+                    attempts=OutboxMessage.attempts + 1)
+            .returning(OutboxMessage)
+            .execution_options(synchronize_session=False)
+        )
+        return (await self.session.scalars(statement)).all()
+
+    async def _finish(self, message: OutboxMessage, **values: object) -> bool:
+        # `attempts` is the claim's token: a message reclaimed by another worker is not ours.
+        result = await self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message.id,
+                   OutboxMessage.status == OutboxStatus.sending,
+                   OutboxMessage.attempts == message.attempts)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def mark_sent(self, message: OutboxMessage, now: datetime) -> bool:
+        return await self._finish(message, status=OutboxStatus.sent, sent_at=now,
+                                  claimed_at=None, last_error=None)
+
+    async def mark_retry(self, message: OutboxMessage, at: datetime, error: str) -> bool:
+        return await self._finish(message, status=OutboxStatus.pending, next_attempt_at=at,
+                                  claimed_at=None, last_error=error)
+
+    async def mark_failed(self, message: OutboxMessage, error: str) -> bool:
+        return await self._finish(message, status=OutboxStatus.failed, claimed_at=None,
+                                  last_error=error)
+
+    async def list(self, status: OutboxStatus | None = None,
+                   limit: int = 50) -> Sequence[OutboxMessage]:
+        statement = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
+        if status is not None:
+            statement = statement.where(OutboxMessage.status == status)
+        return (await self.session.scalars(statement)).all()
+
+    async def pending_by_channel(self) -> dict[Channel, int]:
+        statement = (select(OutboxMessage.channel, func.count())
+                     .where(OutboxMessage.status.in_([OutboxStatus.pending, OutboxStatus.sending]))
+                     .group_by(OutboxMessage.channel))
+        rows = (await self.session.execute(statement)).all()
+        return {Channel(channel): int(count) for channel, count in rows}
+
+    async def oldest_pending_created_at(self) -> datetime | None:
+        return await self.session.scalar(
+            select(func.min(OutboxMessage.created_at))
+            .where(OutboxMessage.status.in_([OutboxStatus.pending, OutboxStatus.sending]))
+        )
+
+
+class MailboxRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def newest(self, limit: int = 100, offset: int = 0) -> Sequence[CapturedMessage]:
+        statement = (select(CapturedMessage)
+                     .order_by(CapturedMessage.created_at.desc(), CapturedMessage.id.desc())
+                     .offset(offset).limit(limit))
+        return (await self.session.scalars(statement)).all()
+
+    async def count(self) -> int:
+        return int(await self.session.scalar(select(func.count(CapturedMessage.id))) or 0)

@@ -1,0 +1,62 @@
+"""Named message templates, one folder per language (web/templates/messages/<name>/<lang>/).
+
+E-mail uses subject.txt, body.txt and body.html; SMS uses sms.txt; Web Push uses
+subject.txt (the title) and sms.txt (the short body).
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from linedesk.messaging.models import Channel
+
+LANGUAGES = ("it", "en")
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "web" / "templates" / "messages"
+REQUIRED_FILES = {
+    Channel.email: ("subject.txt", "body.txt", "body.html"),
+    Channel.sms: ("sms.txt",),
+    Channel.push: ("subject.txt", "sms.txt"),
+}
+
+_environment = Environment(
+    loader=FileSystemLoader(str(TEMPLATES_DIR)),
+    autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+    undefined=StrictUndefined,
+    keep_trailing_newline=False,
+)
+
+
+@dataclass(frozen=True)
+class RenderedMessage:
+    subject: str | None
+    text: str
+    html: str | None = None
+
+
+def template_exists(name: str, channel: Channel) -> bool:
+    return all(
+        (TEMPLATES_DIR / name / lang / filename).is_file()
+        for lang in LANGUAGES
+        for filename in REQUIRED_FILES[channel]
+    )
+
+
+def _render(name: str, lang: str, filename: str, payload: dict[str, Any]) -> str:
+    return _environment.get_template(f"{name}/{lang}/{filename}").render(**payload).strip()
+
+
+def render_message(name: str, lang: str, channel: Channel,
+                   payload: dict[str, Any]) -> RenderedMessage:
+    """The message in the user's language, ready for its channel."""
+    if channel is Channel.email:
+        return RenderedMessage(
+            subject=_render(name, lang, "subject.txt", payload),
+            text=_render(name, lang, "body.txt", payload),
+            html=_render(name, lang, "body.html", payload),
+        )
+    if channel is Channel.push:
+        return RenderedMessage(subject=_render(name, lang, "subject.txt", payload),
+                               text=_render(name, lang, "sms.txt", payload))
+    return RenderedMessage(subject=None, text=_render(name, lang, "sms.txt", payload))

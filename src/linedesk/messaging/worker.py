@@ -1,0 +1,144 @@
+"""The outbox worker: claims due messages, sends them, and records the outcome.
+
+Delivery is at least once: a message is marked sent only after its gateway accepted it, so
+a worker that dies between the two leaves it `sending`; once the lease runs out another
+worker sends it again. Failed attempts are retried with exponential back-off and jitter
+until `max_attempts`, then the message is `failed` with the last error as its reason.
+"""
+
+import asyncio
+import contextlib
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from linedesk.config import Settings
+from linedesk.kit.clock import Clock
+from linedesk.messaging import metrics
+from linedesk.messaging.attachments import load_attachments
+from linedesk.messaging.channels import ChannelNotConfigured, Outgoing, Sender, build_senders
+from linedesk.messaging.models import OutboxMessage
+from linedesk.messaging.repository import OutboxRepository
+from linedesk.messaging.templates import render_message
+
+log = structlog.get_logger()
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 8
+    base_seconds: float = 30.0
+    max_seconds: float = 3600.0
+
+    def delay(self, attempts: int) -> timedelta:
+        """Exponential in the attempts made, capped, with jitter so retries spread out."""
+        ceiling = min(self.max_seconds, self.base_seconds * 2 ** max(0, attempts - 1))
+        return timedelta(seconds=random.uniform(ceiling / 2, ceiling))
+
+
+def describe(exc: BaseException) -> str:
+    # The type and the gateway's words only: never the message body or credentials.
+    return f"{type(exc).__name__}: {exc}"[:500]
+
+
+class OutboxWorker:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession],
+                 senders: dict, clock: Clock, *, data_dir: Path,
+                 policy: RetryPolicy | None = None, batch_size: int = 50,
+                 lease: timedelta = timedelta(minutes=5)) -> None:
+        self.sessionmaker = sessionmaker
+        self.senders: dict = senders
+        self.clock = clock
+        self.data_dir = data_dir
+        self.policy = policy or RetryPolicy()
+        self.batch_size = batch_size
+        self.lease = lease
+
+    @classmethod
+    def from_settings(cls, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession],
+                      clock: Clock) -> "OutboxWorker":
+        policy = RetryPolicy(settings.outbox_max_attempts, settings.outbox_backoff_seconds,
+                             settings.outbox_backoff_max_seconds)
+        return cls(sessionmaker, build_senders(settings, sessionmaker), clock,
+                   data_dir=settings.data_dir, policy=policy,
+                   batch_size=settings.outbox_batch_size,
+                   lease=timedelta(seconds=settings.outbox_lease_seconds))
+
+    async def run_once(self) -> int:
+        """Process one batch; returns how many messages it claimed."""
+        async with self.sessionmaker() as session, session.begin():
+            claimed = list(await OutboxRepository(session).claim(
+                self.clock.now(), self.batch_size, self.lease))
+        await asyncio.gather(*(self._process(message) for message in claimed))
+        return len(claimed)
+
+    async def run_until_idle(self) -> int:
+        total = 0
+        while count := await self.run_once():
+            total += count
+        return total
+
+    async def run(self, stop: asyncio.Event, idle_seconds: float = 1.0) -> None:
+        """Work until `stop` is set, resting `idle_seconds` whenever nothing is due."""
+        while not stop.is_set():
+            try:
+                count = await self.run_once()
+                await self.refresh_metrics()
+            except Exception:  # the database may be briefly away: log it and keep going
+                log.exception("outbox_batch_failed")
+                count = 0
+            if not count:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=idle_seconds)
+
+    async def refresh_metrics(self) -> None:
+        async with self.sessionmaker() as session:
+            await metrics.refresh_gauges(OutboxRepository(session), self.clock.now())
+
+    async def close(self) -> None:
+        for sender in {id(s): s for s in self.senders.values()}.values():
+            await sender.close()
+
+    async def _process(self, message: OutboxMessage) -> None:
+        try:
+            await self._send(message)
+        except Exception as exc:  # any failure of a gateway is retried, never lost
+            await self._record_failure(message, exc)
+        else:
+            async with self.sessionmaker() as session, session.begin():
+                await OutboxRepository(session).mark_sent(message, self.clock.now())
+            metrics.SENT.labels(channel=message.channel.value).inc()
+            log.info("outbox_sent", message_id=message.id, channel=message.channel.value,
+                     template=message.template, attempt=message.attempts)
+
+    async def _send(self, message: OutboxMessage) -> None:
+        sender: Sender | None = self.senders.get(message.channel)
+        if sender is None:
+            raise ChannelNotConfigured(f"no sender configured for {message.channel.value}")
+        content = render_message(message.template, message.language, message.channel,
+                                 message.payload)
+        attachments = await load_attachments(message.attachments, self.data_dir)
+        await sender.send(Outgoing(message.channel, message.recipient, content, attachments))
+
+    async def _record_failure(self, message: OutboxMessage, exc: Exception) -> None:
+        reason = describe(exc)
+        now = self.clock.now()
+        async with self.sessionmaker() as session, session.begin():
+            repository = OutboxRepository(session)
+            if message.attempts >= self.policy.max_attempts:
+                await repository.mark_failed(message, reason)
+                metrics.FAILED.labels(channel=message.channel.value).inc()
+                event = "outbox_failed"
+            else:
+                await repository.mark_retry(message, self._next_attempt(now, message), reason)
+                metrics.RETRIED.labels(channel=message.channel.value).inc()
+                event = "outbox_retry"
+        log.warning(event, message_id=message.id, channel=message.channel.value,
+                    attempt=message.attempts, error_type=type(exc).__name__)
+
+    def _next_attempt(self, now: datetime, message: OutboxMessage) -> datetime:
+        return now + self.policy.delay(message.attempts)

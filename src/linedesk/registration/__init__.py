@@ -1,0 +1,1 @@
+"""Registering: employees by SMS or e-mail code, user admins on the web portal."""

@@ -1,0 +1,242 @@
+"""Employee registration (SPEC R-A3) and user-admin registration (R-A4, R-P1).
+
+Every start answers the same whether or not the number or company is known or registered:
+what differs is only the message that reaches the line or the address on file."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from linedesk.audit.service import record
+from linedesk.errors import Conflict, ValidationFailed
+from linedesk.identity.codes import (
+    CODE_TTL,
+    IssuedCode,
+    consume_code,
+    find_code,
+    invalid_code,
+    issue_code,
+    resend_code,
+)
+from linedesk.identity.models import CodePurpose, OneTimeCode, Profile, User
+from linedesk.identity.passwords import PasswordHasher, check_password_policy
+from linedesk.identity.repository import UserRepository
+from linedesk.identity.service import AuthContext
+from linedesk.inventory.models import Line, LineStatus, Segment
+from linedesk.inventory.repository import (
+    BillingAccountRepository,
+    CompanyRepository,
+    LineRepository,
+)
+from linedesk.inventory.service import PUK_PURPOSE
+from linedesk.kit.hashing import verify_keyed_hash
+from linedesk.kit.phone import InvalidNumber, LineKind, parse_italian_number
+from linedesk.kit.ratelimit import (
+    CODE_SEND_PER_ADDRESS,
+    CODE_SEND_PER_NUMBER,
+    CODE_VERIFY_PER_ADDRESS,
+    CODE_VERIFY_PER_NUMBER,
+    PUK_TRIES_PER_LINE,
+    RateLimiter,
+)
+from linedesk.kit.repository import Scope
+from linedesk.messaging.models import Channel
+from linedesk.messaging.service import enqueue
+from linedesk.registration.schemas import (
+    ManagerRegistrationComplete,
+    ManagerRegistrationStart,
+    RegistrationStart,
+)
+
+OPERATOR = Scope.operator()
+MINUTES = int(CODE_TTL.total_seconds() // 60)
+
+
+@dataclass(frozen=True)
+class Limits:
+    limiter: RateLimiter
+    client_ip: str
+
+    async def sending(self, subject: str) -> None:
+        await self.limiter.hit(CODE_SEND_PER_NUMBER, subject)
+        await self.limiter.hit(CODE_SEND_PER_ADDRESS, self.client_ip)
+
+    async def verifying(self, subject: str) -> None:
+        await self.limiter.hit(CODE_VERIFY_PER_NUMBER, subject)
+        await self.limiter.hit(CODE_VERIFY_PER_ADDRESS, self.client_ip)
+
+
+def parse_mobile(raw: str, field: str = "msisdn") -> str:
+    try:
+        return parse_italian_number(raw, LineKind.mobile)
+    except InvalidNumber as exc:
+        raise ValidationFailed(str(exc), details=[{"field": field, "reason": str(exc)}]) from exc
+
+
+async def registrable_line(session: AsyncSession, msisdn: str) -> Line | None:
+    line = await LineRepository(session, OPERATOR).get_by_msisdn(msisdn)
+    if line is None or line.kind is not LineKind.mobile or line.status is LineStatus.ceased:
+        return None
+    return line
+
+
+# --- employees -----------------------------------------------------------------------------
+
+async def start_registration(session: AsyncSession, ctx: AuthContext, limits: Limits,
+                             request: RegistrationStart) -> IssuedCode:
+    msisdn = parse_mobile(request.msisdn)
+    await limits.sending(msisdn)
+    line = await registrable_line(session, msisdn)
+    if request.data_only:
+        await _check_data_only_sim(session, ctx, limits, line, msisdn, request.puk or "")
+        channel, destination = Channel.email, str(request.email)
+    else:
+        channel, destination = Channel.sms, msisdn
+    issued = await issue_code(
+        session, ctx.settings.secret_key, ctx.now, purpose=CodePurpose.registration,
+        subject=msisdn, channel=channel.value, destination=destination,
+        company_id=line.company_id if line else None,
+        context={"line_id": line.id if line else None, "language": request.language,
+                 "email": str(request.email) if request.email else None},
+    )
+    await _send_registration_code(session, ctx, issued)
+    return issued
+
+
+async def _check_data_only_sim(session: AsyncSession, ctx: AuthContext, limits: Limits,
+                               line: Line | None, msisdn: str, puk: str) -> None:
+    """The PUK proves possession of a data-only SIM; tries are tightly throttled."""
+    await limits.limiter.hit(PUK_TRIES_PER_LINE, msisdn)
+    sim = await LineRepository(session, OPERATOR).current_sim(line) if line else None
+    if sim is None or not verify_keyed_hash(ctx.settings.secret_key, PUK_PURPOSE, puk,
+                                            sim.puk_hash):
+        raise ValidationFailed("The PUK is wrong", code="wrong_puk",
+                               details=[{"field": "puk", "reason": "wrong PUK"}])
+    if not sim.data_only:
+        raise ValidationFailed(
+            "This SIM receives SMS: register with the code by SMS instead",
+            code="not_data_only", details=[{"field": "data_only", "reason": "voice SIM"}])
+
+
+async def _send_registration_code(session: AsyncSession, ctx: AuthContext,
+                                  issued: IssuedCode) -> None:
+    code_record = issued.record
+    if code_record.context.get("line_id") is None:
+        return  # not a line of ours: nothing is sent, and the answer is the same
+    registered = await UserRepository(session, OPERATOR).by_username(code_record.subject)
+    template = "registration_already" if registered else "registration_code"
+    payload: dict[str, Any] = {} if registered else {"code": issued.code, "minutes": MINUTES}
+    await enqueue(session, Channel(code_record.channel), code_record.destination, template,
+                  code_record.context.get("language", "it"), payload, now=ctx.now,
+                  company_id=code_record.company_id)
+
+
+async def resend_registration(session: AsyncSession, ctx: AuthContext, limits: Limits,
+                              public_id: str, purpose: CodePurpose) -> IssuedCode:
+    code_record = await find_code(session, public_id, purpose)
+    if code_record is None:
+        raise invalid_code()
+    await limits.sending(code_record.subject)
+    issued = await resend_code(session, ctx.settings.secret_key, ctx.now, code_record)
+    if purpose is CodePurpose.registration:
+        await _send_registration_code(session, ctx, issued)
+    else:
+        await _send_manager_code(session, ctx, issued)
+    return issued
+
+
+async def complete_registration(session: AsyncSession, ctx: AuthContext, limits: Limits,
+                                hasher: PasswordHasher, public_id: str, code: str,
+                                password: str) -> User:
+    code_record = await find_code(session, public_id, CodePurpose.registration)
+    if code_record is not None:
+        check_password_policy(password, code_record.subject)
+        await limits.verifying(code_record.subject)
+    await consume_code(session, ctx.settings.secret_key, ctx.now, code_record, code)
+    assert code_record is not None
+    line_id = code_record.context.get("line_id")
+    line = await session.get(Line, line_id) if line_id else None
+    users = UserRepository(session, OPERATOR)
+    if line is None or await users.by_username(code_record.subject) is not None:
+        raise invalid_code()
+    user = User(company_id=line.company_id, profile=Profile.employee,
+                username=code_record.subject, email=code_record.context.get("email"),
+                main_line_id=line.id, language=code_record.context.get("language", "it"),
+                password_hash=await hasher.hash(password, username=code_record.subject),
+                password_changed_at=ctx.now, created_at=ctx.now)
+    session.add(user)
+    await session.flush()
+    await record(session, "registered", now=ctx.now, company_id=user.company_id,
+                 user_id=user.id, subject=user.username, client_ip=ctx.client_ip,
+                 channel=code_record.channel)
+    return user
+
+
+# --- user admins ---------------------------------------------------------------------------
+
+async def start_manager_registration(session: AsyncSession, ctx: AuthContext, limits: Limits,
+                                     request: ManagerRegistrationStart) -> IssuedCode:
+    """VAT number and one of the company's billing account codes: the code goes to the
+    company's contact e-mail on file. Large enterprises have no manager profiles."""
+    await limits.sending(request.vat_number)
+    companies = CompanyRepository(session, OPERATOR)
+    company_id = (await companies.ids_by_vat([request.vat_number])).get(request.vat_number)
+    company = await companies.get(company_id) if company_id else None
+    account = await BillingAccountRepository(session, OPERATOR).get_by_code(
+        request.billing_account_code)
+    matches = company is not None and account is not None and account.company_id == company.id
+    if matches and company is not None and company.segment is Segment.large:
+        raise ValidationFailed(
+            "Large enterprises have no Company Manager profile: managers are available to "
+            "small and medium enterprises only", code="large_enterprise")
+    issued = await issue_code(
+        session, ctx.settings.secret_key, ctx.now, purpose=CodePurpose.manager_registration,
+        subject=request.vat_number, channel=Channel.email.value,
+        destination=company.contact_email if matches and company else "",
+        company_id=company.id if matches and company else None,
+        context={"language": request.language, "company_name": company.name if company
+                 else None, "matches": matches},
+    )
+    await _send_manager_code(session, ctx, issued)
+    return issued
+
+
+async def _send_manager_code(session: AsyncSession, ctx: AuthContext,
+                             issued: IssuedCode) -> None:
+    code_record: OneTimeCode = issued.record
+    if not code_record.context.get("matches"):
+        return
+    await enqueue(session, Channel.email, code_record.destination, "manager_registration_code",
+                  code_record.context.get("language", "it"),
+                  {"code": issued.code, "minutes": MINUTES,
+                   "company": code_record.context.get("company_name")},
+                  now=ctx.now, company_id=code_record.company_id)
+
+
+async def complete_manager_registration(session: AsyncSession, ctx: AuthContext,
+                                        limits: Limits, hasher: PasswordHasher,
+                                        public_id: str,
+                                        request: ManagerRegistrationComplete) -> User:
+    code_record = await find_code(session, public_id, CodePurpose.manager_registration)
+    check_password_policy(request.password, request.username)
+    if code_record is not None:
+        await limits.verifying(code_record.subject)
+    await consume_code(session, ctx.settings.secret_key, ctx.now, code_record, request.code)
+    assert code_record is not None
+    if not code_record.context.get("matches") or code_record.company_id is None:
+        raise invalid_code()
+    users = UserRepository(session, OPERATOR)
+    if await users.by_username(request.username) is not None:
+        raise Conflict("This username is taken: choose another", code="username_taken")
+    user = User(company_id=code_record.company_id, profile=Profile.user_admin,
+                username=request.username,
+                email=str(request.email) if request.email else code_record.destination,
+                language=code_record.context.get("language", "it"),
+                password_hash=await hasher.hash(request.password, username=request.username),
+                password_changed_at=ctx.now, created_at=ctx.now)
+    session.add(user)
+    await session.flush()
+    await record(session, "manager_registered", now=ctx.now, company_id=user.company_id,
+                 user_id=user.id, subject=user.username, client_ip=ctx.client_ip)
+    return user
