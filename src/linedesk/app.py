@@ -16,12 +16,15 @@ from linedesk.identity.passwords import PasswordHasher
 from linedesk.inventory.api import router as inventory_backoffice_router
 from linedesk.kit.clock import Clock
 from linedesk.kit.ratelimit import RateLimiter
+from linedesk.linking.api import router as linking_router
+from linedesk.managers.api import router as managers_router
 from linedesk.messaging.api import router as messaging_dev_router
 from linedesk.messaging.pages import router as messaging_pages_router
 from linedesk.messaging.tasks import embedded_worker
 from linedesk.ops.api import router as ops_router
 from linedesk.ops.logging import configure_logging
 from linedesk.ops.middleware import RequestContextMiddleware
+from linedesk.recovery.api import router as recovery_router
 from linedesk.registration.api import router as registration_router
 from linedesk.web.pages import router as web_router
 
@@ -32,6 +35,9 @@ def api_router() -> APIRouter:
     api = APIRouter(prefix="/api/v1")
     api.include_router(identity_router)
     api.include_router(registration_router)
+    api.include_router(recovery_router)
+    api.include_router(linking_router)
+    api.include_router(managers_router)
     api.include_router(inventory_backoffice_router)
     api.include_router(messaging_dev_router)
     return api

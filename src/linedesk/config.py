@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     web_session_idle_minutes: int = 30
     web_session_absolute_hours: int = 12
     session_cookie_name: str = "__Host-linedesk"
+    public_url: str = "http://127.0.0.1:8000"
+    # Development: a clearly labelled autologin simulator (never in production).
+    autologin_simulator: bool | None = None
 
     # Signing in (SPEC §3). Rate limits count in memory unless Redis is configured.
     redis_url: str = ""
@@ -94,6 +97,8 @@ class Settings(BaseSettings):
                 problems.append("LINEDESK_SECRET_KEY must be a random value of 32+ characters")
             if not self.database_url or self.database_url.startswith("sqlite"):
                 problems.append("LINEDESK_DATABASE_URL must point to PostgreSQL")
+            if self.autologin_simulator:
+                problems.append("LINEDESK_AUTOLOGIN_SIMULATOR must be off (development only)")
             if self.messaging_capture:
                 problems.append("LINEDESK_MESSAGING_CAPTURE must be false (development only)")
             if not self.redis_url:
@@ -111,6 +116,12 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'linedesk.sqlite3').resolve()}"
+
+    @property
+    def simulates_autologin(self) -> bool:
+        if self.autologin_simulator is None:
+            return not self.is_production
+        return self.autologin_simulator
 
     @property
     def captures_messages(self) -> bool:

@@ -1,17 +1,21 @@
 """Signing in with a password, tokens, the signed-in user (SPEC §9: /auth, /me)."""
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 
 from linedesk.deps import HasherDep, LimiterDep, SessionDep
-from linedesk.errors import Unauthorized
-from linedesk.identity.auth import AuthContextDep, PendingUser
+from linedesk.errors import NotFound
+from linedesk.identity.auth import AuthContextDep, Manager, PendingUser
+from linedesk.identity.autologin import employee_of_line
 from linedesk.identity.models import SessionKind
 from linedesk.identity.schemas import (
+    CodeEntry,
     LoginRequest,
     MeResponse,
     PasswordChange,
     RefreshRequest,
+    SimulatedAutologin,
     TokenResponse,
+    TwoFactorSetup,
 )
 from linedesk.identity.service import (
     IssuedSession,
@@ -24,6 +28,9 @@ from linedesk.identity.service import (
     sign_out,
     verify_second_factor,
 )
+from linedesk.identity.two_factor import begin_setup, disable, enable
+from linedesk.kit.network import parse_address, vouched_msisdn
+from linedesk.kit.phone import parse_mobile
 from linedesk.kit.ratelimit import SIGN_IN_PER_ADDRESS, SIGN_IN_PER_USERNAME
 
 router = APIRouter(tags=["signing in"])
@@ -76,8 +83,51 @@ async def me(principal: PendingUser, session: SessionDep) -> MeResponse:
 async def put_password(body: PasswordChange, principal: PendingUser, session: SessionDep,
                        ctx: AuthContextDep, hasher: HasherDep) -> Response:
     """Change the password; every other session of the user ends."""
-    if principal.user.password_hash is None:
-        raise Unauthorized("Sign in to continue", code="not_authenticated")
     await change_password(session, hasher, ctx, principal.user, principal.session,
                           body.current_password, body.new_password)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/auth/autologin", response_model=TokenResponse)
+async def autologin(request: Request, session: SessionDep, ctx: AuthContextDep) -> TokenResponse:
+    """Sign in by the number the operator's mobile network vouches for (a gateway header,
+    trusted only from the configured gateway ranges, signed when a key is set). The profile
+    is always `employee`. Elsewhere (Wi-Fi, other networks) the answer is 401
+    `autologin_unavailable`: use the password form."""
+    msisdn = vouched_msisdn(parse_address(ctx.client_ip or ""), request.headers, ctx.settings,
+                            ctx.now)
+    user = await employee_of_line(session, ctx, msisdn)
+    return tokens_response(await open_session(session, ctx, user, SessionKind.app,
+                                              via="autologin"))
+
+
+@router.post("/dev/autologin", response_model=TokenResponse, tags=["development"])
+async def simulated_autologin(body: SimulatedAutologin, session: SessionDep,
+                              ctx: AuthContextDep) -> TokenResponse:
+    """Development only: sign in as if the mobile network vouched for `msisdn`, to try
+    autologin on the demo. Production refuses to start with it switched on."""
+    if not ctx.settings.simulates_autologin:
+        raise NotFound("Not Found")
+    user = await employee_of_line(session, ctx, parse_mobile(body.msisdn))
+    return tokens_response(await open_session(session, ctx, user, SessionKind.app,
+                                              via="autologin"))
+
+
+@router.post("/me/two-factor", response_model=TwoFactorSetup)
+async def two_factor_setup(principal: Manager, session: SessionDep) -> TwoFactorSetup:
+    """Managers: start two-factor sign-in; scan the QR code, then confirm with a code."""
+    return await begin_setup(session, principal.user)
+
+
+@router.post("/me/two-factor/enable", status_code=status.HTTP_204_NO_CONTENT)
+async def two_factor_enable(body: CodeEntry, principal: Manager, session: SessionDep,
+                            ctx: AuthContextDep) -> Response:
+    await enable(session, ctx, principal.user, body.code)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/me/two-factor/disable", status_code=status.HTTP_204_NO_CONTENT)
+async def two_factor_disable(body: CodeEntry, principal: Manager, session: SessionDep,
+                             ctx: AuthContextDep) -> Response:
+    await disable(session, ctx, principal.user, body.code)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -12,8 +12,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from linedesk.errors import RateLimited, ValidationFailed
 from linedesk.identity.models import CodePurpose, OneTimeCode
 from linedesk.kit.hashing import keyed_hash
+from linedesk.kit.ratelimit import (
+    CODE_SEND_PER_ADDRESS,
+    CODE_SEND_PER_NUMBER,
+    CODE_VERIFY_PER_ADDRESS,
+    CODE_VERIFY_PER_NUMBER,
+    RateLimiter,
+)
 
 CODE_TTL = timedelta(minutes=10)
+MINUTES = int(CODE_TTL.total_seconds() // 60)
 MAX_WRONG_TRIES = 5
 FIRST_RESEND_WAIT = timedelta(seconds=30)
 MAX_SENDS = 5
@@ -114,3 +122,17 @@ def ticket_fields(issued: IssuedCode) -> dict[str, Any]:
     """The fields of a CodeTicket; each flow names the id (registration_id, recovery_id…)."""
     return {"channel": issued.record.channel, "expires_at": issued.record.expires_at,
             "resend_after": issued.resend_after}
+
+
+@dataclass(frozen=True)
+class Limits:
+    limiter: RateLimiter
+    client_ip: str
+
+    async def sending(self, subject: str) -> None:
+        await self.limiter.hit(CODE_SEND_PER_NUMBER, subject)
+        await self.limiter.hit(CODE_SEND_PER_ADDRESS, self.client_ip)
+
+    async def verifying(self, subject: str) -> None:
+        await self.limiter.hit(CODE_VERIFY_PER_NUMBER, subject)
+        await self.limiter.hit(CODE_VERIFY_PER_ADDRESS, self.client_ip)

@@ -14,10 +14,12 @@ class UserRepository(ScopedRepository[User]):
     model = User
 
     async def by_username(self, username: str) -> User | None:
+        """Disabled users are found too: a removed manager's username stays taken."""
         return await self.session.scalar(self.readable().where(User.username == username))
 
     async def managers(self) -> Sequence[User]:
-        statement = self.readable().where(User.profile != Profile.employee).order_by(User.id)
+        statement = self.readable().where(
+            User.profile != Profile.employee, User.disabled_at.is_(None)).order_by(User.id)
         return (await self.session.scalars(statement)).all()
 
     async def lines_of(self, user: User) -> list[Line]:

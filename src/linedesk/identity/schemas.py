@@ -80,3 +80,13 @@ class CodeTicket(Schema):
 
 class CodeEntry(CreateSchema):
     code: Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
+
+
+class TwoFactorSetup(Schema):
+    secret: str = Field(description="for typing into an authenticator app by hand")
+    otpauth_uri: str
+    qr_svg: str = Field(description="the otpauth URI as an inline SVG QR code")
+
+
+class SimulatedAutologin(CreateSchema):
+    msisdn: Annotated[str, StringConstraints(min_length=3, max_length=20)]

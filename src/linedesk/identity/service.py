@@ -62,7 +62,7 @@ async def sign_in(session: AsyncSession, hasher: PasswordHasher, ctx: AuthContex
     """Check a username and password; the same error, after the same work, for both failures."""
     user = await UserRepository(session, Scope.operator()).by_username(
         normalize_username(username))
-    if user is None or user.password_hash is None:
+    if user is None or user.password_hash is None or user.disabled_at is not None:
         await hasher.verify_dummy(password)
         await record(session, "sign_in_failed", now=ctx.now, client_ip=ctx.client_ip)
         raise invalid_credentials()

@@ -47,3 +47,13 @@ def kind_of(e164: str) -> LineKind | None:
     if ptype in _KIND_TYPES[LineKind.fixed]:
         return LineKind.fixed
     return None
+
+
+def parse_mobile(raw: str, field: str = "msisdn") -> str:
+    """A mobile number from a user's input, or a 422 naming the field."""
+    from linedesk.errors import ValidationFailed
+
+    try:
+        return parse_italian_number(raw, LineKind.mobile)
+    except InvalidNumber as exc:
+        raise ValidationFailed(str(exc), details=[{"field": field, "reason": str(exc)}]) from exc

@@ -5,7 +5,7 @@ from fastapi import APIRouter, status
 from linedesk.deps import HasherDep, LimiterDep, SessionDep
 from linedesk.identity.api import tokens_response
 from linedesk.identity.auth import AuthContextDep
-from linedesk.identity.codes import IssuedCode, ticket_fields
+from linedesk.identity.codes import IssuedCode, Limits, ticket_fields
 from linedesk.identity.models import CodePurpose, SessionKind
 from linedesk.identity.schemas import TokenResponse
 from linedesk.identity.service import AuthContext, open_session
@@ -18,7 +18,6 @@ from linedesk.registration.schemas import (
     RegistrationTicket,
 )
 from linedesk.registration.service import (
-    Limits,
     complete_manager_registration,
     complete_registration,
     resend_registration,

@@ -3,7 +3,6 @@
 Every start answers the same whether or not the number or company is known or registered:
 what differs is only the message that reaches the line or the address on file."""
 
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,8 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from linedesk.audit.service import record
 from linedesk.errors import Conflict, ValidationFailed
 from linedesk.identity.codes import (
-    CODE_TTL,
+    MINUTES,
     IssuedCode,
+    Limits,
     consume_code,
     find_code,
     invalid_code,
@@ -31,15 +31,8 @@ from linedesk.inventory.repository import (
 )
 from linedesk.inventory.service import PUK_PURPOSE
 from linedesk.kit.hashing import verify_keyed_hash
-from linedesk.kit.phone import InvalidNumber, LineKind, parse_italian_number
-from linedesk.kit.ratelimit import (
-    CODE_SEND_PER_ADDRESS,
-    CODE_SEND_PER_NUMBER,
-    CODE_VERIFY_PER_ADDRESS,
-    CODE_VERIFY_PER_NUMBER,
-    PUK_TRIES_PER_LINE,
-    RateLimiter,
-)
+from linedesk.kit.phone import LineKind, parse_mobile
+from linedesk.kit.ratelimit import PUK_TRIES_PER_LINE
 from linedesk.kit.repository import Scope
 from linedesk.messaging.models import Channel
 from linedesk.messaging.service import enqueue
@@ -50,28 +43,6 @@ from linedesk.registration.schemas import (
 )
 
 OPERATOR = Scope.operator()
-MINUTES = int(CODE_TTL.total_seconds() // 60)
-
-
-@dataclass(frozen=True)
-class Limits:
-    limiter: RateLimiter
-    client_ip: str
-
-    async def sending(self, subject: str) -> None:
-        await self.limiter.hit(CODE_SEND_PER_NUMBER, subject)
-        await self.limiter.hit(CODE_SEND_PER_ADDRESS, self.client_ip)
-
-    async def verifying(self, subject: str) -> None:
-        await self.limiter.hit(CODE_VERIFY_PER_NUMBER, subject)
-        await self.limiter.hit(CODE_VERIFY_PER_ADDRESS, self.client_ip)
-
-
-def parse_mobile(raw: str, field: str = "msisdn") -> str:
-    try:
-        return parse_italian_number(raw, LineKind.mobile)
-    except InvalidNumber as exc:
-        raise ValidationFailed(str(exc), details=[{"field": field, "reason": str(exc)}]) from exc
 
 
 async def registrable_line(session: AsyncSession, msisdn: str) -> Line | None:

@@ -1,0 +1,43 @@
+"""Two-factor sign-in for managers (SPEC R-A11): TOTP set up with a QR code."""
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from linedesk.audit.service import record
+from linedesk.errors import Forbidden, ValidationFailed
+from linedesk.identity.models import User
+from linedesk.identity.schemas import TwoFactorSetup
+from linedesk.identity.service import AuthContext
+from linedesk.identity.totp import new_secret, provisioning_uri, qr_svg, verify_code
+
+
+def _wrong_code() -> ValidationFailed:
+    return ValidationFailed("The code is wrong or expired", code="totp_invalid",
+                            details=[{"field": "code", "reason": "wrong or expired"}])
+
+
+async def begin_setup(session: AsyncSession, user: User) -> TwoFactorSetup:
+    """A new secret, not yet in force: it is enabled once a code from it is entered."""
+    if not user.profile.is_manager:
+        raise Forbidden("Two-factor sign-in is for company managers", code="managers_only")
+    if user.totp_enabled:
+        raise ValidationFailed("Two-factor sign-in is already on", code="totp_already_enabled")
+    user.totp_secret = new_secret()
+    uri = provisioning_uri(user.totp_secret, user.username)
+    return TwoFactorSetup(secret=user.totp_secret, otpauth_uri=uri, qr_svg=qr_svg(uri))
+
+
+async def enable(session: AsyncSession, ctx: AuthContext, user: User, code: str) -> None:
+    if user.totp_secret is None or not verify_code(user.totp_secret, code, ctx.now):
+        raise _wrong_code()
+    user.totp_enabled = True
+    await record(session, "two_factor_enabled", now=ctx.now, company_id=user.company_id,
+                 user_id=user.id, subject=user.username, client_ip=ctx.client_ip)
+
+
+async def disable(session: AsyncSession, ctx: AuthContext, user: User, code: str) -> None:
+    if not user.totp_enabled or user.totp_secret is None \
+            or not verify_code(user.totp_secret, code, ctx.now):
+        raise _wrong_code()
+    user.totp_enabled, user.totp_secret = False, None
+    await record(session, "two_factor_disabled", now=ctx.now, company_id=user.company_id,
+                 user_id=user.id, subject=user.username, client_ip=ctx.client_ip)

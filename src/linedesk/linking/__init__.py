@@ -1,0 +1,1 @@
+"""Link SIM (Associa SIM): follow up to two more lines of the same VAT number."""

@@ -1,0 +1,1 @@
+"""Password recovery (Recupera password): a code, then a generated one-time password."""

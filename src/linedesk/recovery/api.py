@@ -1,0 +1,44 @@
+"""Password recovery routes (SPEC §9: /password-recoveries)."""
+
+from fastapi import APIRouter, status
+
+from linedesk.deps import HasherDep, LimiterDep, SessionDep
+from linedesk.identity.auth import AuthContextDep
+from linedesk.identity.codes import IssuedCode, Limits, ticket_fields
+from linedesk.identity.schemas import CodeEntry
+from linedesk.recovery.schemas import NewPassword, RecoveryStart, RecoveryTicket
+from linedesk.recovery.service import complete_recovery, resend_recovery, start_recovery
+
+router = APIRouter(tags=["password recovery"])
+
+
+def _ticket(issued: IssuedCode) -> RecoveryTicket:
+    return RecoveryTicket(recovery_id=issued.record.public_id, **ticket_fields(issued))
+
+
+@router.post("/password-recoveries", response_model=RecoveryTicket,
+             status_code=status.HTTP_202_ACCEPTED)
+async def recover(body: RecoveryStart, session: SessionDep, ctx: AuthContextDep,
+                  limiter: LimiterDep) -> RecoveryTicket:
+    """Ask for a recovery code by SMS (or e-mail). The answer is the same whether or not the
+    username exists; SMS is refused for 72 hours after the line's SIM was changed."""
+    limits = Limits(limiter, ctx.client_ip or "unknown")
+    return _ticket(await start_recovery(session, ctx, limits, body))
+
+
+@router.post("/password-recoveries/{recovery_id}/resend", response_model=RecoveryTicket,
+             status_code=status.HTTP_202_ACCEPTED)
+async def resend(recovery_id: str, session: SessionDep, ctx: AuthContextDep,
+                 limiter: LimiterDep) -> RecoveryTicket:
+    limits = Limits(limiter, ctx.client_ip or "unknown")
+    return _ticket(await resend_recovery(session, ctx, limits, recovery_id))
+
+
+@router.post("/password-recoveries/{recovery_id}/complete", response_model=NewPassword)
+async def complete(recovery_id: str, body: CodeEntry, session: SessionDep,
+                   ctx: AuthContextDep, limiter: LimiterDep, hasher: HasherDep) -> NewPassword:
+    """Enter the code: a new password is generated and shown once. It signs in once, and
+    then the user must choose their own (`must_change_password`)."""
+    limits = Limits(limiter, ctx.client_ip or "unknown")
+    return NewPassword(new_password=await complete_recovery(session, ctx, limits, hasher,
+                                                            recovery_id, body.code))
