@@ -19,6 +19,7 @@ from linedesk.backoffice.service import create_api_key
 from linedesk.config import Settings
 from linedesk.db import create_engine, create_sessionmaker
 from linedesk.kit.clock import FrozenClock
+from linedesk.kit.ratelimit import RateLimiter
 from linedesk.migrations import upgrade
 
 TEST_SECRET = "test-secret-key-0123456789abcdef-not-for-production"
@@ -83,8 +84,16 @@ def clock() -> FrozenClock:
 
 @pytest.fixture
 async def app(engine: AsyncEngine, settings: Settings, clock: FrozenClock) -> AsyncIterator:
+    """The app as served. With LINEDESK_TEST_REDIS_URL (CI) its rate limits count in the real
+    Redis, under a key prefix of its own so that tests do not share counts."""
     application = create_app(settings, clock=clock)
+    redis_url = os.environ.get("LINEDESK_TEST_REDIS_URL")
+    if redis_url:
+        await application.state.limiter.close()
+        application.state.limiter = RateLimiter(redis_url,
+                                                key_prefix=f"test-{uuid.uuid4().hex}")
     yield application
+    await application.state.limiter.close()
     await application.state.engine.dispose()
 
 

@@ -12,12 +12,16 @@ from linedesk.config import Settings, get_settings
 from linedesk.db import create_engine, create_sessionmaker
 from linedesk.errors import install_error_handlers
 from linedesk.identity.api import router as identity_router
+from linedesk.identity.pages import router as identity_pages
 from linedesk.identity.passwords import PasswordHasher
+from linedesk.identity.two_factor_pages import router as two_factor_pages
 from linedesk.inventory.api import router as inventory_backoffice_router
 from linedesk.kit.clock import Clock
 from linedesk.kit.ratelimit import RateLimiter
 from linedesk.linking.api import router as linking_router
+from linedesk.linking.pages import router as linking_pages
 from linedesk.managers.api import router as managers_router
+from linedesk.managers.pages import router as managers_pages
 from linedesk.messaging.api import router as messaging_dev_router
 from linedesk.messaging.pages import router as messaging_pages_router
 from linedesk.messaging.tasks import embedded_worker
@@ -25,7 +29,10 @@ from linedesk.ops.api import router as ops_router
 from linedesk.ops.logging import configure_logging
 from linedesk.ops.middleware import RequestContextMiddleware
 from linedesk.recovery.api import router as recovery_router
+from linedesk.recovery.pages import router as recovery_pages
 from linedesk.registration.api import router as registration_router
+from linedesk.registration.pages import router as registration_pages
+from linedesk.web.errors import install_page_handlers, render_error_page
 from linedesk.web.pages import router as web_router
 
 STATIC_DIR = Path(__file__).resolve().parent / "web" / "static"
@@ -69,11 +76,18 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.hasher = PasswordHasher.from_settings(settings)
     app.state.limiter = RateLimiter.from_settings(settings)
 
-    install_error_handlers(app)
+    install_error_handlers(app, html=render_error_page)
+    install_page_handlers(app)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(ops_router)
     app.include_router(api_router())
     app.include_router(web_router)
+    app.include_router(identity_pages)
+    app.include_router(registration_pages)
+    app.include_router(recovery_pages)
+    app.include_router(managers_pages)
+    app.include_router(two_factor_pages)
+    app.include_router(linking_pages)
     app.include_router(messaging_pages_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

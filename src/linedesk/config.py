@@ -1,6 +1,7 @@
 """One typed settings class, read from LINEDESK_* environment variables."""
 
 import json
+import os
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -69,7 +70,13 @@ class Settings(BaseSettings):
 
     # Signing in (SPEC §3). Rate limits count in memory unless Redis is configured.
     redis_url: str = ""
-    password_hash_concurrency: int = Field(default=2, ge=1)
+    # Password hashing is bounded: at most this many argon2id hashes at once (default: all
+    # cores but one, so request handling always has a core) and this many waiting; more
+    # sign-ins at once are refused at once with 503 instead of queueing (a flood cannot
+    # starve the server).
+    password_hash_concurrency: int = Field(
+        default_factory=lambda: max(1, (os.cpu_count() or 2) - 1), ge=1)
+    password_hash_queue: int = Field(default=8, ge=0)
     # Autologin: only these ranges may vouch for a number; empty trusts nobody.
     trusted_proxies: Annotated[list[IPvAnyNetwork], NoDecode] = Field(default_factory=list)
     autologin_gateway_ranges: Annotated[list[IPvAnyNetwork], NoDecode] = Field(

@@ -91,7 +91,13 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         try:
             yield session
         except LinedeskError as exc:
-            await (session.commit() if exc.keep_changes else session.rollback())
+            if exc.keep_changes:
+                await session.commit()
+            else:
+                # A user's mistake: undo the changes, but keep what was read loaded (detached)
+                # so the error page can still show who is signed in.
+                session.expunge_all()
+                await session.rollback()
             raise
         except BaseException:
             await session.rollback()

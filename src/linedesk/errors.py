@@ -1,11 +1,12 @@
 """The error hierarchy and the one handler that renders it as {"error": {...}}."""
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = structlog.get_logger()
@@ -64,6 +65,11 @@ class Conflict(LinedeskError):
     code = "conflict"
 
 
+class ServiceBusy(LinedeskError):
+    status_code = 503
+    code = "busy"
+
+
 class RateLimited(LinedeskError):
     status_code = 429
     code = "rate_limited"
@@ -84,9 +90,20 @@ def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
     return details
 
 
-def install_error_handlers(app: FastAPI) -> None:
+HtmlRenderer = Callable[[Request, LinedeskError], Awaitable[Response]]
+
+
+def wants_html(request: Request) -> bool:
+    """Pages answer errors as pages; the API (and anything not asking for HTML) as JSON."""
+    return not request.url.path.startswith("/api/") and \
+        "text/html" in request.headers.get("accept", "")
+
+
+def install_error_handlers(app: FastAPI, html: HtmlRenderer | None = None) -> None:
     @app.exception_handler(LinedeskError)
-    async def _linedesk_error(_request: Request, exc: LinedeskError) -> JSONResponse:
+    async def _linedesk_error(request: Request, exc: LinedeskError) -> Response:
+        if html is not None and wants_html(request):
+            return await html(request, exc)
         return JSONResponse(
             error_body(exc.code, exc.message, exc.details),
             status_code=exc.status_code,

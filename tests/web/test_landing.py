@@ -30,7 +30,8 @@ def test_every_message_has_an_italian_translation():
 
     from linedesk.web.i18n import LOCALE_DIR
 
-    with (LOCALE_DIR / "it" / "LC_MESSAGES" / "messages.po").open("rb") as po:
-        catalog = read_po(po)
-    missing = [m.id for m in catalog if m.id and not m.string]
+    missing = []
+    for po_path in (LOCALE_DIR / "it" / "LC_MESSAGES").glob("*.po"):
+        with po_path.open("rb") as po:
+            missing += [(po_path.name, m.id) for m in read_po(po) if m.id and not m.string]
     assert missing == []

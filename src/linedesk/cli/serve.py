@@ -4,26 +4,40 @@ import asyncio
 
 import typer
 import uvicorn
+from rich.table import Table
 
 from linedesk.cli.runtime import console, import_context, run, settings
 from linedesk.config import Settings
 from linedesk.db import create_engine, create_sessionmaker
 from linedesk.demo.service import load_demo
+from linedesk.demo.users import DemoCredential, demo_credentials
 from linedesk.migrations import upgrade
 
 
-async def prepare_database(current: Settings, load_demo_data: bool) -> None:
+async def prepare_database(current: Settings, load_demo_data: bool) -> list[DemoCredential]:
+    """Migrate; in the embedded mode load the demo once. Returns the demo's sign-ins."""
     engine = create_engine(current.effective_database_url)
     try:
         await upgrade(engine)
-        if load_demo_data:
-            async with create_sessionmaker(engine)() as session, session.begin():
-                summary = await load_demo(session, import_context(current))
+        if not load_demo_data:
+            return []
+        async with create_sessionmaker(engine)() as session, session.begin():
+            summary = await load_demo(session, import_context(current))
             if summary.loaded:
                 console.print(f"Demo data loaded: {summary.companies} companies, "
                               f"{summary.lines} lines.")
+            return await demo_credentials(session)
     finally:
         await engine.dispose()
+
+
+def print_credentials(credentials: list[DemoCredential]) -> None:
+    if not credentials:
+        return
+    table = Table("demo sign-in", "username", "password", title="Demo credentials")
+    for credential in credentials:
+        table.add_row(credential.label, credential.username, credential.password)
+    console.print(table)
 
 
 def serve(
@@ -34,13 +48,14 @@ def serve(
     """Run the web app and API. With no configuration: SQLite, migrations, demo data."""
     current = settings()
     embedded = current.effective_database_url.startswith("sqlite")
-    asyncio.run(prepare_database(current, embedded and current.demo_on_first_start
-                                 and not current.is_production))
+    credentials = asyncio.run(prepare_database(
+        current, embedded and current.demo_on_first_start and not current.is_production))
     url = f"http://{host}:{port}/"
     console.print(f"[bold]linedesk[/bold] is serving at [link={url}]{url}[/link]")
     console.print(f"  database: {'SQLite ' + str(current.data_dir) if embedded else 'PostgreSQL'}")
     console.print("  API docs: " + url + "docs")
     console.print("  back office: create a key with `linedesk apikey create NAME`")
+    print_credentials(credentials)
     uvicorn.run("linedesk.app:create_app", factory=True, host=host, port=port,
                 workers=workers, log_level="warning", proxy_headers=False)
 

@@ -19,6 +19,7 @@ from linedesk.demo.names import (
     MOBILE_PREFIXES,
 )
 from linedesk.demo.offers import OFFERS
+from linedesk.demo.users import create_demo_users
 from linedesk.inventory.models import Company, Offer, PaymentMethod, PaymentMode, Segment
 from linedesk.inventory.schemas import BillingAccountCreate, CompanyCreate, LineCreate
 from linedesk.inventory.service import RESOURCES, ImportContext, import_items
@@ -191,6 +192,7 @@ async def load_demo(session: AsyncSession, ctx: ImportContext, total_lines: int 
     await _import(session, "companies", plan.companies, ctx)
     await _import(session, "billing-accounts", plan.accounts, ctx)
     await _import(session, "lines", plan.lines, ctx)
+    await create_demo_users(session, ctx.now)
     return DemoSummary(loaded=True, companies=len(plan.companies),
                        billing_accounts=len(plan.accounts), lines=len(plan.lines))
 

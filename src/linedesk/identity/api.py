@@ -51,6 +51,7 @@ async def login(body: LoginRequest, session: SessionDep, ctx: AuthContextDep,
     A wrong password and an unknown username get the same answer. Managers with two-factor
     sign-in enabled also send `totp_code`.
     """
+    hasher.ensure_capacity()
     await limiter.hit(SIGN_IN_PER_ADDRESS, ctx.client_ip or "unknown")
     await limiter.hit(SIGN_IN_PER_USERNAME, normalize_username(body.username))
     user = await sign_in(session, hasher, ctx, body.username, body.password)

@@ -2,9 +2,10 @@
 purpose and subject, valid 10 minutes, single use, 5 wrong tries, growing waits to resend."""
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +20,9 @@ from linedesk.kit.ratelimit import (
     CODE_VERIFY_PER_NUMBER,
     RateLimiter,
 )
+
+if TYPE_CHECKING:
+    from linedesk.identity.service import AuthContext
 
 CODE_TTL = timedelta(minutes=10)
 MINUTES = int(CODE_TTL.total_seconds() // 60)
@@ -136,3 +140,29 @@ class Limits:
     async def verifying(self, subject: str) -> None:
         await self.limiter.hit(CODE_VERIFY_PER_NUMBER, subject)
         await self.limiter.hit(CODE_VERIFY_PER_ADDRESS, self.client_ip)
+
+
+async def resend_by_id(session: AsyncSession, ctx: "AuthContext", limits: Limits,
+                       public_id: str, purpose: CodePurpose,
+                       owner_id: int | None = None) -> IssuedCode:
+    """'Send again' for a code of `purpose` (of `owner_id`, when it belongs to a user)."""
+    code_record = await find_code(session, public_id, purpose)
+    if code_record is None or (owner_id is not None and code_record.user_id != owner_id):
+        raise invalid_code()
+    await limits.sending(code_record.subject)
+    return await resend_code(session, ctx.settings.secret_key, ctx.now, code_record)
+
+
+async def redeem(session: AsyncSession, ctx: "AuthContext", limits: Limits, public_id: str,
+                 purpose: CodePurpose, code: str, *, owner_id: int | None = None,
+                 precheck: Callable[[OneTimeCode], None] | None = None) -> OneTimeCode:
+    """Use a code: `precheck` runs first (a weak password must not use up a try), then the
+    tries are limited and counted, and the right code is spent."""
+    code_record = await find_code(session, public_id, purpose)
+    if code_record is not None and owner_id is not None and code_record.user_id != owner_id:
+        code_record = None
+    if code_record is not None:
+        if precheck is not None:
+            precheck(code_record)
+        await limits.verifying(code_record.subject)
+    return await consume_code(session, ctx.settings.secret_key, ctx.now, code_record, code)

@@ -20,7 +20,7 @@ from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from linedesk.config import Settings
-from linedesk.errors import ValidationFailed
+from linedesk.errors import ServiceBusy, ValidationFailed
 
 T = TypeVar("T")
 
@@ -104,12 +104,15 @@ def generate_password() -> str:
 
 
 class PasswordHasher:
-    """argon2id in a small thread pool; a semaphore bounds how many hashes run at once, so a
-    flood of sign-ins waits its turn instead of starving the server's other work."""
+    """argon2id in a small thread pool. A semaphore bounds how many hashes run at once and a
+    short queue how many may wait; beyond that a sign-in is refused at once (503), so a flood
+    neither starves the CPU nor holds database connections while it waits."""
 
-    def __init__(self, concurrency: int = 2) -> None:
+    def __init__(self, concurrency: int = 2, max_waiting: int = 8) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
+        self._max_waiting = max_waiting
+        self._waiting = 0
         self._argon2 = argon2.PasswordHasher(
             time_cost=TIME_COST, memory_cost=MEMORY_COST_KIB, parallelism=PARALLELISM,
             hash_len=32, salt_len=16, type=argon2.Type.ID)
@@ -121,7 +124,7 @@ class PasswordHasher:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "PasswordHasher":
-        return cls(settings.password_hash_concurrency)
+        return cls(settings.password_hash_concurrency, settings.password_hash_queue)
 
     async def hash(self, password: str, *, username: str | None = None) -> str:
         """Check the policy, then hash; the encoded hash carries its own parameters."""
@@ -158,7 +161,22 @@ class PasswordHasher:
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
 
+    def ensure_capacity(self) -> None:
+        """Refuse at once (503) when every slot is busy and the queue is full: sign-in
+        routes call this before any other work, so a flood costs next to nothing."""
+        if self._slots.locked() and self._waiting >= self._max_waiting:
+            raise ServiceBusy("Too many sign-ins right now: try again in a moment",
+                              headers={"Retry-After": "1"})
+
     async def _run(self, function: Callable[..., T], *args: str) -> T:
-        async with self._slots:
+        self.ensure_capacity()
+        self._waiting += 1
+        try:
+            await self._slots.acquire()
+        finally:
+            self._waiting -= 1
+        try:
             loop = asyncio.get_running_loop()
             return await loop.run_in_executor(self._executor, function, *args)
+        finally:
+            self._slots.release()

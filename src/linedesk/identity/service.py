@@ -63,8 +63,8 @@ async def sign_in(session: AsyncSession, hasher: PasswordHasher, ctx: AuthContex
     user = await UserRepository(session, Scope.operator()).by_username(
         normalize_username(username))
     if user is None or user.password_hash is None or user.disabled_at is not None:
+        # The same work as a wrong password; no audit row: no company could read it.
         await hasher.verify_dummy(password)
-        await record(session, "sign_in_failed", now=ctx.now, client_ip=ctx.client_ip)
         raise invalid_credentials()
     if not await hasher.verify(user.password_hash, password):
         await record(session, "sign_in_failed", now=ctx.now, company_id=user.company_id,

@@ -150,6 +150,6 @@ class RateLimiter:
         stats = await self._strategy.get_window_stats(item, key)
         wait = max(1, math.ceil(stats.reset_time - time.time()))
         raise RateLimited(
-            f"Too many attempts. Try again in {wait} seconds.",
+            "Too many attempts: try again later",
             headers={"Retry-After": str(wait)},
         )

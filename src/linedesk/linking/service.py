@@ -9,11 +9,9 @@ from linedesk.identity.codes import (
     MINUTES,
     IssuedCode,
     Limits,
-    consume_code,
-    find_code,
-    invalid_code,
     issue_code,
-    resend_code,
+    redeem,
+    resend_by_id,
 )
 from linedesk.identity.models import AuthSession, CodePurpose, LinkedLine, User
 from linedesk.identity.repository import UserRepository
@@ -72,22 +70,16 @@ async def _send_code(session: AsyncSession, ctx: AuthContext, issued: IssuedCode
 
 async def resend_link(session: AsyncSession, ctx: AuthContext, limits: Limits, user: User,
                       public_id: str) -> IssuedCode:
-    code_record = await find_code(session, public_id, CodePurpose.link_line)
-    if code_record is None or code_record.user_id != user.id:
-        raise invalid_code()
-    await limits.sending(code_record.subject)
-    issued = await resend_code(session, ctx.settings.secret_key, ctx.now, code_record)
+    issued = await resend_by_id(session, ctx, limits, public_id, CodePurpose.link_line,
+                                owner_id=user.id)
     await _send_code(session, ctx, issued, user)
     return issued
 
 
 async def complete_link(session: AsyncSession, ctx: AuthContext, limits: Limits, user: User,
                         public_id: str, code: str) -> Line:
-    code_record = await find_code(session, public_id, CodePurpose.link_line)
-    if code_record is None or code_record.user_id != user.id:
-        raise invalid_code()
-    await limits.verifying(code_record.subject)
-    await consume_code(session, ctx.settings.secret_key, ctx.now, code_record, code)
+    code_record = await redeem(session, ctx, limits, public_id, CodePurpose.link_line, code,
+                               owner_id=user.id)
     line = await _linkable_line(session, user, code_record.subject)
     session.add(LinkedLine(company_id=user.company_id, user_id=user.id, line_id=line.id,
                            linked_at=ctx.now))

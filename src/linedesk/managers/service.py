@@ -10,11 +10,10 @@ from linedesk.identity.codes import (
     MINUTES,
     IssuedCode,
     Limits,
-    consume_code,
-    find_code,
     invalid_code,
     issue_code,
-    resend_code,
+    redeem,
+    resend_by_id,
 )
 from linedesk.identity.models import CodePurpose, Profile, User
 from linedesk.identity.passwords import PasswordHasher, check_password_policy
@@ -74,11 +73,8 @@ async def _send_activation(session: AsyncSession, ctx: AuthContext, issued: Issu
 
 async def resend_activation(session: AsyncSession, ctx: AuthContext, limits: Limits,
                             public_id: str) -> IssuedCode:
-    code_record = await find_code(session, public_id, CodePurpose.manager_activation)
-    if code_record is None:
-        raise invalid_code()
-    await limits.sending(code_record.subject)
-    issued = await resend_code(session, ctx.settings.secret_key, ctx.now, code_record)
+    issued = await resend_by_id(session, ctx, limits, public_id,
+                                CodePurpose.manager_activation)
     await _send_activation(session, ctx, issued)
     return issued
 
@@ -86,12 +82,9 @@ async def resend_activation(session: AsyncSession, ctx: AuthContext, limits: Lim
 async def activate_manager(session: AsyncSession, ctx: AuthContext, limits: Limits,
                            hasher: PasswordHasher, public_id: str, code: str,
                            password: str) -> User:
-    code_record = await find_code(session, public_id, CodePurpose.manager_activation)
-    if code_record is not None:
-        check_password_policy(password, code_record.subject)
-        await limits.verifying(code_record.subject)
-    await consume_code(session, ctx.settings.secret_key, ctx.now, code_record, code)
-    assert code_record is not None
+    code_record = await redeem(
+        session, ctx, limits, public_id, CodePurpose.manager_activation, code,
+        precheck=lambda record: check_password_policy(password, record.subject))
     manager = await session.get(User, code_record.user_id) if code_record.user_id else None
     if manager is None or manager.disabled_at is not None:
         raise invalid_code()

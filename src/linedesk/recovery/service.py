@@ -12,11 +12,10 @@ from linedesk.identity.codes import (
     MINUTES,
     IssuedCode,
     Limits,
-    consume_code,
-    find_code,
     invalid_code,
     issue_code,
-    resend_code,
+    redeem,
+    resend_by_id,
 )
 from linedesk.identity.models import CodePurpose, Profile, User
 from linedesk.identity.passwords import PasswordHasher, generate_password
@@ -94,11 +93,7 @@ async def _send_code(session: AsyncSession, ctx: AuthContext, issued: IssuedCode
 
 async def resend_recovery(session: AsyncSession, ctx: AuthContext, limits: Limits,
                           public_id: str) -> IssuedCode:
-    code_record = await find_code(session, public_id, CodePurpose.recovery)
-    if code_record is None:
-        raise invalid_code()
-    await limits.sending(code_record.subject)
-    issued = await resend_code(session, ctx.settings.secret_key, ctx.now, code_record)
+    issued = await resend_by_id(session, ctx, limits, public_id, CodePurpose.recovery)
     await _send_code(session, ctx, issued)
     return issued
 
@@ -107,11 +102,7 @@ async def complete_recovery(session: AsyncSession, ctx: AuthContext, limits: Lim
                             hasher: PasswordHasher, public_id: str, code: str) -> str:
     """The right code: the old password stops working, every session ends, and a generated
     password (shown once, good for one sign-in) takes its place."""
-    code_record = await find_code(session, public_id, CodePurpose.recovery)
-    if code_record is not None:
-        await limits.verifying(code_record.subject)
-    await consume_code(session, ctx.settings.secret_key, ctx.now, code_record, code)
-    assert code_record is not None
+    code_record = await redeem(session, ctx, limits, public_id, CodePurpose.recovery, code)
     user = await session.get(User, code_record.user_id) if code_record.user_id else None
     if user is None or user.disabled_at is not None:
         raise invalid_code()

@@ -13,11 +13,10 @@ from linedesk.identity.codes import (
     MINUTES,
     IssuedCode,
     Limits,
-    consume_code,
-    find_code,
     invalid_code,
     issue_code,
-    resend_code,
+    redeem,
+    resend_by_id,
 )
 from linedesk.identity.models import CodePurpose, OneTimeCode, Profile, User
 from linedesk.identity.passwords import PasswordHasher, check_password_policy
@@ -105,11 +104,7 @@ async def _send_registration_code(session: AsyncSession, ctx: AuthContext,
 
 async def resend_registration(session: AsyncSession, ctx: AuthContext, limits: Limits,
                               public_id: str, purpose: CodePurpose) -> IssuedCode:
-    code_record = await find_code(session, public_id, purpose)
-    if code_record is None:
-        raise invalid_code()
-    await limits.sending(code_record.subject)
-    issued = await resend_code(session, ctx.settings.secret_key, ctx.now, code_record)
+    issued = await resend_by_id(session, ctx, limits, public_id, purpose)
     if purpose is CodePurpose.registration:
         await _send_registration_code(session, ctx, issued)
     else:
@@ -120,12 +115,9 @@ async def resend_registration(session: AsyncSession, ctx: AuthContext, limits: L
 async def complete_registration(session: AsyncSession, ctx: AuthContext, limits: Limits,
                                 hasher: PasswordHasher, public_id: str, code: str,
                                 password: str) -> User:
-    code_record = await find_code(session, public_id, CodePurpose.registration)
-    if code_record is not None:
-        check_password_policy(password, code_record.subject)
-        await limits.verifying(code_record.subject)
-    await consume_code(session, ctx.settings.secret_key, ctx.now, code_record, code)
-    assert code_record is not None
+    code_record = await redeem(
+        session, ctx, limits, public_id, CodePurpose.registration, code,
+        precheck=lambda record: check_password_policy(password, record.subject))
     line_id = code_record.context.get("line_id")
     line = await session.get(Line, line_id) if line_id else None
     users = UserRepository(session, OPERATOR)
@@ -189,12 +181,9 @@ async def complete_manager_registration(session: AsyncSession, ctx: AuthContext,
                                         limits: Limits, hasher: PasswordHasher,
                                         public_id: str,
                                         request: ManagerRegistrationComplete) -> User:
-    code_record = await find_code(session, public_id, CodePurpose.manager_registration)
     check_password_policy(request.password, request.username)
-    if code_record is not None:
-        await limits.verifying(code_record.subject)
-    await consume_code(session, ctx.settings.secret_key, ctx.now, code_record, request.code)
-    assert code_record is not None
+    code_record = await redeem(session, ctx, limits, public_id,
+                               CodePurpose.manager_registration, request.code)
     if not code_record.context.get("matches") or code_record.company_id is None:
         raise invalid_code()
     users = UserRepository(session, OPERATOR)

@@ -23,15 +23,22 @@ LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 LANG_COOKIE = "lang"
 
 
-@lru_cache(maxsize=len(LANGUAGES))
-def translations(lang: str) -> Translations:
-    po_path = LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po"
+def _compiled(po_path: Path, lang: str) -> Translations:
     with po_path.open("rb") as po_file:
         catalog = read_po(po_file, locale=lang)
     buffer = io.BytesIO()
     write_mo(buffer, catalog)
     buffer.seek(0)
     return Translations(buffer, domain="messages")
+
+
+@lru_cache(maxsize=len(LANGUAGES))
+def translations(lang: str) -> Translations:
+    """Every catalogue of the language (one .po file per area of the app), merged."""
+    merged = Translations(domain="messages")
+    for po_path in sorted((LOCALE_DIR / lang / "LC_MESSAGES").glob("*.po")):
+        merged.merge(_compiled(po_path, lang))
+    return merged
 
 
 def pick_language(request: Request, default: str = "it") -> str:

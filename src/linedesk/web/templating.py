@@ -8,20 +8,26 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from linedesk.web.i18n import LANG_COOKIE, Localizer, pick_language
+from linedesk.web.session import csrf_token, remember_csrf
 
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
+    """A page in the visitor's language, with their CSRF token and (if signed in) their
+    menu: lines for the switcher, and the links of their profile."""
     settings = request.app.state.settings
     lang = pick_language(request, settings.default_language)
     l10n = Localizer(lang)
     response = templates.TemplateResponse(
         request,
         template,
-        {"l10n": l10n, "_": l10n.gettext, "lang": lang, **context},
+        {"l10n": l10n, "_": l10n.gettext, "lang": lang, "csrf_token": csrf_token(request),
+         "principal": getattr(request.state, "principal", None),
+         "menu": getattr(request.state, "menu", None), "settings": settings, **context},
         status_code=status_code,
     )
+    remember_csrf(request, response)
     if request.query_params.get("lang") == lang:
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax",
                             secure=settings.is_production, httponly=True)

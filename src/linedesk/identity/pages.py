@@ -1,0 +1,162 @@
+"""Pages of signing in: the sign-in page (password, autologin attempt), sign-out, home,
+change of password, the line switcher."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import JSONResponse
+from starlette.responses import Response
+
+from linedesk.deps import HasherDep, LimiterDep, SessionDep
+from linedesk.errors import LinedeskError, NotFound
+from linedesk.identity.auth import AuthContextDep
+from linedesk.identity.autologin import employee_of_line
+from linedesk.identity.models import SessionKind
+from linedesk.identity.service import (
+    change_password,
+    normalize_username,
+    open_session,
+    sign_in,
+    sign_out,
+    verify_second_factor,
+)
+from linedesk.kit.network import parse_address, vouched_msisdn
+from linedesk.kit.phone import parse_mobile
+from linedesk.kit.ratelimit import SIGN_IN_PER_ADDRESS, SIGN_IN_PER_USERNAME
+from linedesk.linking.service import choose_active_line
+from linedesk.web.session import (
+    CsrfChecked,
+    Visitor,
+    WebUser,
+    clear_session_cookie,
+    redirect,
+    set_session_cookie,
+    settle,
+)
+from linedesk.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+Field = Annotated[str, Form()]
+OptionalField = Annotated[str | None, Form()]
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path of this site: never an open redirect."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return "/home"
+
+
+@router.get("/login")
+async def login_page(request: Request, visitor: Visitor, next: str | None = None) -> Response:
+    if visitor is not None:
+        return redirect(_safe_next(next))
+    return render(request, "identity/login.html", next=_safe_next(next))
+
+
+@router.post("/login")
+async def login(request: Request, _: CsrfChecked, session: SessionDep, ctx: AuthContextDep,
+                hasher: HasherDep, limiter: LimiterDep, username: Field, password: Field,
+                totp_code: OptionalField = None, next: OptionalField = None) -> Response:
+    try:
+        hasher.ensure_capacity()
+        await limiter.hit(SIGN_IN_PER_ADDRESS, ctx.client_ip or "unknown")
+        await limiter.hit(SIGN_IN_PER_USERNAME, normalize_username(username))
+        user = await sign_in(session, hasher, ctx, username, password)
+        await verify_second_factor(session, ctx, limiter, user, totp_code or None)
+    except LinedeskError as exc:
+        await settle(session, exc)
+        return render(request, "identity/login.html", status_code=exc.status_code,
+                      error=exc, username=username, next=_safe_next(next),
+                      ask_totp=exc.code in ("totp_required", "totp_invalid"))
+    issued = await open_session(session, ctx, user, SessionKind.web, via="password")
+    response = redirect("/account/password" if user.must_change_password
+                        else _safe_next(next))
+    set_session_cookie(response, ctx.settings, issued)
+    return response
+
+
+@router.post("/login/autologin")
+async def web_autologin(request: Request, session: SessionDep, ctx: AuthContextDep) -> Response:
+    """Tried by the sign-in page on load: signs in when the mobile network vouches for the
+    line, else explains why not (JSON, for the page's script)."""
+    msisdn = vouched_msisdn(parse_address(ctx.client_ip or ""), request.headers, ctx.settings,
+                            ctx.now)
+    return await _autologin_response(session, ctx, msisdn)
+
+
+@router.post("/dev/autologin")
+async def simulated_web_autologin(request: Request, _: CsrfChecked, session: SessionDep,
+                                  ctx: AuthContextDep, msisdn: Field) -> Response:
+    """Development only: the demo's autologin simulator."""
+    if not ctx.settings.simulates_autologin:
+        raise NotFound("Not Found")
+    try:
+        number = parse_mobile(msisdn)
+        user = await employee_of_line(session, ctx, number)
+    except LinedeskError as exc:
+        await settle(session, exc)
+        return render(request, "identity/login.html", status_code=exc.status_code,
+                      error=exc, next="/home")
+    issued = await open_session(session, ctx, user, SessionKind.web, via="autologin")
+    response = redirect("/home")
+    set_session_cookie(response, ctx.settings, issued)
+    return response
+
+
+async def _autologin_response(session: SessionDep, ctx: AuthContextDep,
+                              msisdn: str | None) -> Response:
+    try:
+        user = await employee_of_line(session, ctx, msisdn)
+    except LinedeskError as exc:
+        await settle(session, exc)
+        return JSONResponse({"signed_in": False, "code": exc.code}, status_code=401)
+    issued = await open_session(session, ctx, user, SessionKind.web, via="autologin")
+    response = JSONResponse({"signed_in": True, "redirect": "/home"})
+    set_session_cookie(response, ctx.settings, issued)
+    return response
+
+
+@router.post("/logout")
+async def logout(_: CsrfChecked, visitor: Visitor, session: SessionDep,
+                 ctx: AuthContextDep) -> Response:
+    if visitor is not None:
+        await sign_out(session, ctx, visitor.session)
+    response = redirect("/login")
+    clear_session_cookie(response, ctx.settings)
+    return response
+
+
+@router.get("/home")
+async def home(request: Request, principal: WebUser) -> Response:
+    return render(request, "identity/home.html")
+
+
+@router.get("/account/password")
+async def password_page(request: Request, principal: WebUser) -> Response:
+    return render(request, "identity/password.html")
+
+
+@router.post("/account/password")
+async def password_change(request: Request, _: CsrfChecked, principal: WebUser,
+                          session: SessionDep, ctx: AuthContextDep, hasher: HasherDep,
+                          new_password: Field, confirm_password: Field,
+                          current_password: OptionalField = None) -> Response:
+    if new_password != confirm_password:
+        return render(request, "identity/password.html", status_code=422,
+                      mismatch=True)
+    try:
+        await change_password(session, hasher, ctx, principal.user, principal.session,
+                              current_password, new_password)
+    except LinedeskError as exc:
+        await settle(session, exc)
+        return render(request, "identity/password.html", status_code=exc.status_code,
+                      error=exc)
+    return render(request, "identity/password.html", changed=True)
+
+
+@router.post("/switch-line")
+async def switch_line(_: CsrfChecked, principal: WebUser, session: SessionDep,
+                      msisdn: Field, next: OptionalField = None) -> Response:
+    await choose_active_line(session, principal.user, principal.session, msisdn)
+    return redirect(_safe_next(next))

@@ -1,0 +1,96 @@
+"""Link SIM pages (Associa SIM), reached from the avatar menu."""
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request
+from starlette.responses import Response
+
+from linedesk.deps import LimiterDep, SessionDep
+from linedesk.errors import LinedeskError
+from linedesk.identity.auth import AuthContextDep
+from linedesk.identity.codes import Limits, find_code, resend_after
+from linedesk.identity.models import CodePurpose
+from linedesk.linking.service import MAX_LINKED, complete_link, resend_link, start_link, unlink
+from linedesk.web.session import CsrfChecked, WebUser, redirect, settle
+from linedesk.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+Field = Annotated[str, Form()]
+
+
+def _linked(request: Request, principal: WebUser) -> list[str]:
+    menu = request.state.menu
+    return [line.msisdn for line in menu.lines if line.id != principal.user.main_line_id]
+
+
+@router.get("/link-sim")
+async def link_sim(request: Request, principal: WebUser, linked: str | None = None) -> Response:
+    return render(request, "linking/link_sim.html", linked_lines=_linked(request, principal),
+                  max_linked=MAX_LINKED, just_linked=linked)
+
+
+@router.post("/link-sim")
+async def link_sim_start(request: Request, _: CsrfChecked, principal: WebUser,
+                         session: SessionDep, ctx: AuthContextDep, limiter: LimiterDep,
+                         msisdn: Field) -> Response:
+    try:
+        issued = await start_link(session, ctx, Limits(limiter, ctx.client_ip or "unknown"),
+                                  principal.user, msisdn)
+    except LinedeskError as exc:
+        await settle(session, exc)
+        return render(request, "linking/link_sim.html", status_code=exc.status_code,
+                      error=exc, msisdn=msisdn, linked_lines=_linked(request, principal),
+                      max_linked=MAX_LINKED)
+    return redirect(f"/link-sim/{issued.record.public_id}")
+
+
+@router.post("/link-sim/unlink")
+async def link_sim_unlink(request: Request, _: CsrfChecked, principal: WebUser,
+                          session: SessionDep, ctx: AuthContextDep, msisdn: Field) -> Response:
+    await unlink(session, ctx, principal.user, msisdn)
+    return redirect("/link-sim")
+
+
+async def _code_page(request: Request, session: SessionDep, principal: WebUser, link_id: str,
+                     error: LinedeskError | None = None, resent: bool = False) -> Response:
+    """The page to enter the code the linked line received, with 'send again'."""
+    code_record = await find_code(session, link_id, CodePurpose.link_line)
+    if code_record is None or code_record.user_id != principal.user.id:
+        return redirect("/link-sim")
+    return render(request, "linking/link_code.html",
+                  status_code=error.status_code if error else 200, error=error,
+                  link_id=link_id, msisdn=code_record.subject,
+                  resend_after=resend_after(code_record), resent=resent)
+
+
+@router.get("/link-sim/{link_id}")
+async def link_sim_code(request: Request, principal: WebUser, session: SessionDep,
+                        link_id: str) -> Response:
+    return await _code_page(request, session, principal, link_id)
+
+
+@router.post("/link-sim/{link_id}")
+async def link_sim_complete(request: Request, _: CsrfChecked, principal: WebUser,
+                            session: SessionDep, ctx: AuthContextDep, limiter: LimiterDep,
+                            link_id: str, code: Field) -> Response:
+    limits = Limits(limiter, ctx.client_ip or "unknown")
+    try:
+        line = await complete_link(session, ctx, limits, principal.user, link_id, code.strip())
+    except LinedeskError as exc:
+        await settle(session, exc)
+        return await _code_page(request, session, principal, link_id, error=exc)
+    return redirect(f"/link-sim?linked={quote(line.msisdn)}")
+
+
+@router.post("/link-sim/{link_id}/resend")
+async def link_sim_resend(request: Request, _: CsrfChecked, principal: WebUser,
+                          session: SessionDep, ctx: AuthContextDep, limiter: LimiterDep,
+                          link_id: str) -> Response:
+    limits = Limits(limiter, ctx.client_ip or "unknown")
+    try:
+        await resend_link(session, ctx, limits, principal.user, link_id)
+    except LinedeskError as exc:
+        await settle(session, exc)
+        return await _code_page(request, session, principal, link_id, error=exc)
+    return await _code_page(request, session, principal, link_id, resent=True)

@@ -1,0 +1,90 @@
+"""Pages of password recovery (SPEC R-A6): ask for a code, enter it, see the generated
+password once — already signed in with it — and choose your own right away."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from starlette.responses import Response
+
+from linedesk.deps import HasherDep, LimiterDep, SessionDep
+from linedesk.errors import LinedeskError
+from linedesk.identity.auth import AuthContextDep, Principal
+from linedesk.identity.models import CodePurpose, SessionKind
+from linedesk.identity.service import open_session, sign_in
+from linedesk.recovery.schemas import RecoveryStart
+from linedesk.recovery.service import complete_recovery, resend_recovery, start_recovery
+from linedesk.web.forms import code_page, form_model, language, limits, refused, ticket
+from linedesk.web.session import CsrfChecked, Visitor, redirect, set_session_cookie
+from linedesk.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+Field = Annotated[str, Form()]
+OptionalField = Annotated[str | None, Form()]
+
+START = "recovery/start.html"
+CODE = "recovery/code.html"
+
+
+@router.get("/recover")
+async def recover_page(request: Request, visitor: Visitor) -> Response:
+    if visitor is not None:
+        return redirect("/account/password")
+    return render(request, START, form={})
+
+
+@router.post("/recover")
+async def recover(request: Request, _: CsrfChecked, session: SessionDep, ctx: AuthContextDep,
+                  limiter: LimiterDep, username: Field,
+                  by_email: OptionalField = None) -> Response:
+    form = {"username": username, "by_email": bool(by_email)}
+    try:
+        body = form_model(RecoveryStart, username=username,
+                          channel="email" if by_email else None,
+                          language=language(request, ctx))
+        issued = await start_recovery(session, ctx, limits(limiter, ctx), body)
+    except LinedeskError as exc:
+        # After a SIM swap the page offers the e-mail option already ticked.
+        swapped = exc.code == "sim_recently_changed"
+        return await refused(request, session, exc, START, sim_swapped=swapped,
+                             form=form | {"by_email": form["by_email"] or swapped})
+    return redirect(f"/recover/{issued.record.public_id}")
+
+
+@router.get("/recover/{recovery_id}")
+async def code_entry_page(request: Request, recovery_id: str, session: SessionDep,
+                          ctx: AuthContextDep) -> Response:
+    return await code_page(request, session, ctx, CODE, recovery_id, CodePurpose.recovery)
+
+
+@router.post("/recover/{recovery_id}")
+async def complete(request: Request, recovery_id: str, _: CsrfChecked, session: SessionDep,
+                   ctx: AuthContextDep, limiter: LimiterDep, hasher: HasherDep,
+                   code: Field) -> Response:
+    """The right code: the generated password is shown once, and used at once to sign in, so
+    the next step is choosing the user's own."""
+    record = await ticket(session, recovery_id, CodePurpose.recovery)
+    username = record.subject
+    try:
+        generated = await complete_recovery(session, ctx, limits(limiter, ctx), hasher,
+                                            recovery_id, code.strip())
+    except LinedeskError as exc:
+        return await code_page(request, session, ctx, CODE, recovery_id,
+                               CodePurpose.recovery, exc)
+    user = await sign_in(session, hasher, ctx, username, generated)
+    issued = await open_session(session, ctx, user, SessionKind.web, via="password")
+    request.state.principal = Principal(user=user, session=issued.session)
+    response = render(request, "identity/password.html", generated_password=generated)
+    response.headers["Cache-Control"] = "no-store"
+    set_session_cookie(response, ctx.settings, issued)
+    return response
+
+
+@router.post("/recover/{recovery_id}/resend")
+async def resend(request: Request, recovery_id: str, _: CsrfChecked, session: SessionDep,
+                 ctx: AuthContextDep, limiter: LimiterDep) -> Response:
+    try:
+        await resend_recovery(session, ctx, limits(limiter, ctx), recovery_id)
+    except LinedeskError as exc:
+        return await code_page(request, session, ctx, CODE, recovery_id,
+                               CodePurpose.recovery, exc)
+    return redirect(f"/recover/{recovery_id}?resent=1")

@@ -1,0 +1,166 @@
+"""Pages of registration: the employee's wizard (code by SMS, or by e-mail for a data-only
+SIM proved with its PUK) and the user admin's registration on the web portal (R-A3, R-A4)."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.responses import Response
+
+from linedesk.deps import HasherDep, LimiterDep, SessionDep
+from linedesk.errors import LinedeskError, ValidationFailed
+from linedesk.identity.auth import AuthContextDep
+from linedesk.identity.models import CodePurpose, SessionKind, User
+from linedesk.identity.service import AuthContext, open_session
+from linedesk.registration.schemas import (
+    ManagerRegistrationComplete,
+    ManagerRegistrationStart,
+    RegistrationStart,
+)
+from linedesk.registration.service import (
+    complete_manager_registration,
+    complete_registration,
+    resend_registration,
+    start_manager_registration,
+    start_registration,
+)
+from linedesk.web.forms import code_page, form_model, language, limits, refused
+from linedesk.web.session import CsrfChecked, Visitor, redirect, set_session_cookie
+from linedesk.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+Field = Annotated[str, Form()]
+OptionalField = Annotated[str | None, Form()]
+
+async def signed_in(session: AsyncSession, ctx: AuthContext, user: User) -> Response:
+    issued = await open_session(session, ctx, user, SessionKind.web, via="registration")
+    response = redirect("/home")
+    set_session_cookie(response, ctx.settings, issued)
+    return response
+
+
+# --- employees -----------------------------------------------------------------------------
+
+EMPLOYEE_START = "registration/start.html"
+EMPLOYEE_CODE = "registration/code.html"
+
+
+@router.get("/register")
+async def register_page(request: Request, visitor: Visitor) -> Response:
+    if visitor is not None:
+        return redirect("/home")
+    return render(request, EMPLOYEE_START, form={})
+
+
+@router.post("/register")
+async def register(request: Request, _: CsrfChecked, session: SessionDep, ctx: AuthContextDep,
+                   limiter: LimiterDep, msisdn: Field, data_only: OptionalField = None,
+                   puk: OptionalField = None, email: OptionalField = None) -> Response:
+    form = {"msisdn": msisdn, "data_only": bool(data_only), "email": email}
+    try:
+        body = form_model(RegistrationStart, **form, puk=puk, language=language(request, ctx))
+        issued = await start_registration(session, ctx, limits(limiter, ctx), body)
+    except LinedeskError as exc:
+        return await refused(request, session, exc, EMPLOYEE_START, form=form)
+    return redirect(f"/register/{issued.record.public_id}")
+
+
+@router.get("/register/{registration_id}")
+async def register_code_page(request: Request, registration_id: str, session: SessionDep,
+                             ctx: AuthContextDep) -> Response:
+    return await code_page(request, session, ctx, EMPLOYEE_CODE, registration_id,
+                           CodePurpose.registration)
+
+
+@router.post("/register/{registration_id}")
+async def register_complete(request: Request, registration_id: str, _: CsrfChecked,
+                            session: SessionDep, ctx: AuthContextDep, limiter: LimiterDep,
+                            hasher: HasherDep, code: Field, password: Field,
+                            confirm_password: Field) -> Response:
+    try:
+        if password != confirm_password:
+            raise ValidationFailed("The two passwords differ", code="password_mismatch")
+        user = await complete_registration(session, ctx, limits(limiter, ctx), hasher,
+                                           registration_id, code.strip(), password)
+    except LinedeskError as exc:
+        return await code_page(request, session, ctx, EMPLOYEE_CODE, registration_id,
+                               CodePurpose.registration, exc)
+    return await signed_in(session, ctx, user)
+
+
+@router.post("/register/{registration_id}/resend")
+async def register_resend(request: Request, registration_id: str, _: CsrfChecked,
+                          session: SessionDep, ctx: AuthContextDep,
+                          limiter: LimiterDep) -> Response:
+    try:
+        await resend_registration(session, ctx, limits(limiter, ctx), registration_id,
+                                  CodePurpose.registration)
+    except LinedeskError as exc:
+        return await code_page(request, session, ctx, EMPLOYEE_CODE, registration_id,
+                               CodePurpose.registration, exc)
+    return redirect(f"/register/{registration_id}?resent=1")
+
+
+# --- user admins (web portal) --------------------------------------------------------------
+
+PORTAL_START = "registration/portal_start.html"
+PORTAL_CODE = "registration/portal_code.html"
+
+
+@router.get("/portal/register")
+async def portal_register_page(request: Request, visitor: Visitor) -> Response:
+    if visitor is not None:
+        return redirect("/home")
+    return render(request, PORTAL_START, form={})
+
+
+@router.post("/portal/register")
+async def portal_register(request: Request, _: CsrfChecked, session: SessionDep,
+                          ctx: AuthContextDep, limiter: LimiterDep, vat_number: Field,
+                          billing_account_code: Field) -> Response:
+    form = {"vat_number": vat_number, "billing_account_code": billing_account_code}
+    try:
+        body = form_model(ManagerRegistrationStart, **form, language=language(request, ctx))
+        issued = await start_manager_registration(session, ctx, limits(limiter, ctx), body)
+    except LinedeskError as exc:
+        return await refused(request, session, exc, PORTAL_START, form=form)
+    return redirect(f"/portal/register/{issued.record.public_id}")
+
+
+@router.get("/portal/register/{registration_id}")
+async def portal_code_page(request: Request, registration_id: str, session: SessionDep,
+                           ctx: AuthContextDep) -> Response:
+    return await code_page(request, session, ctx, PORTAL_CODE, registration_id,
+                           CodePurpose.manager_registration, form={})
+
+
+@router.post("/portal/register/{registration_id}")
+async def portal_complete(request: Request, registration_id: str, _: CsrfChecked,
+                          session: SessionDep, ctx: AuthContextDep, limiter: LimiterDep,
+                          hasher: HasherDep, code: Field, username: Field, password: Field,
+                          confirm_password: Field, email: OptionalField = None) -> Response:
+    form = {"username": username, "email": email}
+    try:
+        if password != confirm_password:
+            raise ValidationFailed("The two passwords differ", code="password_mismatch")
+        body = form_model(ManagerRegistrationComplete, **form, code=code.strip(),
+                          password=password)
+        user = await complete_manager_registration(session, ctx, limits(limiter, ctx), hasher,
+                                                   registration_id, body)
+    except LinedeskError as exc:
+        return await code_page(request, session, ctx, PORTAL_CODE, registration_id,
+                               CodePurpose.manager_registration, exc, form=form)
+    return await signed_in(session, ctx, user)
+
+
+@router.post("/portal/register/{registration_id}/resend")
+async def portal_resend(request: Request, registration_id: str, _: CsrfChecked,
+                        session: SessionDep, ctx: AuthContextDep,
+                        limiter: LimiterDep) -> Response:
+    try:
+        await resend_registration(session, ctx, limits(limiter, ctx), registration_id,
+                                  CodePurpose.manager_registration)
+    except LinedeskError as exc:
+        return await code_page(request, session, ctx, PORTAL_CODE, registration_id,
+                               CodePurpose.manager_registration, exc, form={})
+    return redirect(f"/portal/register/{registration_id}?resent=1")
