@@ -18,7 +18,8 @@ UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 CSRF_HEADER = "X-CSRF-Token"
 
 
-def _auth_context(request: Request, settings: SettingsDep, clock: ClockDep) -> AuthContext:
+async def _auth_context(request: Request, settings: SettingsDep,
+                        clock: ClockDep) -> AuthContext:
     ip = client_address(request.client.host if request.client else None, request.headers,
                         settings.trusted_proxies)
     return AuthContext(settings=settings, now=clock.now(), client_ip=str(ip) if ip else None)

@@ -7,7 +7,9 @@ composition rules, and a check against passwords known from breaches (zxcvbn's l
 
 import asyncio
 import contextlib
+import os
 import secrets
+import threading
 import unicodedata
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -103,6 +105,17 @@ def generate_password() -> str:
         return password
 
 
+HASH_THREAD_NICENESS = 10
+
+
+def _lower_priority() -> None:
+    """Hashing threads yield the CPU to request handling and the database: under a flood
+    of sign-ins the hashes slow down (and the queue fills, so more are refused), not reads."""
+    if hasattr(os, "setpriority"):
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASH_THREAD_NICENESS)
+
+
 class PasswordHasher:
     """argon2id in a small thread pool. A semaphore bounds how many hashes run at once and a
     short queue how many may wait; beyond that a sign-in is refused at once (503), so a flood
@@ -117,7 +130,8 @@ class PasswordHasher:
             time_cost=TIME_COST, memory_cost=MEMORY_COST_KIB, parallelism=PARALLELISM,
             hash_len=32, salt_len=16, type=argon2.Type.ID)
         self._executor = ThreadPoolExecutor(max_workers=concurrency,
-                                            thread_name_prefix="password-hash")
+                                            thread_name_prefix="password-hash",
+                                            initializer=_lower_priority)
         self._slots = asyncio.Semaphore(concurrency)
         # Made now, so even the first unknown user costs exactly one verification.
         self._dummy_hash = self._argon2.hash(secrets.token_urlsafe(16))

@@ -13,7 +13,7 @@ class Page:
     limit: int
 
 
-def _page(
+async def _page(
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Page:

@@ -12,7 +12,7 @@ from linedesk.messaging.repository import MailboxRepository
 from linedesk.messaging.schemas import CapturedMessageRead
 
 
-def require_development(settings: SettingsDep) -> None:
+async def require_development(settings: SettingsDep) -> None:
     """The mailbox does not exist outside development: 404, as for any unknown path."""
     if settings.is_production:
         raise NotFound("Not Found")
