@@ -37,3 +37,13 @@ def test_production_with_real_settings_starts(monkeypatch):
     monkeypatch.setenv("LINEDESK_MESSAGING_CAPTURE", "false")
     settings = Settings()
     assert settings.is_production and settings.json_logs
+
+
+def test_production_refuses_the_autologin_simulator():
+    with pytest.raises(ValidationError, match="LINEDESK_AUTOLOGIN_SIMULATOR"):
+        Settings(env="production", secret_key=STRONG, database_url=PG,
+                 redis_url="redis://cache:6379/0", autologin_simulator=True)
+    production = Settings(env="production", secret_key=STRONG, database_url=PG,
+                          redis_url="redis://cache:6379/0")
+    assert production.simulates_autologin is False
+    assert Settings().simulates_autologin is True

@@ -15,6 +15,7 @@ from linedesk.identity.api import router as identity_router
 from linedesk.identity.pages import router as identity_pages
 from linedesk.identity.passwords import PasswordHasher
 from linedesk.identity.two_factor_pages import router as two_factor_pages
+from linedesk.inventory.api import customer_router as lines_router
 from linedesk.inventory.api import router as inventory_backoffice_router
 from linedesk.kit.clock import Clock
 from linedesk.kit.ratelimit import RateLimiter
@@ -46,6 +47,7 @@ def api_router() -> APIRouter:
     api.include_router(linking_router)
     api.include_router(managers_router)
     api.include_router(inventory_backoffice_router)
+    api.include_router(lines_router)
     api.include_router(messaging_dev_router)
     return api
 

@@ -64,7 +64,9 @@ async def test_recovery_generates_a_one_time_password_and_ends_every_session(
     assert first.status_code == 200 and first.json()["must_change_password"] is True
     auth = {"Authorization": f"Bearer {first.json()['access_token']}"}
     # Nothing else is allowed until the password is changed…
-    assert (await client.get("/api/v1/company/audit-log", headers=auth)).status_code in (403,)
+    blocked = await client.put("/api/v1/me/active-line", headers=auth, json={"msisdn": number})
+    assert blocked.status_code == 403
+    assert blocked.json()["error"]["code"] == "password_change_required"
     # …and the generated password works only once.
     assert (await _login(client, number, generated)).status_code == 401
     me = await client.get("/api/v1/me", headers=auth)

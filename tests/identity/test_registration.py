@@ -151,3 +151,8 @@ async def test_a_weak_password_is_refused_without_using_up_the_code(client, worl
     assert weak.status_code == 422 and weak.json()["error"]["code"] == "weak_password"
     assert (await client.post(path, json={"code": code_in(sms),
                                           "password": PASSWORD})).status_code == 201
+
+
+async def test_sends_per_client_address_are_limited(client, engine):
+    answers = [(await _start(client, f"+39347555{n:04d}")).status_code for n in range(21)]
+    assert answers == [202] * 20 + [429]

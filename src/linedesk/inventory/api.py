@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from linedesk.backoffice.auth import OperatorKey
 from linedesk.deps import ClockDep, SessionDep, SettingsDep
 from linedesk.errors import NotFound, ValidationFailed
+from linedesk.identity.auth import CurrentUser, line_scope
 from linedesk.inventory.models import LineStatus, Segment
 from linedesk.inventory.repository import (
     BillingAccountRepository,
@@ -23,6 +24,7 @@ from linedesk.inventory.schemas import (
     InventoryResource,
     LineCreate,
     LineRead,
+    LineView,
     OfferCreate,
     OfferRead,
     SimSwap,
@@ -219,3 +221,23 @@ async def import_resource(_: OperatorKey, session: SessionDep, settings: Setting
     count = await import_csv(session, RESOURCES[resource.value], await _csv_text(request),
                              _ctx(settings, clock))
     return ImportResult(resource=resource, imported=count)
+
+
+# --- the customer's view -------------------------------------------------------------------
+
+customer_router = APIRouter(tags=["lines"])
+
+
+@customer_router.get("/lines/{msisdn}", response_model=LineView)
+async def line(principal: CurrentUser, session: SessionDep, msisdn: str) -> LineView:
+    """A line the caller may see: an employee their own and linked lines, a manager any line
+    of the company. Any other number answers 404."""
+    repo = LineRepository(session, await line_scope(session, principal))
+    found = await repo.get_by_msisdn(_msisdn(msisdn))
+    if found is None:
+        raise NotFound("No such line")
+    return LineView(msisdn=found.msisdn, kind=found.kind, status=found.status,
+                    payment_mode=found.payment_mode, offer_code=found.offer.code,
+                    offer_name=found.offer.name, activation_date=found.activation_date,
+                    holder_name=found.holder_name,
+                    billing_account_code=found.billing_account.code)

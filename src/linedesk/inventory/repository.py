@@ -69,9 +69,12 @@ class LineRepository(ScopedRepository[Line]):
     model = Line
 
     def readable(self) -> Select[Line]:
-        return super().readable().options(
+        statement = super().readable().options(
             joinedload(Line.billing_account), joinedload(Line.offer)
         )
+        if self.scope.line_ids is not None:
+            statement = statement.where(Line.id.in_(self.scope.line_ids))
+        return statement
 
     def listing(
         self,

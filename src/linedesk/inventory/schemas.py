@@ -194,3 +194,17 @@ class InventoryResource(StrEnum):
 class ImportResult(Schema):
     resource: InventoryResource
     imported: int
+
+
+class LineView(Schema):
+    """A line as its user (or a manager of the company) sees it."""
+
+    msisdn: str
+    kind: LineKind
+    status: LineStatus
+    payment_mode: PaymentMode
+    offer_code: str
+    offer_name: str
+    activation_date: date
+    holder_name: str | None
+    billing_account_code: str

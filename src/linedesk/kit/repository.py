@@ -15,9 +15,11 @@ M = TypeVar("M", bound=Base)
 
 @dataclass(frozen=True)
 class Scope:
-    """Whose data a query may read: one company, or everything (operator staff)."""
+    """Whose data a query may read: everything (operator staff), one company (its managers),
+    or some lines of one company (an employee: their own line and the linked ones)."""
 
     company_id: int | None
+    line_ids: frozenset[int] | None = None
 
     @classmethod
     def operator(cls) -> "Scope":
@@ -26,6 +28,10 @@ class Scope:
     @classmethod
     def company(cls, company_id: int) -> "Scope":
         return cls(company_id=company_id)
+
+    @classmethod
+    def lines(cls, company_id: int, line_ids: frozenset[int]) -> "Scope":
+        return cls(company_id=company_id, line_ids=line_ids)
 
 
 class ScopedRepository(Generic[M]):

@@ -1,0 +1,40 @@
+"""Who reads which line (R-P2): an employee their own and linked lines, a manager every line
+of the company; anything else is 404, never its data."""
+
+from tests.factories import make_user, make_world
+from tests.identity.helpers import bearer
+from tests.identity.test_registration import code_in
+
+
+async def test_an_employee_reads_own_and_linked_lines_only(client, session, mailbox):
+    world = await make_world(session, lines=3)
+    await make_user(session, world)
+    mine, linked, colleague = world["numbers"]
+    auth = await bearer(client, mine)
+    assert (await client.get(f"/api/v1/lines/{mine}", headers=auth)).status_code == 200
+    refused = await client.get(f"/api/v1/lines/{colleague}", headers=auth)
+    assert refused.status_code == 404
+    assert colleague not in refused.text
+
+    started = (await client.post("/api/v1/me/linked-lines", headers=auth,
+                                 json={"msisdn": linked})).json()
+    (sms,) = await mailbox(linked)
+    await client.post(f"/api/v1/me/linked-lines/{started['link_id']}/complete", headers=auth,
+                      json={"code": code_in(sms)})
+    view = await client.get(f"/api/v1/lines/{linked}", headers=auth)
+    assert view.status_code == 200
+    assert view.json()["msisdn"] == linked and view.json()["offer_code"] == world["offer"]
+    await client.delete(f"/api/v1/me/linked-lines/{linked}", headers=auth)
+    assert (await client.get(f"/api/v1/lines/{linked}", headers=auth)).status_code == 404
+
+
+async def test_a_manager_reads_every_line_of_the_company_and_none_of_another(client, session):
+    world = await make_world(session, lines=2)
+    other = await make_world(session, "Altra S.r.l.", lines=1)
+    await make_user(session, world, profile="telco_manager", username="tm",
+                    email="tm@example.it")
+    auth = await bearer(client, "tm")
+    for number in world["numbers"]:
+        assert (await client.get(f"/api/v1/lines/{number}", headers=auth)).status_code == 200
+    assert (await client.get(f"/api/v1/lines/{other['numbers'][0]}",
+                             headers=auth)).status_code == 404
