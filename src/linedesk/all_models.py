@@ -6,6 +6,7 @@ from linedesk.db import Base
 from linedesk.identity import models as identity_models
 from linedesk.inventory import models as inventory_models
 from linedesk.messaging import models as messaging_models
+from linedesk.usage import models as usage_models
 
 __all__ = [
     "Base",
@@ -14,4 +15,5 @@ __all__ = [
     "identity_models",
     "inventory_models",
     "messaging_models",
+    "usage_models",
 ]

@@ -1,0 +1,1 @@
+"""Usage: records (CDRs) imported and rated, counters per line and period, alerts, widgets."""

@@ -1,0 +1,162 @@
+"""Tables of usage: rated records, counters per line and period (kept incrementally at
+import), daily totals, prepaid balances and top-ups, alerts sent, the user's preferences."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from linedesk.db import Base, UTCDateTime, str_enum
+
+BigId = BigInteger().with_variant(Integer, "sqlite")
+Charge = Numeric(16, 6)
+
+
+class UsageType(StrEnum):
+    data = "data"    # quantity in bytes
+    voice = "voice"  # quantity in seconds
+    sms = "sms"      # quantity in messages
+
+
+class Destination(StrEnum):
+    national = "national"
+    eu_roaming = "eu_roaming"
+    international = "international"
+    premium = "premium"
+
+
+class UsageRecord(Base):
+    """One CDR, rated at import. `record_id` makes the import idempotent."""
+
+    __tablename__ = "usage_records"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"))
+    line_id: Mapped[int] = mapped_column(ForeignKey("lines.id"))
+    record_id: Mapped[str] = mapped_column(String(64), unique=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    period: Mapped[date] = mapped_column(Date)  # first day of the month, Europe/Rome
+    day: Mapped[date] = mapped_column(Date)     # Europe/Rome
+    usage_type: Mapped[UsageType] = mapped_column(str_enum(UsageType, "usage_type"))
+    destination: Mapped[Destination] = mapped_column(str_enum(Destination, "destination"))
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    in_bundle: Mapped[int] = mapped_column(BigInteger)  # the part inside the allowance
+    charge: Mapped[Decimal] = mapped_column(Charge)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_usage_records_line_id_started_at", "line_id", "started_at"),)
+
+
+class LineCounter(Base):
+    """What a line used in a billing period, updated by every import (R-U2)."""
+
+    __tablename__ = "line_counters"
+
+    line_id: Mapped[int] = mapped_column(ForeignKey("lines.id"), primary_key=True)
+    period: Mapped[date] = mapped_column(Date, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    data_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    voice_seconds: Mapped[int] = mapped_column(BigInteger, default=0)
+    sms_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    roaming_data_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    charges: Mapped[Decimal] = mapped_column(Charge, default=Decimal(0))
+    roaming_charges: Mapped[Decimal] = mapped_column(Charge, default=Decimal(0))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class DailyUsage(Base):
+    """Per line, day and type: the usage detail's chart (R-U3) without scanning records."""
+
+    __tablename__ = "daily_usage"
+
+    line_id: Mapped[int] = mapped_column(ForeignKey("lines.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    usage_type: Mapped[UsageType] = mapped_column(str_enum(UsageType, "usage_type"),
+                                                  primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    quantity: Mapped[int] = mapped_column(BigInteger, default=0)
+    charge: Mapped[Decimal] = mapped_column(Charge, default=Decimal(0))
+
+
+class PrepaidBalance(Base):
+    __tablename__ = "prepaid_balances"
+
+    line_id: Mapped[int] = mapped_column(ForeignKey("lines.id"), primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    balance: Mapped[Decimal] = mapped_column(Charge)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PrepaidTopUp(Base):
+    __tablename__ = "prepaid_topups"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("lines.id"))
+    reference: Mapped[str] = mapped_column(String(64), unique=True)  # idempotency
+    amount: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AlertKind(StrEnum):
+    data_80 = "data_80"
+    data_100 = "data_100"
+    voice_80 = "voice_80"
+    voice_100 = "voice_100"
+    sms_80 = "sms_80"
+    sms_100 = "sms_100"
+    roaming_data_80 = "roaming_data_80"
+    roaming_data_100 = "roaming_data_100"
+    low_credit = "low_credit"
+    roaming_first_use = "roaming_first_use"
+    roaming_bill_shock = "roaming_bill_shock"
+
+
+class SentAlert(Base):
+    """An alert sent for a line in a period: each kind at most once per period (R-U4)."""
+
+    __tablename__ = "sent_alerts"
+
+    line_id: Mapped[int] = mapped_column(ForeignKey("lines.id"), primary_key=True)
+    period: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[AlertKind] = mapped_column(str_enum(AlertKind, "alert_kind"), primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class UsagePreferences(Base):
+    """A user's switches for usage alerts and their widget settings (R-U4, R-U5)."""
+
+    __tablename__ = "usage_preferences"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    alerts_off: Mapped[list[str]] = mapped_column(JSON(), default=list)  # AlertKind values
+    widget_line_id: Mapped[int | None] = mapped_column(ForeignKey("lines.id"))
+    pinned_links: Mapped[list[str]] = mapped_column(JSON(), default=list)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class FeatureVisit(Base):
+    """How often a user opened each feature: the extended widget's quick links learn it."""
+
+    __tablename__ = "feature_visits"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    feature: Mapped[str] = mapped_column(String(32), primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    visits: Mapped[int] = mapped_column(Integer, default=0)
+    last_visit_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
