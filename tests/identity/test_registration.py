@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from linedesk.identity.models import OneTimeCode
+from linedesk.messaging.models import OutboxMessage
 from tests.conftest import NOW
 from tests.factories import make_user, make_world
 
@@ -52,6 +53,8 @@ async def test_codes_are_stored_hashed(client, world, mailbox, session):
     (sms,) = await mailbox(number)
     stored = (await session.scalars(select(OneTimeCode))).one()
     assert code_in(sms) not in stored.code_digest and len(stored.code_digest) == 64
+    delivered = (await session.scalars(select(OutboxMessage))).one()
+    assert delivered.payload == {}  # once sent, the outbox keeps no code
 
 
 async def test_an_already_registered_number_gets_the_same_answer_and_a_different_sms(

@@ -51,8 +51,9 @@ class OutboxRepository:
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def mark_sent(self, message: OutboxMessage, now: datetime) -> bool:
+        # The payload may hold a one-time code: once delivered it is not kept.
         return await self._finish(message, status=OutboxStatus.sent, sent_at=now,
-                                  claimed_at=None, last_error=None)
+                                  claimed_at=None, last_error=None, payload={})
 
     async def mark_retry(self, message: OutboxMessage, at: datetime, error: str) -> bool:
         return await self._finish(message, status=OutboxStatus.pending, next_attempt_at=at,
@@ -60,7 +61,7 @@ class OutboxRepository:
 
     async def mark_failed(self, message: OutboxMessage, error: str) -> bool:
         return await self._finish(message, status=OutboxStatus.failed, claimed_at=None,
-                                  last_error=error)
+                                  last_error=error, payload={})
 
     async def list(self, status: OutboxStatus | None = None,
                    limit: int = 50) -> Sequence[OutboxMessage]:
