@@ -8,7 +8,10 @@ from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from linedesk import __version__
+from linedesk.alerts.api import router as alerts_router
 from linedesk.config import Settings, get_settings
+from linedesk.dashboard.api import router as dashboard_router
+from linedesk.dashboard.pages import router as dashboard_pages
 from linedesk.db import create_engine, create_sessionmaker
 from linedesk.errors import install_error_handlers
 from linedesk.identity.api import router as identity_router
@@ -33,6 +36,7 @@ from linedesk.recovery.api import router as recovery_router
 from linedesk.recovery.pages import router as recovery_pages
 from linedesk.registration.api import router as registration_router
 from linedesk.registration.pages import router as registration_pages
+from linedesk.usage.api import router as usage_backoffice_router
 from linedesk.web.errors import install_page_handlers, render_error_page
 from linedesk.web.pages import router as web_router
 
@@ -46,9 +50,12 @@ def api_router() -> APIRouter:
     api.include_router(recovery_router)
     api.include_router(linking_router)
     api.include_router(managers_router)
+    api.include_router(usage_backoffice_router)  # before inventory's /{resource}/import
     api.include_router(inventory_backoffice_router)
     api.include_router(lines_router)
+    api.include_router(dashboard_router)
     api.include_router(messaging_dev_router)
+    api.include_router(alerts_router)
     return api
 
 
@@ -85,6 +92,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(api_router())
     app.include_router(web_router)
     app.include_router(identity_pages)
+    app.include_router(dashboard_pages)
     app.include_router(registration_pages)
     app.include_router(recovery_pages)
     app.include_router(managers_pages)

@@ -2,6 +2,7 @@
 
 import json
 import os
+from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -84,6 +85,11 @@ class Settings(BaseSettings):
     autologin_header: str = "X-MSISDN"
     autologin_hmac_key: str = ""
     autologin_max_skew_seconds: int = Field(default=60, ge=0)
+
+    # Usage alerts (SPEC R-U4), in EUR: a prepaid credit at or below the first, and EU-roaming
+    # charges in a period above the second, are told to the line once per period.
+    low_credit_threshold: Decimal = Field(default=Decimal("2.00"), ge=0)
+    roaming_charge_alert: Decimal = Field(default=Decimal("20.00"), ge=0)
 
     @field_validator("trusted_proxies", "autologin_gateway_ranges", mode="before")
     @classmethod

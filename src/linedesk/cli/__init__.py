@@ -2,7 +2,7 @@
 
 import typer
 
-from linedesk.cli import apikey, demo, inventory, outbox, push
+from linedesk.cli import apikey, demo, inventory, outbox, push, usage
 from linedesk.cli.serve import migrate, serve
 from linedesk.cli.worker import worker
 
@@ -20,6 +20,7 @@ app.add_typer(inventory.app, name="inventory")
 app.command()(worker)
 app.add_typer(outbox.app, name="outbox")
 app.add_typer(push.app, name="push")
+app.add_typer(usage.app, name="usage")
 
 
 def main() -> None:

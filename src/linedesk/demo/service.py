@@ -19,6 +19,7 @@ from linedesk.demo.names import (
     MOBILE_PREFIXES,
 )
 from linedesk.demo.offers import OFFERS
+from linedesk.demo.usage import load_demo_usage
 from linedesk.demo.users import create_demo_users
 from linedesk.inventory.models import Company, Offer, PaymentMethod, PaymentMode, Segment
 from linedesk.inventory.schemas import BillingAccountCreate, CompanyCreate, LineCreate
@@ -48,6 +49,7 @@ class DemoSummary:
     companies: int
     billing_accounts: int
     lines: int
+    usage_records: int = 0
 
 
 class _Generator:
@@ -181,8 +183,9 @@ def _unique_vat(gen: _Generator) -> str:
 
 
 async def load_demo(session: AsyncSession, ctx: ImportContext, total_lines: int = DEFAULT_LINES,
-                    seed: int = 1) -> DemoSummary:
-    """Load the demo data set unless it is there already (safe to run twice)."""
+                    seed: int = 1, *, with_usage: bool = True) -> DemoSummary:
+    """Load the demo data set unless it is there already (safe to run twice); with usage,
+    also 13 months of usage records for its lines."""
     if await session.scalar(select(Company.id).where(Company.vat_number == SME_VAT)):
         return DemoSummary(loaded=False, companies=0, billing_accounts=0, lines=0)
     plan = build_plan(total_lines, seed)
@@ -193,8 +196,10 @@ async def load_demo(session: AsyncSession, ctx: ImportContext, total_lines: int 
     await _import(session, "billing-accounts", plan.accounts, ctx)
     await _import(session, "lines", plan.lines, ctx)
     await create_demo_users(session, ctx.now)
+    records = await load_demo_usage(session, ctx, seed) if with_usage else 0
     return DemoSummary(loaded=True, companies=len(plan.companies),
-                       billing_accounts=len(plan.accounts), lines=len(plan.lines))
+                       billing_accounts=len(plan.accounts), lines=len(plan.lines),
+                       usage_records=records)
 
 
 async def _import(session: AsyncSession, resource: str, items: list[Any], ctx: ImportContext

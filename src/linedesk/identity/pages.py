@@ -1,5 +1,5 @@
-"""Pages of signing in: the sign-in page (password, autologin attempt), sign-out, home,
-change of password, the line switcher."""
+"""Pages of signing in: the sign-in page (password, autologin attempt), sign-out, change of
+password, the line switcher. (Home is the dashboard's: linedesk.dashboard.pages.)"""
 
 from typing import Annotated
 
@@ -7,7 +7,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse
 from starlette.responses import Response
 
-from linedesk.deps import HasherDep, LimiterDep, SessionDep
+from linedesk.dashboard.service import record_visit
+from linedesk.deps import ClockDep, HasherDep, LimiterDep, SessionDep
 from linedesk.errors import LinedeskError, NotFound
 from linedesk.identity.auth import AuthContextDep
 from linedesk.identity.autologin import employee_of_line
@@ -127,13 +128,10 @@ async def logout(_: CsrfChecked, visitor: Visitor, session: SessionDep,
     return response
 
 
-@router.get("/home")
-async def home(request: Request, principal: WebUser) -> Response:
-    return render(request, "identity/home.html")
-
-
 @router.get("/account/password")
-async def password_page(request: Request, principal: WebUser) -> Response:
+async def password_page(request: Request, principal: WebUser, session: SessionDep,
+                        clock: ClockDep) -> Response:
+    await record_visit(session, principal, "password", clock.now())
     return render(request, "identity/password.html")
 
 

@@ -6,7 +6,8 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from starlette.responses import Response
 
-from linedesk.deps import LimiterDep, SessionDep
+from linedesk.dashboard.service import record_visit
+from linedesk.deps import ClockDep, LimiterDep, SessionDep
 from linedesk.errors import LinedeskError
 from linedesk.identity.auth import AuthContextDep
 from linedesk.identity.codes import Limits, find_code, resend_after
@@ -25,7 +26,9 @@ def _linked(request: Request, principal: WebUser) -> list[str]:
 
 
 @router.get("/link-sim")
-async def link_sim(request: Request, principal: WebUser, linked: str | None = None) -> Response:
+async def link_sim(request: Request, principal: WebUser, session: SessionDep, clock: ClockDep,
+                   linked: str | None = None) -> Response:
+    await record_visit(session, principal, "link_sim", clock.now())
     return render(request, "linking/link_sim.html", linked_lines=_linked(request, principal),
                   max_linked=MAX_LINKED, just_linked=linked)
 

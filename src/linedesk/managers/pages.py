@@ -11,7 +11,8 @@ from starlette.responses import Response
 
 from linedesk.audit.models import AuditEvent
 from linedesk.audit.repository import AuditRepository
-from linedesk.deps import HasherDep, LimiterDep, SessionDep
+from linedesk.dashboard.service import record_visit
+from linedesk.deps import ClockDep, HasherDep, LimiterDep, SessionDep
 from linedesk.errors import LinedeskError, NotFound, ValidationFailed
 from linedesk.identity.auth import AuthContextDep, Principal
 from linedesk.identity.codes import Limits, find_code
@@ -87,7 +88,9 @@ async def _managers_page(request: Request, session: AsyncSession, principal: Pri
 
 @router.get("/managers")
 async def managers_page(request: Request, principal: WebManager, session: SessionDep,
-                        created: int | None = None, removed: bool = False) -> Response:
+                        clock: ClockDep, created: int | None = None,
+                        removed: bool = False) -> Response:
+    await record_visit(session, principal, "managers", clock.now())
     return await _managers_page(request, session, principal, created=created, removed=removed)
 
 

@@ -21,6 +21,7 @@ async def enqueue(
     now: datetime,
     attachments: list[dict[str, Any]] | None = None,
     company_id: int | None = None,
+    flush: bool = True,
 ) -> OutboxMessage:
     """Store a message in the caller's transaction: if that rolls back, nothing is sent."""
     if language not in LANGUAGES:
@@ -33,5 +34,6 @@ async def enqueue(
         status=OutboxStatus.pending, attempts=0, next_attempt_at=now, created_at=now,
     )
     session.add(message)
-    await session.flush()
+    if flush:  # many messages at once: the caller flushes them together
+        await session.flush()
     return message

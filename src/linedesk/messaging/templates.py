@@ -5,6 +5,7 @@ subject.txt (the title) and sms.txt (the short body).
 """
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ class RenderedMessage:
     html: str | None = None
 
 
+@lru_cache(maxsize=256)
 def template_exists(name: str, channel: Channel) -> bool:
     return all(
         (TEMPLATES_DIR / name / lang / filename).is_file()

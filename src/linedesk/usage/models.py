@@ -72,6 +72,7 @@ class LineCounter(Base):
     roaming_data_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
     charges: Mapped[Decimal] = mapped_column(Charge, default=Decimal(0))
     roaming_charges: Mapped[Decimal] = mapped_column(Charge, default=Decimal(0))
+    roaming_events: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

@@ -4,9 +4,10 @@ at home; roaming data also within the EU-roaming allowance); international and p
 is always charged. Beyond an allowance each unit costs the offer's rate."""
 
 from dataclasses import dataclass, replace
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from linedesk.inventory.models import Offer
+from linedesk.inventory.models import Line, Offer
 from linedesk.usage.models import Destination, UsageType
 
 BYTES_PER_MB = 1_000_000
@@ -67,11 +68,23 @@ class Counters:
     roaming_data_bytes: int = 0
     charges: Decimal = Decimal(0)
     roaming_charges: Decimal = Decimal(0)
+    roaming_events: int = 0  # EU-roaming records of any type (first use in the period)
     credit: Decimal | None = None  # prepaid lines only
 
     def used(self, usage_type: UsageType) -> int:
         return {UsageType.data: self.data_bytes, UsageType.voice: self.voice_seconds,
                 UsageType.sms: self.sms_count}[usage_type]
+
+
+@dataclass(frozen=True)
+class CountersChange:
+    """What one import did to a line's period: the alerts are decided from it."""
+
+    line: Line
+    period: date
+    terms: OfferTerms
+    before: Counters
+    after: Counters
 
 
 @dataclass(frozen=True)
@@ -114,6 +127,7 @@ def _count(counters: Counters, usage_type: UsageType, destination: Destination, 
             quantity if roaming and usage_type is UsageType.data else 0),
         charges=counters.charges + charge,
         roaming_charges=counters.roaming_charges + (charge if roaming else Decimal(0)),
+        roaming_events=counters.roaming_events + (1 if roaming else 0),
         # A prepaid line cannot go below zero: the network stops it when the credit is gone.
         credit=None if counters.credit is None else max(Decimal(0), counters.credit - charge),
     )

@@ -45,6 +45,7 @@ def upgrade() -> None:
     sa.Column('roaming_data_bytes', sa.BigInteger(), nullable=False),
     sa.Column('charges', sa.Numeric(precision=16, scale=6), nullable=False),
     sa.Column('roaming_charges', sa.Numeric(precision=16, scale=6), nullable=False),
+    sa.Column('roaming_events', sa.Integer(), nullable=False),
     sa.Column('updated_at', linedesk.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_line_counters_company_id_companies')),
     sa.ForeignKeyConstraint(['line_id'], ['lines.id'], name=op.f('fk_line_counters_line_id_lines')),

@@ -1,0 +1,1 @@
+"""Usage alerts (SPEC R-U4): thresholds crossed at import, sent once per period each."""

@@ -1,0 +1,284 @@
+"""Usage alerts (SPEC R-U4), decided at import from a line's counters before and after it.
+
+Each kind is sent at most once per line and period: the `sent_alerts` row is inserted
+(ignoring conflicts) before the message is queued, so concurrent imports cannot both send.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from linedesk.config import get_settings
+from linedesk.identity.models import User
+from linedesk.inventory.models import Line
+from linedesk.kit.phone import LineKind
+from linedesk.messaging.models import Channel
+from linedesk.messaging.service import enqueue
+from linedesk.usage.models import (
+    AlertKind,
+    SentAlert,
+    UsagePreferences,
+)
+from linedesk.usage.rating import Counters, CountersChange, OfferTerms
+
+FALLBACK_LANGUAGE = "it"  # a line with no registered user is told in Italian
+TEMPLATES = {
+    "80": "usage_alert_80", "100": "usage_alert_100",
+    AlertKind.low_credit: "low_credit", AlertKind.roaming_first_use: "roaming_first_use",
+    AlertKind.roaming_bill_shock: "roaming_bill_shock",
+}
+
+
+@dataclass(frozen=True)
+class Allowance:
+    name: str  # data, voice, sms, roaming_data: the templates' word for it
+    warn: AlertKind
+    full: AlertKind
+    terms_field: str
+    counters_field: str
+
+    def included(self, terms: OfferTerms) -> int | None:
+        value: int | None = getattr(terms, self.terms_field)
+        return value
+
+    def used(self, counters: Counters) -> int:
+        value: int = getattr(counters, self.counters_field)
+        return value
+
+
+ALLOWANCES = (
+    Allowance("data", AlertKind.data_80, AlertKind.data_100, "data_bytes", "data_bytes"),
+    Allowance("voice", AlertKind.voice_80, AlertKind.voice_100, "voice_seconds",
+              "voice_seconds"),
+    Allowance("sms", AlertKind.sms_80, AlertKind.sms_100, "sms", "sms_count"),
+    Allowance("roaming_data", AlertKind.roaming_data_80, AlertKind.roaming_data_100,
+              "roaming_data_bytes", "roaming_data_bytes"),
+)
+
+
+@dataclass(frozen=True)
+class Crossing:
+    """A threshold crossed by an import; `allowance` is set for the 80 % and 100 % kinds."""
+
+    kind: AlertKind
+    allowance: Allowance | None = None
+
+
+def _crossed(before: int | Decimal, after: int | Decimal, threshold: int | Decimal) -> bool:
+    return before < threshold <= after
+
+
+def allowance_crossings(terms: OfferTerms, before: Counters, after: Counters
+                        ) -> list[Crossing]:
+    """80 % and 100 % of each limited, non-zero allowance (usage only grows in a period)."""
+    out = []
+    for allowance in ALLOWANCES:
+        included = allowance.included(terms)
+        if not included:  # unlimited (None) or not part of the offer (0)
+            continue
+        old, new = allowance.used(before), allowance.used(after)
+        # Integer arithmetic: 80 % of 1 byte more than 0.8 × the allowance, exactly.
+        if _crossed(old * 5, new * 5, included * 4):
+            out.append(Crossing(allowance.warn, allowance))
+        if _crossed(old, new, included):
+            out.append(Crossing(allowance.full, allowance))
+    return out
+
+
+def money_crossings(before: Counters, after: Counters, *, low_credit: Decimal,
+                    bill_shock: Decimal) -> list[Crossing]:
+    out = []
+    if before.credit is not None and after.credit is not None \
+            and before.credit > low_credit >= after.credit:
+        out.append(Crossing(AlertKind.low_credit))
+    if before.roaming_charges <= bill_shock < after.roaming_charges:
+        out.append(Crossing(AlertKind.roaming_bill_shock))
+    return out
+
+
+def _roamed(counters: Counters) -> bool:
+    return counters.roaming_events > 0
+
+
+def crossings(terms: OfferTerms, before: Counters, after: Counters) -> list[Crossing]:
+    """Every threshold crossed from `before` to `after`: pure, so an import asks it for each
+    line it touched at no cost, and goes to the database only for the lines that crossed."""
+    settings = get_settings()
+    out = allowance_crossings(terms, before, after)
+    out += money_crossings(before, after, low_credit=settings.low_credit_threshold,
+                           bill_shock=settings.roaming_charge_alert)
+    if not _roamed(before) and _roamed(after):
+        out.append(Crossing(AlertKind.roaming_first_use))
+    return out
+
+
+async def evaluate_alerts(session: AsyncSession, now: datetime, line: Line, period: date,
+                          terms: OfferTerms, before: Counters, after: Counters) -> None:
+    """The alerts of one line's period (see `evaluate_changes`)."""
+    await evaluate_changes(session, now, [CountersChange(line, period, terms, before, after)])
+
+
+async def evaluate_changes(session: AsyncSession, now: datetime,
+                           changes: Sequence[CountersChange]) -> None:
+    """Queue an SMS to each line for each alert whose threshold an import crossed, once per
+    line, period and kind, unless its user switched that kind off. A whole batch costs a
+    handful of queries, and none when nothing crossed. Flushes only."""
+    crossed = [(change, found) for change in changes
+               if (found := crossings(change.terms, change.before, change.after))]
+    if not crossed:
+        return
+    users = await _users_of(session, {change.line.id for change, _ in crossed})
+    switched_off = await _switches_of(session, {user_id for user_id, _ in users.values()})
+    wanted: list[tuple[CountersChange, Crossing, str]] = []
+    for change, found in crossed:
+        user_id, language = users.get(change.line.id, (None, FALLBACK_LANGUAGE))
+        off = switched_off.get(user_id, set()) if user_id is not None else set()
+        kept = [c for c in found if c.kind.value not in off]
+        # Crossing 80 % and 100 % at once: the 100 % message says it all.
+        full = {c.allowance.name for c in kept if c.allowance and c.kind is c.allowance.full}
+        wanted += [(change, c, language) for c in kept
+                   if not (c.allowance and c.kind is c.allowance.warn
+                           and c.allowance.name in full)]
+    claimed = await _claim(session, now, wanted)
+    for change, crossing, language in wanted:
+        if (change.line.id, change.period, crossing.kind) in claimed:
+            await _send(session, now, change.line, language, crossing, change.terms,
+                        change.after)
+    await session.flush()
+
+
+async def _users_of(session: AsyncSession, line_ids: set[int]) -> dict[int, tuple[int, str]]:
+    """The registered employee of each line: their id and language."""
+    rows = await session.execute(
+        select(User.main_line_id, User.id, User.language)
+        .where(User.main_line_id.in_(line_ids), User.disabled_at.is_(None))
+        .order_by(User.id.desc()))
+    return {line_id: (user_id, language) for line_id, user_id, language in rows
+            if line_id is not None}
+
+
+async def _switches_of(session: AsyncSession, user_ids: set[int]) -> dict[int, set[str]]:
+    if not user_ids:
+        return {}
+    rows = await session.execute(select(UsagePreferences.user_id, UsagePreferences.alerts_off)
+                                 .where(UsagePreferences.user_id.in_(user_ids)))
+    return {user_id: set(off or ()) for user_id, off in rows}
+
+
+async def _switched_off(session: AsyncSession, user: User | None) -> set[str]:
+    if user is None:
+        return set()
+    return (await _switches_of(session, {user.id})).get(user.id, set())
+
+
+def _insert_ignoring_conflicts(session: AsyncSession) -> Insert:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(SentAlert).on_conflict_do_nothing(
+            index_elements=["line_id", "period", "kind"])
+    return sqlite.insert(SentAlert).on_conflict_do_nothing(
+        index_elements=["line_id", "period", "kind"])
+
+
+async def _claim(session: AsyncSession, now: datetime,
+                 wanted: Sequence[tuple[CountersChange, Crossing, str]]
+                 ) -> set[tuple[int, date, AlertKind]]:
+    """Record the alerts for their periods; only those not sent before (by anyone) come
+    back: the table's key makes it once per line, period and kind, even under concurrency."""
+    rows = [{"line_id": change.line.id, "period": change.period, "kind": crossing.kind,
+             "company_id": change.line.company_id, "sent_at": now}
+            for change, crossing, _ in wanted]
+    claimed: set[tuple[int, date, AlertKind]] = set()
+    for start in range(0, len(rows), 500):
+        statement = _insert_ignoring_conflicts(session).values(rows[start:start + 500]) \
+            .returning(SentAlert.line_id, SentAlert.period, SentAlert.kind)
+        claimed.update((line_id, period, AlertKind(kind))
+                       for line_id, period, kind in await session.execute(statement))
+    return claimed
+
+
+async def _send(session: AsyncSession, now: datetime, line: Line, language: str,
+                crossing: Crossing, terms: OfferTerms, after: Counters) -> None:
+    if line.kind is not LineKind.mobile:
+        return  # no SMS to a fixed line; its offers have no limited allowances anyway
+    allowance = crossing.allowance
+    if allowance is not None:
+        template = TEMPLATES["100" if crossing.kind is allowance.full else "80"]
+    else:
+        template = TEMPLATES[crossing.kind]
+    payload = alert_payload(crossing, language, line.msisdn, terms, after)
+    await enqueue(session, Channel.sms, line.msisdn, template, language, payload, now=now,
+                  company_id=line.company_id, flush=False)
+
+
+def alert_payload(crossing: Crossing, language: str, msisdn: str, terms: OfferTerms,
+                  after: Counters) -> dict[str, Any]:
+    """What the templates show, in human units and the reader's number format."""
+    settings = get_settings()
+    payload: dict[str, Any] = {"msisdn": msisdn, "kind": crossing.kind.value}
+    if crossing.allowance is not None:
+        name = crossing.allowance.name
+        payload |= {"allowance": name,
+                    "used": quantity_text(name, crossing.allowance.used(after), language),
+                    "included": quantity_text(name, crossing.allowance.included(terms) or 0,
+                                              language)}
+    elif crossing.kind is AlertKind.low_credit:
+        payload |= {"credit": money_text(after.credit or Decimal(0), language),
+                    "threshold": money_text(settings.low_credit_threshold, language)}
+    elif crossing.kind is AlertKind.roaming_bill_shock:
+        payload |= {"charges": money_text(after.roaming_charges, language),
+                    "threshold": money_text(settings.roaming_charge_alert, language)}
+    else:
+        roaming = terms.roaming_data_bytes
+        payload["roaming_included"] = (None if roaming is None
+                                       else quantity_text("roaming_data", roaming, language))
+    return payload
+
+
+def _decimal_text(value: Decimal | float, places: int, language: str) -> str:
+    text = f"{value:,.{places}f}"
+    if language == "it":
+        text = text.replace(",", " ").replace(".", ",").replace(" ", ".")
+    return text
+
+
+def quantity_text(allowance: str, quantity: int, language: str) -> str:
+    """GB with one decimal for data, whole minutes for voice, a count for SMS."""
+    if allowance in ("data", "roaming_data"):
+        return f"{_decimal_text(Decimal(quantity) / 10**9, 1, language)} GB"
+    if allowance == "voice":
+        return f"{_decimal_text(quantity // 60, 0, language)} min"
+    return f"{_decimal_text(quantity, 0, language)} SMS"
+
+
+def money_text(amount: Decimal, language: str) -> str:
+    return f"{_decimal_text(amount, 2, language)} EUR"
+
+
+async def alert_switches(session: AsyncSession, user: User) -> dict[AlertKind, bool]:
+    """Every alert kind, on unless the user switched it off."""
+    off = await _switched_off(session, user)
+    return {kind: kind.value not in off for kind in AlertKind}
+
+
+async def set_alert_switches(session: AsyncSession, user: User, changes: dict[AlertKind, bool],
+                             now: datetime) -> dict[AlertKind, bool]:
+    """Apply the switches given; insert the user's preferences or update only their
+    `alerts_off`, so the widget settings kept in the same row are left alone."""
+    switches = await alert_switches(session, user) | changes
+    alerts_off = [kind.value for kind, on in switches.items() if not on]
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    statement = module.insert(UsagePreferences).values(
+        user_id=user.id, company_id=user.company_id, alerts_off=alerts_off, pinned_links=[],
+        updated_at=now)
+    await session.execute(statement.on_conflict_do_update(
+        index_elements=["user_id"],
+        set_={"alerts_off": statement.excluded.alerts_off, "updated_at": now}))
+    return switches

@@ -1,0 +1,85 @@
+"""JSON routes of the counters (R-U2), the usage detail (R-U3) and the widgets (R-U5)."""
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query
+from fastapi.responses import Response
+
+from linedesk.dashboard import service
+from linedesk.dashboard.schemas import (
+    Summary,
+    UsageDetail,
+    WidgetExtended,
+    WidgetLight,
+    WidgetSettings,
+    WidgetVariant,
+)
+from linedesk.deps import ClockDep, SessionDep
+from linedesk.identity.auth import CurrentUser
+from linedesk.kit.clock import ROME
+from linedesk.usage.models import UsageType
+
+router = APIRouter(tags=["usage"])
+WIDGET_CACHE = "private, max-age=60"
+
+
+@router.get("/lines/{msisdn}/summary", response_model=Summary)
+async def line_summary(principal: CurrentUser, session: SessionDep, clock: ClockDep,
+                       msisdn: str) -> Summary:
+    """The line's counters for the current period: data (bytes), voice (seconds) and SMS,
+    each used, included and remaining (null when unlimited); EU-roaming data; the credit
+    (a prepaid balance, or a postpaid line's out-of-bundle charges so far); the offer's
+    name; when the counters were last updated (null before any use)."""
+    return await service.summary(session, principal, msisdn, clock.now())
+
+
+@router.get("/lines/{msisdn}/usage", response_model=UsageDetail, response_model_by_alias=True)
+async def line_usage(
+    principal: CurrentUser, session: SessionDep, clock: ClockDep, msisdn: str,
+    from_: Annotated[date | None, Query(alias="from", description="first day, YYYY-MM-DD")] = None,
+    to: Annotated[date | None, Query(description="last day, YYYY-MM-DD")] = None,
+    type: UsageType | None = None,
+) -> UsageDetail:
+    """Usage per day and type, and the latest 50 records, for the chosen days (default: the
+    current month so far; at most 400 days; days in Europe/Rome)."""
+    now = clock.now()
+    first, last = service.checked_range(from_, to, now.astimezone(ROME).date())
+    return await service.usage_detail(session, principal, msisdn, now, first, last, type)
+
+
+@router.get("/widget", response_model=WidgetExtended | WidgetLight,
+            responses={304: {"description": "Not modified (the ETag matched)"}})
+async def widget(
+    principal: CurrentUser, session: SessionDep, clock: ClockDep,
+    variant: WidgetVariant = WidgetVariant.light,
+    line: Annotated[str | None, Query(description="default: the widget settings' line")] = None,
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    """The widget's compact JSON. *light*: the three counters (usage, credit, offer name)
+    and when they were updated; *extended* adds the settings' URL and up to 4 quick links.
+    Send the `ETag` back in `If-None-Match` to get `304` while nothing changed."""
+    msisdn = await service.widget_line(session, principal, line)
+    summary = await service.summary(session, principal, msisdn, clock.now())
+    payload: WidgetLight = service.light(summary) if variant is WidgetVariant.light \
+        else await service.extended(session, principal, summary)
+    body = payload.model_dump_json().encode()
+    headers = {"ETag": service.etag(body), "Cache-Control": WIDGET_CACHE,
+               "Vary": "Authorization, Cookie"}
+    if service.etag_matches(if_none_match, headers["ETag"]):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/json", headers=headers)
+
+
+@router.get("/me/widget-settings", response_model=WidgetSettings)
+async def get_widget_settings(principal: CurrentUser, session: SessionDep) -> WidgetSettings:
+    """The widget's line (null: the main line) and pinned links."""
+    return await service.widget_settings(session, principal)
+
+
+@router.put("/me/widget-settings", response_model=WidgetSettings)
+async def put_widget_settings(principal: CurrentUser, session: SessionDep, clock: ClockDep,
+                              body: WidgetSettings) -> WidgetSettings:
+    """Choose the widget's line (one you may read) and pin up to 4 links among `home`,
+    `usage`, `link_sim`, `password`, `invoices`, `managers` (the last two for managers)."""
+    return await service.save_widget_settings(session, principal, body, clock.now())

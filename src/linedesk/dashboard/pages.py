@@ -1,0 +1,157 @@
+"""The employee's pages of usage: home with the counters, usage detail, the two embeddable
+widgets and their settings. Managers see the same for any line of their company."""
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from starlette.responses import Response
+
+from linedesk.dashboard import service
+from linedesk.dashboard.display import (
+    CHART_HEIGHT,
+    CHART_WIDTH,
+    UNIT_OF,
+    Gauge,
+    chart,
+    gauge,
+    quantity,
+)
+from linedesk.dashboard.schemas import Summary, WidgetSettings
+from linedesk.deps import ClockDep, SessionDep
+from linedesk.errors import LinedeskError, ValidationFailed
+from linedesk.identity.auth import Principal
+from linedesk.kit.clock import ROME
+from linedesk.usage.models import UsageType
+from linedesk.web.i18n import Localizer, pick_language
+from linedesk.web.session import CsrfChecked, WebUser, redirect, settle
+from linedesk.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+LineParam = Annotated[str | None, Query(max_length=20)]
+EMBEDDABLE = {"Content-Security-Policy": "frame-ancestors *"}
+
+
+def _l10n(request: Request) -> Localizer:
+    return Localizer(pick_language(request, request.app.state.settings.default_language))
+
+
+def _shown_line(request: Request, line: str | None) -> str | None:
+    menu = request.state.menu
+    return line or (menu.active.msisdn if menu.active else None)
+
+
+def _gauges(request: Request, summary: Summary) -> list[Gauge]:
+    l10n, usage = _l10n(request), summary.usage
+    return [gauge(l10n, "data", usage.data), gauge(l10n, "voice", usage.voice),
+            gauge(l10n, "sms", usage.sms), gauge(l10n, "roaming_data", summary.roaming_data)]
+
+
+async def visit(session: SessionDep, principal: Principal, feature: str,
+                clock: ClockDep) -> None:
+    """Call from a feature's page: the extended widget's quick links learn from it."""
+    await service.record_visit(session, principal, feature, clock.now())
+
+
+async def _picker(session: SessionDep, principal: Principal) -> list[str]:
+    if not principal.profile.is_manager:
+        return []
+    return list(await (await service.readable(session, principal)).first_numbers())
+
+
+@router.get("/home")
+async def home(request: Request, principal: WebUser, session: SessionDep, clock: ClockDep,
+               line: LineParam = None) -> Response:
+    await visit(session, principal, "home", clock)
+    msisdn = _shown_line(request, line)
+    summary = await service.summary(session, principal, msisdn, clock.now()) if msisdn else None
+    return render(request, "dashboard/home.html", summary=summary,
+                  gauges=_gauges(request, summary) if summary else [],
+                  suggestions=await _picker(session, principal))
+
+
+def _parse_day(raw: str | None, name: str) -> date | None:
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError as exc:
+        raise ValidationFailed(f"'{name}' must be a date (YYYY-MM-DD)", code="bad_range") \
+            from exc
+
+
+@router.get("/usage")
+async def usage(request: Request, principal: WebUser, session: SessionDep, clock: ClockDep,
+                line: LineParam = None, from_: Annotated[str | None, Query(alias="from")] = None,
+                to: str | None = None, type: UsageType = UsageType.data) -> Response:
+    await visit(session, principal, "usage", clock)
+    msisdn = _shown_line(request, line)
+    if msisdn is None:
+        return redirect("/home")
+    now = clock.now()
+    first, last = service.checked_range(_parse_day(from_, "from"), _parse_day(to, "to"),
+                                        now.astimezone(ROME).date())
+    detail = await service.usage_detail(session, principal, msisdn, now, first, last, None)
+    l10n = _l10n(request)
+    return render(request, "dashboard/usage.html", detail=detail, chosen=type,
+                  types=list(UsageType), bars=chart(l10n, detail.days, first, last, type),
+                  chart_width=CHART_WIDTH, chart_height=CHART_HEIGHT,
+                  quantity=lambda t, q: quantity(l10n, UNIT_OF[t], q),
+                  suggestions=await _picker(session, principal))
+
+
+async def _widget_page(request: Request, principal: Principal, session: SessionDep,
+                       clock: ClockDep, line: str | None, extended: bool) -> Response:
+    msisdn = await service.widget_line(session, principal, line)
+    summary = await service.summary(session, principal, msisdn, clock.now())
+    links = await service.quick_links(session, principal) if extended else []
+    response = render(request, "dashboard/widget.html", summary=summary, extended=extended,
+                      gauges=_gauges(request, summary)[:3], quick_links=links,
+                      settings_url=service.SETTINGS_URL)
+    response.headers.update(EMBEDDABLE)
+    return response
+
+
+@router.get("/widget/light")
+async def widget_light(request: Request, principal: WebUser, session: SessionDep,
+                       clock: ClockDep, line: LineParam = None) -> Response:
+    return await _widget_page(request, principal, session, clock, line, extended=False)
+
+
+@router.get("/widget/extended")
+async def widget_extended(request: Request, principal: WebUser, session: SessionDep,
+                          clock: ClockDep, line: LineParam = None) -> Response:
+    return await _widget_page(request, principal, session, clock, line, extended=True)
+
+
+def _settings_page(request: Request, principal: Principal, current: WidgetSettings,
+                   status_code: int = 200, **context: object) -> Response:
+    features = [f for f, feature in service.FEATURES.items() if feature.open_to(principal)]
+    return render(request, "dashboard/widget_settings.html", status_code=status_code,
+                  current=current, features=features, lines=request.state.menu.lines,
+                  **context)
+
+
+@router.get("/widget/settings")
+async def widget_settings_page(request: Request, principal: WebUser, session: SessionDep,
+                               saved: bool = False) -> Response:
+    current = await service.widget_settings(session, principal)
+    return _settings_page(request, principal, current, saved=saved)
+
+
+@router.post("/widget/settings")
+async def widget_settings_save(request: Request, _: CsrfChecked, principal: WebUser,
+                               session: SessionDep, clock: ClockDep) -> Response:
+    form = await request.form()
+    line = str(form.get("line") or "").strip() or None
+    pinned = [str(value) for value in form.getlist("pinned_links")]
+    try:
+        body = WidgetSettings(line=line, pinned_links=pinned)
+        await service.save_widget_settings(session, principal, body, clock.now())
+    except (LinedeskError, ValueError) as exc:
+        error = exc if isinstance(exc, LinedeskError) else \
+            ValidationFailed("Pin features from the list, each once", code="bad_pinned_links")
+        await settle(session, error)
+        return _settings_page(request, principal, WidgetSettings.model_construct(
+            line=line, pinned_links=pinned), status_code=error.status_code, error=error)
+    return redirect("/widget/settings?saved=1")

@@ -1,0 +1,166 @@
+"""Usage files in (CSV with a header row, `,` or `;`, or NDJSON), numbered records out, in
+batches, while the file is still being read; bad rows become per-row errors.
+
+Rows are numbered by their line in the file (a CSV header is line 1), so a row error points
+at the line an operator opens in an editor. A record is one line: CDRs have no line breaks.
+"""
+
+import codecs
+import csv
+from collections.abc import AsyncIterable, AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from linedesk.errors import ValidationFailed
+from linedesk.kit.csvfile import RowError, row_errors
+from linedesk.usage.schemas import UsageRecordIn
+
+DEFAULT_BATCH_SIZE = 10_000
+COLUMNS = ("record_id", "line", "started_at", "type", "quantity", "destination")
+REQUIRED = frozenset(COLUMNS) - {"destination"}
+READ_SIZE = 1 << 20
+
+
+@dataclass
+class Batch:
+    """Up to `batch_size` rows of the file: the valid records and the bad rows' errors."""
+
+    records: list[tuple[int, UsageRecordIn]] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    rows: int = 0  # data rows read, good and bad
+
+
+class UsageFileParser:
+    """Fed text in pieces of any size; gives a batch each time `batch_size` rows are read."""
+
+    def __init__(self, batch_size: int = DEFAULT_BATCH_SIZE) -> None:
+        self.batch_size = batch_size
+        self.line = 0
+        self.header: list[str] | None = None
+        self.delimiter = ","
+        self.ndjson: bool | None = None
+        self.pending = ""
+        self.batch = Batch()
+
+    def feed(self, text: str) -> Iterator[Batch]:
+        lines = (self.pending + text).split("\n")
+        self.pending = lines.pop()
+        yield from self._lines(lines)
+
+    def finish(self) -> Iterator[Batch]:
+        tail, self.pending = self.pending, ""
+        yield from self._lines([tail] if tail else [])
+        if self.ndjson is None:
+            raise ValidationFailed("The file is empty", code="bad_file")
+        if self.batch.rows:
+            yield self.batch
+            self.batch = Batch()
+
+    def _lines(self, lines: list[str]) -> Iterator[Batch]:
+        start = 0
+        while start < len(lines):
+            room = self.batch_size - self.batch.rows
+            chunk = lines[start : start + room]
+            start += len(chunk)
+            self._parse(chunk)
+            if self.batch.rows >= self.batch_size:
+                yield self.batch
+                self.batch = Batch()
+
+    def _parse(self, lines: list[str]) -> None:
+        first = self.line + 1
+        self.line += len(lines)
+        if self.ndjson is None:
+            lines, first = self._start(lines, first)
+        if self.ndjson:
+            self._parse_ndjson(lines, first)
+        else:
+            self._parse_csv(lines, first)
+
+    def _start(self, lines: list[str], first: int) -> tuple[list[str], int]:
+        """The first non-blank line tells the format; for CSV it is the header."""
+        for offset, raw in enumerate(lines):
+            text = raw.lstrip("\ufeff").strip()
+            if not text:
+                continue
+            self.ndjson = text.startswith("{")
+            if self.ndjson:
+                return [text, *lines[offset + 1 :]], first + offset
+            self._read_header(text)
+            return lines[offset + 1 :], first + offset + 1
+        return [], first + len(lines)
+
+    def _read_header(self, text: str) -> None:
+        self.delimiter = ";" if text.count(";") > text.count(",") else ","
+        header = [name.strip() for name in next(csv.reader([text], delimiter=self.delimiter))]
+        unknown = [name for name in header if name not in COLUMNS]
+        missing = sorted(REQUIRED - set(header))
+        if unknown or missing or len(set(header)) != len(header):
+            raise ValidationFailed(
+                "The header row must name the columns " + ",".join(COLUMNS)
+                + (f"; missing: {', '.join(missing)}" if missing else "")
+                + (f"; unknown: {', '.join(unknown)}" if unknown else ""), code="bad_file")
+        self.header = header
+
+    def _parse_csv(self, lines: list[str], first: int) -> None:
+        assert self.header is not None
+        header, width, batch = self.header, len(self.header), self.batch
+        for number, cells in enumerate(csv.reader(lines, delimiter=self.delimiter), first):
+            if not cells or not any(cell.strip() for cell in cells):
+                continue
+            batch.rows += 1
+            if len(cells) != width:
+                batch.errors.append(RowError(number, f"{len(cells)} cells for {width} columns"))
+                continue
+            data = {name: cell for name, cell in zip(header, cells, strict=True)
+                    if cell and not cell.isspace()}
+            try:
+                batch.records.append((number, UsageRecordIn.model_validate(data)))
+            except ValidationError as exc:
+                batch.errors.extend(row_errors(number, exc))
+
+    def _parse_ndjson(self, lines: list[str], first: int) -> None:
+        batch = self.batch
+        for number, text in enumerate(lines, first):
+            if not text or text.isspace():
+                continue
+            batch.rows += 1
+            try:
+                batch.records.append((number, UsageRecordIn.model_validate_json(text)))
+            except ValidationError as exc:
+                batch.errors.extend(_json_errors(number, exc))
+
+
+def _json_errors(number: int, exc: ValidationError) -> list[RowError]:
+    if any(err.get("type") == "json_invalid" for err in exc.errors()):
+        return [RowError(number, "not a JSON object")]
+    return row_errors(number, exc)
+
+
+def read_file(path: Path, batch_size: int = DEFAULT_BATCH_SIZE) -> Iterator[Batch]:
+    """The batches of a CSV or NDJSON file on disk, read a piece at a time."""
+    parser = UsageFileParser(batch_size)
+    with path.open(encoding="utf-8-sig", newline="") as file:
+        while text := file.read(READ_SIZE):
+            yield from parser.feed(text)
+    yield from parser.finish()
+
+
+async def read_stream(chunks: AsyncIterable[bytes],
+                      batch_size: int = DEFAULT_BATCH_SIZE) -> AsyncIterator[Batch]:
+    """The batches of a file arriving in pieces (an HTTP body), as soon as each is complete."""
+    parser = UsageFileParser(batch_size)
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        async for chunk in chunks:
+            for batch in parser.feed(decoder.decode(chunk)):
+                yield batch
+        tail = decoder.decode(b"", final=True)
+    except UnicodeDecodeError as exc:
+        raise ValidationFailed("The file must be UTF-8 encoded", code="bad_file") from exc
+    for batch in parser.feed(tail):
+        yield batch
+    for batch in parser.finish():
+        yield batch

@@ -1,0 +1,94 @@
+"""The dashboard's pages: home with the counters, usage detail, widgets, widget settings."""
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+
+from linedesk.usage.models import FeatureVisit, UsageType
+from tests.dashboard.usage_rows import counter, day, record
+from tests.identity.test_web_sessions import csrf_of, sign_in_web
+
+HTML = {"Accept": "text/html"}
+GB = 1_000_000_000
+
+
+async def test_home_shows_the_three_counters_in_italian(client, world, session):
+    mine = world["numbers"][0]
+    await counter(session, mine, data=12 * GB, sms=30, charges="1234.5")
+    await sign_in_web(client, mine)
+
+    page = await client.get("/home", headers=HTML)
+
+    assert page.status_code == 200
+    assert "12,00 GB su 50,00 GB" in page.text
+    assert '<meter min="0" max="50000000000" value="12000000000"' in page.text
+    assert "1.234,50\xa0€" in page.text and "Addebiti fuori soglia del mese" in page.text
+    assert "Business Test" in page.text
+    assert "Aggiornato alle 20/11/26, 10:30" in page.text
+    visits = (await session.scalars(select(FeatureVisit))).all()
+    assert [(v.feature, v.visits) for v in visits] == [("home", 1)]
+
+
+async def test_home_in_english(client, world, session):
+    await counter(session, world["numbers"][0], data=GB // 2)
+    await sign_in_web(client, world["numbers"][0])
+    page = await client.get("/home?lang=en", headers=HTML)
+    assert "500.0 MB of 50.00 GB" in page.text and "Out-of-bundle charges" in page.text
+
+
+async def test_a_manager_picks_any_line_of_the_company_but_not_another(client, world):
+    await sign_in_web(client, "laura.admin")
+    home = await client.get("/home", headers=HTML)
+    assert 'id="line-picker"' in home.text and world["numbers"][1] in home.text
+    picked = await client.get("/home", headers=HTML, params={"line": world["numbers"][1]})
+    assert picked.status_code == 200 and "Linea mostrata: " + world["numbers"][1] in picked.text
+    other = await client.get("/home", headers=HTML, params={"line": world["other_number"]})
+    assert other.status_code == 404
+
+
+async def test_usage_detail_has_a_chart_a_table_and_the_latest_records(client, world, session):
+    mine = world["numbers"][0]
+    await day(session, mine, date(2026, 11, 2), UsageType.data, 2 * GB)
+    await day(session, mine, date(2026, 11, 3), UsageType.data, GB)
+    await record(session, mine, datetime(2026, 11, 3, 8, tzinfo=UTC), UsageType.data, GB)
+    await sign_in_web(client, mine)
+
+    page = await client.get("/usage", headers=HTML)
+
+    assert page.status_code == 200
+    assert page.text.count("<rect ") == 20  # 1 to 20 November
+    assert "<td>2 nov 2026</td><td>2,00 GB</td>" in page.text
+    assert "Ultimi consumi" in page.text and "03/11/26, 09:00" in page.text
+
+
+async def test_usage_detail_refuses_a_bad_range(client, world):
+    await sign_in_web(client, world["numbers"][0])
+    page = await client.get("/usage", headers=HTML, params={"from": "2026-11-10",
+                                                            "to": "2026-11-01"})
+    assert page.status_code == 422
+    assert "La data iniziale non può essere dopo quella finale" in page.text
+
+
+async def test_the_widgets_are_compact_and_embeddable(client, world, session):
+    await counter(session, world["numbers"][0], data=GB)
+    await sign_in_web(client, world["numbers"][0])
+    for variant in ("light", "extended"):
+        page = await client.get(f"/widget/{variant}", headers=HTML)
+        assert page.status_code == 200
+        assert page.headers["content-security-policy"] == "frame-ancestors *"
+        assert 'class="widget"' in page.text and "1,00 GB su 50,00 GB" in page.text
+        assert ("Impostazioni del widget" in page.text) is (variant == "extended")
+    assert "content-security-policy" not in (await client.get("/home", headers=HTML)).headers
+
+
+async def test_widget_settings_pin_links_and_choose_the_line(client, world):
+    await sign_in_web(client, world["numbers"][0])
+    form = await client.get("/widget/settings", headers=HTML)
+    saved = await client.post("/widget/settings", headers=HTML, data={
+        "csrf_token": csrf_of(form.text), "line": "", "pinned_links": ["usage", "password"]})
+    assert saved.status_code == 303
+    page = await client.get("/widget/extended", headers=HTML)
+    assert page.text.index('href="/usage"') < page.text.index('href="/account/password"')
+    wrong = await client.post("/widget/settings", headers=HTML, data={
+        "csrf_token": csrf_of(form.text), "pinned_links": ["managers"]})
+    assert wrong.status_code == 422 and 'role="alert"' in wrong.text
