@@ -25,7 +25,7 @@ from linedesk.usage.models import (
     SentAlert,
     UsagePreferences,
 )
-from linedesk.usage.rating import Counters, CountersChange, OfferTerms
+from linedesk.usage.rating import Counters, CountersChange, LineFacts, OfferTerms
 
 FALLBACK_LANGUAGE = "it"  # a line with no registered user is told in Italian
 TEMPLATES = {
@@ -203,7 +203,7 @@ async def _claim(session: AsyncSession, now: datetime,
     return claimed
 
 
-async def _send(session: AsyncSession, now: datetime, line: Line, language: str,
+async def _send(session: AsyncSession, now: datetime, line: LineFacts | Line, language: str,
                 crossing: Crossing, terms: OfferTerms, after: Counters) -> None:
     if line.kind is not LineKind.mobile:
         return  # no SMS to a fixed line; its offers have no limited allowances anyway

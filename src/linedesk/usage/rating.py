@@ -3,16 +3,18 @@ sequence of records. National and EU-roaming use draws on the offer's allowances
 at home; roaming data also within the EU-roaming allowance); international and premium use
 is always charged. Beyond an allowance each unit costs the offer's rate."""
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from linedesk.inventory.models import Line, Offer
+from linedesk.inventory.models import Line, LineStatus, Offer, PaymentMode
+from linedesk.kit.phone import LineKind
 from linedesk.usage.models import Destination, UsageType
 
 BYTES_PER_MB = 1_000_000
 SECONDS_PER_MINUTE = 60
 CHARGE_QUANTUM = Decimal("0.000001")
+ZERO = Decimal(0)
 IN_BUNDLE_DESTINATIONS = frozenset({Destination.national, Destination.eu_roaming})
 
 
@@ -76,11 +78,26 @@ class Counters:
                 UsageType.sms: self.sms_count}[usage_type]
 
 
+@dataclass(frozen=True, slots=True)
+class LineFacts:
+    """What rating and alerts need of a line, read without the ORM (one per line a batch
+    touches, so it is kept light)."""
+
+    id: int
+    msisdn: str
+    company_id: int
+    offer_id: int
+    kind: LineKind
+    status: LineStatus
+    payment_mode: PaymentMode
+    activation_date: date
+
+
 @dataclass(frozen=True)
 class CountersChange:
     """What one import did to a line's period: the alerts are decided from it."""
 
-    line: Line
+    line: LineFacts | Line
     period: date
     terms: OfferTerms
     before: Counters
@@ -117,17 +134,19 @@ def _count(counters: Counters, usage_type: UsageType, destination: Destination, 
            charge: Decimal) -> Counters:
     eligible = quantity if destination in IN_BUNDLE_DESTINATIONS else 0
     roaming = destination is Destination.eu_roaming
-    return replace(
-        counters,
-        data_bytes=counters.data_bytes + (eligible if usage_type is UsageType.data else 0),
-        voice_seconds=counters.voice_seconds + (eligible if usage_type is UsageType.voice
-                                                else 0),
-        sms_count=counters.sms_count + (eligible if usage_type is UsageType.sms else 0),
-        roaming_data_bytes=counters.roaming_data_bytes + (
-            quantity if roaming and usage_type is UsageType.data else 0),
-        charges=counters.charges + charge,
-        roaming_charges=counters.roaming_charges + (charge if roaming else Decimal(0)),
-        roaming_events=counters.roaming_events + (1 if roaming else 0),
-        # A prepaid line cannot go below zero: the network stops it when the credit is gone.
-        credit=None if counters.credit is None else max(Decimal(0), counters.credit - charge),
+    data = usage_type is UsageType.data
+    # A prepaid line cannot go below zero: the network stops it when the credit is gone.
+    credit = counters.credit
+    if credit is not None:
+        credit = max(ZERO, credit - charge)
+    # Built field by field (not dataclasses.replace): this runs once per imported record.
+    return Counters(
+        counters.data_bytes + (eligible if data else 0),
+        counters.voice_seconds + (eligible if usage_type is UsageType.voice else 0),
+        counters.sms_count + (eligible if usage_type is UsageType.sms else 0),
+        counters.roaming_data_bytes + (quantity if roaming and data else 0),
+        counters.charges + charge,
+        counters.roaming_charges + (charge if roaming else ZERO),
+        counters.roaming_events + (1 if roaming else 0),
+        credit,
     )

@@ -36,7 +36,7 @@ from linedesk.usage.models import (
     UsageRecord,
     UsageType,
 )
-from linedesk.usage.rating import Counters, CountersChange, OfferTerms, rate
+from linedesk.usage.rating import Counters, CountersChange, LineFacts, OfferTerms, rate
 from linedesk.usage.schemas import ImportSummary, UsageRecordIn
 
 CountersHook = Callable[[AsyncSession, datetime, Sequence[CountersChange]], Awaitable[None]]
@@ -111,11 +111,14 @@ def _number(raw: str) -> str:
 
 
 async def _lines(session: AsyncSession, numbers: set[str]
-                 ) -> tuple[dict[str, Line], dict[int, OfferTerms]]:
-    lines: dict[str, Line] = {}
+                 ) -> tuple[dict[str, LineFacts], dict[int, OfferTerms]]:
+    lines: dict[str, LineFacts] = {}
+    columns = (Line.id, Line.msisdn, Line.company_id, Line.offer_id, Line.kind, Line.status,
+               Line.payment_mode, Line.activation_date)
     for part in chunks(list(numbers), 10_000):
-        found = await session.scalars(select(Line).where(_among(session, Line.msisdn, part)))
-        lines.update((line.msisdn, line) for line in found)
+        found = await session.execute(select(*columns).where(_among(session, Line.msisdn,
+                                                                    part)))
+        lines.update((row[1], LineFacts(*row)) for row in found)
     offer_ids = {line.offer_id for line in lines.values()}
     offers = await session.scalars(select(Offer).where(Offer.id.in_(offer_ids)))
     return lines, {offer.id: OfferTerms.of(offer) for offer in offers}
@@ -148,7 +151,7 @@ async def _balances(session: AsyncSession, line_ids: Iterable[int]) -> dict[int,
 
 # --- checking ------------------------------------------------------------------------------
 
-def _check(number: int, record: UsageRecordIn, line: Line | None, now: datetime
+def _check(number: int, record: UsageRecordIn, line: LineFacts | None, now: datetime
            ) -> list[RowError]:
     if line is None:
         return [RowError(number, "no line has this number", "line")]
@@ -181,7 +184,7 @@ def _resolve(records: Sequence[tuple[int, UsageRecordIn]]
 # --- rating --------------------------------------------------------------------------------
 
 def _ordered(fresh: Sequence[tuple[int, UsageRecordIn]], numbers: dict[str, str],
-             lines: dict[str, Line]) -> list[tuple[Line, date, date, UsageRecordIn]]:
+             lines: dict[str, LineFacts]) -> list[tuple[LineFacts, date, date, UsageRecordIn]]:
     """Each record with its line, period and day (Europe/Rome), by line and start time."""
     out = []
     for _, record in fresh:
@@ -192,7 +195,7 @@ def _ordered(fresh: Sequence[tuple[int, UsageRecordIn]], numbers: dict[str, str]
     return out
 
 
-def _rate_all(ordered: list[tuple[Line, date, date, UsageRecordIn]],
+def _rate_all(ordered: list[tuple[LineFacts, date, date, UsageRecordIn]],
               terms: dict[int, OfferTerms], counters: dict[Key, Counters],
               balances: dict[int, Decimal], now: datetime) -> _Rated:
     rated = _Rated()
