@@ -123,15 +123,16 @@ def _is_live(auth_session: AuthSession, settings: Settings, now: datetime) -> bo
 async def authenticate(session: AsyncSession, ctx: AuthContext, token: str,
                        kind: SessionKind) -> tuple[AuthSession, User] | None:
     """The live session and user behind a cookie or access token, or None."""
-    auth_session = await SessionRepository(session).by_token(token_digest(token))
-    if (auth_session is None or auth_session.kind is not kind
-            or ctx.now >= auth_session.token_expires_at
+    found = await SessionRepository(session).with_user(token_digest(token))
+    if found is None:
+        return None
+    auth_session, user = found
+    if (auth_session.kind is not kind or ctx.now >= auth_session.token_expires_at
             or not _is_live(auth_session, ctx.settings, ctx.now)):
         return None
     if ctx.now - auth_session.last_seen_at >= LAST_SEEN_RESOLUTION:
         auth_session.last_seen_at = ctx.now
-    user = await session.get(User, auth_session.user_id)
-    return (auth_session, user) if user is not None else None
+    return auth_session, user
 
 
 async def refresh(session: AsyncSession, ctx: AuthContext, refresh_token: str) -> IssuedSession:
