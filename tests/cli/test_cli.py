@@ -78,3 +78,17 @@ def test_demo_load_then_lines_are_listed(cli_env):
     assert "already loaded" in again.output
     listed = runner.invoke(app, ["inventory", "list", "lines", "--limit", "5"])
     assert "5 of 60" in listed.output
+
+
+def test_demo_load_on_an_empty_database_creates_the_schema_first(monkeypatch, fresh_database_url,
+                                                                tmp_path):
+    monkeypatch.setenv("LINEDESK_DATABASE_URL", fresh_database_url)
+    monkeypatch.setenv("LINEDESK_SECRET_KEY", TEST_SECRET)
+    monkeypatch.setenv("LINEDESK_DATA_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    try:
+        result = runner.invoke(app, ["demo", "load", "--lines", "40", "--no-usage"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert "40 lines" in result.output

@@ -1,6 +1,7 @@
 """Demo data: the promised shape, deterministic for a seed, safe to load twice."""
 
 from collections import Counter
+from pathlib import Path
 
 from sqlalchemy import func, select
 from stdnum.it import iva
@@ -9,6 +10,8 @@ from linedesk.demo.service import SME_VAT, build_plan, load_demo
 from linedesk.inventory.models import Company, Line, Sim
 from linedesk.kit.phone import parse_italian_number
 from tests.factories import CTX
+
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def test_the_default_plan_has_an_sme_and_a_large_enterprise():
@@ -67,3 +70,7 @@ async def test_the_demo_people_sign_in_with_the_printed_credentials(session, cli
         assert response.status_code == 200, (credential, response.text)
         profiles.append(response.json()["profile"])
     assert profiles == ["employee", "user_admin", "telco_manager", "employee"]
+    readme = README.read_text(encoding="utf-8")
+    for credential in credentials:  # the README tells newcomers the same sign-ins
+        assert f"`{credential.username}`" in readme, credential
+    assert credentials[0].password in readme

@@ -4,7 +4,14 @@ import time
 
 import typer
 
-from linedesk.cli.runtime import console, import_context, run, settings, unit_of_work
+from linedesk.cli.runtime import (
+    console,
+    import_context,
+    migrate_database,
+    run,
+    settings,
+    unit_of_work,
+)
 from linedesk.demo.service import DEFAULT_LINES, load_demo
 
 app = typer.Typer(help="Demo data.", no_args_is_help=True)
@@ -23,6 +30,7 @@ def load(
 
     async def _load() -> None:
         started = time.perf_counter()
+        await migrate_database(current)  # a fresh database gets its schema first
         async with unit_of_work(current) as session:
             summary = await load_demo(session, import_context(current), lines, seed,
                                       with_usage=usage)

@@ -14,6 +14,7 @@ from linedesk.db import create_engine, create_sessionmaker
 from linedesk.errors import LinedeskError
 from linedesk.inventory.service import ImportContext
 from linedesk.kit.clock import Clock
+from linedesk.migrations import upgrade
 
 T = TypeVar("T")
 console = Console()
@@ -51,6 +52,15 @@ async def unit_of_work(current: Settings) -> AsyncIterator[AsyncSession]:
     try:
         async with create_sessionmaker(engine)() as session, session.begin():
             yield session
+    finally:
+        await engine.dispose()
+
+
+async def migrate_database(current: Settings) -> None:
+    """Bring the schema up to date (safe to run twice)."""
+    engine = create_engine(current.effective_database_url)
+    try:
+        await upgrade(engine)
     finally:
         await engine.dispose()
 

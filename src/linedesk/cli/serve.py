@@ -6,7 +6,7 @@ import typer
 import uvicorn
 from rich.table import Table
 
-from linedesk.cli.runtime import console, import_context, run, settings
+from linedesk.cli.runtime import console, import_context, migrate_database, run, settings
 from linedesk.config import Settings
 from linedesk.db import create_engine, create_sessionmaker
 from linedesk.demo.service import load_demo
@@ -62,14 +62,5 @@ def serve(
 
 def migrate() -> None:
     """Apply every pending schema migration (safe to run twice)."""
-    current = settings()
-
-    async def _migrate() -> None:
-        engine = create_engine(current.effective_database_url)
-        try:
-            await upgrade(engine)
-        finally:
-            await engine.dispose()
-
-    run(_migrate())
+    run(migrate_database(settings()))
     console.print("The database schema is up to date.")

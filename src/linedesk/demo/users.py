@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from linedesk.identity.models import Profile, User
 from linedesk.identity.passwords import PasswordHasher
-from linedesk.inventory.models import Company, Line, PaymentMode, Segment, Sim
+from linedesk.inventory.models import Company, Line, Offer, PaymentMode, Segment, Sim
 
 DEMO_PASSWORD = "Prova-Linedesk-42!"
 
@@ -21,12 +21,14 @@ class DemoCredential:
 
 
 async def _first_voice_line(session: AsyncSession, segment: Segment) -> Line | None:
-    """The first postpaid mobile line with a voice SIM of the first company of a segment."""
+    """The first postpaid mobile line with a voice SIM and a data allowance (so its gauges
+    show something) of the first company of a segment."""
     return await session.scalar(
         select(Line).join(Company, Company.id == Line.company_id)
         .join(Sim, (Sim.line_id == Line.id) & Sim.replaced_at.is_(None))
+        .join(Offer, Offer.id == Line.offer_id)
         .where(Company.segment == segment, Line.payment_mode == PaymentMode.postpaid,
-               Sim.data_only.is_(False))
+               Sim.data_only.is_(False), Offer.data_mb.is_not(None))
         .order_by(Company.id, Line.id).limit(1))
 
 
