@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 
@@ -43,10 +44,13 @@ def linedesk(*args: str, env: dict[str, str]) -> str:
 
 
 @contextmanager
-def server(env: dict[str, str], port: int) -> Iterator[str]:
-    """One API process (uvicorn, as `linedesk serve` runs it), stopped afterwards."""
+def server(env: dict[str, str], port: int, app: str = "linedesk.app:create_app",
+           app_dir: Path | None = None) -> Iterator[str]:
+    """One API process (uvicorn, as `linedesk serve` runs it), stopped afterwards; `app` is
+    the factory to serve (a benchmark may add a baseline route to the real app)."""
+    extra = ["--app-dir", str(app_dir)] if app_dir else []
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "linedesk.app:create_app", "--factory",
+        [sys.executable, "-m", "uvicorn", app, "--factory", *extra,
          "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
          "--no-access-log"], env=env)
     base = f"http://127.0.0.1:{port}"

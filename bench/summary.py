@@ -10,18 +10,23 @@ import argparse
 import asyncio
 import os
 import random
-import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import Latency, database_url, free_port, linedesk, machine, recreate_postgres_database
+from common import (
+    Latency,
+    database_url,
+    free_port,
+    linedesk,
+    machine,
+    recreate_postgres_database,
+    server,
+)
 from linedesk.db import create_engine
 from linedesk.kit.clock import utcnow
 
@@ -65,31 +70,6 @@ async def prepare(url: str) -> list[tuple[int, str]]:
         return [(int(row[0]), str(row[1])) for row in rows]
     finally:
         await engine.dispose()
-
-
-@contextmanager
-def bench_server(env: dict[str, str], port: int) -> Iterator[str]:
-    """One API process, as `linedesk serve` runs it, with the bench's bare route added."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "bare_app:create_bench_app", "--factory",
-         "--app-dir", str(BENCH_DIR), "--host", "127.0.0.1", "--port", str(port),
-         "--log-level", "warning", "--no-access-log"], env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError("the server did not start")
-            time.sleep(0.2)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 async def load(client: httpx.AsyncClient, paths: list[str], headers: dict[str, str],
@@ -163,7 +143,7 @@ def main() -> None:
         print(f"demo load --lines {args.lines}: {time.perf_counter() - started:.0f} s "
               f"(at {utcnow():%Y-%m-%d %H:%M} UTC)")
     lines = asyncio.run(prepare(url))
-    with bench_server(env, free_port()) as base:
+    with server(env, free_port(), app="bare_app:create_bench_app", app_dir=BENCH_DIR) as base:
         asyncio.run(measure(base, lines, args.seconds, args.concurrency))
 
 

@@ -162,3 +162,17 @@ def mailbox(engine: AsyncEngine, settings: Settings, clock: FrozenClock,
         return [m for m in response.json() if m["recipient"] == recipient]
 
     return read
+
+
+@pytest.fixture
+def cli_env(monkeypatch: pytest.MonkeyPatch, database_url: str, engine: AsyncEngine,
+            tmp_path: Path) -> Iterator[None]:
+    """The `linedesk` command's environment: the test database, the test secret."""
+    from linedesk.config import get_settings
+
+    monkeypatch.setenv("LINEDESK_DATABASE_URL", database_url)
+    monkeypatch.setenv("LINEDESK_SECRET_KEY", TEST_SECRET)
+    monkeypatch.setenv("LINEDESK_DATA_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()

@@ -1,6 +1,5 @@
 """The operator's CLI, run as a user would, against the test database."""
 
-import pytest
 from typer.testing import CliRunner
 
 from linedesk.cli import app
@@ -9,16 +8,6 @@ from tests.conftest import TEST_SECRET
 from tests.factories import vat
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def cli_env(monkeypatch, database_url, engine, tmp_path):
-    monkeypatch.setenv("LINEDESK_DATABASE_URL", database_url)
-    monkeypatch.setenv("LINEDESK_SECRET_KEY", TEST_SECRET)
-    monkeypatch.setenv("LINEDESK_DATA_DIR", str(tmp_path))
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
 
 
 def test_help_lists_the_command_groups():

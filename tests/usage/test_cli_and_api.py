@@ -3,14 +3,11 @@
 import asyncio
 import json
 
-import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from linedesk.cli import app
-from linedesk.config import get_settings
 from linedesk.usage.models import LineCounter, UsageRecord
-from tests.conftest import TEST_SECRET
 from tests.usage.conftest import HEADER
 
 runner = CliRunner()
@@ -20,16 +17,6 @@ async def invoke(args: list[str]):
     """The command runs its own event loop, so it runs in a thread of its own."""
     return await asyncio.to_thread(runner.invoke, app, args)
 IMPORT = "/api/v1/backoffice/usage/import"
-
-
-@pytest.fixture
-def cli_env(monkeypatch, database_url, engine, tmp_path):
-    monkeypatch.setenv("LINEDESK_DATABASE_URL", database_url)
-    monkeypatch.setenv("LINEDESK_SECRET_KEY", TEST_SECRET)
-    monkeypatch.setenv("LINEDESK_DATA_DIR", str(tmp_path))
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
 
 
 def _csv(number: str, count: int, bad_at: int | None = None, sep: str = ",") -> str:
