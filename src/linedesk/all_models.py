@@ -2,6 +2,7 @@
 
 from linedesk.audit import models as audit_models
 from linedesk.backoffice import models as backoffice_models
+from linedesk.billing import models as billing_models
 from linedesk.db import Base
 from linedesk.identity import models as identity_models
 from linedesk.inventory import models as inventory_models
@@ -12,6 +13,7 @@ __all__ = [
     "Base",
     "audit_models",
     "backoffice_models",
+    "billing_models",
     "identity_models",
     "inventory_models",
     "messaging_models",

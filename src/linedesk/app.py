@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 
 from linedesk import __version__
 from linedesk.alerts.api import router as alerts_router
+from linedesk.billing.api import router as billing_backoffice_router
 from linedesk.config import Settings, get_settings
 from linedesk.dashboard.api import router as dashboard_router
 from linedesk.dashboard.pages import router as dashboard_pages
@@ -51,6 +52,7 @@ def api_router() -> APIRouter:
     api.include_router(linking_router)
     api.include_router(managers_router)
     api.include_router(usage_backoffice_router)  # before inventory's /{resource}/import
+    api.include_router(billing_backoffice_router)  # likewise before inventory's
     api.include_router(inventory_backoffice_router)
     api.include_router(lines_router)
     api.include_router(dashboard_router)

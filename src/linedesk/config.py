@@ -11,6 +11,8 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import Field, IPvAnyNetwork, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from linedesk.kit.tax_ids import normalize_vat_number
+
 DEV_SECRET_KEY = "development-only-secret-key-change-me"
 
 
@@ -90,6 +92,26 @@ class Settings(BaseSettings):
     # charges in a period above the second, are told to the line once per period.
     low_credit_threshold: Decimal = Field(default=Decimal("2.00"), ge=0)
     roaming_charge_alert: Decimal = Field(default=Decimal("20.00"), ge=0)
+
+    # Billing (SPEC R-M1): days from the issue date to the due date, and the operator as it
+    # appears on invoices (CedentePrestatore of the FatturaPA XML).
+    invoice_due_days: int = Field(default=30, ge=0, le=365)
+    operator_name: str = "Linedesk Telecomunicazioni S.p.A."
+    operator_vat_number: str = "08488120968"
+    operator_address_street: str = "Via Santa Radegonda 11"
+    operator_address_postal_code: str = "20121"
+    operator_address_city: str = "Milano"
+    operator_address_province: str = "MI"
+    operator_rea_office: str = "MI"
+    operator_rea_number: str = "2029733"
+    operator_regime_fiscale: str = "RF01"
+    # Where customers paying by bank transfer send the money.
+    operator_iban: str = "IT80X0306909606100000123456"
+
+    @field_validator("operator_vat_number")
+    @classmethod
+    def _valid_vat_number(cls, value: str) -> str:
+        return normalize_vat_number(value)
 
     @field_validator("trusted_proxies", "autologin_gateway_ranges", mode="before")
     @classmethod

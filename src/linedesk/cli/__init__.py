@@ -2,7 +2,7 @@
 
 import typer
 
-from linedesk.cli import apikey, demo, inventory, outbox, push, usage
+from linedesk.cli import apikey, billing, demo, inventory, outbox, push, usage
 from linedesk.cli.serve import migrate, serve
 from linedesk.cli.worker import worker
 
@@ -21,6 +21,7 @@ app.command()(worker)
 app.add_typer(outbox.app, name="outbox")
 app.add_typer(push.app, name="push")
 app.add_typer(usage.app, name="usage")
+app.add_typer(billing.app, name="billing")
 
 
 def main() -> None:

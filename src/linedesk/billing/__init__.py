@@ -1,0 +1,1 @@
+"""Billing: the monthly run, invoices and their FatturaPA XML (SPEC R-M1)."""

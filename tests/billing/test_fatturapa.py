@@ -1,0 +1,94 @@
+"""Every generated FatturaPA XML validates against the official schema; broken ones do not."""
+
+from decimal import Decimal
+
+import pytest
+from lxml import etree
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from linedesk.billing.fatturapa import InvalidInvoiceXml, invoice_xml, validate
+from linedesk.billing.service import issue_invoices
+from linedesk.config import Settings
+from linedesk.inventory.models import Company, Offer
+from tests.billing.conftest import OCTOBER, BillingWorld, add_account, add_line, invoices
+from tests.conftest import NOW
+from tests.factories import iccid
+
+
+def _text(root: etree._Element, path: str) -> list[str]:
+    return [element.text for element in root.iterfind(path)]
+
+
+async def _xml(session: AsyncSession, settings: Settings) -> list[bytes]:
+    return [await invoice_xml(session, invoice, settings) for invoice in await invoices(session)]
+
+
+async def test_every_invoice_xml_is_valid_and_its_figures_are_the_invoice(
+        session: AsyncSession, billing_world: BillingWorld, settings: Settings) -> None:
+    sepa = await add_account(session, billing_world.vat, payment_method="sepa_direct_debit",
+                             iban="IT60X0542811101000000123456")
+    await add_line(session, sepa, await _offer_of(session), iccid=iccid())
+    await session.commit()
+    await issue_invoices(session, NOW, OCTOBER)
+    await session.commit()
+    documents = await _xml(session, settings)
+    assert len(documents) == 2
+    for document in documents:
+        validate(document)
+
+    root = etree.fromstring(documents[0])
+    assert _text(root, ".//FormatoTrasmissione") == ["FPR12"]
+    assert _text(root, ".//DatiGeneraliDocumento/Numero") == ["2026/000001"]
+    assert _text(root, ".//ImportoTotaleDocumento") == ["98.89"]
+    assert _text(root, ".//CessionarioCommittente//IdCodice") == [billing_world.vat]
+    assert len(root.findall(".//DettaglioLinee")) == 6
+    summaries = [(_text(s, "AliquotaIVA"), _text(s, "Natura"), _text(s, "ImponibileImporto"),
+                  _text(s, "Imposta")) for s in root.iterfind(".//DatiRiepilogo")]
+    assert summaries == [(["22.00"], [], ["59.89"], ["13.18"]),
+                         (["0.00"], ["N1"], ["25.82"], ["0.00"])]
+    lines_total = sum(Decimal(t) for t in _text(root, ".//DettaglioLinee/PrezzoTotale"))
+    assert lines_total + Decimal("13.18") == Decimal("98.89")
+    assert _text(root, ".//ModalitaPagamento") == ["MP05"]
+    assert _text(root, ".//IBAN") == [settings.operator_iban]
+    direct_debit = etree.fromstring(documents[1])
+    assert _text(direct_debit, ".//ModalitaPagamento") == ["MP19"]
+    assert _text(direct_debit, ".//IBAN") == ["IT60X0542811101000000123456"]
+
+
+async def _offer_of(session: AsyncSession) -> str:
+    code = await session.scalar(select(Offer.code).where(Offer.kind == "mobile"))
+    assert code is not None
+    return code
+
+
+async def test_a_customer_without_sdi_code_gets_it_by_pec(
+        session: AsyncSession, billing_world: BillingWorld, settings: Settings) -> None:
+    await session.execute(update(Company).values(sdi_code=None, pec="rossi@pec.example.it"))
+    await session.commit()
+    await issue_invoices(session, NOW, OCTOBER)
+    [document] = await _xml(session, settings)
+    validate(document)
+    root = etree.fromstring(document)
+    assert _text(root, ".//CodiceDestinatario") == ["0000000"]
+    assert _text(root, ".//PECDestinatario") == ["rossi@pec.example.it"]
+
+
+@pytest.mark.parametrize("break_it", ["drop_number", "bad_vat_country", "bad_recipient_code"])
+async def test_a_broken_xml_is_refused_with_the_schemas_reasons(
+        session: AsyncSession, billing_world: BillingWorld, settings: Settings,
+        break_it: str) -> None:
+    await issue_invoices(session, NOW, OCTOBER)
+    [document] = await _xml(session, settings)
+    root = etree.fromstring(document)
+    if break_it == "drop_number":
+        number = root.find(".//DatiGeneraliDocumento/Numero")
+        assert number is not None
+        number.getparent().remove(number)
+    elif break_it == "bad_vat_country":
+        root.find(".//CedentePrestatore//IdPaese").text = "ITA"
+    else:
+        root.find(".//CodiceDestinatario").text = "12"
+    with pytest.raises(InvalidInvoiceXml) as refused:
+        validate(etree.tostring(root))
+    assert refused.value.reasons
