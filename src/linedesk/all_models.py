@@ -7,6 +7,8 @@ from linedesk.db import Base
 from linedesk.identity import models as identity_models
 from linedesk.inventory import models as inventory_models
 from linedesk.messaging import models as messaging_models
+from linedesk.notifications import models as notifications_models
+from linedesk.payments import models as payments_models
 from linedesk.usage import models as usage_models
 
 __all__ = [
@@ -17,5 +19,7 @@ __all__ = [
     "identity_models",
     "inventory_models",
     "messaging_models",
+    "notifications_models",
+    "payments_models",
     "usage_models",
 ]

@@ -10,6 +10,8 @@ from fastapi.staticfiles import StaticFiles
 from linedesk import __version__
 from linedesk.alerts.api import router as alerts_router
 from linedesk.billing.api import router as billing_backoffice_router
+from linedesk.company.api import router as company_router
+from linedesk.company.pages import router as company_pages
 from linedesk.config import Settings, get_settings
 from linedesk.dashboard.api import router as dashboard_router
 from linedesk.dashboard.pages import router as dashboard_pages
@@ -21,6 +23,8 @@ from linedesk.identity.passwords import PasswordHasher
 from linedesk.identity.two_factor_pages import router as two_factor_pages
 from linedesk.inventory.api import customer_router as lines_router
 from linedesk.inventory.api import router as inventory_backoffice_router
+from linedesk.invoices.api import router as invoices_router
+from linedesk.invoices.pages import router as invoices_pages
 from linedesk.kit.clock import Clock
 from linedesk.kit.ratelimit import RateLimiter
 from linedesk.linking.api import router as linking_router
@@ -30,13 +34,19 @@ from linedesk.managers.pages import router as managers_pages
 from linedesk.messaging.api import router as messaging_dev_router
 from linedesk.messaging.pages import router as messaging_pages_router
 from linedesk.messaging.tasks import embedded_worker
+from linedesk.notifications.api import router as notifications_router
+from linedesk.notifications.pages import router as notifications_pages
+from linedesk.notifications.tasks import embedded_scheduler
 from linedesk.ops.api import router as ops_router
 from linedesk.ops.logging import configure_logging
 from linedesk.ops.middleware import RequestContextMiddleware
+from linedesk.payments.api import router as payments_backoffice_router
 from linedesk.recovery.api import router as recovery_router
 from linedesk.recovery.pages import router as recovery_pages
 from linedesk.registration.api import router as registration_router
 from linedesk.registration.pages import router as registration_pages
+from linedesk.spending.api import router as spending_router
+from linedesk.spending.pages import router as spending_pages
 from linedesk.usage.api import router as usage_backoffice_router
 from linedesk.web.errors import install_page_handlers, render_error_page
 from linedesk.web.pages import router as web_router
@@ -53,11 +63,16 @@ def api_router() -> APIRouter:
     api.include_router(managers_router)
     api.include_router(usage_backoffice_router)  # before inventory's /{resource}/import
     api.include_router(billing_backoffice_router)  # likewise before inventory's
+    api.include_router(payments_backoffice_router)  # likewise before inventory's
     api.include_router(inventory_backoffice_router)
     api.include_router(lines_router)
     api.include_router(dashboard_router)
     api.include_router(messaging_dev_router)
     api.include_router(alerts_router)
+    api.include_router(notifications_router)
+    api.include_router(invoices_router)
+    api.include_router(spending_router)
+    api.include_router(company_router)
     return api
 
 
@@ -67,7 +82,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with embedded_worker(app.state.settings, app.state.sessionmaker, app.state.clock):
+        state = app.state
+        async with embedded_worker(state.settings, state.sessionmaker, state.clock), \
+                embedded_scheduler(state.settings, state.sessionmaker, state.clock):
             yield
         await app.state.limiter.close()
         app.state.hasher.close()
@@ -98,8 +115,12 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(registration_pages)
     app.include_router(recovery_pages)
     app.include_router(managers_pages)
+    app.include_router(invoices_pages)
     app.include_router(two_factor_pages)
     app.include_router(linking_pages)
     app.include_router(messaging_pages_router)
+    app.include_router(notifications_pages)
+    app.include_router(spending_pages)
+    app.include_router(company_pages)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     # unset means on in development, off in production.
     messaging_capture: bool | None = None
     outbox_embedded_worker: bool | None = None
+    # The daily jobs (due dates) in the web process; unset means on in development.
+    scheduler_embedded: bool | None = None
     outbox_max_attempts: int = 8
     outbox_lease_seconds: int = 300
     outbox_batch_size: int = 50
@@ -169,6 +171,12 @@ class Settings(BaseSettings):
         if self.outbox_embedded_worker is None:
             return not self.is_production
         return self.outbox_embedded_worker
+
+    @property
+    def runs_embedded_scheduler(self) -> bool:
+        if self.scheduler_embedded is None:
+            return not self.is_production
+        return self.scheduler_embedded
 
     @property
     def json_logs(self) -> bool:

@@ -31,6 +31,7 @@ from linedesk.errors import ValidationFailed
 from linedesk.inventory.models import BillingAccount, Line, LineStatus, Offer, PaymentMode
 from linedesk.inventory.service import chunks
 from linedesk.kit.clock import ROME
+from linedesk.notifications.service import notify_invoices_issued
 from linedesk.usage.models import LineCounter
 
 DEFAULT_CHUNK = 500
@@ -176,8 +177,8 @@ async def _insert_lines(session: AsyncSession, rows: list[tuple[Any, ...]]) -> N
 
 
 async def _issue_chunk(session: AsyncSession, now: datetime, period: date,
-                       accounts: Sequence[int], offers: dict[int, OfferFee], due_days: int
-                       ) -> _Chunk:
+                       accounts: Sequence[int], offers: dict[int, OfferFee], due_days: int,
+                       notify: bool = True) -> _Chunk:
     issue = now.astimezone(ROME).date()
     last = await _lock_sequence(session, issue.year)  # first: runs queue here
     done = await _invoiced(session, accounts, period)
@@ -193,6 +194,8 @@ async def _issue_chunk(session: AsyncSession, now: datetime, period: date,
     inserted = await session.execute(
         insert(Invoice).returning(Invoice.id, Invoice.billing_account_id), rows)
     invoice_ids = {account_id: invoice_id for invoice_id, account_id in inserted}
+    if notify:
+        await notify_invoices_issued(session, now, list(invoice_ids.values()))
     line_rows = _line_rows(drafts, invoice_ids)
     await _insert_lines(session, line_rows)
     await session.execute(update(InvoiceSequence).where(InvoiceSequence.year == issue.year)
@@ -205,16 +208,18 @@ async def _issue_chunk(session: AsyncSession, now: datetime, period: date,
 async def issue_invoices(session: AsyncSession, now: datetime, period: date, *,
                          billing_account_ids: Sequence[int] | None = None,
                          due_days: int = 30, chunk_size: int = DEFAULT_CHUNK,
-                         commit: Commit | None = None, progress: Progress | None = None
-                         ) -> RunSummary:
+                         commit: Commit | None = None, progress: Progress | None = None,
+                         notify: bool = True) -> RunSummary:
     """Invoice the month `period` starts for every billing account (or the given ones) not
-    invoiced for it yet. With `commit`, each chunk of accounts is its own transaction."""
+    invoiced for it yet. With `commit`, each chunk of accounts is its own transaction.
+    The managers are told of each new invoice in the same transaction (not with `notify`
+    off: the demo's past months)."""
     check_period(period, now.astimezone(ROME).date())
     accounts = await _account_ids(session, billing_account_ids)
     offers = await _offers(session)
     summary = RunSummary(period=period, billing_accounts=len(accounts))
     for part in chunks(accounts, chunk_size):
-        chunk = await _issue_chunk(session, now, period, part, offers, due_days)
+        chunk = await _issue_chunk(session, now, period, part, offers, due_days, notify)
         await session.flush()
         if commit is not None:
             await commit()

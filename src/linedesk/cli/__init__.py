@@ -2,7 +2,17 @@
 
 import typer
 
-from linedesk.cli import apikey, billing, demo, inventory, outbox, push, usage
+from linedesk.cli import (
+    apikey,
+    billing,
+    demo,
+    inventory,
+    notifications,
+    outbox,
+    payments,
+    push,
+    usage,
+)
 from linedesk.cli.serve import migrate, serve
 from linedesk.cli.worker import worker
 
@@ -22,6 +32,8 @@ app.add_typer(outbox.app, name="outbox")
 app.add_typer(push.app, name="push")
 app.add_typer(usage.app, name="usage")
 app.add_typer(billing.app, name="billing")
+app.add_typer(payments.app, name="payments")
+app.add_typer(notifications.app, name="notifications")
 
 
 def main() -> None:

@@ -6,6 +6,7 @@ import signal
 import typer
 from prometheus_client import start_http_server
 
+import linedesk.invoices.service  # noqa: F401  (registers the invoice_pdf attachment loader)
 from linedesk.cli.runtime import console, run, settings
 from linedesk.db import create_engine, create_sessionmaker
 from linedesk.kit.clock import Clock

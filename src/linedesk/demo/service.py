@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from stdnum import iban as stdnum_iban
 
+from linedesk.demo.invoices import load_demo_invoices
 from linedesk.demo.names import (
     ADDRESSES,
     FIRST_NAMES,
@@ -50,6 +51,7 @@ class DemoSummary:
     billing_accounts: int
     lines: int
     usage_records: int = 0
+    invoices: int = 0
 
 
 class _Generator:
@@ -197,9 +199,10 @@ async def load_demo(session: AsyncSession, ctx: ImportContext, total_lines: int 
     await _import(session, "lines", plan.lines, ctx)
     await create_demo_users(session, ctx.now)
     records = await load_demo_usage(session, ctx, seed) if with_usage else 0
+    invoices = await load_demo_invoices(session, ctx.now, SME_VAT) if with_usage else 0
     return DemoSummary(loaded=True, companies=len(plan.companies),
                        billing_accounts=len(plan.accounts), lines=len(plan.lines),
-                       usage_records=records)
+                       usage_records=records, invoices=invoices)
 
 
 async def _import(session: AsyncSession, resource: str, items: list[Any], ctx: ImportContext

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 
 from linedesk.backoffice.auth import OperatorKey
 from linedesk.deps import ClockDep, SessionDep, SettingsDep
-from linedesk.errors import NotFound, ValidationFailed
+from linedesk.errors import NotFound
 from linedesk.identity.auth import CurrentUser, line_scope
 from linedesk.inventory.models import LineStatus, Segment
 from linedesk.inventory.repository import (
@@ -37,43 +37,18 @@ from linedesk.inventory.service import (
     read_lines,
     swap_sim,
 )
+from linedesk.kit.csvfile import CSV_BODY, csv_upload_text
 from linedesk.kit.pagination import PageParams, paged
 from linedesk.kit.phone import InvalidNumber, LineKind, parse_italian_number
 from linedesk.kit.repository import Scope
 
 router = APIRouter(prefix="/backoffice", tags=["back office: inventory"])
 OPERATOR = Scope.operator()
-CSV_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "text/csv": {"schema": {"type": "string"}},
-            "multipart/form-data": {
-                "schema": {"type": "object", "properties": {"file": {"type": "string",
-                                                                     "format": "binary"}}}
-            },
-        },
-    }
-}
+
 
 
 def _ctx(settings: SettingsDep, clock: ClockDep) -> ImportContext:
     return ImportContext(secret_key=settings.secret_key, now=clock.now())
-
-
-async def _csv_text(request: Request) -> str:
-    if request.headers.get("content-type", "").startswith("multipart/form-data"):
-        form = await request.form()
-        upload = form.get("file")
-        if upload is None or isinstance(upload, str):
-            raise ValidationFailed("Send the CSV as the form field 'file'", code="bad_csv")
-        raw = await upload.read()
-    else:
-        raw = await request.body()
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ValidationFailed("The CSV file must be UTF-8 encoded", code="bad_csv") from exc
 
 
 def _msisdn(raw: str) -> str:
@@ -218,7 +193,7 @@ async def import_resource(_: OperatorKey, session: SessionDep, settings: Setting
     A file with any bad row imports nothing; the error lists every bad row with its line
     number in the file and the reason.
     """
-    count = await import_csv(session, RESOURCES[resource.value], await _csv_text(request),
+    count = await import_csv(session, RESOURCES[resource.value], await csv_upload_text(request),
                              _ctx(settings, clock))
     return ImportResult(resource=resource, imported=count)
 

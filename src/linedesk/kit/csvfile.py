@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
+from starlette.requests import Request
+
+from linedesk.errors import ValidationFailed
 
 S = TypeVar("S", bound=BaseModel)
 
@@ -85,3 +88,34 @@ def row_errors(line: int, exc: ValidationError) -> list[RowError]:
             message = "unknown column"
         out.append(RowError(row=line, field=field, reason=message))
     return out
+
+
+# The request body of the back office's CSV routes, for the OpenAPI description.
+CSV_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            "multipart/form-data": {
+                "schema": {"type": "object", "properties": {"file": {"type": "string",
+                                                                     "format": "binary"}}}
+            },
+        },
+    }
+}
+
+
+async def csv_upload_text(request: Request) -> str:
+    """The CSV a back-office route received: the body, or the form field `file`; UTF-8."""
+    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        form = await request.form()
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str):
+            raise ValidationFailed("Send the CSV as the form field 'file'", code="bad_csv")
+        raw = await upload.read()
+    else:
+        raw = await request.body()
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValidationFailed("The CSV file must be UTF-8 encoded", code="bad_csv") from exc

@@ -1,0 +1,220 @@
+"""Spending trend (SPEC §10, issue 6): one company with 10,000 lines (in 1,000 billing
+accounts, 80 % mobile) and 24 billed months of invoices (~510,000 invoice lines, made in
+bulk with SQL: benchmark data only) plus the current month's counters; then the server time
+of GET /api/v1/spending over 24 billed months + the estimate: the service in-process over
+50 calls (p50/p99), and HTTP figures against a real server. Target: ≤ 50 ms.
+
+It runs twice: on the schema as migrated, then with the indexes this feature asks for
+(PROPOSED_INDEXES, created here only until a migration adds them).
+
+    python bench/spending.py [--lines 10000] [--months 24] [--calls 50]
+"""
+
+import argparse
+import asyncio
+import os
+import sys
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import asyncpg
+import httpx
+from sqlalchemy import text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import (
+    Latency,
+    free_port,
+    linedesk,
+    machine,
+    recreate_postgres_database,
+    server,
+)
+from linedesk.db import create_engine, create_sessionmaker
+from linedesk.identity.passwords import PasswordHasher
+from linedesk.kit.clock import Clock
+from linedesk.kit.repository import Scope
+from linedesk.spending.service import add_months, checked_range, month_key, trend
+
+OUT = Path(__file__).resolve().parent / "out"
+DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/linedesk_bench_spending"
+TARGET_MS = 50.0
+MANAGER, PASSWORD = "bench.spending", "Prova-Linedesk-42!"
+PROPOSED_INDEXES = [
+    # The trend reads a company's invoice lines by billed month (end_date) and sums amounts
+    # per line: an index-only scan instead of the whole company's rows from the heap.
+    "CREATE INDEX ix_invoice_lines_company_id_end_date ON invoice_lines "
+    "(company_id, end_date) INCLUDE (line_id, amount)",
+    "CREATE INDEX ix_invoices_company_id_period ON invoices (company_id, period)",
+]
+
+SETUP = [
+    """INSERT INTO companies (name, vat_number, fiscal_code, segment, address_street,
+       address_postal_code, address_city, address_province, contact_email, sdi_code, created_at)
+       VALUES ('Bench Spesa S.p.A.', '09999990019', '09999990019', 'large', 'Via Roma 1',
+       '40121', 'Bologna', 'BO', 'bench@example.it', 'M5UXCR1', now())""",
+    """INSERT INTO offers (code, name, kind, monthly_fee, rate_data_per_mb,
+       rate_voice_per_minute, rate_sms, created_at) VALUES
+       ('BENCH-MOB', 'Bench Mobile', 'mobile', 19.99, 0.01, 0.19, 0.19, now()),
+       ('BENCH-FIX', 'Bench Fisso', 'fixed', 30.00, 0, 0, 0, now())""",
+    """INSERT INTO billing_accounts (company_id, code, payment_method, address_street,
+       address_postal_code, address_city, address_province, invoice_email, created_at)
+       SELECT c.id, 'BENCH-BA-' || n, 'bank_transfer', 'Via Roma 1', '40121', 'Bologna', 'BO',
+              'fatture@example.it', now()
+       FROM companies c, generate_series(1, $1::int / 10) n""",
+    """INSERT INTO lines (company_id, billing_account_id, offer_id, msisdn, kind, status,
+       payment_mode, activation_date, holder_name, created_at)
+       SELECT ba.company_id, ba.id,
+              (SELECT id FROM offers WHERE code = CASE WHEN n % 5 = 0 THEN 'BENCH-FIX'
+                                                      ELSE 'BENCH-MOB' END),
+              '+39347' || lpad((ba.id * 10 + n)::text, 7, '0'),
+              CASE WHEN n % 5 = 0 THEN 'fixed' ELSE 'mobile' END, 'active', 'postpaid',
+              DATE '2020-01-01', 'Dipendente ' || n, now()
+       FROM billing_accounts ba, generate_series(0, 9) n""",
+    """INSERT INTO invoices (company_id, billing_account_id, number, year, sequence, period,
+       issue_date, due_date, status, taxable_amount, vat_amount, exempt_amount, total_amount,
+       currency, created_at)
+       SELECT ba.company_id, ba.id, 'B' || m || '/' || ba.id, 2000 + m, ba.id,
+              (date_trunc('month', $1::date) - make_interval(months => m))::date,
+              $1::date, $1::date, 'paid', 0, 0, 0, 0, 'EUR', now()
+       FROM billing_accounts ba, generate_series(1, $2::int) m""",
+    # Per line and month: the fee, the concession tax (mobile), extra traffic on a third.
+    """INSERT INTO invoice_lines (company_id, invoice_id, position, line_id, msisdn,
+       description, kind, start_date, end_date, quantity, unit_price, amount, vat_rate,
+       vat_nature)
+       SELECT i.company_id, i.id, c.k, l.id, l.msisdn, 'Bench', c.kind, i.period,
+              (i.period + interval '1 month' - interval '1 day')::date, 1,
+              c.amount, c.amount, c.rate, c.nature
+       FROM invoices i JOIN lines l ON l.billing_account_id = i.billing_account_id
+       CROSS JOIN LATERAL (VALUES
+           (1, 'fee', CASE WHEN l.kind = 'fixed' THEN 30.00 ELSE 19.99 END, 22.00, NULL),
+           (2, 'concession_tax', CASE WHEN l.kind = 'mobile' THEN 12.91 END, 0.00, 'N1'),
+           (3, 'out_of_bundle', CASE WHEN l.id % 3 = 0 THEN ((l.id + i.id) % 997) / 97.0
+                                     END, 22.00, NULL)
+       ) AS c(k, kind, amount, rate, nature)
+       WHERE c.amount IS NOT NULL""",
+    """UPDATE invoices i SET taxable_amount = s.taxable, exempt_amount = s.exempt,
+       total_amount = s.taxable * 1.22 + s.exempt, vat_amount = s.taxable * 0.22
+       FROM (SELECT invoice_id, sum(amount) FILTER (WHERE vat_nature IS NULL) taxable,
+                    coalesce(sum(amount) FILTER (WHERE vat_nature IS NOT NULL), 0) exempt
+             FROM invoice_lines GROUP BY invoice_id) s WHERE s.invoice_id = i.id""",
+    """INSERT INTO line_counters (line_id, period, company_id, data_bytes, voice_seconds,
+       sms_count, roaming_data_bytes, charges, roaming_charges, roaming_events, updated_at)
+       SELECT id, date_trunc('month', $1::date)::date, company_id, 0, 0, 0, 0,
+              (id % 997) / 100.0, 0, 0, now() FROM lines""",
+]
+
+
+async def load(dsn: str, lines: int, months: int, today: date) -> None:
+    hasher = PasswordHasher(1)
+    try:
+        password_hash = await hasher.hash(PASSWORD, username=MANAGER)
+    finally:
+        hasher.close()
+    connection = await asyncpg.connect(dsn)
+    try:
+        started = time.perf_counter()
+        for n, statement in enumerate(SETUP):
+            args = {2: (lines,), 4: (today, months), 7: (today,)}.get(n, ())
+            await connection.execute(statement, *args)
+        await connection.execute(
+            "INSERT INTO users (company_id, profile, username, password_hash,"
+            " must_change_password, language, totp_enabled, created_at)"
+            " SELECT id, 'user_admin', $1, $2, false, 'it', false, now() FROM companies",
+            MANAGER, password_hash)
+        await connection.execute("VACUUM ANALYZE")
+        counts = [await connection.fetchval(f"SELECT count(*) FROM {t}")
+                  for t in ("lines", "invoices", "invoice_lines")]
+        print(f"data: {counts[0]:,} lines, {counts[1]:,} invoices, {counts[2]:,} invoice lines "
+              f"in {time.perf_counter() - started:.0f} s")
+    finally:
+        await connection.close()
+
+
+async def in_process(url: str, calls: int, today: date, first: str) -> Latency:
+    engine = create_engine(url)
+    sessions = create_sessionmaker(engine)
+    try:
+        async with sessions() as session:
+            company_id = int(await session.scalar(text(
+                "SELECT company_id FROM users WHERE username = :u"), {"u": MANAGER}))
+        span = checked_range(first, None, today)
+        seconds = []
+        for n in range(calls + 5):
+            async with sessions() as session:
+                started = time.perf_counter()
+                result, _ = await trend(session, Scope.company(company_id), span, today)
+                if n >= 5:  # the first calls warm the pool and the plans
+                    seconds.append(time.perf_counter() - started)
+        assert len(result.months) == len(span.months) and result.top_lines
+        return Latency.of(seconds)
+    finally:
+        await engine.dispose()
+
+
+async def over_http(base: str, calls: int, first: str) -> Latency:
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        login = await client.post("/api/v1/auth/login",
+                                  json={"username": MANAGER, "password": PASSWORD})
+        login.raise_for_status()
+        auth = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        seconds = []
+        for n in range(calls + 3):
+            started = time.perf_counter()
+            response = await client.get("/api/v1/spending", params={"from": first},
+                                        headers=auth)
+            if n >= 3:
+                seconds.append(time.perf_counter() - started)
+            response.raise_for_status()
+        return Latency.of(seconds)
+
+
+async def add_indexes(dsn: str) -> None:
+    connection = await asyncpg.connect(dsn)
+    try:
+        for statement in PROPOSED_INDEXES:
+            await connection.execute(statement)
+        await connection.execute("VACUUM ANALYZE")
+    finally:
+        await connection.close()
+
+
+def report(label: str, figures: Latency, http: Latency) -> None:
+    verdict = "pass" if figures.p99_ms <= TARGET_MS else "short"
+    print(f"{label:<28}service p50 {figures.p50_ms:6.1f} ms  p99 {figures.p99_ms:6.1f} ms"
+          f"  | HTTP p50 {http.p50_ms:6.1f} ms  p99 {http.p99_ms:6.1f} ms"
+          f"  (target ≤ {TARGET_MS:.0f} ms: {verdict})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--lines", type=int, default=10_000)
+    parser.add_argument("--months", type=int, default=24)
+    parser.add_argument("--calls", type=int, default=50)
+    args = parser.parse_args()
+    url = os.environ.get("LINEDESK_BENCH_DATABASE_URL", DEFAULT_URL)
+    if not url.startswith("postgresql"):
+        raise SystemExit("this benchmark runs on PostgreSQL (LINEDESK_BENCH_DATABASE_URL)")
+    dsn = url.replace("postgresql+asyncpg://", "postgresql://")
+    env = os.environ | {"LINEDESK_DATABASE_URL": url, "LINEDESK_LOG_LEVEL": "WARNING",
+                        "LINEDESK_DATA_DIR": str(OUT)}
+    recreate_postgres_database(url)
+    linedesk("migrate", env=env)
+    today = Clock().today()
+    asyncio.run(load(dsn, args.lines, args.months, today))
+    first = month_key(add_months(today.replace(day=1), -args.months))
+    print(f"machine: {machine()}; database: {url.split('@')[-1]}; "
+          f"GET /api/v1/spending?from={first} ({args.months} billed months + the estimate), "
+          f"{args.calls} calls at {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
+    for label, prepare in (("schema as migrated", None), ("with PROPOSED_INDEXES", add_indexes)):
+        if prepare:
+            asyncio.run(prepare(dsn))
+        figures = asyncio.run(in_process(url, args.calls, today, first))
+        with server(env, free_port()) as base:
+            http = asyncio.run(over_http(base, args.calls, first))
+        report(label, figures, http)
+
+
+if __name__ == "__main__":
+    main()

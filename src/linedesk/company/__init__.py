@@ -1,0 +1,1 @@
+"""The company's data for its managers (SPEC R-M5)."""

@@ -1,0 +1,1 @@
+"""Invoices for company managers: list, detail, PDF and FatturaPA downloads, sharing (R-M1)."""

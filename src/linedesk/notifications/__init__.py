@@ -1,0 +1,1 @@
+"""Notifications to company managers (SPEC R-M3)."""

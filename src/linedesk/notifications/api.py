@@ -1,0 +1,111 @@
+"""Managers' notification centre, their notification preferences and push subscriptions."""
+
+from fastapi import APIRouter, Response, status
+
+from linedesk.deps import ClockDep, SessionDep
+from linedesk.errors import NotFound, ValidationFailed
+from linedesk.identity.auth import Manager
+from linedesk.kit.pagination import PageParams, paged
+from linedesk.notifications.models import Notification
+from linedesk.notifications.preferences import (
+    Preferences,
+    save_push_subscription,
+    set_preferences,
+    switches_of,
+)
+from linedesk.notifications.repository import NotificationRepository
+from linedesk.notifications.schemas import (
+    ChannelSwitches,
+    MarkedRead,
+    NotificationPreferences,
+    NotificationRead,
+    PreferenceChanges,
+    PushSubscriptionIn,
+    PushSubscriptionRead,
+    UnreadCount,
+)
+from linedesk.notifications.texts import describe
+
+router = APIRouter(tags=["notifications"])
+UNREAD_HEADER = "X-Unread-Count"
+
+
+def notification_read(notification: Notification, language: str) -> NotificationRead:
+    title, body = describe(notification.kind, notification.params, language)
+    return NotificationRead(id=notification.id, kind=notification.kind, title=title, body=body,
+                            params=notification.params, created_at=notification.created_at,
+                            read_at=notification.read_at)
+
+
+def _preferences_read(preferences: Preferences) -> NotificationPreferences:
+    return {kind: ChannelSwitches(in_app=s.in_app, email=s.email, push=s.push)
+            for kind, s in preferences.items()}
+
+
+@router.get("/notifications", response_model=list[NotificationRead])
+async def list_notifications(principal: Manager, session: SessionDep, response: Response,
+                             page: PageParams, unread: bool = False) -> list[NotificationRead]:
+    """The caller's notifications, newest first (`unread=true`: only the unread ones). The
+    unread count is in the `X-Unread-Count` header, the total in `X-Total-Count`."""
+    repo = NotificationRepository(session, principal.user.id)
+    items, total = await repo.page(page, unread_only=unread)
+    response.headers[UNREAD_HEADER] = str(await repo.unread_count())
+    language = principal.user.language
+    return paged(response, [notification_read(n, language) for n in items], total)
+
+
+@router.get("/notifications/unread-count", response_model=UnreadCount)
+async def unread_count(principal: Manager, session: SessionDep) -> UnreadCount:
+    """How many of the caller's notifications are unread (the badge)."""
+    return UnreadCount(unread=await NotificationRepository(session,
+                                                           principal.user.id).unread_count())
+
+
+@router.post("/notifications/read-all", response_model=MarkedRead)
+async def read_all(principal: Manager, session: SessionDep, clock: ClockDep) -> MarkedRead:
+    """Mark every notification of the caller read."""
+    marked = await NotificationRepository(session, principal.user.id).mark_all_read(
+        clock.now())
+    return MarkedRead(marked=marked, unread=0)
+
+
+@router.post("/notifications/{notification_id}/read", response_model=NotificationRead)
+async def read_one(principal: Manager, session: SessionDep, clock: ClockDep,
+                   response: Response, notification_id: int) -> NotificationRead:
+    """Mark one of the caller's notifications read (again: no change). Anyone else's: 404."""
+    repo = NotificationRepository(session, principal.user.id)
+    notification = await repo.get(notification_id)
+    if notification is None:
+        raise NotFound("No such notification")
+    await repo.mark_read(notification, clock.now())
+    response.headers[UNREAD_HEADER] = str(await repo.unread_count())
+    return notification_read(notification, principal.user.language)
+
+
+@router.get("/me/notification-preferences", response_model=NotificationPreferences)
+async def get_preferences(principal: Manager, session: SessionDep) -> NotificationPreferences:
+    """Channels per kind: `in_app`, `email`, `push`. All on by default except push."""
+    found = await switches_of(session, {principal.user.id})
+    return _preferences_read(found[principal.user.id])
+
+
+@router.put("/me/notification-preferences", response_model=NotificationPreferences)
+async def put_preferences(principal: Manager, session: SessionDep, clock: ClockDep,
+                          body: PreferenceChanges) -> NotificationPreferences:
+    """Switch channels per kind; kinds and channels not given keep their setting."""
+    changes = {kind: c.model_dump(exclude_none=True) for kind, c in body.items()}
+    if not any(changes.values()):
+        raise ValidationFailed("Give at least one kind and channel to switch")
+    return _preferences_read(await set_preferences(session, principal.user, changes,
+                                                   clock.now()))
+
+
+@router.post("/me/push-subscriptions", response_model=PushSubscriptionRead,
+             status_code=status.HTTP_201_CREATED)
+async def add_push_subscription(principal: Manager, session: SessionDep, clock: ClockDep,
+                                body: PushSubscriptionIn) -> PushSubscriptionRead:
+    """Store this browser's Web Push subscription; push notifications go to every
+    subscription of the caller (when push is switched on for the kind)."""
+    found = await save_push_subscription(session, principal.user, str(body.endpoint),
+                                         body.keys.p256dh, body.keys.auth, clock.now())
+    return PushSubscriptionRead.model_validate(found)

@@ -1,0 +1,217 @@
+"""Producing notifications (SPEC R-M3): each event is claimed once by its unique key, then
+told to every active manager of the company, in-app, by e-mail and by Web Push as each of
+them chose. E-mail and push go through the outbox in the caller's transaction.
+Flushes only: the request, the billing run or the daily job commits."""
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Insert, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from linedesk.billing.models import Invoice, InvoiceStatus
+from linedesk.identity.models import Profile, User
+from linedesk.inventory.models import BillingAccount
+from linedesk.inventory.service import chunks
+from linedesk.kit.clock import ROME
+from linedesk.messaging.models import Channel
+from linedesk.messaging.service import enqueue
+from linedesk.notifications.models import (
+    Notification,
+    NotificationEvent,
+    NotificationKind,
+    PushSubscription,
+)
+from linedesk.notifications.preferences import Switches, switches_of
+from linedesk.notifications.texts import describe, formatted
+
+MANAGERS = (Profile.user_admin, Profile.telco_manager)
+TEMPLATE_PREFIX = "notification_"
+
+
+@dataclass(frozen=True)
+class Event:
+    """A notification to announce, before it is claimed."""
+
+    company_id: int
+    kind: NotificationKind
+    key: str
+    params: dict[str, Any]
+    invoice_id: int | None = None
+    billing_account_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Manager:
+    id: int
+    company_id: int
+    language: str
+    email: str | None
+
+
+def _insert_ignoring_conflicts(session: AsyncSession) -> Insert:
+    module: Any = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement: Insert = module.insert(NotificationEvent).on_conflict_do_nothing(
+        index_elements=["key"])
+    return statement
+
+
+async def _claim(session: AsyncSession, now: datetime, events: Sequence[Event]
+                 ) -> list[tuple[int, Event]]:
+    """Insert the events; only those nobody announced before come back (with their id)."""
+    by_key = {event.key: event for event in events}
+    claimed: list[tuple[int, Event]] = []
+    for part in chunks(list(by_key.values()), 500):
+        rows = [{"company_id": e.company_id, "kind": e.kind, "key": e.key,
+                 "invoice_id": e.invoice_id, "billing_account_id": e.billing_account_id,
+                 "params": e.params, "created_at": now} for e in part]
+        result = await session.execute(_insert_ignoring_conflicts(session).values(rows)
+                                       .returning(NotificationEvent.id, NotificationEvent.key))
+        claimed += [(event_id, by_key[key]) for event_id, key in result]
+    return claimed
+
+
+async def _managers(session: AsyncSession, company_ids: set[int]) -> dict[int, list[Manager]]:
+    rows = await session.execute(
+        select(User.id, User.company_id, User.language, User.email)
+        .where(User.company_id.in_(company_ids), User.profile.in_(MANAGERS),
+               User.disabled_at.is_(None))
+        .order_by(User.id))
+    out: dict[int, list[Manager]] = {}
+    for row in rows:
+        out.setdefault(row.company_id, []).append(Manager(*row))
+    return out
+
+
+async def _subscriptions(session: AsyncSession, user_ids: set[int]) -> dict[int, list[str]]:
+    """Each user's subscriptions as the push channel's recipient: the PushSubscription JSON."""
+    rows = await session.execute(
+        select(PushSubscription.user_id, PushSubscription.endpoint, PushSubscription.p256dh,
+               PushSubscription.auth)
+        .where(PushSubscription.user_id.in_(user_ids)).order_by(PushSubscription.id))
+    out: dict[int, list[str]] = {}
+    for user_id, endpoint, p256dh, auth in rows:
+        out.setdefault(user_id, []).append(json.dumps(
+            {"endpoint": endpoint, "keys": {"p256dh": p256dh, "auth": auth}}))
+    return out
+
+
+def _payload(event: Event, language: str) -> dict[str, Any]:
+    title, body = describe(event.kind, event.params, language)
+    return formatted(event.params, language) | {"title": title, "body": body}
+
+
+async def _tell(session: AsyncSession, now: datetime, event_id: int, event: Event,
+                manager: Manager, switches: Switches, subscriptions: list[str],
+                in_app: list[dict[str, Any]]) -> None:
+    if switches.in_app:
+        in_app.append({"company_id": event.company_id, "user_id": manager.id,
+                       "event_id": event_id, "kind": event.kind, "params": event.params,
+                       "created_at": now})
+    template = TEMPLATE_PREFIX + event.kind.value
+    wanted = ([(Channel.email, manager.email)] if switches.email and manager.email else [])
+    wanted += [(Channel.push, sub) for sub in subscriptions] if switches.push else []
+    for channel, recipient in wanted:
+        await enqueue(session, channel, recipient, template, manager.language,
+                      _payload(event, manager.language), now=now,
+                      company_id=event.company_id, flush=False)
+
+
+async def announce(session: AsyncSession, now: datetime, events: Sequence[Event]) -> int:
+    """Announce the events not announced before to the managers of their companies;
+    returns how many were new."""
+    claimed = await _claim(session, now, events)
+    if not claimed:
+        return 0
+    managers = await _managers(session, {event.company_id for _, event in claimed})
+    user_ids = {m.id for group in managers.values() for m in group}
+    switches = await switches_of(session, user_ids)
+    subscriptions = await _subscriptions(session, user_ids)
+    in_app: list[dict[str, Any]] = []
+    for event_id, event in claimed:
+        for manager in managers.get(event.company_id, []):
+            await _tell(session, now, event_id, event, manager,
+                        switches[manager.id][event.kind], subscriptions.get(manager.id, []),
+                        in_app)
+    for part in chunks(in_app, 2000):
+        await session.execute(insert(Notification), list(part))
+    await session.flush()
+    return len(claimed)
+
+
+# --- producers -----------------------------------------------------------------------------
+
+def _invoice_params(invoice: Invoice, account_code: str) -> dict[str, Any]:
+    return {"number": invoice.number, "total": f"{invoice.total_amount:.2f}",
+            "currency": invoice.currency, "due_date": invoice.due_date.isoformat(),
+            "period": invoice.period.isoformat(), "account": account_code}
+
+
+def _invoice_event(kind: NotificationKind, invoice: Invoice, account_code: str) -> Event:
+    return Event(invoice.company_id, kind, f"{kind.value}:{invoice.id}",
+                 _invoice_params(invoice, account_code), invoice_id=invoice.id,
+                 billing_account_id=invoice.billing_account_id)
+
+
+async def notify_invoices_issued(session: AsyncSession, now: datetime,
+                                 invoice_ids: Sequence[int]) -> int:
+    """A new invoice on a billing account (called by the billing run for each chunk)."""
+    events = []
+    for part in chunks(list(invoice_ids), 2000):
+        rows = await session.execute(
+            select(Invoice, BillingAccount.code)
+            .join(BillingAccount, BillingAccount.id == Invoice.billing_account_id)
+            .where(Invoice.id.in_(part)).order_by(Invoice.id))
+        events += [_invoice_event(NotificationKind.invoice_issued, invoice, code)
+                   for invoice, code in rows]
+    return await announce(session, now, events)
+
+
+async def _unannounced(session: AsyncSession, kind: NotificationKind, *conditions: Any
+                       ) -> list[Event]:
+    """Unpaid invoices matching `conditions` with no `kind` event yet."""
+    announced = select(NotificationEvent.id).where(
+        NotificationEvent.invoice_id == Invoice.id, NotificationEvent.kind == kind)
+    rows = await session.execute(
+        select(Invoice, BillingAccount.code)
+        .join(BillingAccount, BillingAccount.id == Invoice.billing_account_id)
+        .where(Invoice.status != InvoiceStatus.paid, ~announced.exists(), *conditions)
+        .order_by(Invoice.id))
+    return [_invoice_event(kind, invoice, code) for invoice, code in rows]
+
+
+async def notify_due_dates(session: AsyncSession, now: datetime) -> dict[str, int]:
+    """The daily job's notices: due within 7 days (not tomorrow), due tomorrow, overdue.
+    Each once per invoice, so running it twice (or late) tells nobody twice."""
+    today = now.astimezone(ROME).date()
+    tomorrow, week = today + timedelta(days=1), today + timedelta(days=7)
+    due = Invoice.due_date
+    plan = {
+        NotificationKind.due_in_7_days: (due > tomorrow, due <= week),
+        NotificationKind.due_tomorrow: (due == tomorrow,),
+        NotificationKind.overdue: (due < today,),
+    }
+    counts = {}
+    for kind, conditions in plan.items():
+        counts[kind.value] = await announce(session, now,
+                                            await _unannounced(session, kind, *conditions))
+    return counts
+
+
+async def notify_billing_account_changed(session: AsyncSession, now: datetime,
+                                         account: BillingAccount, changes: Sequence[str]
+                                         ) -> int:
+    """A change on a billing account: `changes` among payment_method, address,
+    invoice_email. Each change is its own event (keyed by the account, time and values)."""
+    params = {"account": account.code, "changes": list(changes)}
+    digest = hashlib.sha256(json.dumps([account.id, now.isoformat(), params],
+                                       sort_keys=True).encode()).hexdigest()[:40]
+    event = Event(account.company_id, NotificationKind.billing_account_changed,
+                  f"billing_account_changed:{account.id}:{digest}", params,
+                  billing_account_id=account.id)
+    return await announce(session, now, [event])

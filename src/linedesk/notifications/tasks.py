@@ -1,0 +1,65 @@
+"""The daily job (due dates: statuses, then notices) and its in-process scheduler for the
+embedded mode (SPEC R-O4). In production a worker runs `linedesk notifications due-dates`
+daily (cron, systemd timer); the job is safe to run twice."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
+from datetime import datetime
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from linedesk.config import Settings
+from linedesk.kit.clock import Clock
+from linedesk.notifications.service import notify_due_dates
+from linedesk.payments.service import update_statuses
+
+log = structlog.get_logger()
+DAY_SECONDS = 24 * 3600
+
+
+@dataclass(frozen=True)
+class DailyResult:
+    overdue: int
+    notices: dict[str, int]
+
+
+async def run_due_dates(session: AsyncSession, now: datetime) -> DailyResult:
+    """Unpaid invoices past due become overdue, then the due-date notices go out."""
+    overdue = await update_statuses(session, now)
+    return DailyResult(overdue=overdue, notices=await notify_due_dates(session, now))
+
+
+async def _daily(sessionmaker: async_sessionmaker[AsyncSession], clock: Clock,
+                 stop: asyncio.Event, every: float) -> None:
+    while not stop.is_set():
+        try:
+            async with sessionmaker() as session:
+                result = await run_due_dates(session, clock.now())
+                await session.commit()
+            log.info("due_dates_job", overdue_invoices=result.overdue,
+                     notices=dict(result.notices))
+        except Exception:  # the next day's run retries; the app must keep serving
+            log.exception("due_dates_job_failed")
+        with suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=every)
+
+
+@asynccontextmanager
+async def embedded_scheduler(settings: Settings,
+                             sessionmaker: async_sessionmaker[AsyncSession], clock: Clock,
+                             every: float = DAY_SECONDS) -> AsyncIterator[None]:
+    """Runs the daily job at start and every `every` seconds while the context is open, if
+    the settings ask for it (the embedded mode)."""
+    if not settings.runs_embedded_scheduler:
+        yield
+        return
+    stop = asyncio.Event()
+    task = asyncio.create_task(_daily(sessionmaker, clock, stop, every), name="daily-jobs")
+    try:
+        yield
+    finally:
+        stop.set()
+        await task

@@ -1,0 +1,66 @@
+"""What a notification says, in the reader's language: the centre's title and body, and
+the formatted values the e-mail and push templates show."""
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from linedesk.notifications.models import NotificationKind
+from linedesk.web.i18n import Localizer
+
+TITLES = {
+    NotificationKind.invoice_issued: "New invoice %(number)s",
+    NotificationKind.due_in_7_days: "Invoice %(number)s is due in 7 days",
+    NotificationKind.due_tomorrow: "Invoice %(number)s is due tomorrow",
+    NotificationKind.overdue: "Invoice %(number)s is overdue",
+    NotificationKind.billing_account_changed: "Billing account %(account)s changed",
+}
+BODIES = {
+    NotificationKind.invoice_issued:
+        "Invoice %(number)s for %(period)s, billing account %(account)s: %(total)s, "
+        "due on %(due_date)s.",
+    NotificationKind.due_in_7_days:
+        "Invoice %(number)s (%(total)s, billing account %(account)s) is due on "
+        "%(due_date)s.",
+    NotificationKind.due_tomorrow:
+        "Invoice %(number)s (%(total)s, billing account %(account)s) is due on "
+        "%(due_date)s.",
+    NotificationKind.overdue:
+        "Invoice %(number)s (%(total)s, billing account %(account)s) was due on "
+        "%(due_date)s and has not been paid yet.",
+    NotificationKind.billing_account_changed: "Changed: %(changes)s.",
+}
+CHANGE_LABELS = {
+    "payment_method": "payment method",
+    "address": "address",
+    "invoice_email": "invoice e-mail",
+}
+KIND_LABELS = {
+    NotificationKind.invoice_issued: "New invoice",
+    NotificationKind.due_in_7_days: "Due date in 7 days",
+    NotificationKind.due_tomorrow: "Due date tomorrow",
+    NotificationKind.overdue: "Overdue invoice",
+    NotificationKind.billing_account_changed: "Billing account changed",
+}
+CHANNEL_LABELS = {"in_app": "In the app", "email": "E-mail", "push": "Push"}
+
+
+def formatted(params: dict[str, Any], lang: str) -> dict[str, Any]:
+    """The stored parameters (ISO dates, decimal strings) as the reader writes them."""
+    l10n = Localizer(lang)
+    out: dict[str, Any] = {"account": params.get("account", "")}
+    if "number" in params:
+        out |= {"number": params["number"],
+                "total": l10n.money(Decimal(params["total"]), params.get("currency", "EUR")),
+                "due_date": l10n.date(date.fromisoformat(params["due_date"]), "long"),
+                "period": l10n.date(date.fromisoformat(params["period"]), "LLLL yyyy")}
+    if "changes" in params:
+        out["changes"] = ", ".join(l10n.gettext(CHANGE_LABELS[c]) for c in params["changes"])
+    return out
+
+
+def describe(kind: NotificationKind, params: dict[str, Any], lang: str) -> tuple[str, str]:
+    """(title, body) of a notification in the reader's language."""
+    l10n = Localizer(lang)
+    values = formatted(params, lang)
+    return l10n.gettext(TITLES[kind], **values), l10n.gettext(BODIES[kind], **values)

@@ -1,0 +1,1 @@
+"""Payments of invoices and their due dates (SPEC R-M2)."""

@@ -1,0 +1,172 @@
+"""Payments (SPEC R-M2): record them one at a time or from a bank/SEPA file, all or
+nothing; an invoice paid in full becomes `paid`; a daily job marks unpaid invoices past
+their due date `overdue`. Flushes only: the request or the command commits."""
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from linedesk.billing.models import Invoice, InvoiceStatus
+from linedesk.errors import Conflict, ValidationFailed
+from linedesk.inventory.service import ImportRejected, chunks
+from linedesk.kit.clock import ROME
+from linedesk.kit.csvfile import CsvFormatError, RowError, read_rows, validate_rows
+from linedesk.payments.models import Payment
+from linedesk.payments.schemas import PaymentIn
+
+REFERENCE_TAKEN = "this reference was recorded for another payment"
+
+
+@dataclass(frozen=True)
+class _Due:
+    invoice_id: int
+    company_id: int
+    total: Decimal
+    paid: Decimal
+
+
+@dataclass
+class Recorded:
+    """What a batch did: new payments, references seen before, invoices now paid."""
+
+    new: list[PaymentIn] = field(default_factory=list)
+    already: list[PaymentIn] = field(default_factory=list)
+    invoices_paid: int = 0
+
+
+async def _dues(session: AsyncSession, numbers: set[str]) -> dict[str, _Due]:
+    paid = (select(Payment.invoice_id, func.sum(Payment.amount).label("paid"))
+            .group_by(Payment.invoice_id).subquery())
+    rows = await session.execute(
+        select(Invoice.number, Invoice.id, Invoice.company_id, Invoice.total_amount,
+               func.coalesce(paid.c.paid, 0))
+        .outerjoin(paid, paid.c.invoice_id == Invoice.id)
+        .where(Invoice.number.in_(numbers)))
+    return {number: _Due(invoice_id, company_id, total, Decimal(done))
+            for number, invoice_id, company_id, total, done in rows}
+
+
+async def _recorded(session: AsyncSession, references: set[str]
+                    ) -> dict[str, tuple[str, Decimal]]:
+    rows = await session.execute(
+        select(Payment.reference, Invoice.number, Payment.amount)
+        .join(Invoice, Invoice.id == Payment.invoice_id)
+        .where(Payment.reference.in_(references)))
+    return {reference: (number, amount) for reference, number, amount in rows}
+
+
+def _duplicate_references(items: Sequence[tuple[int, PaymentIn]]) -> list[RowError]:
+    counts = Counter(item.reference for _, item in items)
+    return [RowError(row, "this reference appears more than once in the file", "reference")
+            for row, item in items if counts[item.reference] > 1]
+
+
+async def _check(session: AsyncSession, items: Sequence[tuple[int, PaymentIn]]
+                 ) -> tuple[Recorded, dict[str, _Due], list[RowError]]:
+    """Sort the rows into new and already recorded; every bad row is an error."""
+    errors = _duplicate_references(items)
+    dues = await _dues(session, {item.invoice_number for _, item in items})
+    seen = await _recorded(session, {item.reference for _, item in items})
+    pending: dict[str, Decimal] = defaultdict(Decimal)
+    result = Recorded()
+    for row, item in items:
+        if item.reference in seen:
+            if seen[item.reference] == (item.invoice_number, item.amount):
+                result.already.append(item)
+            else:
+                errors.append(RowError(row, REFERENCE_TAKEN, "reference"))
+            continue
+        due = dues.get(item.invoice_number)
+        if due is None:
+            errors.append(RowError(row, "no such invoice", "invoice_number"))
+            continue
+        left = due.total - due.paid - pending[item.invoice_number]
+        if item.amount > left:
+            errors.append(RowError(row, f"more than the {left:.2f} EUR still due",
+                                   "amount"))
+            continue
+        pending[item.invoice_number] += item.amount
+        result.new.append(item)
+    return result, dues, errors
+
+
+async def _settle(session: AsyncSession, invoice_ids: set[int]) -> int:
+    """Invoices whose payments cover their total become paid (from issued or overdue)."""
+    paid = (select(func.coalesce(func.sum(Payment.amount), 0))
+            .where(Payment.invoice_id == Invoice.id).scalar_subquery())
+    result = await session.execute(
+        update(Invoice)
+        .where(Invoice.id.in_(invoice_ids), Invoice.status != InvoiceStatus.paid,
+               paid >= Invoice.total_amount)
+        .values(status=InvoiceStatus.paid)
+        .execution_options(synchronize_session=False))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def record_payments(session: AsyncSession, items: Sequence[tuple[int, PaymentIn]],
+                          now: datetime) -> Recorded:
+    """Record every payment or none: any bad row rejects the batch, naming each bad row.
+    A reference recorded before with the same invoice and amount is skipped."""
+    result, dues, errors = await _check(session, items)
+    if errors:
+        raise ImportRejected(errors)
+    rows = [{"company_id": dues[item.invoice_number].company_id,
+             "invoice_id": dues[item.invoice_number].invoice_id, "reference": item.reference,
+             "amount": item.amount, "paid_at": item.paid_at, "created_at": now}
+            for item in result.new]
+    try:
+        for part in chunks(rows, 2000):
+            await session.execute(insert(Payment), list(part))
+    except IntegrityError as exc:  # a concurrent writer recorded the same reference
+        raise Conflict("a payment was recorded meanwhile; try again") from exc
+    touched = {dues[item.invoice_number].invoice_id for item in result.new}
+    result.invoices_paid = await _settle(session, touched) if touched else 0
+    await session.flush()
+    return result
+
+
+async def record_payment(session: AsyncSession, item: PaymentIn, now: datetime) -> bool:
+    """Record one payment; False when its reference had been recorded already."""
+    try:
+        result = await record_payments(session, [(1, item)], now)
+    except ImportRejected as exc:
+        details = [{k: v for k, v in d.items() if k != "row"} for d in exc.details or []]
+        message = "; ".join(f"{d.get('field', '')}: {d['reason']}" for d in details)
+        if any(d["reason"] == REFERENCE_TAKEN for d in details):
+            raise Conflict(message, details=details) from exc
+        raise ValidationFailed(message, details=details) from exc
+    return not result.already
+
+
+async def import_payments_csv(session: AsyncSession, text: str, now: datetime) -> Recorded:
+    """A bank file: `reference;invoice_number;amount;paid_at` (`;` or `,`), all or nothing."""
+    try:
+        records = read_rows(text)
+    except CsvFormatError as exc:
+        raise ValidationFailed(str(exc), code="bad_csv") from exc
+    if not records:
+        raise ValidationFailed("the file has no data rows", code="bad_csv")
+    items, errors = validate_rows(PaymentIn, records)
+    if errors:
+        checked = (await _check(session, items))[2] if items else []
+        raise ImportRejected(errors + checked)
+    return await record_payments(session, items, now)
+
+
+async def update_statuses(session: AsyncSession, now: datetime) -> int:
+    """Unpaid invoices past their due date (Italian calendar) become overdue. Safe to run
+    twice: the second run finds nothing left to change."""
+    today = now.astimezone(ROME).date()
+    result = await session.execute(
+        update(Invoice)
+        .where(Invoice.status == InvoiceStatus.issued, Invoice.due_date < today)
+        .values(status=InvoiceStatus.overdue)
+        .execution_options(synchronize_session=False))
+    await session.flush()
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

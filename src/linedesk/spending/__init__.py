@@ -1,0 +1,1 @@
+"""Spending trend of a company's lines (SPEC R-M4)."""
