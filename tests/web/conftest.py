@@ -12,6 +12,7 @@ import pytest
 import uvicorn
 
 from linedesk.app import create_app
+from tests.invoices.conftest import invoice_world  # noqa: F401 (the manager journey's data)
 
 CHROMIUM = os.environ.get("LINEDESK_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 CHROMIUM_ARGS = [
