@@ -126,3 +126,14 @@ async def test_concurrent_runs_number_without_gaps(engine: AsyncEngine,
     done = await asyncio.gather(run(ids[0::2]), run(ids[1::2]))
     assert sum(done) == 12
     assert sorted(i.sequence for i in await all_invoices(session)) == list(range(1, 13))
+
+
+async def test_the_scheduled_run_bills_the_month_just_ended_once(session: AsyncSession) -> None:
+    from linedesk.billing.tasks import bill_previous_month, previous_month
+
+    assert previous_month(date(2026, 1, 15)) == date(2025, 12, 1)
+    await _accounts(session, 3)
+    first = await bill_previous_month(session, NOW, due_days=30, commit=session.commit)
+    again = await bill_previous_month(session, NOW, due_days=30, commit=session.commit)
+    assert (first.period, first.issued) == (OCTOBER, 3)
+    assert (again.issued, again.already_invoiced) == (0, 3)

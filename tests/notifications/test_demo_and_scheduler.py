@@ -1,7 +1,7 @@
 """The demo's invoices show every state; the embedded scheduler runs the daily job."""
 
 import asyncio
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
@@ -36,17 +36,24 @@ async def test_the_demo_has_a_year_of_invoices_most_paid(session):
             NotificationKind.invoice_issued} <= kinds
 
 
-async def test_the_embedded_scheduler_runs_the_job_at_start(engine, settings, session,
-                                                           billing_world):
+async def test_the_embedded_scheduler_runs_the_jobs_at_start(engine, settings, session,
+                                                            billing_world):
+    """In December: the month just ended (November) is billed, October's unpaid invoices
+    turn overdue."""
     await bill_october(session)
     settings.scheduler_embedded = True
     clock = FrozenClock(DUE + timedelta(days=2))
+    expected = {date(2026, 10, 1): {InvoiceStatus.overdue},
+                date(2026, 11, 1): {InvoiceStatus.issued}}
     async with embedded_scheduler(settings, create_sessionmaker(engine), clock, every=3600):
         for _ in range(100):
             await asyncio.sleep(0.05)
-            statuses = set(await session.scalars(
-                select(Invoice.status).execution_options(populate_existing=True)))
+            by_period: dict[date, set[InvoiceStatus]] = {}
+            for period, status in await session.execute(
+                    select(Invoice.period, Invoice.status)
+                    .execution_options(populate_existing=True)):
+                by_period.setdefault(period, set()).add(status)
             await session.rollback()
-            if statuses == {InvoiceStatus.overdue}:
+            if by_period == expected:
                 break
-    assert statuses == {InvoiceStatus.overdue}
+    assert by_period == expected

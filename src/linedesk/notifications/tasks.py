@@ -1,6 +1,7 @@
-"""The daily job (due dates: statuses, then notices) and its in-process scheduler for the
-embedded mode (SPEC R-O4). In production a worker runs `linedesk notifications due-dates`
-daily (cron, systemd timer); the job is safe to run twice."""
+"""The daily jobs (the monthly billing run, which finds work only when a month has ended;
+then due dates: statuses and notices) and their in-process scheduler for the embedded mode
+(SPEC R-O4). In production a worker runs `linedesk billing run` monthly and
+`linedesk notifications due-dates` daily (cron, systemd timer); both are safe to run twice."""
 
 import asyncio
 from collections.abc import AsyncIterator
@@ -11,6 +12,7 @@ from datetime import datetime
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from linedesk.billing.tasks import bill_previous_month
 from linedesk.config import Settings
 from linedesk.kit.clock import Clock
 from linedesk.notifications.service import notify_due_dates
@@ -33,10 +35,14 @@ async def run_due_dates(session: AsyncSession, now: datetime) -> DailyResult:
 
 
 async def _daily(sessionmaker: async_sessionmaker[AsyncSession], clock: Clock,
-                 stop: asyncio.Event, every: float) -> None:
+                 stop: asyncio.Event, every: float, due_days: int) -> None:
     while not stop.is_set():
         try:
             async with sessionmaker() as session:
+                billed = await bill_previous_month(session, clock.now(), due_days=due_days,
+                                                   commit=session.commit)
+                if billed.issued:
+                    log.info("billing_run", period=str(billed.period), issued=billed.issued)
                 result = await run_due_dates(session, clock.now())
                 await session.commit()
             log.info("due_dates_job", overdue_invoices=result.overdue,
@@ -57,7 +63,8 @@ async def embedded_scheduler(settings: Settings,
         yield
         return
     stop = asyncio.Event()
-    task = asyncio.create_task(_daily(sessionmaker, clock, stop, every), name="daily-jobs")
+    task = asyncio.create_task(_daily(sessionmaker, clock, stop, every,
+                                      settings.invoice_due_days), name="daily-jobs")
     try:
         yield
     finally:
