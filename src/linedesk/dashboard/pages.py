@@ -67,7 +67,7 @@ async def home(request: Request, principal: WebUser, session: SessionDep, clock:
     summary = await service.summary(session, principal, msisdn, clock.now()) if msisdn else None
     return render(request, "dashboard/home.html", summary=summary,
                   gauges=_gauges(request, summary) if summary else [],
-                  suggestions=await _picker(session, principal))
+                  suggestions=await _picker(session, principal), fetched_at=clock.now())
 
 
 def _parse_day(raw: str | None, name: str) -> date | None:
@@ -107,7 +107,7 @@ async def _widget_page(request: Request, principal: Principal, session: SessionD
     links = await service.quick_links(session, principal) if extended else []
     response = render(request, "dashboard/widget.html", summary=summary, extended=extended,
                       gauges=_gauges(request, summary)[:3], quick_links=links,
-                      settings_url=service.SETTINGS_URL)
+                      settings_url=service.SETTINGS_URL, fetched_at=clock.now())
     response.headers.update(EMBEDDABLE)
     return response
 
