@@ -16,7 +16,7 @@ from linedesk.config import Settings, get_settings
 from linedesk.dashboard.api import router as dashboard_router
 from linedesk.dashboard.pages import router as dashboard_pages
 from linedesk.db import create_engine, create_sessionmaker
-from linedesk.errors import install_error_handlers
+from linedesk.errors import ERROR_RESPONSES, install_error_handlers
 from linedesk.identity.api import router as identity_router
 from linedesk.identity.pages import router as identity_pages
 from linedesk.identity.passwords import PasswordHasher
@@ -55,7 +55,7 @@ STATIC_DIR = Path(__file__).resolve().parent / "web" / "static"
 
 
 def api_router() -> APIRouter:
-    api = APIRouter(prefix="/api/v1")
+    api = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
     api.include_router(identity_router)
     api.include_router(registration_router)
     api.include_router(recovery_router)

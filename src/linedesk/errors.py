@@ -7,6 +7,8 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+from sqlalchemy.exc import DBAPIError, InterfaceError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = structlog.get_logger()
@@ -75,6 +77,58 @@ class RateLimited(LinedeskError):
     code = "rate_limited"
 
 
+class Unavailable(LinedeskError):
+    status_code = 503
+    code = "unavailable"
+
+
+# SQLSTATEs of a database going away or not back yet: shut down by an administrator or after a
+# crash, "cannot connect now" (starting up, shutting down); class 08 is any connection error.
+AWAY_SQLSTATES = frozenset({"57P01", "57P02", "57P03"})
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """The database is away (restarting, failing over, unreachable): not a bug of ours."""
+    if isinstance(exc, ConnectionError):  # refused or reset before SQLAlchemy could wrap it
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    sqlstate = str(getattr(exc.orig, "sqlstate", None) or "")
+    return (exc.connection_invalidated or isinstance(exc, InterfaceError)
+            or sqlstate.startswith("08") or sqlstate in AWAY_SQLSTATES)
+
+
+class ErrorInfo(BaseModel):
+    code: str = Field(description="Stable, machine-readable, e.g. `invalid_credentials`")
+    message: str = Field(description="For people, in English")
+    details: list[dict[str, Any]] | None = Field(
+        default=None, description="What was wrong, one entry per field (or file row)")
+
+
+class ErrorResponse(BaseModel):
+    """The one shape of every API error."""
+
+    error: ErrorInfo
+
+
+# Documented once for the whole API (on the /api/v1 router): what any operation may answer.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorResponse, "description": description} | (
+        {"headers": {"Retry-After": {"description": "Seconds to wait",
+                                     "schema": {"type": "integer"}}}} if status == 429 else {})
+    for status, description in (
+        (400, "Bad request"),
+        (401, "Not signed in, or a wrong token, key or credentials"),
+        (403, "Not allowed for the caller's profile"),
+        (404, "No such object, or not the caller's"),
+        (409, "In conflict with the current state"),
+        (422, "Invalid input; `details` names each field"),
+        (429, "Too many attempts; `Retry-After` says when to try again"),
+        (503, "Busy; try again shortly"),
+    )
+}
+
+
 def error_body(code: str, message: str, details: list[dict[str, Any]] | None = None) -> dict:
     error: dict[str, Any] = {"code": code, "message": message}
     if details:
@@ -109,6 +163,17 @@ def install_error_handlers(app: FastAPI, html: HtmlRenderer | None = None) -> No
             status_code=exc.status_code,
             headers=exc.headers,
         )
+
+    async def _database_away(request: Request, exc: Exception) -> Response:
+        if not database_unavailable(exc):
+            raise exc  # a real error: the catch-all below logs it as a bug
+        log.warning("database_unavailable", error_type=type(exc).__name__)
+        return await _linedesk_error(request, Unavailable(
+            "The service is briefly unavailable: try again in a moment",
+            headers={"Retry-After": "2"}))
+
+    app.add_exception_handler(DBAPIError, _database_away)
+    app.add_exception_handler(ConnectionError, _database_away)
 
     @app.exception_handler(RequestValidationError)
     async def _request_validation(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -57,3 +57,34 @@ async def test_openapi_describes_the_back_office(client):
                  "/api/v1/backoffice/offers", "/api/v1/backoffice/lines",
                  "/api/v1/backoffice/lines/{msisdn}", "/api/v1/backoffice/{resource}/import"):
         assert path in paths, path
+
+
+async def test_a_request_while_the_database_is_away_answers_503_not_500(client, app, api_key):
+    from linedesk.db import create_engine, create_sessionmaker
+
+    away = create_engine("postgresql+asyncpg://nobody@127.0.0.1:1/none")
+    app.state.sessionmaker = create_sessionmaker(away)
+    try:
+        response = await client.get("/api/v1/backoffice/companies",
+                                    headers={"X-API-Key": api_key})
+    finally:
+        await away.dispose()
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "2"
+    assert response.json()["error"]["code"] == "unavailable"
+
+
+def test_only_a_database_going_away_is_unavailable_not_a_failed_statement():
+    from sqlalchemy.exc import DBAPIError, IntegrityError
+
+    from linedesk.errors import database_unavailable
+
+    class Orig(Exception):
+        def __init__(self, sqlstate: str) -> None:
+            self.sqlstate = sqlstate
+
+    assert database_unavailable(DBAPIError("COMMIT", None, Orig("57P01")))  # admin shutdown
+    assert database_unavailable(DBAPIError("SELECT 1", None, Orig("57P03")))  # starting up
+    assert database_unavailable(ConnectionRefusedError(111, "Connection refused"))
+    assert not database_unavailable(IntegrityError("INSERT", None, Orig("23505")))
+    assert not database_unavailable(ValueError("a bug"))

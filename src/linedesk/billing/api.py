@@ -1,6 +1,8 @@
 """Back-office routes of billing: run the month's billing, fetch an invoice's FatturaPA XML."""
 
-from fastapi import APIRouter, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response
 from sqlalchemy import select
 
 from linedesk.backoffice.auth import OperatorKey
@@ -29,7 +31,8 @@ async def run_billing(_: OperatorKey, session: SessionDep, clock: ClockDep,
 @router.get("/invoices/{year}/{sequence}/xml", response_class=Response,
             responses={200: {"content": {"application/xml": {}}}})
 async def get_invoice_xml(_: OperatorKey, session: SessionDep, settings: SettingsDep,
-                          year: int, sequence: int) -> Response:
+                          year: Annotated[int, Path(ge=1900, le=2099)],
+                          sequence: Annotated[int, Path(ge=1, le=999_999)]) -> Response:
     """The invoice's FatturaPA XML (FPR12), valid against the official schema 1.2.3. The
     number `2026/000123` is addressed as `/invoices/2026/000123/xml`."""
     invoice = await session.scalar(select(Invoice).where(Invoice.year == year,

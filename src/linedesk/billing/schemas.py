@@ -3,12 +3,9 @@
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Annotated
-
-from pydantic import StringConstraints
 
 from linedesk.kit.money import DecimalStr
-from linedesk.kit.schemas import CreateSchema, Schema
+from linedesk.kit.schemas import CreateSchema, Month, Schema
 
 
 class RunSummary(Schema):
@@ -34,7 +31,7 @@ class RunSummary(Schema):
 
 
 class BillingRunIn(CreateSchema):
-    period: Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+    period: Month
 
     @property
     def first_day(self) -> date:

@@ -38,7 +38,7 @@ from linedesk.inventory.service import (
     swap_sim,
 )
 from linedesk.kit.csvfile import CSV_BODY, csv_upload_text
-from linedesk.kit.pagination import PageParams, paged
+from linedesk.kit.pagination import IdPath, IdQuery, PageParams, paged
 from linedesk.kit.phone import InvalidNumber, LineKind, parse_italian_number
 from linedesk.kit.repository import Scope
 
@@ -70,7 +70,7 @@ async def list_companies(_: OperatorKey, session: SessionDep, response: Response
 
 
 @router.get("/companies/{company_id}", response_model=CompanyRead)
-async def get_company(_: OperatorKey, session: SessionDep, company_id: int) -> CompanyRead:
+async def get_company(_: OperatorKey, session: SessionDep, company_id: IdPath) -> CompanyRead:
     company = await CompanyRepository(session, OPERATOR).get(company_id)
     if company is None:
         raise NotFound("No such company")
@@ -90,7 +90,7 @@ async def create_company(_: OperatorKey, session: SessionDep, settings: Settings
 @router.get("/billing-accounts", response_model=list[BillingAccountRead])
 async def list_billing_accounts(_: OperatorKey, session: SessionDep, response: Response,
                                 page: PageParams,
-                                company_id: int | None = None) -> list[BillingAccountRead]:
+                                company_id: IdQuery = None) -> list[BillingAccountRead]:
     repo = BillingAccountRepository(session, OPERATOR)
     items, total = await repo.page(repo.listing(company_id), page)
     return paged(response, [BillingAccountRead.model_validate(a) for a in items], total)
@@ -144,7 +144,7 @@ async def create_offer(_: OperatorKey, session: SessionDep, settings: SettingsDe
 @router.get("/lines", response_model=list[LineRead])
 async def list_lines(
     _: OperatorKey, session: SessionDep, response: Response, page: PageParams,
-    company_id: int | None = None, kind: LineKind | None = None,
+    company_id: IdQuery = None, kind: LineKind | None = None,
     status: LineStatus | None = None, billing_account_code: str | None = None,
     search: Annotated[str | None, Query(max_length=20, description="part of the number")] = None,
 ) -> list[LineRead]:

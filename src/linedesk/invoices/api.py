@@ -22,10 +22,11 @@ from linedesk.invoices.service import (
     load_document,
     share_invoice,
 )
-from linedesk.kit.pagination import PageParams, set_total
+from linedesk.kit.pagination import IdPath, PageParams, set_total
+from linedesk.kit.schemas import MONTH_PATTERN
 
 router = APIRouter(prefix="/invoices", tags=["invoices"])
-PERIOD = r"^\d{4}-(0[1-9]|1[0-2])$"
+PERIOD = MONTH_PATTERN
 
 
 def period_start(period: str | None) -> date | None:
@@ -65,7 +66,7 @@ async def list_invoices(principal: Manager, session: SessionDep, response: Respo
 
 
 @router.get("/{invoice_id}", response_model=InvoiceDetail)
-async def get_invoice(invoice_id: int, principal: Manager,
+async def get_invoice(invoice_id: IdPath, principal: Manager,
                       session: SessionDep) -> InvoiceDetail:
     """One invoice with its lines (fees, out-of-bundle charges, concession tax)."""
     document = await load_document(session, principal.scope, invoice_id)
@@ -77,7 +78,7 @@ async def get_invoice(invoice_id: int, principal: Manager,
 
 @router.get("/{invoice_id}/pdf", response_class=Response,
             responses={200: {"content": {"application/pdf": {}}}})
-async def get_invoice_pdf(invoice_id: int, principal: Manager, session: SessionDep,
+async def get_invoice_pdf(invoice_id: IdPath, principal: Manager, session: SessionDep,
                           settings: SettingsDep) -> Response:
     """The courtesy copy as PDF, named like `fattura-2026-000123.pdf`."""
     content, name = await invoice_pdf(session, principal.scope, invoice_id, settings)
@@ -86,7 +87,7 @@ async def get_invoice_pdf(invoice_id: int, principal: Manager, session: SessionD
 
 @router.get("/{invoice_id}/xml", response_class=Response,
             responses={200: {"content": {"application/xml": {}}}})
-async def get_invoice_xml(invoice_id: int, principal: Manager, session: SessionDep,
+async def get_invoice_xml(invoice_id: IdPath, principal: Manager, session: SessionDep,
                           settings: SettingsDep) -> Response:
     """The FatturaPA XML (FPR12), valid against the official schema 1.2.3."""
     content, name = await invoice_fatturapa(session, principal.scope, invoice_id, settings)
@@ -95,7 +96,7 @@ async def get_invoice_xml(invoice_id: int, principal: Manager, session: SessionD
 
 @router.post("/{invoice_id}/share", response_model=ShareQueued,
              status_code=status.HTTP_202_ACCEPTED)
-async def share(invoice_id: int, body: ShareRequest, principal: Manager, session: SessionDep,
+async def share(invoice_id: IdPath, body: ShareRequest, principal: Manager, session: SessionDep,
                 clock: ClockDep, limiter: LimiterDep) -> ShareQueued:
     """E-mail the invoice's PDF to `email`. The message is queued and sent by the worker,
     in the manager's language; at most 20 shares an hour per manager."""

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
-from fastapi import Depends, Query, Response
+from fastapi import Depends, Path, Query, Response
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,12 @@ async def _page(
 
 
 PageParams = Annotated[Page, Depends(_page)]
+
+# Ids within what every table's key can hold (most are 32-bit on PostgreSQL): a larger number
+# is a 422, not an overflow in the database driver (a 500).
+MAX_ID = 2**31 - 1
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 
 def set_total(response: Response, total: int) -> None:

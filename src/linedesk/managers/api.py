@@ -10,7 +10,7 @@ from linedesk.identity.codes import Limits, ticket_fields
 from linedesk.identity.models import SessionKind, User
 from linedesk.identity.schemas import TokenResponse
 from linedesk.identity.service import open_session
-from linedesk.kit.pagination import PageParams, paged
+from linedesk.kit.pagination import IdPath, PageParams, paged
 from linedesk.managers.schemas import (
     ActivationComplete,
     ActivationTicket,
@@ -55,7 +55,7 @@ async def create_manager(body: ManagerCreate, principal: UserAdmin, session: Ses
 
 
 @router.delete("/company/managers/{manager_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_manager(manager_id: int, principal: UserAdmin, session: SessionDep,
+async def delete_manager(manager_id: IdPath, principal: UserAdmin, session: SessionDep,
                          ctx: AuthContextDep) -> Response:
     """Remove a telco manager: they can no longer sign in, and their sessions end."""
     await remove_manager(session, ctx, principal.user, manager_id)

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Response, status
 from linedesk.deps import ClockDep, SessionDep
 from linedesk.errors import NotFound, ValidationFailed
 from linedesk.identity.auth import Manager
-from linedesk.kit.pagination import PageParams, paged
+from linedesk.kit.pagination import IdPath, PageParams, paged
 from linedesk.notifications.models import Notification
 from linedesk.notifications.preferences import (
     Preferences,
@@ -71,7 +71,7 @@ async def read_all(principal: Manager, session: SessionDep, clock: ClockDep) -> 
 
 @router.post("/notifications/{notification_id}/read", response_model=NotificationRead)
 async def read_one(principal: Manager, session: SessionDep, clock: ClockDep,
-                   response: Response, notification_id: int) -> NotificationRead:
+                   response: Response, notification_id: IdPath) -> NotificationRead:
     """Mark one of the caller's notifications read (again: no change). Anyone else's: 404."""
     repo = NotificationRepository(session, principal.user.id)
     notification = await repo.get(notification_id)

@@ -5,7 +5,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
-from linedesk.errors import error_body
+from linedesk.errors import ErrorResponse, error_body
 
 router = APIRouter(tags=["operations"])
 
@@ -16,7 +16,8 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get("/readyz", responses={
+    503: {"model": ErrorResponse, "description": "The database does not answer"}})
 async def readyz(request: Request) -> JSONResponse:
     """The process can serve: its database answers."""
     try:

@@ -15,6 +15,7 @@ from linedesk.kit.money import Money, round_cents
 from linedesk.kit.pagination import Page
 from linedesk.kit.phone import LineKind
 from linedesk.kit.repository import Scope
+from linedesk.kit.schemas import MONTH_PATTERN
 from linedesk.spending.repository import LineTotal, SpendingRepository
 from linedesk.spending.schemas import (
     GroupBy,
@@ -28,7 +29,7 @@ from linedesk.spending.schemas import (
 MAX_MONTHS = 36
 DEFAULT_MONTHS = 12
 TOP_LINES = 10
-MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+MONTH = re.compile(MONTH_PATTERN)
 ZERO = Decimal("0.00")
 
 

@@ -74,6 +74,8 @@ class UsageFileParser:
         self.line += len(lines)
         if self.ndjson is None:
             lines, first = self._start(lines, first)
+            if self.ndjson is None:  # only blank lines so far: the format is still unknown
+                return
         if self.ndjson:
             self._parse_ndjson(lines, first)
         else:
