@@ -8,8 +8,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from linedesk.db import create_engine, create_sessionmaker
 from linedesk.errors import ValidationFailed
 from linedesk.kit.clock import FrozenClock
+from linedesk.messaging.channels import Outgoing
 from linedesk.messaging.channels.capture import CaptureSender
 from linedesk.messaging.models import CapturedMessage, Channel, OutboxMessage, OutboxStatus
 from linedesk.messaging.repository import OutboxRepository
@@ -110,3 +112,31 @@ async def test_concurrent_workers_never_send_a_message_twice(
                                     .where(OutboxMessage.status == OutboxStatus.sent))
     assert len(recipients) == 300 and max(Counter(recipients).values()) == 1
     assert sent == 300
+
+
+async def test_a_database_blip_right_after_the_gateway_took_a_message_does_not_resend_it(
+        sessionmaker: async_sessionmaker[AsyncSession],
+        make_worker: Callable[..., OutboxWorker]) -> None:
+    await put(sessionmaker, Channel.email, "giulia@example.it")
+    capture = CaptureSender(sessionmaker)
+    away = create_engine("postgresql+asyncpg://nobody@127.0.0.1:1/none")
+
+    class PullsThePlug:  # takes the message, then the database is away for a moment
+        async def send(self, message: Outgoing) -> None:
+            await capture.send(message)
+            worker.sessionmaker = create_sessionmaker(away)
+            asyncio.get_running_loop().call_later(0.6, setattr, worker, "sessionmaker",
+                                                  sessionmaker)
+
+        async def close(self) -> None:
+            return None
+
+    worker = make_worker({Channel.email: PullsThePlug()})
+    try:
+        assert await worker.run_once() == 1
+    finally:
+        await away.dispose()
+    [message] = await outbox(sessionmaker)
+    assert (message.status, message.attempts) == (OutboxStatus.sent, 1)
+    async with sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(CapturedMessage)) == 1

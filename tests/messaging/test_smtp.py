@@ -1,6 +1,7 @@
 """E-mail over SMTP to a real server (aiosmtpd) started by the test."""
 
 import email
+from collections import Counter
 from collections.abc import Callable, Iterator
 from email.message import EmailMessage
 from email.policy import default
@@ -14,7 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from linedesk.kit.clock import FrozenClock
 from linedesk.messaging.channels.smtp import SmtpSender
 from linedesk.messaging.models import Channel, OutboxStatus
+from linedesk.messaging.repository import OutboxRepository
 from linedesk.messaging.worker import OutboxWorker
+from tests.conftest import NOW
 from tests.messaging.conftest import advance, free_port, outbox, put
 
 PDF = b"%PDF-1.4\n" + bytes(range(256)) * 40 + b"\n%%EOF\n"
@@ -113,3 +116,23 @@ async def test_a_server_down_for_good_fails_the_message_with_the_reason(
     [message] = await outbox(sessionmaker)
     assert (message.status, message.attempts) == (OutboxStatus.failed, 3)
     assert message.last_error and "SMTPConnect" in message.last_error
+
+
+async def test_a_message_delivered_twice_keeps_its_message_id(
+        smtp: Inbox, smtp_port: int, sessionmaker: async_sessionmaker[AsyncSession],
+        moving_clock: FrozenClock, make_worker: Callable[..., OutboxWorker]) -> None:
+    first = await put(sessionmaker, Channel.email, "giulia@example.it")
+    worker = make_worker({Channel.email: sender(smtp_port)})
+    async with sessionmaker() as session, session.begin():
+        [claimed] = await OutboxRepository(session).claim(NOW, 10, worker.lease)
+    await worker._send(claimed)  # the server accepts it, then the worker dies before `sent`
+    second = await put(sessionmaker, Channel.email, "marco@example.it")
+    advance(moving_clock, worker.lease.total_seconds() + 1)
+    assert await worker.run_until_idle() == 2
+
+    received = Counter((recipients[0], message["Message-ID"])
+                       for recipients, message in smtp.received)
+    [(giulia, twice), (marco, once)] = sorted(received.items())
+    assert (giulia[0], twice, marco[0], once) == ("giulia@example.it", 2, "marco@example.it", 1)
+    assert giulia[1].startswith(f"<outbox.{first}.") and giulia[1].endswith("@linedesk.test>")
+    assert marco[1].startswith(f"<outbox.{second}.")

@@ -9,6 +9,8 @@ until `max_attempts`, then the message is `failed` with the last error as its re
 import asyncio
 import contextlib
 import random
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -17,6 +19,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from linedesk.config import Settings
+from linedesk.errors import database_unavailable
 from linedesk.kit.clock import Clock
 from linedesk.messaging import metrics
 from linedesk.messaging.attachments import load_attachments
@@ -109,8 +112,8 @@ class OutboxWorker:
         except Exception as exc:  # any failure of a gateway is retried, never lost
             await self._record_failure(message, exc)
         else:
-            async with self.sessionmaker() as session, session.begin():
-                await OutboxRepository(session).mark_sent(message, self.clock.now())
+            await self._record(lambda repository: repository.mark_sent(message,
+                                                                       self.clock.now()))
             metrics.SENT.labels(channel=message.channel.value).inc()
             log.info("outbox_sent", message_id=message.id, channel=message.channel.value,
                      template=message.template, attempt=message.attempts)
@@ -122,23 +125,42 @@ class OutboxWorker:
         content = render_message(message.template, message.language, message.channel,
                                  message.payload)
         attachments = await load_attachments(message.attachments, self.data_dir)
-        await sender.send(Outgoing(message.channel, message.recipient, content, attachments))
+        key = f"{message.id}.{message.created_at:%Y%m%d%H%M%S%f}"
+        await sender.send(Outgoing(message.channel, message.recipient, content, attachments,
+                                   key=key))
 
     async def _record_failure(self, message: OutboxMessage, exc: Exception) -> None:
         reason = describe(exc)
         now = self.clock.now()
-        async with self.sessionmaker() as session, session.begin():
-            repository = OutboxRepository(session)
-            if message.attempts >= self.policy.max_attempts:
-                await repository.mark_failed(message, reason)
-                metrics.FAILED.labels(channel=message.channel.value).inc()
-                event = "outbox_failed"
-            else:
-                await repository.mark_retry(message, self._next_attempt(now, message), reason)
-                metrics.RETRIED.labels(channel=message.channel.value).inc()
-                event = "outbox_retry"
+        if message.attempts >= self.policy.max_attempts:
+            await self._record(lambda repository: repository.mark_failed(message, reason))
+            metrics.FAILED.labels(channel=message.channel.value).inc()
+            event = "outbox_failed"
+        else:
+            at = self._next_attempt(now, message)
+            await self._record(lambda repository: repository.mark_retry(message, at, reason))
+            metrics.RETRIED.labels(channel=message.channel.value).inc()
+            event = "outbox_retry"
         log.warning(event, message_id=message.id, channel=message.channel.value,
                     attempt=message.attempts, error_type=type(exc).__name__)
+
+    async def _record(self, write: Callable[[OutboxRepository], Awaitable[bool]]) -> None:
+        """Write a message's outcome. While the database is briefly away (a restart, a
+        failover) keep trying for up to half the lease: a message the gateway took and not
+        recorded as sent would be sent again once its lease runs out."""
+        give_up = time.monotonic() + self.lease.total_seconds() / 2
+        pause = 0.25
+        while True:
+            try:
+                async with self.sessionmaker() as session, session.begin():
+                    await write(OutboxRepository(session))
+                return
+            except Exception as exc:
+                if not database_unavailable(exc) or time.monotonic() + pause > give_up:
+                    raise
+                log.warning("outbox_record_retry", error_type=type(exc).__name__)
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 5.0)
 
     def _next_attempt(self, now: datetime, message: OutboxMessage) -> datetime:
         return now + self.policy.delay(message.attempts)

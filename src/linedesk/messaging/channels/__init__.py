@@ -19,6 +19,9 @@ class Outgoing:
     recipient: str
     content: RenderedMessage
     attachments: list[Attachment] = field(default_factory=list)
+    # The same for every attempt at one outbox message (its id and creation time), so a
+    # message delivered twice (at least once) is recognisably the same one.
+    key: str = ""
 
 
 class Sender(Protocol):

@@ -33,7 +33,11 @@ class SmtpSender:
         email["From"] = self.sender
         email["To"] = message.recipient
         email["Subject"] = message.content.subject or ""
-        email["Message-ID"] = make_msgid(domain=self.sender.rpartition("@")[2].strip("> "))
+        domain = self.sender.rpartition("@")[2].strip("> ")
+        # One Message-ID per outbox message, kept across attempts: a second delivery of the
+        # same message (at least once) is a duplicate the recipient's mail system can see.
+        email["Message-ID"] = (f"<outbox.{message.key}@{domain}>" if message.key
+                               else make_msgid(domain=domain))
         email.set_content(message.content.text)
         if message.content.html:
             email.add_alternative(message.content.html, subtype="html")
