@@ -115,7 +115,7 @@ class ErrorResponse(BaseModel):
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorResponse, "description": description} | (
         {"headers": {"Retry-After": {"description": "Seconds to wait",
-                                     "schema": {"type": "integer"}}}} if status == 429 else {})
+                                     "schema": {"type": "integer"}}}} if status in (429, 503) else {})
     for status, description in (
         (400, "Bad request"),
         (401, "Not signed in, or a wrong token, key or credentials"),
@@ -124,7 +124,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (409, "In conflict with the current state"),
         (422, "Invalid input; `details` names each field"),
         (429, "Too many attempts; `Retry-After` says when to try again"),
-        (503, "Busy; try again shortly"),
+        (503, "Busy, or the database briefly away; `Retry-After` says when to try again"),
     )
 }
 
@@ -183,8 +183,10 @@ def install_error_handlers(app: FastAPI, html: HtmlRenderer | None = None) -> No
         return JSONResponse(error_body("validation_error", message, details), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        if html is not None and exc.status_code == 404 and wants_html(request):
+            return await html(request, NotFound("No such page"))
         return JSONResponse(
             error_body(code, str(exc.detail)),
             status_code=exc.status_code,

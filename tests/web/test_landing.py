@@ -35,3 +35,13 @@ def test_every_message_has_an_italian_translation():
         with po_path.open("rb") as po:
             missing += [(po_path.name, m.id) for m in read_po(po) if m.id and not m.string]
     assert missing == []
+
+
+async def test_an_unknown_page_is_a_page_for_a_browser_and_json_for_the_api(client):
+    page = await client.get("/nope", headers={"Accept": "text/html"})
+    assert page.status_code == 404
+    assert page.headers["content-type"].startswith("text/html")
+    assert "Pagina non trovata" in page.text
+    api = await client.get("/api/v1/nope", headers={"Accept": "text/html"})
+    assert api.status_code == 404
+    assert api.json()["error"]["code"] == "not_found"
