@@ -13,6 +13,7 @@ from linedesk.cli import (
     push,
     usage,
 )
+from linedesk.cli.scheduler import scheduler
 from linedesk.cli.serve import migrate, serve
 from linedesk.cli.worker import worker
 
@@ -28,6 +29,7 @@ app.add_typer(demo.app, name="demo")
 app.add_typer(apikey.app, name="apikey")
 app.add_typer(inventory.app, name="inventory")
 app.command()(worker)
+app.command()(scheduler)
 app.add_typer(outbox.app, name="outbox")
 app.add_typer(push.app, name="push")
 app.add_typer(usage.app, name="usage")

@@ -56,8 +56,12 @@ def serve(
     console.print("  API docs: " + url + "docs")
     console.print("  back office: create a key with `linedesk apikey create NAME`")
     print_credentials(credentials)
+    # With --workers, each API process first imports this command and the app before it can
+    # answer uvicorn's health pings: give it more than the default 5 s, or a slow start (a
+    # busy host, a CPU-limited container) is taken for a hang and restarted forever.
     uvicorn.run("linedesk.app:create_app", factory=True, host=host, port=port,
-                workers=workers, log_level="warning", proxy_headers=False)
+                workers=workers, log_level="warning", proxy_headers=False,
+                timeout_worker_healthcheck=60)
 
 
 def migrate() -> None:

@@ -4,8 +4,10 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from linedesk.kit.locks import lock_key
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent
 
@@ -25,6 +27,11 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
         command.upgrade(config, revision)
 
     async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Two upgrades at once (API processes starting beside `linedesk migrate`): the
+            # second waits for the first to commit, then finds nothing left to do.
+            await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                                     {"key": lock_key("migrations")})
         await connection.run_sync(_run)
 
 

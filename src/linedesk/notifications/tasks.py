@@ -1,7 +1,7 @@
 """The daily jobs (the monthly billing run, which finds work only when a month has ended;
-then due dates: statuses and notices) and their in-process scheduler for the embedded mode
-(SPEC R-O4). In production a worker runs `linedesk billing run` monthly and
-`linedesk notifications due-dates` daily (cron, systemd timer); both are safe to run twice."""
+then due dates: statuses and notices) and the loop that runs them (SPEC R-O4): in the web
+process in the embedded mode, as `linedesk scheduler` in production. Each job is idempotent,
+and a run takes a lock first, so two schedulers at once do the work once."""
 
 import asyncio
 from collections.abc import AsyncIterator
@@ -12,14 +12,17 @@ from datetime import datetime
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from linedesk.billing.schemas import RunSummary
 from linedesk.billing.tasks import bill_previous_month
 from linedesk.config import Settings
 from linedesk.kit.clock import Clock
+from linedesk.kit.locks import exclusive
 from linedesk.notifications.service import notify_due_dates
 from linedesk.payments.service import update_statuses
 
 log = structlog.get_logger()
 DAY_SECONDS = 24 * 3600
+DAILY_JOBS_LOCK = "daily-jobs"
 
 
 @dataclass(frozen=True)
@@ -34,20 +37,39 @@ async def run_due_dates(session: AsyncSession, now: datetime) -> DailyResult:
     return DailyResult(overdue=overdue, notices=await notify_due_dates(session, now))
 
 
-async def _daily(sessionmaker: async_sessionmaker[AsyncSession], clock: Clock,
-                 stop: asyncio.Event, every: float, due_days: int) -> None:
+@dataclass(frozen=True)
+class DailyJobsResult:
+    billing: RunSummary
+    due_dates: DailyResult
+
+
+async def run_daily_jobs(sessionmaker: async_sessionmaker[AsyncSession], clock: Clock,
+                         due_days: int) -> DailyJobsResult | None:
+    """One run of the daily jobs; None when another process is running them right now."""
+    engine = sessionmaker.kw["bind"]
+    async with exclusive(engine, DAILY_JOBS_LOCK) as held:
+        if not held:
+            log.info("daily_jobs_skipped", reason="another process holds the lock")
+            return None
+        async with sessionmaker() as session:
+            billed = await bill_previous_month(session, clock.now(), due_days=due_days,
+                                               commit=session.commit)
+            if billed.issued:
+                log.info("billing_run", period=str(billed.period), issued=billed.issued)
+            result = await run_due_dates(session, clock.now())
+            await session.commit()
+    log.info("due_dates_job", overdue_invoices=result.overdue, notices=dict(result.notices))
+    return DailyJobsResult(billing=billed, due_dates=result)
+
+
+async def run_daily_loop(sessionmaker: async_sessionmaker[AsyncSession], clock: Clock,
+                         stop: asyncio.Event, every: float, due_days: int) -> None:
+    """Run the daily jobs now and every `every` seconds until `stop` is set; a run in
+    progress finishes first."""
     while not stop.is_set():
         try:
-            async with sessionmaker() as session:
-                billed = await bill_previous_month(session, clock.now(), due_days=due_days,
-                                                   commit=session.commit)
-                if billed.issued:
-                    log.info("billing_run", period=str(billed.period), issued=billed.issued)
-                result = await run_due_dates(session, clock.now())
-                await session.commit()
-            log.info("due_dates_job", overdue_invoices=result.overdue,
-                     notices=dict(result.notices))
-        except Exception:  # the next day's run retries; the app must keep serving
+            await run_daily_jobs(sessionmaker, clock, due_days)
+        except Exception:  # the next run retries; the process must keep going
             log.exception("due_dates_job_failed")
         with suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=every)
@@ -63,8 +85,8 @@ async def embedded_scheduler(settings: Settings,
         yield
         return
     stop = asyncio.Event()
-    task = asyncio.create_task(_daily(sessionmaker, clock, stop, every,
-                                      settings.invoice_due_days), name="daily-jobs")
+    task = asyncio.create_task(run_daily_loop(sessionmaker, clock, stop, every,
+                                              settings.invoice_due_days), name="daily-jobs")
     try:
         yield
     finally:
