@@ -32,7 +32,6 @@ class Settings(BaseSettings):
     log_json: bool | None = None
     default_language: str = "it"
     demo_on_first_start: bool = True
-    api_page_limit_max: int = 500
 
     # Messaging (SPEC §6). Capture keeps every message in the development mailbox;
     # unset means on in development, off in production.
