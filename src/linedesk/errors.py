@@ -112,10 +112,10 @@ class ErrorResponse(BaseModel):
 
 
 # Documented once for the whole API (on the /api/v1 router): what any operation may answer.
+_RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}}
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorResponse, "description": description} | (
-        {"headers": {"Retry-After": {"description": "Seconds to wait",
-                                     "schema": {"type": "integer"}}}} if status in (429, 503) else {})
+        {"headers": _RETRY_AFTER} if status in (429, 503) else {})
     for status, description in (
         (400, "Bad request"),
         (401, "Not signed in, or a wrong token, key or credentials"),
