@@ -1,6 +1,7 @@
 .DEFAULT_GOAL := help
 VENV := .venv
 BIN := $(VENV)/bin
+SCALE ?= full
 
 help: ## List the tasks
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -21,6 +22,9 @@ test-pg: $(BIN)/linedesk ## Run the tests on the local PostgreSQL (database line
 lint: $(BIN)/linedesk ## ruff and mypy
 	$(BIN)/ruff check src tests && $(BIN)/mypy
 
+bench: $(BIN)/linedesk ## The benchmarks of SPEC §10 on PostgreSQL, one table (SCALE=small|full ONLY=name MARKDOWN=path)
+	$(BIN)/python bench/all.py --scale $(SCALE) $(foreach name,$(ONLY),--only $(name)) $(if $(MARKDOWN),--markdown $(MARKDOWN))
+
 ci: ## What CI runs
 	bash .ci/run
 
@@ -28,4 +32,4 @@ messages: $(BIN)/linedesk ## Extract translatable strings into the .po catalogue
 	$(BIN)/pybabel extract -F babel.cfg -o /tmp/linedesk.pot src/linedesk
 	$(BIN)/pybabel update -i /tmp/linedesk.pot -d src/linedesk/locale --no-fuzzy-matching
 
-.PHONY: help demo test test-pg lint ci messages
+.PHONY: help demo test test-pg lint bench ci messages

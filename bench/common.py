@@ -1,23 +1,68 @@
-"""What every benchmark needs: a database to run on, a server process, latency figures."""
+"""What every benchmark needs: a database to run on, a server process, latency figures, and
+the command line every benchmark shares (`--scale small|full` and one flag per size)."""
 
+import argparse
+import asyncio
 import os
+import random
 import socket
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
+from report import Figure, print_table
+
 DEFAULT_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/linedesk_bench"
+OUT = Path(__file__).resolve().parent / "out"
+Params = dict[str, int | float | bool]
 
 
 def database_url() -> str:
     return os.environ.get("LINEDESK_BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
+
+
+def bench_database(name: str) -> str:
+    """The benchmark's own database: LINEDESK_BENCH_DATABASE_URL's name + `_<name>`."""
+    url = database_url()
+    if not url.startswith("postgresql"):
+        raise SystemExit("the benchmarks run on PostgreSQL (LINEDESK_BENCH_DATABASE_URL)")
+    return f"{url}_{name}"
+
+
+def dsn(url: str) -> str:
+    """The URL as asyncpg wants it."""
+    return url.replace("postgresql+asyncpg://", "postgresql://")
+
+
+def bench_env(url: str, **extra: str) -> dict[str, str]:
+    """The environment of the CLI and server processes a benchmark starts."""
+    return os.environ | {"LINEDESK_DATABASE_URL": url, "LINEDESK_LOG_LEVEL": "WARNING",
+                         "LINEDESK_DATA_DIR": str(OUT)} | extra
+
+
+def say(message: str) -> None:
+    """Progress, on stderr, so the table stays the only thing on stdout."""
+    print(f"  · {message}", file=sys.stderr, flush=True)
+
+
+def fresh_database(url: str, env: dict[str, str], lines: int | None = None,
+                   usage: bool = True) -> None:
+    """Recreate the database, migrate it and load the demo data (`lines` lines, if given)."""
+    recreate_postgres_database(url)
+    OUT.mkdir(exist_ok=True)
+    linedesk("migrate", env=env)
+    started = time.perf_counter()
+    size = ["--lines", str(lines)] if lines else []
+    linedesk("demo", "load", *size, *([] if usage else ["--no-usage"]), env=env)
+    say(f"{url.rsplit('/', 1)[1]}: demo load {' '.join(size) or '(default size)'} in "
+        f"{time.perf_counter() - started:.0f} s")
 
 
 def free_port() -> int:
@@ -38,9 +83,17 @@ def recreate_postgres_database(url: str) -> None:
 
 
 def linedesk(*args: str, env: dict[str, str]) -> str:
-    done = subprocess.run([sys.executable, "-m", "linedesk.cli", *args], env=env, check=True,
+    done = subprocess.run([sys.executable, "-m", "linedesk.cli", *args], env=env,
                           capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"linedesk {' '.join(args)} failed: {done.stderr[-2000:]}")
     return done.stdout
+
+
+@dataclass(frozen=True)
+class Server:
+    base: str
+    pid: int
 
 
 @contextmanager
@@ -48,6 +101,14 @@ def server(env: dict[str, str], port: int, app: str = "linedesk.app:create_app",
            app_dir: Path | None = None) -> Iterator[str]:
     """One API process (uvicorn, as `linedesk serve` runs it), stopped afterwards; `app` is
     the factory to serve (a benchmark may add a baseline route to the real app)."""
+    with server_process(env, port, app, app_dir) as running:
+        yield running.base
+
+
+@contextmanager
+def server_process(env: dict[str, str], port: int, app: str = "linedesk.app:create_app",
+                   app_dir: Path | None = None) -> Iterator[Server]:
+    """As `server`, with the process id (for its memory)."""
     extra = ["--app-dir", str(app_dir)] if app_dir else []
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", app, "--factory", *extra,
@@ -55,20 +116,26 @@ def server(env: dict[str, str], port: int, app: str = "linedesk.app:create_app",
          "--no-access-log"], env=env)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # a busy machine starts slowly
         while True:
             try:
                 if httpx.get(base + "/healthz", timeout=1).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError("the server did not start")
+            if process.poll() is not None:
+                raise RuntimeError(f"the server exited ({process.returncode}) on start-up")
+            if time.monotonic() > deadline:
+                raise RuntimeError("the server did not answer /healthz within 120 s")
             time.sleep(0.2)
-        yield base
+        yield Server(base, process.pid)
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # a loaded machine may not finish shutting down
+            process.kill()
+            process.wait()
 
 
 @dataclass(frozen=True)
@@ -84,22 +151,70 @@ class Latency:
         return cls(len(ordered), statistics.median(ordered) * 1000, p99 * 1000)
 
 
-async def timed_reads(client: httpx.AsyncClient, path: str, headers: dict[str, str],
-                      duration: float) -> list[float]:
-    """Back-to-back reads for `duration` seconds; every one must succeed."""
-    latencies = []
-    end = time.perf_counter() + duration
-    while time.perf_counter() < end:
-        started = time.perf_counter()
-        response = await client.get(path, headers=headers)
-        latencies.append(time.perf_counter() - started)
-        if response.status_code != 200:
-            raise RuntimeError(f"{path} answered {response.status_code}")
-    return latencies
+async def load(client: httpx.AsyncClient, paths: Sequence[str], headers: dict[str, str],
+               seconds: float, concurrency: int) -> tuple[float, list[float]]:
+    """`concurrency` workers, back to back, random paths, for `seconds`; every answer must be
+    200. Returns requests/s and the latencies."""
+    latencies: list[float] = []
+    end = time.perf_counter() + seconds
+
+    async def worker() -> None:
+        while time.perf_counter() < end:
+            started = time.perf_counter()
+            response = await client.get(random.choice(paths), headers=headers)
+            latencies.append(time.perf_counter() - started)
+            if response.status_code != 200:
+                raise RuntimeError(f"{response.url} answered {response.status_code}")
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return len(latencies) / (time.perf_counter() - started), latencies
+
+
+def memory_mb(pid: int) -> tuple[float, float]:
+    """The process's resident memory now and at its peak (VmRSS, VmHWM), in MB."""
+    fields = dict(line.split(":", 1) for line in
+                  Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    return (int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024)
+
+
+def _postgres_version() -> str:
+    try:
+        done = subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres",
+                               "-tAc", "SHOW server_version"], capture_output=True, text=True,
+                              timeout=10)
+        return done.stdout.split()[0] if done.returncode == 0 and done.stdout else "?"
+    except (OSError, subprocess.TimeoutExpired):
+        return "?"
 
 
 def machine() -> str:
-    cores = os.cpu_count()
-    return f"{cores} cores, Python {sys.version.split()[0]}, {sys.platform}"
+    """Cores, memory, Python and PostgreSQL: what the figures depend on."""
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split("\n")[0].split()[1])
+        memory = f"{kb / 1024 / 1024:.1f} GB memory"
+    except (OSError, IndexError, ValueError):
+        memory = "memory ?"
+    return (f"{os.cpu_count()} cores, {memory}, Python {sys.version.split()[0]}, "
+            f"PostgreSQL {_postgres_version()}, {sys.platform}")
+
+
+def cli(doc: str | None, run: Callable[..., list[Figure]], scales: dict[str, Params]) -> None:
+    """A benchmark's own command: `--scale small|full` (default full, the SPEC's sizes), and
+    one flag per size to override it; prints the machine and the benchmark's table."""
+    parser = argparse.ArgumentParser(description=(doc or "").split("\n")[0])
+    parser.add_argument("--scale", choices=sorted(scales), default="full")
+    for key, value in scales["full"].items():
+        flag = "--" + key.replace("_", "-")
+        if isinstance(value, bool):
+            parser.add_argument(flag, action="store_true", default=None)
+        else:
+            parser.add_argument(flag, type=type(value), default=None)
+    args = parser.parse_args()
+    params = scales[args.scale] | {key: getattr(args, key) for key in scales["full"]
+                                   if getattr(args, key) is not None}
+    print(f"machine: {machine()}")
+    print_table(run(**params), title=f"scale {args.scale}: " +
+                ", ".join(f"{k}={v}" for k, v in params.items()))
 
 

@@ -7,15 +7,13 @@ of GET /api/v1/spending over 24 billed months + the estimate: the service in-pro
 It runs twice: on the schema as migrated, then with the indexes this feature asks for
 (PROPOSED_INDEXES, created here only until a migration adds them).
 
-    python bench/spending.py [--lines 10000] [--months 24] [--calls 50]
+    python bench/spending.py [--scale small|full] [--lines N] [--months N] [--calls N]
 """
 
-import argparse
 import asyncio
-import os
 import sys
 import time
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import asyncpg
@@ -25,10 +23,15 @@ from sqlalchemy import text
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (
     Latency,
+    Params,
+    bench_database,
+    bench_env,
+    cli,
+    dsn,
     free_port,
     linedesk,
-    machine,
     recreate_postgres_database,
+    say,
     server,
 )
 from linedesk.db import create_engine, create_sessionmaker
@@ -36,9 +39,13 @@ from linedesk.identity.passwords import PasswordHasher
 from linedesk.kit.clock import Clock
 from linedesk.kit.repository import Scope
 from linedesk.spending.service import add_months, checked_range, month_key, trend
+from report import Figure
 
-OUT = Path(__file__).resolve().parent / "out"
-DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/linedesk_bench_spending"
+NAME = "spending"
+SCALES: dict[str, Params] = {
+    "small": {"lines": 2_000, "months": 24, "calls": 30},
+    "full": {"lines": 10_000, "months": 24, "calls": 50},
+}
 TARGET_MS = 50.0
 MANAGER, PASSWORD = "bench.spending", "Prova-Linedesk-42!"
 PROPOSED_INDEXES = [
@@ -126,7 +133,7 @@ async def load(dsn: str, lines: int, months: int, today: date) -> None:
         await connection.execute("VACUUM ANALYZE")
         counts = [await connection.fetchval(f"SELECT count(*) FROM {t}")
                   for t in ("lines", "invoices", "invoice_lines")]
-        print(f"data: {counts[0]:,} lines, {counts[1]:,} invoices, {counts[2]:,} invoice lines "
+        say(f"data: {counts[0]:,} lines, {counts[1]:,} invoices, {counts[2]:,} invoice lines "
               f"in {time.perf_counter() - started:.0f} s")
     finally:
         await connection.close()
@@ -180,41 +187,36 @@ async def add_indexes(dsn: str) -> None:
         await connection.close()
 
 
-def report(label: str, figures: Latency, http: Latency) -> None:
-    verdict = "pass" if figures.p99_ms <= TARGET_MS else "short"
-    print(f"{label:<28}service p50 {figures.p50_ms:6.1f} ms  p99 {figures.p99_ms:6.1f} ms"
-          f"  | HTTP p50 {http.p50_ms:6.1f} ms  p99 {http.p99_ms:6.1f} ms"
-          f"  (target ≤ {TARGET_MS:.0f} ms: {verdict})")
+def figures(label: str, service: Latency, http: Latency, lines: int,
+            months: int) -> list[Figure]:
+    what = f"GET /spending, {lines:,} lines × {months} months, {label}"
+    return [
+        Figure(NAME, f"{what}: server time (the service), p99, p50 {service.p50_ms:.1f} ms",
+               service.p99_ms, "ms", TARGET_MS, "target", f"≤ {TARGET_MS:.0f} ms",
+               service.p99_ms <= TARGET_MS),
+        Figure(NAME, f"{what}: over HTTP, p99, p50 {http.p50_ms:.1f} ms", http.p99_ms, "ms",
+               TARGET_MS, "target", f"≤ {TARGET_MS:.0f} ms", http.p99_ms <= TARGET_MS),
+    ]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--lines", type=int, default=10_000)
-    parser.add_argument("--months", type=int, default=24)
-    parser.add_argument("--calls", type=int, default=50)
-    args = parser.parse_args()
-    url = os.environ.get("LINEDESK_BENCH_DATABASE_URL", DEFAULT_URL)
-    if not url.startswith("postgresql"):
-        raise SystemExit("this benchmark runs on PostgreSQL (LINEDESK_BENCH_DATABASE_URL)")
-    dsn = url.replace("postgresql+asyncpg://", "postgresql://")
-    env = os.environ | {"LINEDESK_DATABASE_URL": url, "LINEDESK_LOG_LEVEL": "WARNING",
-                        "LINEDESK_DATA_DIR": str(OUT)}
+def run(lines: int, months: int, calls: int) -> list[Figure]:
+    url = bench_database(NAME)
+    env = bench_env(url)
     recreate_postgres_database(url)
     linedesk("migrate", env=env)
     today = Clock().today()
-    asyncio.run(load(dsn, args.lines, args.months, today))
-    first = month_key(add_months(today.replace(day=1), -args.months))
-    print(f"machine: {machine()}; database: {url.split('@')[-1]}; "
-          f"GET /api/v1/spending?from={first} ({args.months} billed months + the estimate), "
-          f"{args.calls} calls at {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
+    asyncio.run(load(dsn(url), lines, months, today))
+    first = month_key(add_months(today.replace(day=1), -months))
+    rows = []
     for label, prepare in (("schema as migrated", None), ("with PROPOSED_INDEXES", add_indexes)):
         if prepare:
-            asyncio.run(prepare(dsn))
-        figures = asyncio.run(in_process(url, args.calls, today, first))
+            asyncio.run(prepare(dsn(url)))
+        service = asyncio.run(in_process(url, calls, today, first))
         with server(env, free_port()) as base:
-            http = asyncio.run(over_http(base, args.calls, first))
-        report(label, figures, http)
+            http = asyncio.run(over_http(base, calls, first))
+        rows += figures(label, service, http, lines, months)
+    return rows
 
 
 if __name__ == "__main__":
-    main()
+    cli(__doc__, run, SCALES)

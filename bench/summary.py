@@ -1,15 +1,13 @@
-"""Counters endpoint (SPEC §10, issue 5): GET /api/v1/lines/{msisdn}/summary for random lines
-of a company, against a bare endpoint of the same stack doing one primary-key read, side by
-side in the same run, same server process, same client at a fixed concurrency.
-Targets: summary ≥ 50% of the bare endpoint's requests/s, and its p99 < 20 ms.
+"""Counters and widget (SPEC §10, issue 5): GET /api/v1/lines/{msisdn}/summary and
+GET /api/v1/widget?line= for random lines of a company, each beside a bare endpoint of the same
+stack doing one primary-key read, side by side in the same run, same server process, same
+client at a fixed concurrency. Targets: ≥ 50% of the bare endpoint's requests/s, p99 < 20 ms.
 
-    python bench/summary.py [--lines 100000] [--seconds 10] [--concurrency 16] [--reuse]
+    python bench/summary.py [--scale small|full] [--lines N] [--seconds S] [--concurrency C]
+                            [--reuse]
 """
 
-import argparse
 import asyncio
-import os
-import random
 import sys
 import time
 from pathlib import Path
@@ -20,19 +18,28 @@ from sqlalchemy import text
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (
     Latency,
-    database_url,
+    Params,
+    bench_database,
+    bench_env,
+    cli,
     free_port,
-    linedesk,
-    machine,
-    recreate_postgres_database,
+    fresh_database,
+    load,
+    say,
     server,
 )
 from linedesk.db import create_engine
-from linedesk.kit.clock import utcnow
+from report import Figure
 
 PASSWORD = "Prova-Linedesk-42!"
 MANAGER = "bench.manager"
 BENCH_DIR = Path(__file__).resolve().parent
+NAME = "summary"
+SCALES: dict[str, Params] = {
+    "small": {"lines": 10_000, "seconds": 4, "concurrency": 4, "reuse": False},
+    "full": {"lines": 100_000, "seconds": 10, "concurrency": 4, "reuse": False},
+}
+RATIO, P99_MS = 0.5, 20.0
 
 # A manager for the company with the most lines, with the demo manager's password.
 ADD_MANAGER = """
@@ -64,7 +71,7 @@ async def prepare(url: str) -> list[tuple[int, str]]:
             await connection.execute(text(ADD_MANAGER), {"username": MANAGER})
             started = time.perf_counter()
             added = (await connection.execute(text(ADD_COUNTERS))).rowcount
-            print(f"counters: {added} rows added in {time.perf_counter() - started:.1f} s")
+            say(f"counters: {added} rows added in {time.perf_counter() - started:.1f} s")
             await connection.execute(text("ANALYZE"))
             rows = (await connection.execute(text(LINES_OF), {"username": MANAGER})).all()
         return [(int(row[0]), str(row[1])) for row in rows]
@@ -72,80 +79,67 @@ async def prepare(url: str) -> list[tuple[int, str]]:
         await engine.dispose()
 
 
-async def load(client: httpx.AsyncClient, paths: list[str], headers: dict[str, str],
-               seconds: float, concurrency: int) -> tuple[float, list[float]]:
-    """`concurrency` workers, back to back, random paths; every answer must be 200."""
-    latencies: list[float] = []
-    end = time.perf_counter() + seconds
-
-    async def worker() -> None:
-        while time.perf_counter() < end:
-            started = time.perf_counter()
-            response = await client.get(random.choice(paths), headers=headers)
-            latencies.append(time.perf_counter() - started)
-            if response.status_code != 200:
-                raise RuntimeError(f"{response.url} answered {response.status_code}")
-
-    started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return len(latencies) / (time.perf_counter() - started), latencies
+async def login(client: httpx.AsyncClient, username: str = MANAGER) -> dict[str, str]:
+    response = await client.post("/api/v1/auth/login",
+                                 json={"username": username, "password": PASSWORD})
+    response.raise_for_status()
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
 async def measure(base: str, lines: list[tuple[int, str]], seconds: float,
-                  concurrency: int) -> None:
+                  concurrency: int) -> dict[str, tuple[float, Latency]]:
+    """Requests/s and latencies per endpoint, the endpoints taking turns twice so that drift
+    of the machine hits them alike."""
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
-        login = await client.post("/api/v1/auth/login",
-                                  json={"username": MANAGER, "password": PASSWORD})
-        login.raise_for_status()
-        auth = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        auth = await login(client)
         cases = {
-            "(a) bare PK read": ([f"/bench/bare/{id}" for id, _ in lines], {}),
-            "(b) summary": ([f"/api/v1/lines/{msisdn}/summary" for _, msisdn in lines], auth),
+            "bare": ([f"/bench/bare/{id}" for id, _ in lines], {}),
+            "summary": ([f"/api/v1/lines/{msisdn}/summary" for _, msisdn in lines], auth),
+            "widget": ([f"/api/v1/widget?line={msisdn}" for _, msisdn in lines], auth),
         }
-        for paths, headers in cases.values():  # warm up both
+        for paths, headers in cases.values():  # warm up all
             await load(client, paths, headers, 2, concurrency)
-        results: dict[str, tuple[list[float], list[float]]] = {k: ([], []) for k in cases}
-        for _ in range(2):  # alternate, so drift of the machine hits both alike
+        rates: dict[str, list[float]] = {k: [] for k in cases}
+        latencies: dict[str, list[float]] = {k: [] for k in cases}
+        for _ in range(2):
             for label, (paths, headers) in cases.items():
-                rate, latencies = await load(client, paths, headers, seconds / 2, concurrency)
-                results[label][0].append(rate)
-                results[label][1].extend(latencies)
-    print(f"machine: {machine()}; database: {database_url().split('@')[-1]}; "
-          f"{len(lines)} lines of the manager's company; concurrency {concurrency}")
-    print(f"{'endpoint':<22}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}")
-    rates = {}
-    for label, (rate_list, latencies) in results.items():
-        rates[label] = sum(rate_list) / len(rate_list)
-        figures = Latency.of(latencies)
-        print(f"{label:<22}{rates[label]:>9.0f}{figures.p50_ms:>9.1f}{figures.p99_ms:>9.1f}")
-    ratio = rates["(b) summary"] / rates["(a) bare PK read"]
-    p99 = Latency.of(results["(b) summary"][1]).p99_ms
-    print(f"ratio (b)/(a): {ratio:.0%} (target ≥ 50%: {'pass' if ratio >= 0.5 else 'short'}); "
-          f"summary p99 {p99:.1f} ms (target < 20 ms: {'pass' if p99 < 20 else 'short'})")
+                rate, seconds_each = await load(client, paths, headers, seconds / 2,
+                                                concurrency)
+                rates[label].append(rate)
+                latencies[label].extend(seconds_each)
+    return {label: (sum(rates[label]) / len(rates[label]), Latency.of(latencies[label]))
+            for label in cases}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--lines", type=int, default=100_000)
-    parser.add_argument("--seconds", type=float, default=10)
-    parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--reuse", action="store_true", help="keep an already loaded database")
-    args = parser.parse_args()
-    url = database_url()
-    env = os.environ | {"LINEDESK_DATABASE_URL": url, "LINEDESK_LOG_LEVEL": "WARNING",
-                        "LINEDESK_DATA_DIR": "bench/out"}
-    if not args.reuse:
-        recreate_postgres_database(url)
-        linedesk("migrate", env=env)
-        started = time.perf_counter()
-        linedesk("demo", "load", "--lines", str(args.lines), env=env)
-        print(f"demo load --lines {args.lines}: {time.perf_counter() - started:.0f} s "
-              f"(at {utcnow():%Y-%m-%d %H:%M} UTC)")
-    lines = asyncio.run(prepare(url))
+def figures(results: dict[str, tuple[float, Latency]], lines: int,
+            concurrency: int) -> list[Figure]:
+    bare_rate, bare = results["bare"]
+    rows = []
+    for label, endpoint in (("summary", "GET /lines/{msisdn}/summary"),
+                            ("widget", "GET /widget?line=")):
+        rate, latency = results[label]
+        rows += [
+            Figure(NAME, f"{endpoint}, {lines:,} lines, concurrency {concurrency} "
+                   f"(bare p99 {bare.p99_ms:.1f} ms)", rate, "req/s", bare_rate,
+                   "bare PK read", f"≥ {RATIO:.0%} of the bare read", rate >= RATIO * bare_rate),
+            Figure(NAME, f"{endpoint}, p99 at that load (p50 {latency.p50_ms:.1f} ms)",
+                   latency.p99_ms, "ms", P99_MS, "target", f"< {P99_MS:.0f} ms",
+                   latency.p99_ms < P99_MS),
+        ]
+    return rows
+
+
+def run(lines: int, seconds: float, concurrency: int, reuse: bool = False) -> list[Figure]:
+    url = bench_database(NAME)
+    env = bench_env(url)
+    if not reuse:
+        fresh_database(url, env, lines)
+    company_lines = asyncio.run(prepare(url))
     with server(env, free_port(), app="bare_app:create_bench_app", app_dir=BENCH_DIR) as base:
-        asyncio.run(measure(base, lines, args.seconds, args.concurrency))
+        results = asyncio.run(measure(base, company_lines, seconds, concurrency))
+    return figures(results, lines, concurrency)
 
 
 if __name__ == "__main__":
-    main()
+    cli(__doc__, run, SCALES)

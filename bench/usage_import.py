@@ -3,10 +3,10 @@ through the same code as `linedesk usage import` (parsing, rating, counters, COP
 raw COPY of the same rows into an unindexed table, same database, same run; then the same
 file again, which must add nothing. Targets: ≥ 100,000 records/s and ≥ 30% of the raw COPY.
 
-    python bench/usage_import.py [--lines 100000] [--records 500000]
+    python bench/usage_import.py [--scale small|full] [--lines N] [--records N]
+                                 [--batch-size N]
 """
 
-import argparse
 import asyncio
 import csv
 import os
@@ -19,16 +19,18 @@ from pathlib import Path
 import asyncpg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import database_url, linedesk, machine, recreate_postgres_database
+from common import OUT, Params, bench_database, bench_env, cli, dsn, fresh_database, say
 from linedesk.cli.usage import import_path
+from report import Figure
 
-OUT = Path(__file__).resolve().parent / "out"
+NAME = "usage"
+SCALES: dict[str, Params] = {
+    "small": {"lines": 10_000, "records": 50_000, "batch_size": 10_000},
+    "full": {"lines": 100_000, "records": 200_000, "batch_size": 10_000},
+}
+RATE, RATIO = 100_000, 0.30
 TYPES = (("data", 2_000_000), ("voice", 600), ("sms", 1))
 DESTINATIONS = ("national",) * 17 + ("eu_roaming", "international", "premium")
-
-
-def _dsn(url: str) -> str:
-    return url.replace("postgresql+asyncpg://", "postgresql://")
 
 
 async def _numbers(dsn: str) -> list[str]:
@@ -73,49 +75,36 @@ async def raw_copy(dsn: str, path: Path) -> float:
         await connection.close()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--lines", type=int, default=100_000)
-    parser.add_argument("--records", type=int, default=500_000)
-    parser.add_argument("--batch-size", type=int, default=10_000)
-    args = parser.parse_args()
-    url = database_url()
-    if not url.startswith("postgresql"):
-        raise SystemExit("this benchmark runs on PostgreSQL (LINEDESK_BENCH_DATABASE_URL)")
-    recreate_postgres_database(url)
-    env = os.environ | {"LINEDESK_DATABASE_URL": url, "LINEDESK_LOG_LEVEL": "WARNING",
-                        "LINEDESK_DATA_DIR": str(OUT)}
-    os.environ.update(env)
-    linedesk("migrate", env=env)
-    linedesk("demo", "load", "--lines", str(args.lines), env=env)
-    OUT.mkdir(exist_ok=True)
-    path = OUT / f"usage-{args.records}.csv"
-    generate(path, asyncio.run(_numbers(_dsn(url))), args.records)
+def run(lines: int, records: int, batch_size: int) -> list[Figure]:
+    url = bench_database(NAME)
+    env = bench_env(url)
+    os.environ.update(env)  # the import runs in this process
+    fresh_database(url, env, lines)
+    path = OUT / f"usage-{records}.csv"
+    generate(path, asyncio.run(_numbers(dsn(url))), records)
 
-    copy_seconds = asyncio.run(raw_copy(_dsn(url), path))
+    copy_seconds = asyncio.run(raw_copy(dsn(url), path))
     started = time.perf_counter()
-    first = asyncio.run(import_path(path, args.batch_size, url))
+    first = asyncio.run(import_path(path, batch_size, url))
     import_seconds = time.perf_counter() - started
     started = time.perf_counter()
-    again = asyncio.run(import_path(path, args.batch_size, url))
+    again = asyncio.run(import_path(path, batch_size, url))
     again_seconds = time.perf_counter() - started
+    say(f"imported {first.imported:,} (duplicates {first.duplicates:,}) in "
+        f"{import_seconds:.1f} s; re-import {again.imported:,} imported "
+        f"({again.duplicates:,} duplicates) in {again_seconds:.1f} s")
 
-    rates = {"raw COPY (unindexed table)": args.records / copy_seconds,
-             "import (parse, rate, count, COPY)": args.records / import_seconds,
-             "re-import (all duplicates)": args.records / again_seconds}
-    ratio = rates["import (parse, rate, count, COPY)"] / rates["raw COPY (unindexed table)"]
-    print(f"machine: {machine()}; database: {url.split('@')[-1]}")
-    print(f"{args.records:,} records for {args.lines:,} lines, batches of {args.batch_size:,}")
-    for label, rate in rates.items():
-        print(f"  {label:<38}{rate:>12,.0f} records/s")
-    print(f"imported {first.imported:,} (duplicates {first.duplicates:,}); "
-          f"re-import imported {again.imported:,} (duplicates {again.duplicates:,})")
-    speed = rates["import (parse, rate, count, COPY)"]
-    print(f"import / raw COPY: {ratio:.0%}; targets ≥ 100,000 records/s: "
-          f"{'pass' if speed >= 100_000 else 'short'}, ≥ 30% of COPY: "
-          f"{'pass' if ratio >= 0.30 else 'short'}, re-import adds nothing: "
-          f"{'pass' if again.imported == 0 else 'FAIL'}")
+    rate, copy_rate = records / import_seconds, records / copy_seconds
+    what = f"import (parse, rate, count, COPY), {records:,} records, {lines:,} lines"
+    return [
+        Figure(NAME, what, rate, "records/s", copy_rate, "raw COPY",
+               f"≥ {RATIO:.0%} of the raw COPY", rate >= RATIO * copy_rate),
+        Figure(NAME, "import, the same run's rate", rate, "records/s", RATE, "target",
+               f"≥ {RATE:,} records/s", rate >= RATE),
+        Figure(NAME, f"re-import of the same file ({records / again_seconds:,.0f} records/s)",
+               again.imported, "records", None, "", "adds nothing", again.imported == 0),
+    ]
 
 
 if __name__ == "__main__":
-    main()
+    cli(__doc__, run, SCALES)
