@@ -6,7 +6,8 @@ once); then it checks that nothing was lost or doubled and prints a report.
 Everything runs on loopback in processes this script starts and owns: a private PostgreSQL
 cluster (initdb into a temporary directory, run as the `postgres` OS user), a private
 redis-server, an SMTP server (aiosmtpd, in this process, recording every message it accepts)
-and linedesk. Exit status 1 if anything was lost or doubled.
+and linedesk. Exit status 1 if anything was lost or doubled (an e-mail in flight at the SIGKILL
+may arrive twice with one Message-ID: the outbox's documented at-least-once case, reported).
 
     .venv/bin/python bench/faults.py [--duration 150] [--lines 500] [--markdown PATH]
 """
@@ -725,7 +726,11 @@ async def check_mail(db: asyncpg.Connection, relay: Relay, ledger: Ledger,
               f"{len(rows)} e-mails: {dict(status)}; {once} received exactly once; "
               f"{len(vanished)} marked sent but never received; {len(stuck)} still queued; "
               f"failed: {dict(failed) or 'none'}"),
-        Check("no e-mail delivered twice (counted by Message-ID)", not doubled,
+        # The outbox promises at least once: an e-mail the SMTP server took from a worker killed
+        # before it could record `sent` goes again, with the same Message-ID (so a mailbox
+        # keeps one). Any other second delivery is a bug and fails the run.
+        Check("no e-mail delivered twice, but those in flight at the SIGKILL (same Message-ID)",
+              doubled.keys() <= by_kill,
               f"{len(doubled)} delivered more than once, {len(doubled.keys() & by_kill)} of them "
               "taken by the SMTP server from the worker killed before it recorded them (the "
               "at-least-once case)" + (f": {doubled_text}" if doubled_text else "")),
