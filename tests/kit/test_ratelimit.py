@@ -13,7 +13,7 @@ from limits import RateLimitItemPerHour, RateLimitItemPerSecond
 from pydantic import ValidationError
 
 from linedesk.config import Settings
-from linedesk.errors import RateLimited
+from linedesk.errors import RateLimited, Unavailable
 from linedesk.kit.ratelimit import (
     PUK_TRIES_PER_LINE,
     RULES,
@@ -207,13 +207,20 @@ if REDIS_URL:
             await _forget(redis_prefix)
 
 
-    async def test_an_unreachable_redis_is_an_error_not_a_pass():
-        from limits.errors import StorageError
+async def test_an_unreachable_redis_refuses_with_503_and_retry_after_never_passes():
+    """Fail closed: no count means no attempt, for every operation (see tests/ops for the
+    whole app against a Redis that is stopped)."""
+    limiter = RateLimiter("redis://127.0.0.1:1/0", key_prefix="nowhere")
+    try:
+        assert limiter.shared and not await limiter.is_healthy()
+        for operation in (limiter.hit, limiter.check, limiter.remaining, limiter.clear):
+            with pytest.raises(Unavailable) as refused:
+                await operation(PUK_TRIES_PER_LINE, "x")
+            assert refused.value.status_code == 503 and refused.value.code == "unavailable"
+            assert refused.value.headers == {"Retry-After": "5"}
+    finally:
+        await limiter.close()
 
-        limiter = RateLimiter("redis://127.0.0.1:1/0", key_prefix="nowhere")
-        try:
-            assert not await limiter.is_healthy()
-            with pytest.raises(StorageError):
-                await limiter.hit(PUK_TRIES_PER_LINE, "x")
-        finally:
-            await limiter.close()
+
+def test_counts_in_memory_are_not_shared():
+    assert not RateLimiter("memory://").shared

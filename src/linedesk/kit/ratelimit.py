@@ -2,23 +2,39 @@
 
 Every limit is a moving window: "3 per hour" means at most 3 in any 60 minutes, so
 Retry-After is exactly the time until the oldest counted attempt leaves the window.
+
+A lost Redis fails closed: what a limit guards answers 503 with Retry-After (never 500, and
+never unguarded), until Redis answers again; `/readyz` reports it meanwhile.
 """
 
+import asyncio
 import hashlib
 import math
 import time
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
+import structlog
 from limits import RateLimitItem, parse_many
 from limits.aio.storage import MovingWindowSupport, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
+from limits.errors import StorageError
 from limits.storage import storage_from_string
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
 
 from linedesk.config import Settings
-from linedesk.errors import RateLimited
+from linedesk.errors import RateLimited, Unavailable
+
+log = structlog.get_logger()
 
 MEMORY = "memory://"
+# A Redis that does not answer must not hold a request for long: one retry, one second per
+# connect and per command. Its clients are told to come back after STORAGE_RETRY_AFTER.
+REDIS_TIMEOUT_SECONDS = 1.0
+STORAGE_RETRY_AFTER = 5
 
 
 @dataclass(frozen=True)
@@ -95,11 +111,14 @@ class RateLimiter:
 
     def __init__(self, storage_uri: str = MEMORY, *, key_prefix: str = "linedesk") -> None:
         uri = async_storage_uri(storage_uri)
-        options: dict[str, str | bool] = {}
+        options: dict[str, Any] = {}
         if uri.startswith(("async+redis", "async+rediss")):
             # redis-py's asyncio client; errors surface as limits.errors.StorageError.
             options = {"implementation": "redispy", "key_prefix": key_prefix,
-                       "wrap_exceptions": True}
+                       "wrap_exceptions": True,
+                       "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+                       "socket_timeout": REDIS_TIMEOUT_SECONDS,
+                       "retry": Retry(ExponentialBackoff(cap=0.1, base=0.02), retries=1)}
         storage = storage_from_string(uri, **options)
         if not isinstance(storage, Storage) or not isinstance(storage, MovingWindowSupport):
             raise ValueError(f"{storage_uri!r} is not an async storage with moving windows")
@@ -113,31 +132,44 @@ class RateLimiter:
     async def hit(self, rule: RuleLike, *identifiers: str) -> None:
         """Count one attempt; raise RateLimited with Retry-After if a limit is already full."""
         key = _key(identifiers)
-        for item in _items(rule):
-            if not await self._strategy.hit(item, key):
-                await self._refuse(item, key)
+        async with _storage_errors():
+            for item in _items(rule):
+                if not await self._strategy.hit(item, key):
+                    await self._refuse(item, key)
 
     async def check(self, rule: RuleLike, *identifiers: str) -> None:
         """Raise RateLimited if the next attempt would be refused, without counting one."""
         key = _key(identifiers)
-        for item in _items(rule):
-            if not await self._strategy.test(item, key):
-                await self._refuse(item, key)
+        async with _storage_errors():
+            for item in _items(rule):
+                if not await self._strategy.test(item, key):
+                    await self._refuse(item, key)
 
     async def remaining(self, rule: RuleLike, *identifiers: str) -> int:
         """Attempts left before the tightest of the rule's limits refuses."""
         key = _key(identifiers)
-        stats = [await self._strategy.get_window_stats(item, key) for item in _items(rule)]
+        async with _storage_errors():
+            stats = [await self._strategy.get_window_stats(item, key) for item in _items(rule)]
         return max(0, min(stat.remaining for stat in stats))
 
     async def clear(self, rule: RuleLike, *identifiers: str) -> None:
         """Forget the attempts counted for these identifiers (e.g. after a good sign-in)."""
         key = _key(identifiers)
-        for item in _items(rule):
-            await self._strategy.clear(item, key)
+        async with _storage_errors():
+            for item in _items(rule):
+                await self._strategy.clear(item, key)
+
+    @property
+    def shared(self) -> bool:
+        """Counts live in Redis (shared by processes), not in this process's memory."""
+        return type(self.storage).__name__ != "MemoryStorage"
 
     async def is_healthy(self) -> bool:
-        return await self.storage.check()
+        """The counts' storage answers (a Redis PING), within a bounded time."""
+        try:
+            return await asyncio.wait_for(self.storage.check(), 3 * REDIS_TIMEOUT_SECONDS)
+        except TimeoutError:
+            return False
 
     async def close(self) -> None:
         """Release the Redis connections (nothing to do in memory)."""
@@ -153,3 +185,15 @@ class RateLimiter:
             "Too many attempts: try again later",
             headers={"Retry-After": str(wait)},
         )
+
+
+@asynccontextmanager
+async def _storage_errors() -> AsyncIterator[None]:
+    """Redis lost: the guarded action is refused with 503 and Retry-After (fail closed)."""
+    try:
+        yield
+    except StorageError as exc:
+        log.warning("rate_limit_storage_unavailable", error_type=type(exc.storage_error).__name__)
+        raise Unavailable(
+            "The service is briefly unavailable: try again in a moment",
+            headers={"Retry-After": str(STORAGE_RETRY_AFTER)}) from exc

@@ -6,6 +6,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from linedesk.errors import ErrorResponse, error_body
+from linedesk.kit.ratelimit import STORAGE_RETRY_AFTER
 
 router = APIRouter(tags=["operations"])
 
@@ -17,15 +18,25 @@ async def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz", responses={
-    503: {"model": ErrorResponse, "description": "The database does not answer"}})
+    503: {"model": ErrorResponse,
+          "description": "The database, or Redis when configured, does not answer; "
+                         "`details` names each (`component`: `database` or `redis`)"}})
 async def readyz(request: Request) -> JSONResponse:
-    """The process can serve: its database answers."""
+    """The process can serve: its database answers, and so does Redis (the rate limits'
+    counts) when it is configured."""
+    problems = []
     try:
         async with request.app.state.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
     except Exception as exc:  # any failure to reach the database means not ready
-        message = f"database unreachable: {type(exc).__name__}"
-        return JSONResponse(error_body("not_ready", message), status_code=503)
+        problems.append({"component": "database", "reason": f"unreachable: {type(exc).__name__}"})
+    limiter = request.app.state.limiter
+    if limiter.shared and not await limiter.is_healthy():
+        problems.append({"component": "redis", "reason": "unreachable"})
+    if problems:
+        message = "; ".join(f"{p['component']} {p['reason']}" for p in problems)
+        return JSONResponse(error_body("not_ready", message, problems), status_code=503,
+                            headers={"Retry-After": str(STORAGE_RETRY_AFTER)})
     return JSONResponse({"status": "ready"})
 
 

@@ -7,6 +7,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
 from starlette.responses import Response
 
+from linedesk.errors import LinedeskError
 from linedesk.web.i18n import LANG_COOKIE, Localizer, pick_language
 from linedesk.web.session import csrf_token, remember_csrf
 
@@ -28,6 +29,9 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         status_code=status_code,
     )
     remember_csrf(request, response)
+    error = context.get("error")
+    if isinstance(error, LinedeskError) and error.headers:  # e.g. Retry-After of a 429 or 503
+        response.headers.update(error.headers)
     if request.query_params.get("lang") == lang:
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax",
                             secure=settings.is_production, httponly=True)
