@@ -50,6 +50,7 @@ from linedesk.spending.pages import router as spending_pages
 from linedesk.usage.api import router as usage_backoffice_router
 from linedesk.web.errors import install_page_handlers, render_error_page
 from linedesk.web.pages import router as web_router
+from linedesk.web.security_headers import SecurityHeadersMiddleware
 
 STATIC_DIR = Path(__file__).resolve().parent / "web" / "static"
 
@@ -90,11 +91,15 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         app.state.hasher.close()
         await app.state.engine.dispose()
 
+    docs = settings.serves_api_docs
     app = FastAPI(
         title="linedesk",
         version=__version__,
         summary="Self-care API for an operator's business customers",
         lifespan=lifespan,
+        openapi_url="/openapi.json" if docs else None,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
     )
     engine = create_engine(settings.effective_database_url)
     app.state.settings = settings
@@ -106,6 +111,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 
     install_error_handlers(app, html=render_error_page)
     install_page_handlers(app)
+    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.is_production)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(ops_router)
     app.include_router(api_router())

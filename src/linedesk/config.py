@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     log_json: bool | None = None
     default_language: str = "it"
     demo_on_first_start: bool = True
+    # /metrics, and the API's description (/docs, /redoc, /openapi.json); unset means served
+    # in development, not in production (turn on behind a proxy that limits who reaches them).
+    serve_metrics: bool | None = None
+    serve_api_docs: bool | None = None
 
     # Messaging (SPEC §6). Capture keeps every message in the development mailbox;
     # unset means on in development, off in production.
@@ -176,6 +180,18 @@ class Settings(BaseSettings):
         if self.scheduler_embedded is None:
             return not self.is_production
         return self.scheduler_embedded
+
+    @property
+    def serves_metrics(self) -> bool:
+        if self.serve_metrics is None:
+            return not self.is_production
+        return self.serve_metrics
+
+    @property
+    def serves_api_docs(self) -> bool:
+        if self.serve_api_docs is None:
+            return not self.is_production
+        return self.serve_api_docs
 
     @property
     def json_logs(self) -> bool:

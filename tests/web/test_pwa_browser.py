@@ -43,14 +43,24 @@ async def app_page(browser, tmp_path) -> AsyncIterator:  # type: ignore[no-untyp
     await context.close()
 
 
+async def wait_until(page, script: str) -> None:  # type: ignore[no-untyped-def]
+    """Poll `script` until it is true, for up to 30 s. (Not page.wait_for_function: it runs
+    its script with eval() inside the page, which the pages' Content-Security-Policy refuses.)"""
+    for _ in range(600):
+        if await page.evaluate(script):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"never true: {script}")
+
+
 async def _controlled(page) -> None:  # type: ignore[no-untyped-def]
     """The service worker is active and answers for the page."""
-    await page.wait_for_function("navigator.serviceWorker.controller !== null")
+    await wait_until(page, "navigator.serviceWorker.controller !== null")
 
 
 async def _kept(page) -> None:  # type: ignore[no-untyped-def]
     """The service worker has stored the page just shown."""
-    await page.wait_for_function(KEPT)
+    await wait_until(page, KEPT)
 
 
 @pytest.mark.parametrize("lang", ["it", "en"])
@@ -131,7 +141,7 @@ async def test_leaving_forgets_the_kept_counters(stoppable_server, page, session
         await page.context.clear_cookies()
         await page.goto(f"{base}/home")
     await page.wait_for_url("**/login**")
-    await page.wait_for_function("caches.has('linedesk-pages').then((kept) => !kept)")
+    await wait_until(page, "caches.has('linedesk-pages').then((kept) => !kept)")
 
     await asyncio.to_thread(stoppable_server.stop)
     await page.goto(f"{base}/home")

@@ -24,12 +24,13 @@ from linedesk.identity.auth import Principal
 from linedesk.kit.clock import ROME
 from linedesk.usage.models import UsageType
 from linedesk.web.i18n import Localizer, pick_language
+from linedesk.web.security_headers import WIDGET_POLICY
 from linedesk.web.session import CsrfChecked, WebUser, redirect, settle
 from linedesk.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 LineParam = Annotated[str | None, Query(max_length=20)]
-EMBEDDABLE = {"Content-Security-Policy": "frame-ancestors *"}
+EMBEDDABLE = {"Content-Security-Policy": WIDGET_POLICY}
 
 
 def _l10n(request: Request) -> Localizer:

@@ -5,7 +5,8 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
-from linedesk.errors import ErrorResponse, error_body
+from linedesk.deps import SettingsDep
+from linedesk.errors import ErrorResponse, NotFound, error_body
 from linedesk.kit.ratelimit import STORAGE_RETRY_AFTER
 
 router = APIRouter(tags=["operations"])
@@ -41,5 +42,9 @@ async def readyz(request: Request) -> JSONResponse:
 
 
 @router.get("/metrics", include_in_schema=False)
-async def metrics() -> Response:
+async def metrics(settings: SettingsDep) -> Response:
+    """Prometheus metrics of this process, where LINEDESK_SERVE_METRICS allows (default: not
+    in production): 404 otherwise, as for any unknown path."""
+    if not settings.serves_metrics:
+        raise NotFound("Not Found")
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -1,19 +1,21 @@
 """The trend as a CSV file for Excel in Italian: `;` between cells, a decimal comma, UTF-8
-with a byte order mark (so Excel reads accents right), CRLF line ends."""
+with a byte order mark (so Excel reads accents right), CRLF line ends; amounts are numbers,
+and no text cell can run as a formula (kit.spreadsheet)."""
 
-import csv
 import io
 from decimal import Decimal
 
 from linedesk.kit.money import Money
+from linedesk.kit.spreadsheet import SpreadsheetWriter
 from linedesk.spending.schemas import GroupBy, SpendingTrend
 
 BOM = "\ufeff"
+CENTS = Decimal("0.01")
 
 
-def amount(money: Money) -> str:
-    """12.34 → "12,34": no thousands separator, which Excel would read as a date or text."""
-    return f"{money.amount:.2f}".replace(".", ",")
+def amount(money: Money) -> Decimal:
+    """The amount to the cent, written as a number (with a decimal comma)."""
+    return money.amount.quantize(CENTS)
 
 
 def _flag(estimate: bool) -> str:
@@ -22,7 +24,7 @@ def _flag(estimate: bool) -> str:
 
 def trend_csv(trend: SpendingTrend) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer = SpreadsheetWriter(buffer, delimiter=";", decimal_comma=True)
     if trend.group_by is GroupBy.month:
         writer.writerow(["month", "mobile", "fixed", "total", "estimate"])
         for m in trend.months:
@@ -42,5 +44,5 @@ def trend_csv(trend: SpendingTrend) -> str:
 
 
 def parse_amount(cell: str) -> Decimal:
-    """The inverse of `amount`, for readers of the file (and its tests)."""
+    """An amount cell read back (for readers of the file, and its tests)."""
     return Decimal(cell.replace(",", "."))
