@@ -107,6 +107,7 @@ async def test_the_sign_in_page_counts_with_the_api_under_the_same_rule(app, own
         assert (await login_page(app, ATTACKER, owner, WRONG)).status_code == 401
     stopped = await login_page(app, ATTACKER, owner, WRONG)
     assert stopped.status_code == 429 and "Troppi tentativi" in stopped.text
+    assert 0 < int(stopped.headers["Retry-After"]) <= 900
     assert (await login(app, ATTACKER, owner, WRONG)).status_code == 429
     again = await login_page(app, OWNER_ADDRESS, owner)
     assert again.status_code == 303 and again.headers["location"] == "/home"

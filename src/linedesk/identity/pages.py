@@ -57,9 +57,11 @@ async def login(request: Request, _: CsrfChecked, session: SessionDep, ctx: Auth
                                       totp_code or None)
     except LinedeskError as exc:
         await settle(session, exc)
-        return render(request, "identity/login.html", status_code=exc.status_code,
-                      error=exc, username=username, next=_safe_next(next),
-                      ask_totp=exc.code in ("totp_required", "totp_invalid"))
+        refused = render(request, "identity/login.html", status_code=exc.status_code,
+                         error=exc, username=username, next=_safe_next(next),
+                         ask_totp=exc.code in ("totp_required", "totp_invalid"))
+        refused.headers.update(exc.headers or {})  # Retry-After of a limit, as the API's
+        return refused
     issued = await open_session(session, ctx, user, SessionKind.web, via="password")
     response = redirect("/account/password" if user.must_change_password
                         else _safe_next(next))
