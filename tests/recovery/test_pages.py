@@ -107,5 +107,5 @@ async def test_after_a_sim_swap_no_sms_code_and_the_email_on_file_says_why(
     assert "sostituita meno di 72 ore fa" in notice["text"]
     assert "Chiedi il codice via e-mail" in notice["text"]
     path = code_path_of(await submit(client, "/recover", username=number, by_email="1"))
-    newest, _notice = await mailbox("giulia@example.it")
-    assert generated_in((await submit(client, path, code=code_in(newest))).text)
+    (code,) = [m for m in await mailbox("giulia@example.it") if "72 ore" not in m["text"]]
+    assert generated_in((await submit(client, path, code=code_in(code))).text)
