@@ -1,5 +1,7 @@
 """User admins register on the portal with VAT number and billing account (R-A4, R-P1)."""
 
+import re
+
 from tests.factories import make_world
 from tests.identity.test_registration import PASSWORD, code_in
 
@@ -26,7 +28,8 @@ async def test_a_user_admin_registers_with_the_code_sent_to_the_company_email(
     assert me.json()["lines"] == []
 
 
-async def test_a_large_enterprise_is_refused_with_a_clear_message(client, session):
+async def test_a_large_enterprise_is_told_clearly_by_its_contact_email(client, session,
+                                                                       mailbox):
     from sqlalchemy import update
 
     from linedesk.inventory.models import Company
@@ -36,9 +39,16 @@ async def test_a_large_enterprise_is_refused_with_a_clear_message(client, sessio
     await session.commit()
     response = await client.post("/api/v1/manager-registrations", json={
         "vat_number": world["vat"], "billing_account_code": world["account"]})
-    assert response.status_code == 422
-    assert response.json()["error"]["code"] == "large_enterprise"
-    assert "small and medium enterprises" in response.json()["error"]["message"]
+    # The answer of every registration; the clear message goes to the address on file.
+    assert response.status_code == 202 and response.json()["channel"] == "email"
+    (email,) = await mailbox("amministrazione@rossi-impianti.it")
+    assert "Le grandi aziende non hanno il profilo Responsabile Aziendale" in email["text"]
+    assert "piccole e medie imprese" in email["text"]
+    assert not re.search(r"\d{6}", email["text"])
+    done = await client.post(
+        f"/api/v1/manager-registrations/{response.json()['registration_id']}/complete",
+        json={"code": "123456", "username": "laura", "password": PASSWORD})
+    assert done.status_code == 422
 
 
 async def test_a_wrong_billing_account_gets_the_same_answer_and_no_email(client, session,

@@ -147,7 +147,7 @@ async def test_a_weak_new_password_is_refused(client, employee):
         assert response.json()["error"]["code"] == "weak_password"
 
 
-async def test_sign_in_attempts_are_rate_limited_per_username(client, employee):
+async def test_sign_in_failures_are_rate_limited_per_username_and_address(client, employee):
     for _ in range(10):
         await _login(client, employee["numbers"][1], "Not-The-Password-1")
     limited = await _login(client, employee["numbers"][1], "Not-The-Password-1")

@@ -17,8 +17,8 @@ from linedesk.errors import RateLimited, Unavailable
 from linedesk.kit.ratelimit import (
     PUK_TRIES_PER_LINE,
     RULES,
-    SIGN_IN_PER_ADDRESS,
-    SIGN_IN_PER_USERNAME,
+    SIGN_IN_FAILURES_PER_ADDRESS,
+    SIGN_IN_FAILURES_PER_USER_ADDRESS,
     RateLimiter,
     Rule,
     async_storage_uri,
@@ -103,11 +103,32 @@ async def test_identifiers_are_not_joined_ambiguously(limiter: RateLimiter):
 
 async def test_clear_gives_the_attempts_back(limiter: RateLimiter):
     for _ in range(10):
-        await limiter.hit(SIGN_IN_PER_USERNAME, "mario")
+        await limiter.hit(SIGN_IN_FAILURES_PER_USER_ADDRESS, "mario", "192.0.2.1")
     with pytest.raises(RateLimited):
-        await limiter.hit(SIGN_IN_PER_USERNAME, "mario")
-    await limiter.clear(SIGN_IN_PER_USERNAME, "mario")
-    await limiter.hit(SIGN_IN_PER_USERNAME, "mario")
+        await limiter.hit(SIGN_IN_FAILURES_PER_USER_ADDRESS, "mario", "192.0.2.1")
+    await limiter.clear(SIGN_IN_FAILURES_PER_USER_ADDRESS, "mario", "192.0.2.1")
+    await limiter.hit(SIGN_IN_FAILURES_PER_USER_ADDRESS, "mario", "192.0.2.1")
+
+
+async def test_note_counts_without_ever_refusing(limiter: RateLimiter):
+    rule = Rule.parse("noted", "2 per hour")
+    assert await limiter.note(rule, "x") == 1
+    assert await limiter.note(rule, "x") == 0
+    assert await limiter.note(rule, "x") == 0  # full, and no error: it already happened
+    with pytest.raises(RateLimited):
+        await limiter.check(rule, "x")
+
+
+async def test_a_hold_lasts_its_seconds_and_a_new_one_replaces_it(limiter: RateLimiter):
+    assert await limiter.held("pause", "mario") == 0
+    await limiter.hold("pause", 30, "mario")
+    assert 28 <= await limiter.held("pause", "mario") <= 30
+    assert await limiter.held("pause", "luigi") == 0  # per identifiers
+    assert await limiter.held("other", "mario") == 0  # and per name
+    await limiter.hold("pause", 1, "mario")  # shorter: replaces, does not add
+    assert await limiter.held("pause", "mario") <= 1
+    await asyncio.sleep(1.1)
+    assert await limiter.held("pause", "mario") == 0
 
 
 async def test_check_refuses_without_counting(limiter: RateLimiter):
@@ -157,9 +178,10 @@ def test_the_named_rules_table():
     assert RULES["puk_line"] is PUK_TRIES_PER_LINE
     (puk,) = PUK_TRIES_PER_LINE.items
     assert (puk.amount, puk.get_expiry()) == (3, 3600)
-    assert SIGN_IN_PER_ADDRESS.items[0].amount > SIGN_IN_PER_USERNAME.items[0].amount
-    assert {"sign_in_username", "sign_in_address", "code_send_number", "code_send_address",
-            "code_verify_number", "puk_line"} <= set(RULES)
+    assert SIGN_IN_FAILURES_PER_ADDRESS.items[0].amount \
+        > SIGN_IN_FAILURES_PER_USER_ADDRESS.items[0].amount
+    assert {"sign_in_user_address", "sign_in_address", "sign_in_user", "code_send_number",
+            "code_send_address", "code_verify_number", "puk_line"} <= set(RULES)
 
 
 def test_storage_uris_map_to_the_async_schemes():

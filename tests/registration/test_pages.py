@@ -181,13 +181,16 @@ async def test_a_user_admin_registers_the_company_on_the_portal(client, session,
     assert "laura.admin" in (await client.get("/home")).text
 
 
-async def test_a_large_enterprise_is_refused_clearly(client, session):
+async def test_a_large_enterprise_is_told_clearly_by_e_mail(client, session, mailbox):
     company = CompanyCreate(**company_data(segment="large"))
     await create_one(session, RESOURCES["companies"], company, CTX)
     account = BillingAccountCreate(**account_data(company.vat_number))
     await create_one(session, RESOURCES["billing-accounts"], account, CTX)
     await session.commit()
-    response = await submit(client, "/portal/register", vat_number=company.vat_number,
-                            billing_account_code=account.code)
-    assert response.status_code == 422
-    assert "Le grandi aziende non hanno il profilo Responsabile Aziendale" in response.text
+    # The portal states the rule to everyone; the company's own address gets the message.
+    assert "solo piccole e medie imprese" in (await client.get("/portal/register")).text
+    path = code_path_of(await submit(client, "/portal/register", vat_number=company.vat_number,
+                                     billing_account_code=account.code))
+    assert "Invia di nuovo l&#39;e-mail" in (await client.get(path)).text
+    (email,) = await mailbox(company.contact_email)
+    assert "Le grandi aziende non hanno il profilo Responsabile Aziendale" in email["text"]

@@ -13,17 +13,10 @@ from linedesk.errors import LinedeskError, NotFound
 from linedesk.identity.auth import AuthContextDep
 from linedesk.identity.autologin import employee_of_line
 from linedesk.identity.models import SessionKind
-from linedesk.identity.service import (
-    change_password,
-    normalize_username,
-    open_session,
-    sign_in,
-    sign_out,
-    verify_second_factor,
-)
+from linedesk.identity.service import change_password, open_session, sign_out
+from linedesk.identity.sign_in_limits import password_sign_in
 from linedesk.kit.network import parse_address, vouched_msisdn
 from linedesk.kit.phone import parse_mobile
-from linedesk.kit.ratelimit import SIGN_IN_PER_ADDRESS, SIGN_IN_PER_USERNAME
 from linedesk.linking.service import choose_active_line
 from linedesk.web.session import (
     CsrfChecked,
@@ -60,16 +53,15 @@ async def login(request: Request, _: CsrfChecked, session: SessionDep, ctx: Auth
                 hasher: HasherDep, limiter: LimiterDep, username: Field, password: Field,
                 totp_code: OptionalField = None, next: OptionalField = None) -> Response:
     try:
-        hasher.ensure_capacity()
-        await limiter.hit(SIGN_IN_PER_ADDRESS, ctx.client_ip or "unknown")
-        await limiter.hit(SIGN_IN_PER_USERNAME, normalize_username(username))
-        user = await sign_in(session, hasher, ctx, username, password)
-        await verify_second_factor(session, ctx, limiter, user, totp_code or None)
+        user = await password_sign_in(session, hasher, limiter, ctx, username, password,
+                                      totp_code or None)
     except LinedeskError as exc:
         await settle(session, exc)
-        return render(request, "identity/login.html", status_code=exc.status_code,
-                      error=exc, username=username, next=_safe_next(next),
-                      ask_totp=exc.code in ("totp_required", "totp_invalid"))
+        refused = render(request, "identity/login.html", status_code=exc.status_code,
+                         error=exc, username=username, next=_safe_next(next),
+                         ask_totp=exc.code in ("totp_required", "totp_invalid"))
+        refused.headers.update(exc.headers or {})  # Retry-After of a limit, as the API's
+        return refused
     issued = await open_session(session, ctx, user, SessionKind.web, via="password")
     response = redirect("/account/password" if user.must_change_password
                         else _safe_next(next))

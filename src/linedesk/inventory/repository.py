@@ -119,9 +119,12 @@ class LineRepository(ScopedRepository[Line]):
         return sims
 
     async def current_sim(self, line: Line) -> Sim | None:
+        return await self.current_sim_of(line.id, line.company_id)
+
+    async def current_sim_of(self, line_id: int, company_id: int) -> Sim | None:
         result = await self.session.execute(
             select(Sim).where(
-                Sim.line_id == line.id, Sim.company_id == line.company_id, Sim.replaced_at.is_(None)
+                Sim.line_id == line_id, Sim.company_id == company_id, Sim.replaced_at.is_(None)
             )
         )
         return result.scalar_one_or_none()

@@ -56,9 +56,13 @@ class Rule:
 
 # The named rules of signing in (SPEC R-A1, R-A3, R-A7). Per-address limits are looser
 # than per-account ones: a company NAT or the operator's carrier-grade NAT puts many
-# people behind one address.
-SIGN_IN_PER_USERNAME = Rule.parse("sign_in_username", "10 per 15 minutes")
-SIGN_IN_PER_ADDRESS = Rule.parse("sign_in_address", "100 per 15 minutes")
+# people behind one address. Sign-in rules count failed sign-ins only, and none is keyed by
+# username alone, so nobody elsewhere can lock an account's owner out
+# (linedesk.identity.sign_in_limits; README "Sign-in limits").
+SIGN_IN_FAILURES_PER_USER_ADDRESS = Rule.parse("sign_in_user_address", "10 per 15 minutes")
+SIGN_IN_FAILURES_PER_ADDRESS = Rule.parse("sign_in_address", "100 per 15 minutes")
+# Counted from every address, to slow one username's sign-ins down, never to refuse them.
+SIGN_IN_FAILURES_PER_USER = Rule.parse("sign_in_user", "200 per hour")
 CODE_SEND_PER_NUMBER = Rule.parse("code_send_number", "5 per hour; 10 per day")
 CODE_SEND_PER_ADDRESS = Rule.parse("code_send_address", "20 per hour; 100 per day")
 CODE_VERIFY_PER_NUMBER = Rule.parse("code_verify_number", "10 per hour")
@@ -69,8 +73,9 @@ TOTP_TRIES_PER_USER = Rule.parse("totp_user", "5 per 15 minutes")
 RULES: dict[str, Rule] = {
     rule.name: rule
     for rule in (
-        SIGN_IN_PER_USERNAME,
-        SIGN_IN_PER_ADDRESS,
+        SIGN_IN_FAILURES_PER_USER_ADDRESS,
+        SIGN_IN_FAILURES_PER_ADDRESS,
+        SIGN_IN_FAILURES_PER_USER,
         CODE_SEND_PER_NUMBER,
         CODE_SEND_PER_ADDRESS,
         CODE_VERIFY_PER_NUMBER,
@@ -145,6 +150,14 @@ class RateLimiter:
                 if not await self._strategy.test(item, key):
                     await self._refuse(item, key)
 
+    async def note(self, rule: RuleLike, *identifiers: str) -> int:
+        """Count one attempt that already happened, never refusing (a full window stays
+        full); the attempts left before the rule refuses."""
+        key = _key(identifiers)
+        for item in _items(rule):
+            await self._strategy.hit(item, key)
+        return await self.remaining(rule, *identifiers)
+
     async def remaining(self, rule: RuleLike, *identifiers: str) -> int:
         """Attempts left before the tightest of the rule's limits refuses."""
         key = _key(identifiers)
@@ -163,6 +176,20 @@ class RateLimiter:
     def shared(self) -> bool:
         """Counts live in Redis (shared by processes), not in this process's memory."""
         return type(self.storage).__name__ != "MemoryStorage"
+
+    async def hold(self, name: str, seconds: float, *identifiers: str) -> None:
+        """Put a hold named `name` on the identifiers for `seconds` from now (whole seconds,
+        at least one), replacing any earlier one."""
+        key = f"hold/{name}/{_key(identifiers)}"
+        await self.storage.clear(key)
+        await self.storage.incr(key, max(1, math.ceil(seconds)))
+
+    async def held(self, name: str, *identifiers: str) -> float:
+        """Seconds left of the hold `name` on the identifiers; 0 when there is none."""
+        key = f"hold/{name}/{_key(identifiers)}"
+        if await self.storage.get(key) <= 0:
+            return 0.0
+        return max(0.0, await self.storage.get_expiry(key) - time.time())
 
     async def is_healthy(self) -> bool:
         """The counts' storage answers (a Redis PING), within a bounded time."""

@@ -20,8 +20,10 @@ def _ticket(issued: IssuedCode) -> RecoveryTicket:
              status_code=status.HTTP_202_ACCEPTED)
 async def recover(body: RecoveryStart, session: SessionDep, ctx: AuthContextDep,
                   limiter: LimiterDep) -> RecoveryTicket:
-    """Ask for a recovery code by SMS (or e-mail). The answer is the same whether or not the
-    username exists; SMS is refused for 72 hours after the line's SIM was changed."""
+    """Ask for a recovery code by SMS (or e-mail). The answer is the same for every username,
+    known or not, and names the channel asked for. When the code cannot go that way (SMS in
+    the 72 hours after the line's SIM was changed, e-mail without an address on file), no
+    code is sent: the user is told why, and what to do, on the other channel."""
     limits = Limits(limiter, ctx.client_ip or "unknown")
     return _ticket(await start_recovery(session, ctx, limits, body))
 

@@ -43,10 +43,7 @@ async def recover(request: Request, _: CsrfChecked, session: SessionDep, ctx: Au
                           language=language(request, ctx))
         issued = await start_recovery(session, ctx, limits(limiter, ctx), body)
     except LinedeskError as exc:
-        # After a SIM swap the page offers the e-mail option already ticked.
-        swapped = exc.code == "sim_recently_changed"
-        return await refused(request, session, exc, START, sim_swapped=swapped,
-                             form=form | {"by_email": form["by_email"] or swapped})
+        return await refused(request, session, exc, START, form=form)
     return redirect(f"/recover/{issued.record.public_id}")
 
 

@@ -1,13 +1,14 @@
-"""Password recovery (SPEC R-A6). The start answers alike for every username; the right
-code ends every session and replaces the password with a generated one-time password."""
+"""Password recovery (SPEC R-A6). The start answers alike for every username, whatever
+happens next; the right code ends every session and replaces the password with a generated
+one-time password."""
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linedesk.audit.service import record
-from linedesk.errors import ValidationFailed
 from linedesk.identity.codes import (
     MINUTES,
     IssuedCode,
@@ -17,7 +18,7 @@ from linedesk.identity.codes import (
     redeem,
     resend_by_id,
 )
-from linedesk.identity.models import CodePurpose, Profile, User
+from linedesk.identity.models import CodePurpose, OneTimeCode, Profile, User
 from linedesk.identity.passwords import PasswordHasher, generate_password
 from linedesk.identity.repository import UserRepository
 from linedesk.identity.service import AuthContext, end_all_sessions, normalize_username
@@ -28,6 +29,22 @@ from linedesk.messaging.service import enqueue
 from linedesk.recovery.schemas import RecoveryStart
 
 SIM_SWAP_QUARANTINE = timedelta(hours=72)
+NO_LINE = 0  # no line has this id: the lookups of an employee's line, for everyone else
+
+CODE = "recovery_code"
+# When the code cannot go where it was asked, the user is told why on a channel they own.
+NO_EMAIL_ON_FILE = "recovery_no_email"
+SIM_RECENTLY_CHANGED = "recovery_sim_changed"
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where the message of a recovery goes: the code, or the reason why no code comes.
+    `channel` None: an unknown username, to which nothing is sent."""
+
+    template: str
+    channel: Channel | None = None
+    recipient: str = ""
 
 
 async def _current_sim(session: AsyncSession, line_id: int) -> tuple[Sim | None, bool]:
@@ -38,63 +55,88 @@ async def _current_sim(session: AsyncSession, line_id: int) -> tuple[Sim | None,
     return current, len(sims) > 1
 
 
-async def _channel_for(session: AsyncSession, ctx: AuthContext, user: User,
-                       asked: str | None) -> tuple[Channel, str]:
-    """Managers and data-only SIMs get e-mail; employees SMS unless they ask for e-mail.
-    SMS is refused for 72 hours after a SIM swap (SIM-swap fraud)."""
-    if user.profile is not Profile.employee or user.main_line_id is None:
-        return Channel.email, user.email or ""
-    line = await session.get(Line, user.main_line_id)
-    sim, swapped = await _current_sim(session, user.main_line_id)
-    if asked == "email" or (sim is not None and sim.data_only):
+def asked_channel(username: str, asked: str | None) -> Channel:
+    """The channel the answer names: the one asked for, known before any lookup, so that it
+    is the same for an unknown username. Only numbers can take SMS."""
+    return Channel.sms if username.startswith("+") and asked != "email" else Channel.email
+
+
+async def _route(session: AsyncSession, ctx: AuthContext, user: User | None,
+                 asked: Channel) -> Route:
+    """Managers and data-only SIMs get e-mail; employees SMS unless they ask for e-mail. SMS
+    is refused for 72 hours after a SIM swap (SIM-swap fraud), and e-mail without an address
+    on file: then the user is told so on the other channel. Every username goes through the
+    same reads (an employee's line and SIMs), so the time taken tells nothing."""
+    employee = user is not None and user.profile is Profile.employee \
+        and user.main_line_id is not None
+    line_id = user.main_line_id if employee and user and user.main_line_id else NO_LINE
+    line = await session.get(Line, line_id)
+    sim, swapped = await _current_sim(session, line_id)
+    if user is None:
+        return Route(CODE)
+    if not employee:
+        return Route(CODE, Channel.email, user.email) if user.email else Route(CODE)
+    msisdn = line.msisdn if line else user.username
+    if asked is Channel.email or (sim is not None and sim.data_only):
         if not user.email:
-            raise ValidationFailed("There is no e-mail address on file for this account: "
-                                   "ask for the code by SMS", code="no_email_on_file")
-        return Channel.email, user.email
+            return Route(NO_EMAIL_ON_FILE, Channel.sms, msisdn)
+        return Route(CODE, Channel.email, user.email)
     if sim is not None and swapped and ctx.now - sim.installed_at < SIM_SWAP_QUARANTINE:
-        raise ValidationFailed(
-            "The SIM of this line was changed less than 72 hours ago: for your safety the "
-            "code cannot be sent by SMS. Use the e-mail on file or contact customer support.",
-            code="sim_recently_changed")
-    return Channel.sms, line.msisdn if line else user.username
+        if user.email:
+            return Route(SIM_RECENTLY_CHANGED, Channel.email, user.email)
+        return Route(SIM_RECENTLY_CHANGED, Channel.sms, msisdn)  # no code in it: harmless
+    return Route(CODE, Channel.sms, msisdn)
 
 
 async def start_recovery(session: AsyncSession, ctx: AuthContext, limits: Limits,
                          request: RecoveryStart) -> IssuedCode:
+    """The same answer (a ticket naming the channel asked for) for every username: known or
+    not, able to receive the code or not. Only the message differs, and it reaches only the
+    user: the code, or why it cannot come and what to do instead."""
     username = normalize_username(request.username)
     await limits.sending(username)
+    asked = asked_channel(username, request.channel)
     user = await UserRepository(session, Scope.operator()).by_username(username)
-    if user is not None and user.disabled_at is None:
-        channel, destination = await _channel_for(session, ctx, user, request.channel)
-    else:  # unknown: the same answer, and nothing is sent
+    if user is not None and user.disabled_at is not None:
         user = None
-        is_number = username.startswith("+")
-        channel = Channel.sms if is_number and request.channel != "email" else Channel.email
-        destination = ""
+    route = await _route(session, ctx, user, asked)
+    gets_code = route.template == CODE and route.channel is not None
     issued = await issue_code(
         session, ctx.settings.secret_key, ctx.now, purpose=CodePurpose.recovery,
-        subject=username, channel=channel.value, destination=destination,
-        company_id=user.company_id if user else None, user_id=user.id if user else None,
-        context={"language": user.language if user else request.language},
+        subject=username, channel=asked.value, destination=route.recipient,
+        company_id=user.company_id if user else None,
+        # Only a code that was sent can be spent: an explanation's code leads nowhere.
+        user_id=user.id if user and gets_code else None,
+        context={"language": user.language if user else request.language,
+                 "template": route.template,
+                 "deliver_by": route.channel.value if route.channel else None},
     )
-    await _send_code(session, ctx, issued)
+    await _send(session, ctx, issued)
     return issued
 
 
-async def _send_code(session: AsyncSession, ctx: AuthContext, issued: IssuedCode) -> None:
+def _delivery(code_record: OneTimeCode) -> Channel | None:
+    deliver_by = code_record.context.get("deliver_by", code_record.channel)
+    return Channel(deliver_by) if deliver_by and code_record.destination else None
+
+
+async def _send(session: AsyncSession, ctx: AuthContext, issued: IssuedCode) -> None:
+    """The code, or the explanation (again, at "send again"); nothing to an unknown user."""
     code_record = issued.record
-    if code_record.user_id is None or not code_record.destination:
+    channel = _delivery(code_record)
+    if channel is None:
         return
-    await enqueue(session, Channel(code_record.channel), code_record.destination,
-                  "recovery_code", code_record.context.get("language", "it"),
-                  {"code": issued.code, "minutes": MINUTES}, now=ctx.now,
+    template = code_record.context.get("template", CODE)
+    payload = {"code": issued.code, "minutes": MINUTES} if template == CODE else {}
+    await enqueue(session, channel, code_record.destination, template,
+                  code_record.context.get("language", "it"), payload, now=ctx.now,
                   company_id=code_record.company_id)
 
 
 async def resend_recovery(session: AsyncSession, ctx: AuthContext, limits: Limits,
                           public_id: str) -> IssuedCode:
     issued = await resend_by_id(session, ctx, limits, public_id, CodePurpose.recovery)
-    await _send_code(session, ctx, issued)
+    await _send(session, ctx, issued)
     return issued
 
 
@@ -111,10 +153,10 @@ async def complete_recovery(session: AsyncSession, ctx: AuthContext, limits: Lim
     user.must_change_password = True
     user.password_changed_at = ctx.now
     await end_all_sessions(session, ctx, user, "password_reset")
+    channel = _delivery(code_record) or Channel(code_record.channel)
     await record(session, "password_reset", now=ctx.now, company_id=user.company_id,
                  user_id=user.id, subject=user.username, client_ip=ctx.client_ip,
-                 channel=code_record.channel)
-    await enqueue(session, Channel(code_record.channel), code_record.destination,
-                  "password_reset_done", user.language, {}, now=ctx.now,
-                  company_id=user.company_id)
+                 channel=channel.value)
+    await enqueue(session, channel, code_record.destination, "password_reset_done",
+                  user.language, {}, now=ctx.now, company_id=user.company_id)
     return new_password

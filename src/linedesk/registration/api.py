@@ -72,7 +72,9 @@ async def complete(registration_id: str, body: RegistrationComplete, session: Se
 async def register_manager(body: ManagerRegistrationStart, session: SessionDep,
                            ctx: AuthContextDep, limiter: LimiterDep) -> RegistrationTicket:
     """Start a user admin's registration (SME only): VAT number and a billing account code
-    of the company; the code goes to the company's contact e-mail on file."""
+    of the company; the code goes to the company's contact e-mail on file. Every request
+    gets the same answer: for a large enterprise that e-mail says, instead of a code, that
+    manager profiles are for small and medium enterprises only."""
     return _ticket(await start_manager_registration(session, ctx, _limits(limiter, ctx), body))
 
 

@@ -1,7 +1,8 @@
 """Employee registration (SPEC R-A3) and user-admin registration (R-A4, R-P1).
 
-Every start answers the same whether or not the number or company is known or registered:
-what differs is only the message that reaches the line or the address on file."""
+Every start answers the same, after the same reads, whether or not the number or company is
+known, registered or a large enterprise: what differs is only the message that reaches the
+line or the address on file."""
 
 from typing import Any
 
@@ -42,6 +43,7 @@ from linedesk.registration.schemas import (
 )
 
 OPERATOR = Scope.operator()
+NO_SUCH_ID = 0  # no row has this id: the same lookups when there is nothing to look up
 
 
 async def registrable_line(session: AsyncSession, msisdn: str) -> Line | None:
@@ -78,7 +80,8 @@ async def _check_data_only_sim(session: AsyncSession, ctx: AuthContext, limits: 
                                line: Line | None, msisdn: str, puk: str) -> None:
     """The PUK proves possession of a data-only SIM; tries are tightly throttled."""
     await limits.limiter.hit(PUK_TRIES_PER_LINE, msisdn)
-    sim = await LineRepository(session, OPERATOR).current_sim(line) if line else None
+    sim = await LineRepository(session, OPERATOR).current_sim_of(
+        line.id if line else NO_SUCH_ID, line.company_id if line else NO_SUCH_ID)
     if sim is None or not verify_keyed_hash(ctx.settings.secret_key, PUK_PURPOSE, puk,
                                             sim.puk_hash):
         raise ValidationFailed("The PUK is wrong", code="wrong_puk",
@@ -92,9 +95,9 @@ async def _check_data_only_sim(session: AsyncSession, ctx: AuthContext, limits: 
 async def _send_registration_code(session: AsyncSession, ctx: AuthContext,
                                   issued: IssuedCode) -> None:
     code_record = issued.record
+    registered = await UserRepository(session, OPERATOR).by_username(code_record.subject)
     if code_record.context.get("line_id") is None:
         return  # not a line of ours: nothing is sent, and the answer is the same
-    registered = await UserRepository(session, OPERATOR).by_username(code_record.subject)
     template = "registration_already" if registered else "registration_code"
     payload: dict[str, Any] = {} if registered else {"code": issued.code, "minutes": MINUTES}
     await enqueue(session, Channel(code_record.channel), code_record.destination, template,
@@ -141,25 +144,24 @@ async def complete_registration(session: AsyncSession, ctx: AuthContext, limits:
 async def start_manager_registration(session: AsyncSession, ctx: AuthContext, limits: Limits,
                                      request: ManagerRegistrationStart) -> IssuedCode:
     """VAT number and one of the company's billing account codes: the code goes to the
-    company's contact e-mail on file. Large enterprises have no manager profiles."""
+    company's contact e-mail on file. Large enterprises have no manager profiles: they get
+    the same answer, and their contact e-mail says so instead of carrying a code."""
     await limits.sending(request.vat_number)
     companies = CompanyRepository(session, OPERATOR)
     company_id = (await companies.ids_by_vat([request.vat_number])).get(request.vat_number)
-    company = await companies.get(company_id) if company_id else None
+    company = await companies.get(company_id or NO_SUCH_ID)
     account = await BillingAccountRepository(session, OPERATOR).get_by_code(
         request.billing_account_code)
-    matches = company is not None and account is not None and account.company_id == company.id
-    if matches and company is not None and company.segment is Segment.large:
-        raise ValidationFailed(
-            "Large enterprises have no Company Manager profile: managers are available to "
-            "small and medium enterprises only", code="large_enterprise")
+    found = company if company is not None and account is not None \
+        and account.company_id == company.id else None
+    large = found is not None and found.segment is Segment.large
     issued = await issue_code(
         session, ctx.settings.secret_key, ctx.now, purpose=CodePurpose.manager_registration,
         subject=request.vat_number, channel=Channel.email.value,
-        destination=company.contact_email if matches and company else "",
-        company_id=company.id if matches and company else None,
-        context={"language": request.language, "company_name": company.name if company
-                 else None, "matches": matches},
+        destination=found.contact_email if found else "",
+        company_id=found.id if found else None,
+        context={"language": request.language, "company_name": found.name if found else None,
+                 "matches": found is not None and not large, "large": large},
     )
     await _send_manager_code(session, ctx, issued)
     return issued
@@ -168,6 +170,12 @@ async def start_manager_registration(session: AsyncSession, ctx: AuthContext, li
 async def _send_manager_code(session: AsyncSession, ctx: AuthContext,
                              issued: IssuedCode) -> None:
     code_record: OneTimeCode = issued.record
+    if code_record.context.get("large"):  # no code: why there is no manager profile
+        await enqueue(session, Channel.email, code_record.destination,
+                      "manager_registration_large", code_record.context.get("language", "it"),
+                      {"company": code_record.context.get("company_name")}, now=ctx.now,
+                      company_id=code_record.company_id)
+        return
     if not code_record.context.get("matches"):
         return
     await enqueue(session, Channel.email, code_record.destination, "manager_registration_code",
