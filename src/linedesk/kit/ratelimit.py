@@ -154,8 +154,9 @@ class RateLimiter:
         """Count one attempt that already happened, never refusing (a full window stays
         full); the attempts left before the rule refuses."""
         key = _key(identifiers)
-        for item in _items(rule):
-            await self._strategy.hit(item, key)
+        async with _storage_errors():
+            for item in _items(rule):
+                await self._strategy.hit(item, key)
         return await self.remaining(rule, *identifiers)
 
     async def remaining(self, rule: RuleLike, *identifiers: str) -> int:
@@ -181,15 +182,17 @@ class RateLimiter:
         """Put a hold named `name` on the identifiers for `seconds` from now (whole seconds,
         at least one), replacing any earlier one."""
         key = f"hold/{name}/{_key(identifiers)}"
-        await self.storage.clear(key)
-        await self.storage.incr(key, max(1, math.ceil(seconds)))
+        async with _storage_errors():
+            await self.storage.clear(key)
+            await self.storage.incr(key, max(1, math.ceil(seconds)))
 
     async def held(self, name: str, *identifiers: str) -> float:
         """Seconds left of the hold `name` on the identifiers; 0 when there is none."""
         key = f"hold/{name}/{_key(identifiers)}"
-        if await self.storage.get(key) <= 0:
-            return 0.0
-        return max(0.0, await self.storage.get_expiry(key) - time.time())
+        async with _storage_errors():
+            if await self.storage.get(key) <= 0:
+                return 0.0
+            return max(0.0, await self.storage.get_expiry(key) - time.time())
 
     async def is_healthy(self) -> bool:
         """The counts' storage answers (a Redis PING), within a bounded time."""
