@@ -7,9 +7,6 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
-from starlette.requests import Request
-
-from linedesk.errors import ValidationFailed
 
 S = TypeVar("S", bound=BaseModel)
 
@@ -103,19 +100,3 @@ CSV_BODY = {
         },
     }
 }
-
-
-async def csv_upload_text(request: Request) -> str:
-    """The CSV a back-office route received: the body, or the form field `file`; UTF-8."""
-    if request.headers.get("content-type", "").startswith("multipart/form-data"):
-        form = await request.form()
-        upload = form.get("file")
-        if upload is None or isinstance(upload, str):
-            raise ValidationFailed("Send the CSV as the form field 'file'", code="bad_csv")
-        raw = await upload.read()
-    else:
-        raw = await request.body()
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ValidationFailed("The CSV file must be UTF-8 encoded", code="bad_csv") from exc
