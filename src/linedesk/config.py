@@ -91,7 +91,7 @@ class Settings(BaseSettings):
 
     # Uploads read whole (the inventory and payments CSV imports) are refused past this many
     # bytes with 413, before they are read; the streamed usage import has no total limit.
-    upload_max_bytes: int = Field(default=10_000_000, ge=1024)
+    upload_max_bytes: int = Field(default=8_000_000, ge=1024)
 
     # Usage alerts (SPEC R-U4), in EUR: a prepaid credit at or below the first, and EU-roaming
     # charges in a period above the second, are told to the line once per period.

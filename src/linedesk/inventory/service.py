@@ -31,7 +31,7 @@ from linedesk.inventory.schemas import (
     SimRead,
     SimSwap,
 )
-from linedesk.kit.csvfile import CsvFormatError, RowError, read_rows, validate_rows
+from linedesk.kit.csvfile import RowError, validate_file
 from linedesk.kit.hashing import keyed_hash
 from linedesk.kit.phone import InvalidNumber, LineKind, parse_italian_number
 from linedesk.kit.repository import Scope
@@ -273,13 +273,7 @@ async def import_items(session: AsyncSession, resource: Resource,
 
 async def import_csv(session: AsyncSession, resource: Resource, text: str,
                      ctx: ImportContext) -> int:
-    try:
-        records = read_rows(text)
-    except CsvFormatError as exc:
-        raise ValidationFailed(str(exc), code="bad_csv") from exc
-    if not records:
-        raise ValidationFailed("the file has no data rows", code="bad_csv")
-    items, errors = validate_rows(resource.schema, records)
+    items, errors = validate_file(resource.schema, text)
     if errors:
         prepared_errors = (await resource.prepare(session, items, ctx))[1] if items else []
         raise ImportRejected(errors + prepared_errors)

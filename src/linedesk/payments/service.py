@@ -16,7 +16,7 @@ from linedesk.billing.models import Invoice, InvoiceStatus
 from linedesk.errors import Conflict, ValidationFailed
 from linedesk.inventory.service import ImportRejected, chunks
 from linedesk.kit.clock import ROME
-from linedesk.kit.csvfile import CsvFormatError, RowError, read_rows, validate_rows
+from linedesk.kit.csvfile import RowError, validate_file
 from linedesk.payments.models import Payment
 from linedesk.payments.schemas import PaymentIn
 
@@ -175,13 +175,7 @@ async def record_payment(session: AsyncSession, item: PaymentIn, now: datetime) 
 
 async def import_payments_csv(session: AsyncSession, text: str, now: datetime) -> Recorded:
     """A bank file: `reference;invoice_number;amount;paid_at` (`;` or `,`), all or nothing."""
-    try:
-        records = read_rows(text)
-    except CsvFormatError as exc:
-        raise ValidationFailed(str(exc), code="bad_csv") from exc
-    if not records:
-        raise ValidationFailed("the file has no data rows", code="bad_csv")
-    items, errors = validate_rows(PaymentIn, records)
+    items, errors = validate_file(PaymentIn, text)
     if errors:
         checked = (await _check(session, items))[2] if items else []
         raise ImportRejected(errors + checked)
