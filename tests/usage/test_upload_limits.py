@@ -58,3 +58,32 @@ async def test_a_line_within_the_limit_still_imports(backoffice, session, usage_
         headers={"Content-Type": "text/csv"})
     assert response.status_code == 200, response.text
     assert await session.scalar(select(func.count()).select_from(UsageRecord)) == 2
+
+
+async def test_a_line_the_csv_reader_refuses_is_a_row_error_not_a_500(backoffice, session,
+                                                                      usage_world):
+    number = usage_world.numbers["postpaid"]
+    text = (HEADER + _row(1, number) + _row(2, number).replace("national", "nati\ronal")
+            + _row(3, number))
+    response = await backoffice.post(IMPORT, content=text, headers={"Content-Type": "text/csv"})
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["code"] == "import_rejected"
+    assert [d["row"] for d in error["details"]] == [3]
+    assert error["details"][0]["reason"].startswith("not a CSV line")
+    assert await session.scalar(select(func.count()).select_from(UsageRecord)) == 0
+
+
+async def test_the_cli_names_a_10_mb_cell_instead_of_failing(cli_env, session, usage_world,
+                                                             tmp_path):
+    from tests.usage.test_cli_and_api import invoke
+
+    number = usage_world.numbers["postpaid"]
+    path = tmp_path / "wide.csv"
+    path.write_text(HEADER + _row(1, number) + _row(2, number).replace("r2", "x" * 10_000_000),
+                    encoding="utf-8")
+    result = await invoke(["usage", "import", str(path)])
+    assert result.exit_code == 1, result.output
+    output = " ".join(result.output.split())
+    assert "row 3" in output and "not a CSV line" in output
+    assert await session.scalar(select(func.count()).select_from(UsageRecord)) == 0
