@@ -192,7 +192,8 @@ def install_error_handlers(app: FastAPI, html: HtmlRenderer | None = None) -> No
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        code = {404: "not_found", 405: "method_not_allowed",
+                413: "payload_too_large"}.get(exc.status_code, "http_error")
         if html is not None and exc.status_code == 404 and wants_html(request):
             return await html(request, NotFound("No such page"))
         return JSONResponse(

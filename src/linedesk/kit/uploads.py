@@ -4,13 +4,18 @@ record is a line or a few: nothing legitimate comes near it, and the CSV reader 
 
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator
 
-from starlette.datastructures import UploadFile
+from fastapi import HTTPException
+from starlette.datastructures import Headers, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from linedesk.errors import ErrorResponse, PayloadTooLarge, ValidationFailed
+from linedesk.errors import ErrorResponse, PayloadTooLarge, ValidationFailed, error_body
 
 MAX_LINE_BYTES = 64 * 1024
+# Any other request body (JSON, a web form) is far smaller: past this it is refused with 413.
+MAX_BODY_BYTES = 1_000_000
 READ_SIZE = 1 << 16
 # The answer of an upload route past the size limit, for its OpenAPI description.
 UPLOAD_RESPONSES: dict[int | str, dict[str, object]] = {
@@ -96,3 +101,42 @@ async def read_upload(request: Request, max_bytes: int) -> str:
         return b"".join(body).decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ValidationFailed("The CSV file must be UTF-8 encoded", code="bad_csv") from exc
+
+
+def is_upload(path: str) -> bool:
+    """The back office's import routes, which read their bodies within limits of their own."""
+    return path.startswith("/api/v1/backoffice/") and path.endswith("/import")
+
+
+class BodyLimitMiddleware:
+    """Any request body but an upload's is refused past `max_bytes` with 413, in the one error
+    shape: at once when its declared length says so, else as soon as that much has come."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or is_upload(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            body = error_body("payload_too_large", self._message)
+            await JSONResponse(body, status_code=413)(scope, receive, send)
+            return
+        total = 0
+
+        async def limited_receive() -> Message:
+            nonlocal total
+            message = await receive()
+            total += len(message.get("body", b""))
+            if total > self.max_bytes:  # an HTTPException: FastAPI's body reading lets it by
+                raise HTTPException(413, self._message)
+            return message
+
+        await self.app(scope, limited_receive, send)
+
+    @property
+    def _message(self) -> str:
+        return f"The request body is larger than the limit of {self.max_bytes:,} bytes"
