@@ -27,6 +27,7 @@ from linedesk.invoices.api import router as invoices_router
 from linedesk.invoices.pages import router as invoices_pages
 from linedesk.kit.clock import Clock
 from linedesk.kit.ratelimit import RateLimiter
+from linedesk.kit.uploads import BodyLimitMiddleware
 from linedesk.linking.api import router as linking_router
 from linedesk.linking.pages import router as linking_pages
 from linedesk.managers.api import router as managers_router
@@ -111,6 +112,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 
     install_error_handlers(app, html=render_error_page)
     install_page_handlers(app)
+    app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.is_production)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(ops_router)

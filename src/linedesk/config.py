@@ -93,6 +93,10 @@ class Settings(BaseSettings):
     autologin_hmac_key: str = ""
     autologin_max_skew_seconds: int = Field(default=60, ge=0)
 
+    # Uploads read whole (the inventory and payments CSV imports) are refused past this many
+    # bytes with 413, before they are read; the streamed usage import has no total limit.
+    upload_max_bytes: int = Field(default=8_000_000, ge=1024)
+
     # Usage alerts (SPEC R-U4), in EUR: a prepaid credit at or below the first, and EU-roaming
     # charges in a period above the second, are told to the line once per period.
     low_credit_threshold: Decimal = Field(default=Decimal("2.00"), ge=0)

@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import DBAPIError, InterfaceError
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = structlog.get_logger()
@@ -67,6 +67,11 @@ class Conflict(LinedeskError):
     code = "conflict"
 
 
+class PayloadTooLarge(LinedeskError):
+    status_code = 413
+    code = "payload_too_large"
+
+
 class ServiceBusy(LinedeskError):
     status_code = 503
     code = "busy"
@@ -88,14 +93,17 @@ AWAY_SQLSTATES = frozenset({"57P01", "57P02", "57P03"})
 
 
 def database_unavailable(exc: BaseException) -> bool:
-    """The database is away (restarting, failing over, unreachable): not a bug of ours."""
+    """The database is away (restarting, failing over, unreachable): not a bug of ours.
+    Only the connection counts: a statement the driver or the server refuses (too many bind
+    parameters is the driver's InterfaceError) fails again on retry, so it is no 503."""
     if isinstance(exc, ConnectionError):  # refused or reset before SQLAlchemy could wrap it
         return True
     if not isinstance(exc, DBAPIError):
         return False
     sqlstate = str(getattr(exc.orig, "sqlstate", None) or "")
-    return (exc.connection_invalidated or isinstance(exc, InterfaceError)
-            or sqlstate.startswith("08") or sqlstate in AWAY_SQLSTATES)
+    return (exc.connection_invalidated or sqlstate.startswith("08")
+            or sqlstate in AWAY_SQLSTATES or isinstance(exc.orig, OSError)
+            or isinstance(getattr(exc.orig, "__cause__", None), OSError))
 
 
 class ErrorInfo(BaseModel):
@@ -184,7 +192,8 @@ def install_error_handlers(app: FastAPI, html: HtmlRenderer | None = None) -> No
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        code = {404: "not_found", 405: "method_not_allowed",
+                413: "payload_too_large"}.get(exc.status_code, "http_error")
         if html is not None and exc.status_code == 404 and wants_html(request):
             return await html(request, NotFound("No such page"))
         return JSONResponse(

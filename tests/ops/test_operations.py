@@ -88,3 +88,21 @@ def test_only_a_database_going_away_is_unavailable_not_a_failed_statement():
     assert database_unavailable(ConnectionRefusedError(111, "Connection refused"))
     assert not database_unavailable(IntegrityError("INSERT", None, Orig("23505")))
     assert not database_unavailable(ValueError("a bug"))
+
+
+async def test_a_statement_the_driver_refuses_is_a_bug_not_the_database_away(engine):
+    """Too many bind parameters for one query (asyncpg: an InterfaceError past 32,767; SQLite:
+    "too many SQL variables" past 250,000 as built here): retrying cannot help, so no 503."""
+    import pytest
+    from sqlalchemy import bindparam, text
+    from sqlalchemy.exc import DBAPIError
+
+    from linedesk.errors import database_unavailable
+
+    statement = text("SELECT 1 WHERE 1 IN :values").bindparams(
+        bindparam("values", expanding=True))
+    async with engine.connect() as connection:
+        with pytest.raises(DBAPIError) as refused:
+            await connection.execute(statement, {"values": list(range(300_000))})
+        assert (await connection.scalar(text("SELECT 1"))) == 1  # the connection is fine
+    assert not database_unavailable(refused.value)

@@ -4,13 +4,13 @@ Services flush and never commit: the request or the CLI command owns the transac
 """
 
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,13 +31,15 @@ from linedesk.inventory.schemas import (
     SimRead,
     SimSwap,
 )
-from linedesk.kit.csvfile import CsvFormatError, RowError, read_rows, validate_rows
+from linedesk.kit.csvfile import RowError, validate_file
 from linedesk.kit.hashing import keyed_hash
 from linedesk.kit.phone import InvalidNumber, LineKind, parse_italian_number
 from linedesk.kit.repository import Scope
 
 PUK_PURPOSE = "sim-puk"
 T = TypeVar("T")
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,16 @@ def chunks(items: Sequence[T], size: int = 5000) -> Iterator[Sequence[T]]:
         yield items[start : start + size]
 
 
+async def _look_up(lookup: Callable[[Sequence[K]], Awaitable[Mapping[K, V]]],
+                   keys: Collection[K]) -> dict[K, V]:
+    """A lookup by many keys, a chunk of them per query: a file of 40,000 rows stays under
+    the drivers' limit of bind parameters (32,767 on PostgreSQL, 32,766 on SQLite)."""
+    found: dict[K, V] = {}
+    for part in chunks(list(set(keys))):
+        found.update(await lookup(part))
+    return found
+
+
 def _duplicates(items: list[tuple[int, Any]], key: Callable[[Any], Any], field: str,
                 label: str) -> list[RowError]:
     counts = Counter(key(item) for _, item in items if key(item) is not None)
@@ -81,13 +93,17 @@ def _duplicates(items: list[tuple[int, Any]], key: Callable[[Any], Any], field: 
 
 
 async def _insert_returning_ids(session: AsyncSession, model: type[Any],
-                                rows: list[dict[str, Any]]) -> list[int]:
+                                rows: list[dict[str, Any]], key: str) -> list[int]:
+    """Insert in chunks, then read the new ids back by each row's unique `key`: a multi-row
+    INSERT … RETURNING in the rows' order runs one row at a time on SQLite."""
+    column = getattr(model, key)
     ids: list[int] = []
     for part in chunks(rows, 2000):
-        result = await session.execute(
-            insert(model).returning(model.id, sort_by_parameter_order=True), list(part)
-        )
-        ids.extend(result.scalars())
+        await session.execute(insert(model), list(part))
+        found = await session.execute(select(column, model.id)
+                                      .where(column.in_([row[key] for row in part])))
+        by_key: dict[Any, int] = {row[0]: row[1] for row in found}
+        ids.extend(by_key[row[key]] for row in part)
     return ids
 
 
@@ -96,9 +112,8 @@ async def _insert_returning_ids(session: AsyncSession, model: type[Any],
 async def _prepare_companies(session: AsyncSession, items: list[tuple[int, CompanyCreate]],
                              ctx: ImportContext) -> Prepared:
     errors = _duplicates(items, lambda c: c.vat_number, "vat_number", "this VAT number")
-    existing = await CompanyRepository(session, Scope.operator()).ids_by_vat(
-        [c.vat_number for _, c in items]
-    )
+    existing = await _look_up(CompanyRepository(session, Scope.operator()).ids_by_vat,
+                              [c.vat_number for _, c in items])
     rows = []
     for line, company in items:
         if company.vat_number in existing:
@@ -110,7 +125,7 @@ async def _prepare_companies(session: AsyncSession, items: list[tuple[int, Compa
 
 
 async def _insert_companies(session: AsyncSession, rows: list[dict[str, Any]]) -> list[int]:
-    return await _insert_returning_ids(session, Company, rows)
+    return await _insert_returning_ids(session, Company, rows, "vat_number")
 
 
 # --- billing accounts ----------------------------------------------------------------------
@@ -119,12 +134,10 @@ async def _prepare_billing_accounts(session: AsyncSession,
                                     items: list[tuple[int, BillingAccountCreate]],
                                     ctx: ImportContext) -> Prepared:
     errors = _duplicates(items, lambda a: a.code, "code", "this billing account code")
-    company_ids = await CompanyRepository(session, Scope.operator()).ids_by_vat(
-        {a.company_vat_number for _, a in items}
-    )
-    existing = await BillingAccountRepository(session, Scope.operator()).by_codes(
-        [a.code for _, a in items]
-    )
+    company_ids = await _look_up(CompanyRepository(session, Scope.operator()).ids_by_vat,
+                                 {a.company_vat_number for _, a in items})
+    existing = await _look_up(BillingAccountRepository(session, Scope.operator()).by_codes,
+                              [a.code for _, a in items])
     rows = []
     for line, account in items:
         if account.code in existing:
@@ -140,7 +153,7 @@ async def _prepare_billing_accounts(session: AsyncSession,
 
 async def _insert_billing_accounts(session: AsyncSession,
                                    rows: list[dict[str, Any]]) -> list[int]:
-    return await _insert_returning_ids(session, BillingAccount, rows)
+    return await _insert_returning_ids(session, BillingAccount, rows, "code")
 
 
 # --- offers --------------------------------------------------------------------------------
@@ -148,14 +161,15 @@ async def _insert_billing_accounts(session: AsyncSession,
 async def _prepare_offers(session: AsyncSession, items: list[tuple[int, OfferCreate]],
                           ctx: ImportContext) -> Prepared:
     errors = _duplicates(items, lambda o: o.code, "code", "this offer code")
-    existing = await OfferRepository(session, Scope.operator()).by_codes([o.code for _, o in items])
+    existing = await _look_up(OfferRepository(session, Scope.operator()).by_codes,
+                              [o.code for _, o in items])
     errors += [RowError(line, "an offer with this code exists", "code")
                for line, offer in items if offer.code in existing]
     return [offer.model_dump() for _, offer in items], errors
 
 
 async def _insert_offers(session: AsyncSession, rows: list[dict[str, Any]]) -> list[int]:
-    return await _insert_returning_ids(session, Offer, rows)
+    return await _insert_returning_ids(session, Offer, rows, "code")
 
 
 # --- lines with their SIMs -----------------------------------------------------------------
@@ -181,12 +195,10 @@ async def _prepare_lines(session: AsyncSession, items: list[tuple[int, LineCreat
     iccids = [item.iccid for _, item in items if item.iccid]
     for part in chunks(iccids):
         taken_iccids |= await lines_repo.existing_iccids(part)
-    accounts = await BillingAccountRepository(session, Scope.operator()).by_codes(
-        {item.billing_account_code for _, item in items}
-    )
-    offers = await OfferRepository(session, Scope.operator()).by_codes(
-        {item.offer_code for _, item in items}
-    )
+    accounts = await _look_up(BillingAccountRepository(session, Scope.operator()).by_codes,
+                              {item.billing_account_code for _, item in items})
+    offers = await _look_up(OfferRepository(session, Scope.operator()).by_codes,
+                            {item.offer_code for _, item in items})
 
     rows = []
     for line, item in items:
@@ -226,7 +238,7 @@ async def _prepare_lines(session: AsyncSession, items: list[tuple[int, LineCreat
 
 async def _insert_lines(session: AsyncSession, rows: list[dict[str, Any]]) -> list[int]:
     sims = [row.pop("_sim", None) for row in rows]
-    ids = await _insert_returning_ids(session, Line, rows)
+    ids = await _insert_returning_ids(session, Line, rows, "msisdn")
     sim_rows = [
         {**sim, "line_id": line_id, "company_id": row["company_id"]}
         for sim, line_id, row in zip(sims, ids, rows, strict=True)
@@ -261,13 +273,7 @@ async def import_items(session: AsyncSession, resource: Resource,
 
 async def import_csv(session: AsyncSession, resource: Resource, text: str,
                      ctx: ImportContext) -> int:
-    try:
-        records = read_rows(text)
-    except CsvFormatError as exc:
-        raise ValidationFailed(str(exc), code="bad_csv") from exc
-    if not records:
-        raise ValidationFailed("the file has no data rows", code="bad_csv")
-    items, errors = validate_rows(resource.schema, records)
+    items, errors = validate_file(resource.schema, text)
     if errors:
         prepared_errors = (await resource.prepare(session, items, ctx))[1] if items else []
         raise ImportRejected(errors + prepared_errors)

@@ -2,12 +2,11 @@
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
-from starlette.requests import Request
 
 from linedesk.errors import ValidationFailed
 
@@ -33,6 +32,11 @@ class CsvFormatError(ValueError):
 
 def read_rows(text: str) -> list[tuple[int, dict[str, str | None]]]:
     """Rows keyed by header, each with the file line it starts on; empty cells become None."""
+    return list(iter_rows(text))
+
+
+def iter_rows(text: str) -> Iterator[tuple[int, dict[str, str | None]]]:
+    """The rows of `read_rows` one at a time, so that they need not all be held at once."""
     text = text.lstrip("\ufeff")
     first_line = text.split("\n", 1)[0]
     if not first_line.strip():
@@ -43,18 +47,28 @@ def read_rows(text: str) -> list[tuple[int, dict[str, str | None]]]:
     if len(set(header)) != len(header):
         raise CsvFormatError("the header line names a column twice")
     reader.fieldnames = header
-    rows = []
     line = reader.line_num + 1
     try:
         for record in reader:
             if None in record:
                 raise CsvFormatError(f"line {line}: more cells than header columns")
             if any(value is not None and value.strip() for value in record.values()):
-                rows.append((line, {k: _cell(v) for k, v in record.items()}))
+                yield line, {k: _cell(v) for k, v in record.items()}
             line = reader.line_num + 1
     except csv.Error as exc:
         raise CsvFormatError(f"line {line}: {exc}") from exc
-    return rows
+
+
+def validate_file(schema: type[S], text: str) -> tuple[list[tuple[int, S]], list[RowError]]:
+    """Read and validate a CSV file row by row (only the valid rows are kept); a malformed
+    or empty file is a ValidationFailed (`bad_csv`)."""
+    try:
+        items, errors = validate_rows(schema, iter_rows(text))
+    except CsvFormatError as exc:
+        raise ValidationFailed(str(exc), code="bad_csv") from exc
+    if not items and not errors:
+        raise ValidationFailed("the file has no data rows", code="bad_csv")
+    return items, errors
 
 
 def _cell(value: str | None) -> str | None:
@@ -103,19 +117,3 @@ CSV_BODY = {
         },
     }
 }
-
-
-async def csv_upload_text(request: Request) -> str:
-    """The CSV a back-office route received: the body, or the form field `file`; UTF-8."""
-    if request.headers.get("content-type", "").startswith("multipart/form-data"):
-        form = await request.form()
-        upload = form.get("file")
-        if upload is None or isinstance(upload, str):
-            raise ValidationFailed("Send the CSV as the form field 'file'", code="bad_csv")
-        raw = await upload.read()
-    else:
-        raw = await request.body()
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ValidationFailed("The CSV file must be UTF-8 encoded", code="bad_csv") from exc

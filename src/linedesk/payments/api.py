@@ -6,9 +6,10 @@ from sqlalchemy import select
 
 from linedesk.backoffice.auth import OperatorKey
 from linedesk.billing.models import Invoice
-from linedesk.deps import ClockDep, SessionDep
+from linedesk.deps import ClockDep, SessionDep, SettingsDep
 from linedesk.inventory.schemas import BillingAccountRead
-from linedesk.kit.csvfile import CSV_BODY, csv_upload_text
+from linedesk.kit.csvfile import CSV_BODY
+from linedesk.kit.uploads import UPLOAD_RESPONSES, read_upload
 from linedesk.payments.accounts import BillingAccountChange, change_billing_account
 from linedesk.payments.schemas import PaymentImportResult, PaymentIn, PaymentRead
 from linedesk.payments.service import import_payments_csv, record_payment
@@ -33,14 +34,17 @@ async def create_payment(_: OperatorKey, session: SessionDep, clock: ClockDep,
                        already_recorded=not created)
 
 
-@router.post("/payments/import", response_model=PaymentImportResult, openapi_extra=CSV_BODY)
+@router.post("/payments/import", response_model=PaymentImportResult, openapi_extra=CSV_BODY,
+             responses=UPLOAD_RESPONSES)
 async def import_payments(_: OperatorKey, session: SessionDep, clock: ClockDep,
-                          request: Request) -> PaymentImportResult:
+                          settings: SettingsDep, request: Request) -> PaymentImportResult:
     """Import a bank/SEPA file: header `reference;invoice_number;amount;paid_at` (`;` or
     `,`; amounts with a decimal point or comma). Every row or none: a file with any bad row
     records nothing and the error names each bad row. References recorded before are
-    skipped, so the same file can be sent again."""
-    result = await import_payments_csv(session, await csv_upload_text(request), clock.now())
+    skipped, so the same file can be sent again. A file larger than the server's limit
+    (`LINEDESK_UPLOAD_MAX_BYTES`) answers 413, a line longer than 64 KiB 422."""
+    text = await read_upload(request, settings.upload_max_bytes)
+    result = await import_payments_csv(session, text, clock.now())
     return PaymentImportResult(recorded=len(result.new), already_recorded=len(result.already),
                                invoices_paid=result.invoices_paid)
 

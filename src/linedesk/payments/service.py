@@ -3,7 +3,7 @@ nothing; an invoice paid in full becomes `paid`; a daily job marks unpaid invoic
 their due date `overdue`. Flushes only: the request or the command commits."""
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -16,11 +16,12 @@ from linedesk.billing.models import Invoice, InvoiceStatus
 from linedesk.errors import Conflict, ValidationFailed
 from linedesk.inventory.service import ImportRejected, chunks
 from linedesk.kit.clock import ROME
-from linedesk.kit.csvfile import CsvFormatError, RowError, read_rows, validate_rows
+from linedesk.kit.csvfile import RowError, validate_file
 from linedesk.payments.models import Payment
 from linedesk.payments.schemas import PaymentIn
 
 REFERENCE_TAKEN = "this reference was recorded for another payment"
+CHUNK = 5000  # values per query: far below the drivers' bind-parameter limits (32,767)
 
 
 @dataclass(frozen=True)
@@ -40,25 +41,48 @@ class Recorded:
     invoices_paid: int = 0
 
 
-async def _dues(session: AsyncSession, numbers: set[str]) -> dict[str, _Due]:
-    paid = (select(Payment.invoice_id, func.sum(Payment.amount).label("paid"))
-            .group_by(Payment.invoice_id).subquery())
-    rows = await session.execute(
-        select(Invoice.number, Invoice.id, Invoice.company_id, Invoice.total_amount,
-               func.coalesce(paid.c.paid, 0))
-        .outerjoin(paid, paid.c.invoice_id == Invoice.id)
-        .where(Invoice.number.in_(numbers)))
-    return {number: _Due(invoice_id, company_id, total, Decimal(done))
-            for number, invoice_id, company_id, total, done in rows}
+async def _lock_invoices(session: AsyncSession, numbers: Collection[str]) -> None:
+    """Hold the invoices being paid until the transaction ends, so that what is still due is
+    read and spent by one payment at a time. PostgreSQL: SELECT … FOR UPDATE, in number
+    order (no deadlock between two files); SQLite: a write, which takes its single writer."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    for part in chunks(sorted(numbers), CHUNK):
+        if postgres:
+            await session.execute(select(Invoice.id).where(Invoice.number.in_(part))
+                                  .order_by(Invoice.number).with_for_update())
+        else:
+            await session.execute(update(Invoice).where(Invoice.number.in_(part))
+                                  .values(status=Invoice.status)
+                                  .execution_options(synchronize_session=False))
 
 
-async def _recorded(session: AsyncSession, references: set[str]
+async def _dues(session: AsyncSession, numbers: Collection[str]) -> dict[str, _Due]:
+    out: dict[str, _Due] = {}
+    for part in chunks(sorted(numbers), CHUNK):
+        paid = (select(Payment.invoice_id, func.sum(Payment.amount).label("paid"))
+                .join(Invoice, Invoice.id == Payment.invoice_id)
+                .where(Invoice.number.in_(part))
+                .group_by(Payment.invoice_id).subquery())
+        rows = await session.execute(
+            select(Invoice.number, Invoice.id, Invoice.company_id, Invoice.total_amount,
+                   func.coalesce(paid.c.paid, 0))
+            .outerjoin(paid, paid.c.invoice_id == Invoice.id)
+            .where(Invoice.number.in_(part)))
+        out.update((number, _Due(invoice_id, company_id, total, Decimal(done)))
+                   for number, invoice_id, company_id, total, done in rows)
+    return out
+
+
+async def _recorded(session: AsyncSession, references: Collection[str]
                     ) -> dict[str, tuple[str, Decimal]]:
-    rows = await session.execute(
-        select(Payment.reference, Invoice.number, Payment.amount)
-        .join(Invoice, Invoice.id == Payment.invoice_id)
-        .where(Payment.reference.in_(references)))
-    return {reference: (number, amount) for reference, number, amount in rows}
+    out: dict[str, tuple[str, Decimal]] = {}
+    for part in chunks(sorted(references), CHUNK):
+        rows = await session.execute(
+            select(Payment.reference, Invoice.number, Payment.amount)
+            .join(Invoice, Invoice.id == Payment.invoice_id)
+            .where(Payment.reference.in_(part)))
+        out.update((reference, (number, amount)) for reference, number, amount in rows)
+    return out
 
 
 def _duplicate_references(items: Sequence[tuple[int, PaymentIn]]) -> list[RowError]:
@@ -96,23 +120,28 @@ async def _check(session: AsyncSession, items: Sequence[tuple[int, PaymentIn]]
     return result, dues, errors
 
 
-async def _settle(session: AsyncSession, invoice_ids: set[int]) -> int:
+async def _settle(session: AsyncSession, invoice_ids: Collection[int]) -> int:
     """Invoices whose payments cover their total become paid (from issued or overdue)."""
     paid = (select(func.coalesce(func.sum(Payment.amount), 0))
             .where(Payment.invoice_id == Invoice.id).scalar_subquery())
-    result = await session.execute(
-        update(Invoice)
-        .where(Invoice.id.in_(invoice_ids), Invoice.status != InvoiceStatus.paid,
-               paid >= Invoice.total_amount)
-        .values(status=InvoiceStatus.paid)
-        .execution_options(synchronize_session=False))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    settled = 0
+    for part in chunks(sorted(invoice_ids), CHUNK):
+        result = await session.execute(
+            update(Invoice)
+            .where(Invoice.id.in_(part), Invoice.status != InvoiceStatus.paid,
+                   paid >= Invoice.total_amount)
+            .values(status=InvoiceStatus.paid)
+            .execution_options(synchronize_session=False))
+        settled += int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return settled
 
 
 async def record_payments(session: AsyncSession, items: Sequence[tuple[int, PaymentIn]],
                           now: datetime) -> Recorded:
     """Record every payment or none: any bad row rejects the batch, naming each bad row.
-    A reference recorded before with the same invoice and amount is skipped."""
+    A reference recorded before with the same invoice and amount is skipped. The invoices
+    are locked first: payments arriving at once never pay more than is due."""
+    await _lock_invoices(session, {item.invoice_number for _, item in items})
     result, dues, errors = await _check(session, items)
     if errors:
         raise ImportRejected(errors)
@@ -126,7 +155,7 @@ async def record_payments(session: AsyncSession, items: Sequence[tuple[int, Paym
     except IntegrityError as exc:  # a concurrent writer recorded the same reference
         raise Conflict("a payment was recorded meanwhile; try again") from exc
     touched = {dues[item.invoice_number].invoice_id for item in result.new}
-    result.invoices_paid = await _settle(session, touched) if touched else 0
+    result.invoices_paid = await _settle(session, touched)
     await session.flush()
     return result
 
@@ -146,13 +175,7 @@ async def record_payment(session: AsyncSession, item: PaymentIn, now: datetime) 
 
 async def import_payments_csv(session: AsyncSession, text: str, now: datetime) -> Recorded:
     """A bank file: `reference;invoice_number;amount;paid_at` (`;` or `,`), all or nothing."""
-    try:
-        records = read_rows(text)
-    except CsvFormatError as exc:
-        raise ValidationFailed(str(exc), code="bad_csv") from exc
-    if not records:
-        raise ValidationFailed("the file has no data rows", code="bad_csv")
-    items, errors = validate_rows(PaymentIn, records)
+    items, errors = validate_file(PaymentIn, text)
     if errors:
         checked = (await _check(session, items))[2] if items else []
         raise ImportRejected(errors + checked)

@@ -12,6 +12,7 @@ from linedesk.deps import ClockDep, SessionDep
 from linedesk.errors import NotFound, ValidationFailed
 from linedesk.kit.phone import InvalidNumber, parse_italian_number
 from linedesk.kit.schemas import CreateSchema, Schema
+from linedesk.kit.uploads import limited
 from linedesk.usage.files import DEFAULT_BATCH_SIZE, read_stream
 from linedesk.usage.schemas import ImportSummary
 from linedesk.usage.service import import_batches, top_up
@@ -47,13 +48,15 @@ async def import_usage(
     The body is read and imported a batch at a time, each batch all or nothing. Records
     already imported are counted as duplicates, so sending a file again adds nothing. A batch
     with bad rows answers 422 listing each bad row by its line in the file; the batches
-    before it stay imported, and the message says how many records they held.
+    before it stay imported, and the message says how many records they held. A line longer
+    than 64 KiB answers 422 naming it (the batches before it stay imported too).
     """
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media not in MEDIA_TYPES:
         raise ValidationFailed("Send the file as text/csv or application/x-ndjson",
                                code="bad_file")
-    return await import_batches(session, clock.now, read_stream(request.stream(), batch_size),
+    body = limited(request.stream())  # a line is a record: capped before it is parsed
+    return await import_batches(session, clock.now, read_stream(body, batch_size),
                                 session.commit)
 
 

@@ -109,7 +109,11 @@ class UsageFileParser:
     def _parse_csv(self, lines: list[str], first: int) -> None:
         assert self.header is not None
         header, width, batch = self.header, len(self.header), self.batch
-        for number, cells in enumerate(csv.reader(lines, delimiter=self.delimiter), first):
+        for number, cells in enumerate(_csv_rows(lines, self.delimiter), first):
+            if isinstance(cells, csv.Error):
+                batch.rows += 1
+                batch.errors.append(RowError(number, f"not a CSV line: {cells}"))
+                continue
             if not cells or not any(cell.strip() for cell in cells):
                 continue
             batch.rows += 1
@@ -133,6 +137,19 @@ class UsageFileParser:
                 batch.records.append((number, UsageRecordIn.model_validate_json(text)))
             except ValidationError as exc:
                 batch.errors.extend(_json_errors(number, exc))
+
+
+def _csv_rows(lines: list[str], delimiter: str) -> Iterator[list[str] | csv.Error]:
+    """Each line's cells, or the reader's error for a line it refuses (a carriage return in
+    an unquoted cell, a cell past its size limit); the reader goes on at the next line."""
+    reader = csv.reader(lines, delimiter=delimiter)
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield exc
 
 
 def _json_errors(number: int, exc: ValidationError) -> list[RowError]:

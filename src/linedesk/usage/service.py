@@ -383,13 +383,20 @@ async def top_up(session: AsyncSession, now: datetime, msisdn: str, amount: Deci
     if amount <= 0:
         raise ValidationFailed("A top-up must be more than zero",
                                details=[{"field": "amount", "reason": "must be more than 0"}])
-    done = await session.scalar(select(PrepaidTopUp).where(PrepaidTopUp.reference == reference))
-    if done is not None and (done.line_id != line.id or done.amount != amount):
-        raise Conflict("This reference belongs to another top-up")
-    if done is None:
-        session.add(PrepaidTopUp(company_id=line.company_id, line_id=line.id,
-                                 reference=reference, amount=amount, created_at=now))
-        await session.flush()
+    # Insert-or-nothing, not read-then-insert: of the same reference sent at once, one adds
+    # the credit and the others (after it commits, on PostgreSQL) find it already there.
+    dialect: Any = postgresql if _is_postgres(session) else sqlite
+    added = await session.scalar(
+        dialect.insert(PrepaidTopUp)
+        .values(company_id=line.company_id, line_id=line.id, reference=reference,
+                amount=amount, created_at=now)
+        .on_conflict_do_nothing(index_elements=["reference"]).returning(PrepaidTopUp.id))
+    if added is None:
+        done = await session.scalar(select(PrepaidTopUp)
+                                    .where(PrepaidTopUp.reference == reference))
+        if done is None or done.line_id != line.id or done.amount != amount:
+            raise Conflict("This reference belongs to another top-up")
+    else:
         await _add(session, PrepaidBalance, ("line_id",), ("balance",), [
             {"line_id": line.id, "company_id": line.company_id, "balance": amount,
              "updated_at": now}])
