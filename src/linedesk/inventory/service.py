@@ -4,10 +4,10 @@ Services flush and never commit: the request or the CLI command owns the transac
 """
 
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import insert
@@ -31,13 +31,13 @@ from linedesk.inventory.schemas import (
     SimRead,
     SimSwap,
 )
+from linedesk.kit.bulk import chunks
 from linedesk.kit.csvfile import CsvFormatError, RowError, read_rows, validate_rows
 from linedesk.kit.hashing import keyed_hash
 from linedesk.kit.phone import InvalidNumber, LineKind, parse_italian_number
 from linedesk.kit.repository import Scope
 
 PUK_PURPOSE = "sim-puk"
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -66,11 +66,6 @@ class ImportRejected(ValidationFailed):
             f"{rows} row(s) have errors; nothing was imported",
             details=[error.as_dict() for error in sorted(errors, key=lambda e: e.row)],
         )
-
-
-def chunks(items: Sequence[T], size: int = 5000) -> Iterator[Sequence[T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def _duplicates(items: list[tuple[int, Any]], key: Callable[[Any], Any], field: str,
