@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from linedesk.inventory.service import ImportRejected
 from linedesk.kit.clock import ROME
-from linedesk.usage.batch import frame_of, from_micros, rate_frame, totals
+from linedesk.usage.batch import changes, frame_of, from_micros, rate_frame, totals
 from linedesk.usage.models import (
     Destination,
     LineCounter,
@@ -109,15 +109,16 @@ def test_batch_rating_equals_the_reference(items, started, credit_a, credit_b):
     batch_balances = {line: balances[line] for line in PREPAID
                       if line in frame["line_id"].to_list()}
     rated = rate_frame(frame, OFFERS, start, batch_balances)
-    done = totals(rated, start, batch_balances)
+    done = totals(rated, batch_balances)
+    got_before, got_after = changes(done, start, batch_balances)
 
     expected, before, after, credit = reference(numbered, OFFERS, LINES, counters,
                                                 batch_balances)
     got = {rid: (in_bundle, from_micros(charge)) for rid, in_bundle, charge
            in rated.select("record_id", "in_bundle", "charge").iter_rows()}
     assert got == expected
-    assert done.before == before
-    assert done.after == after
+    assert got_before == before
+    assert got_after == after
     assert {line: c[1] for line, c in done.credit.items()} == credit
     daily = {}
     for _, line, at, usage_type, _, quantity in numbered:

@@ -93,11 +93,19 @@ async def copy_staged(session: AsyncSession, staging_ddl: str, staging: str,
 async def upsert_add(session: AsyncSession, model: Any, keys: Sequence[str],
                      added: Sequence[str], rows: list[dict[str, Any]]) -> None:
     """Insert rows, or add their `added` columns to the row already there; other columns
-    take the new value. PostgreSQL: the whole set in one `INSERT … SELECT FROM unnest(…)`
-    (one array per column); SQLite: `executemany`."""
-    if not rows:
+    take the new value."""
+    if rows:
+        await upsert_add_columns(session, model, keys, added,
+                                 {name: [row[name] for row in rows] for name in rows[0]})
+
+
+async def upsert_add_columns(session: AsyncSession, model: Any, keys: Sequence[str],
+                             added: Sequence[str], columns: dict[str, Sequence[Any]]) -> None:
+    """`upsert_add` for rows given as columns (name → values). PostgreSQL: the whole set in
+    one `INSERT … SELECT FROM unnest(…)`, one array per column; SQLite: `executemany`."""
+    table, names = model.__table__, list(columns)
+    if not names or not len(columns[names[0]]):
         return
-    table, names = model.__table__, list(rows[0])
     if is_postgres(session):
         dialect = postgresql.dialect()
         arrays = ", ".join(f"${n}::{table.c[name].type.compile(dialect=dialect)}[]"
@@ -107,13 +115,14 @@ async def upsert_add(session: AsyncSession, model: Any, keys: Sequence[str],
             else f"{name} = EXCLUDED.{name}" for name in names if name not in keys)
         sql = (f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM unnest({arrays}) "
                f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {changes}")
-        await (await _driver(session)).execute(sql, *([row[name] for row in rows]
-                                                      for name in names))
+        await (await _driver(session)).execute(sql, *(list(columns[name]) for name in names))
         return
     statement = sqlite.insert(table)
     update = {name: table.c[name] + statement.excluded[name] for name in added}
     update |= {name: statement.excluded[name] for name in names
                if name not in added and name not in keys}
     statement = statement.on_conflict_do_update(index_elements=list(keys), set_=update)
+    rows = [dict(zip(names, values, strict=True)) for values in
+            zip(*columns.values(), strict=True)]
     for part in chunks(rows, SQLITE_CHUNK):
         await session.execute(statement, list(part))

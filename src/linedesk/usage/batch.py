@@ -144,45 +144,54 @@ def rate_frame(frame: pl.DataFrame, terms: dict[int, OfferTerms],
 
 @dataclass
 class Totals:
-    """What a rated batch adds: counters per line and period (before and after, for the
-    alerts), daily totals and each prepaid line's credit (before, after)."""
+    """What a rated batch adds: per line and period (`counters`: the sums, charges in
+    micro-euros, and the credit before and after), per line, day and type (`daily`), and
+    each prepaid line's credit (before, after)."""
 
-    before: dict[Key, Counters]
-    after: dict[Key, Counters]
+    counters: pl.DataFrame
     daily: pl.DataFrame  # line_id, day, type, quantity, charge (micro-euros)
     credit: dict[int, tuple[Decimal, Decimal]]
 
 
-def totals(rated: pl.DataFrame, counters: dict[Key, Counters],
-           balances: dict[int, Decimal]) -> Totals:
+COUNTED = ("data_bytes", "voice_seconds", "sms_count", "roaming_data_bytes", "charges",
+           "roaming_charges", "roaming_events")
+
+
+def totals(rated: pl.DataFrame, balances: dict[int, Decimal]) -> Totals:
     t, roaming = pl.col("type"), pl.col("destination") == "eu_roaming"
-    sums = rated.group_by("line_id", "period", maintain_order=True).agg(
-        *(pl.col("eligible").filter(t == n).sum().alias(n) for n in TYPES),
-        pl.col("roam").sum(), pl.col("charge").sum(),
-        pl.col("charge").filter(roaming).sum().alias("roam_charge"),
-        roaming.sum().alias("roam_events"),
+    counters = rated.group_by("line_id", "period", maintain_order=True).agg(
+        *(pl.col("eligible").filter(t == n).sum().alias(USED[n]) for n in TYPES),
+        pl.col("roam").sum().alias("roaming_data_bytes"), pl.col("charge").sum().alias("charges"),
+        pl.col("charge").filter(roaming).sum().alias("roaming_charges"),
+        roaming.sum().cast(pl.Int64).alias("roaming_events"),
         pl.col("credit_before").first(), pl.col("credit_after").last())
-    before, after = {}, {}
-    for row in sums.iter_rows(named=True):
-        key = (row["line_id"], row["period"])
-        start = counters[key]
-        prepaid = row["line_id"] in balances
-        first = Counters(start.data_bytes, start.voice_seconds, start.sms_count,
-                         start.roaming_data_bytes, start.charges, start.roaming_charges,
-                         start.roaming_events,
-                         from_micros(row["credit_before"]) if prepaid else None)
-        before[key] = first
-        after[key] = Counters(
-            first.data_bytes + row["data"], first.voice_seconds + row["voice"],
-            first.sms_count + row["sms"], first.roaming_data_bytes + row["roam"],
-            first.charges + from_micros(row["charge"]),
-            first.roaming_charges + from_micros(row["roam_charge"]),
-            first.roaming_events + row["roam_events"],
-            from_micros(row["credit_after"]) if prepaid else None)
     daily = rated.group_by("line_id", "day", "type").agg(pl.col("quantity").sum(),
                                                          pl.col("charge").sum())
     last = rated.filter(pl.col("credit0").is_not_null()).group_by("line_id").agg(
         pl.col("credit_after").last())
     credit = {line_id: (balances[line_id], from_micros(value))
               for line_id, value in last.iter_rows()}
-    return Totals(before, after, daily, credit)
+    return Totals(counters, daily, credit)
+
+
+def changes(done: Totals, counters: dict[Key, Counters], balances: dict[int, Decimal]
+            ) -> tuple[dict[Key, Counters], dict[Key, Counters]]:
+    """Each line's period before and after the batch, as the reference's `Counters`."""
+    before, after = {}, {}
+    for (line_id, period, data, voice, sms, roam, charges, roam_charges, events,
+         credit_before, credit_after) in done.counters.select(
+            "line_id", "period", *COUNTED, "credit_before", "credit_after").iter_rows():
+        key = (line_id, period)
+        start = counters[key]
+        prepaid = line_id in balances
+        first = Counters(start.data_bytes, start.voice_seconds, start.sms_count,
+                         start.roaming_data_bytes, start.charges, start.roaming_charges,
+                         start.roaming_events,
+                         from_micros(credit_before) if prepaid else None)
+        before[key] = first
+        after[key] = Counters(
+            first.data_bytes + data, first.voice_seconds + voice, first.sms_count + sms,
+            first.roaming_data_bytes + roam, first.charges + from_micros(charges),
+            first.roaming_charges + from_micros(roam_charges), first.roaming_events + events,
+            from_micros(credit_after) if prepaid else None)
+    return before, after

@@ -22,10 +22,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from linedesk.errors import Conflict, NotFound, ValidationFailed
 from linedesk.inventory.models import Line, LineStatus, Offer, PaymentMode
 from linedesk.inventory.service import ImportRejected
-from linedesk.kit.bulk import among, chunks, copy_staged, insert_ignore, is_postgres, upsert_add
+from linedesk.kit.bulk import (
+    among,
+    chunks,
+    copy_staged,
+    insert_ignore,
+    is_postgres,
+    upsert_add,
+    upsert_add_columns,
+)
 from linedesk.kit.csvfile import RowError
 from linedesk.kit.phone import InvalidNumber, LineKind, parse_italian_number
-from linedesk.usage.batch import Totals, frame_of, from_micros, rate_frame, totals
+from linedesk.usage.batch import Totals, changes, frame_of, from_micros, rate_frame, totals
 from linedesk.usage.files import Batch
 from linedesk.usage.models import (
     DailyUsage,
@@ -206,20 +214,23 @@ async def _insert_records(session: AsyncSession, rated: pl.DataFrame, now: datet
 
 async def _write_totals(session: AsyncSession, done: Totals, companies: dict[int, int],
                         now: datetime) -> None:
-    counters = []
-    for key, after in done.after.items():
-        before = done.before[key]
-        row: dict[str, Any] = {name: getattr(after, name) - getattr(before, name)
-                               for name in COUNTER_FIELDS}
-        row.update(line_id=key[0], period=key[1], company_id=companies[key[0]], updated_at=now)
-        counters.append(row)
-    await upsert_add(session, LineCounter, ("line_id", "period"), COUNTER_FIELDS,
-                     counters)
-    await upsert_add(session, DailyUsage, ("line_id", "day", "usage_type"),
-                     ("quantity", "charge"), [
-        {"line_id": line_id, "day": day, "usage_type": usage_type,
-         "company_id": companies[line_id], "quantity": quantity, "charge": from_micros(charge)}
-        for line_id, day, usage_type, quantity, charge in done.daily.iter_rows()])
+    """Counters and daily totals upserted as aggregates (what the batch adds), and the credit."""
+    sums = done.counters
+    line_ids = sums["line_id"].to_list()
+    counters: dict[str, Sequence[Any]] = {name: sums[name].to_list() for name in COUNTER_FIELDS}
+    for name in ("charges", "roaming_charges"):
+        counters[name] = [from_micros(value) for value in counters[name]]
+    await upsert_add_columns(session, LineCounter, ("line_id", "period"), COUNTER_FIELDS, {
+        "line_id": line_ids, "period": sums["period"].to_list(), **counters,
+        "company_id": [companies[i] for i in line_ids], "updated_at": [now] * len(line_ids)})
+    daily = done.daily
+    line_ids = daily["line_id"].to_list()
+    await upsert_add_columns(session, DailyUsage, ("line_id", "day", "usage_type"),
+                             ("quantity", "charge"), {
+        "line_id": line_ids, "day": daily["day"].to_list(),
+        "usage_type": daily["type"].to_list(), "company_id": [companies[i] for i in line_ids],
+        "quantity": daily["quantity"].to_list(),
+        "charge": [from_micros(value) for value in daily["charge"].to_list()]})
     await upsert_add(session, PrepaidBalance, ("line_id",), ("balance",), [
         {"line_id": line_id, "company_id": companies[line_id], "balance": after - before,
          "updated_at": now}
@@ -268,14 +279,15 @@ async def import_frame(session: AsyncSession, now: datetime, frame: pl.DataFrame
     if inserted != fresh.height:
         raise Conflict("Another import added some of these records meanwhile; "
                        "import the file again")
-    done = totals(rated, counters, balances)
+    done = totals(rated, balances)
     by_id = {line.id: line for line in lines.values()}
     await _write_totals(session, done, {i: line.company_id for i, line in by_id.items()}, now)
     if on_counters is not None:
+        before, after = changes(done, counters, balances)
         await on_counters(session, now, [
             CountersChange(by_id[line_id], period, terms[by_id[line_id].offer_id],
-                           done.before[(line_id, period)], after)
-            for (line_id, period), after in done.after.items()])
+                           before[(line_id, period)], counted)
+            for (line_id, period), counted in after.items()])
     return summary
 
 
