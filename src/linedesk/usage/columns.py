@@ -23,8 +23,14 @@ def _plain(lines: list[str]) -> bool:
     return all(line and not line.isspace() and '"' not in line for line in lines)
 
 
+def _ends(lines: list[str]) -> list[str]:
+    """Lines without a Windows line end (both readers take `\\r\\n` as a line end)."""
+    return [line[:-1] if line.endswith("\r") else line for line in lines]
+
+
 def csv_columns(lines: list[str], first: int, header: list[str], delimiter: str
                 ) -> pl.DataFrame | None:
+    lines = _ends(lines)
     if not lines or not _plain(lines):
         return None
     cells = pl.Series(lines).str.count_matches(delimiter, literal=True)
@@ -49,6 +55,7 @@ def csv_columns(lines: list[str], first: int, header: list[str], delimiter: str
 
 
 def ndjson_columns(lines: list[str], first: int) -> pl.DataFrame | None:
+    lines = _ends(lines)
     if not lines or not _plain([line.replace('"', "") for line in lines]):
         return None
     try:

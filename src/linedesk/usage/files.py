@@ -61,8 +61,9 @@ class Batch:
 class UsageFileParser:
     """Fed text in pieces of any size; gives a batch each time `batch_size` rows are read."""
 
-    def __init__(self, batch_size: int = DEFAULT_BATCH_SIZE) -> None:
+    def __init__(self, batch_size: int = DEFAULT_BATCH_SIZE, columns: bool = True) -> None:
         self.batch_size = batch_size
+        self.columns = columns  # read as columns where possible (off: row by row only)
         self.line = 0
         self.header: list[str] | None = None
         self.delimiter = ","
@@ -135,7 +136,7 @@ class UsageFileParser:
     def _parse_csv(self, lines: list[str], first: int) -> None:
         assert self.header is not None
         header, width, batch = self.header, len(self.header), self.batch
-        columns = csv_columns(lines, first, header, self.delimiter)
+        columns = csv_columns(lines, first, header, self.delimiter) if self.columns else None
         if columns is not None:
             batch.rows += columns.height
             batch.columns.append(columns)
@@ -156,7 +157,7 @@ class UsageFileParser:
 
     def _parse_ndjson(self, lines: list[str], first: int) -> None:
         batch = self.batch
-        columns = ndjson_columns(lines, first)
+        columns = ndjson_columns(lines, first) if self.columns else None
         if columns is not None:
             batch.rows += columns.height
             batch.columns.append(columns)
