@@ -6,7 +6,7 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from linedesk.usage.files import UsageFileParser
+from linedesk.usage.files import Batch, UsageFileParser
 
 CELLS = {
     "record_id": ["r1", "r2", "r3", " r4", "", "x" * 65, "ok-5"],
@@ -92,3 +92,12 @@ def test_a_plain_file_is_read_as_columns():
     (batch,) = [*parser.feed("\n".join(lines) + "\n"), *parser.finish()]
     assert batch.columns and not batch.parsed
     assert batch.frame()["row"].to_list() == [2, 3, 4, 5, 6]
+
+
+def test_a_batch_made_by_hand_gives_its_records_and_columns():
+    parser = UsageFileParser(10, columns=False)
+    (read,) = [*parser.feed(",".join(NAMES) + "\n" + ",".join(GOOD[k] for k in NAMES) + "\n"),
+               *parser.finish()]
+    batch = Batch(records=read.records, errors=[], rows=1)
+    assert batch.records == read.records
+    assert batch.frame()["record_id"].to_list() == ["g"]

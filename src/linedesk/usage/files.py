@@ -12,7 +12,6 @@ the pydantic schema, which defines what is accepted and names each bad row with 
 import codecs
 import csv
 from collections.abc import AsyncIterable, AsyncIterator, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -29,7 +28,6 @@ DEFAULT_BATCH_SIZE = 10_000
 READ_SIZE = 1 << 20
 
 
-@dataclass
 class Batch:
     """Up to `batch_size` rows of the file: the valid records and the bad rows' errors.
 
@@ -37,10 +35,13 @@ class Batch:
     are turned into records only if someone asks for `records` (the import takes `frame()`).
     """
 
-    parsed: list[tuple[int, UsageRecordIn]] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
-    rows: int = 0  # data rows read, good and bad
-    columns: list[pl.DataFrame] = field(default_factory=list)
+    def __init__(self, records: list[tuple[int, UsageRecordIn]] | None = None,
+                 errors: list[RowError] | None = None, rows: int = 0,
+                 columns: list[pl.DataFrame] | None = None) -> None:
+        self.parsed = records if records is not None else []
+        self.errors = errors if errors is not None else []
+        self.rows = rows  # data rows read, good and bad
+        self.columns = columns if columns is not None else []
 
     @property
     def records(self) -> list[tuple[int, UsageRecordIn]]:
