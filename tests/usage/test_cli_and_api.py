@@ -139,3 +139,20 @@ async def test_backoffice_top_ups(backoffice, usage_world):
     unknown = "/api/v1/backoffice/lines/+393470000000/top-ups"
     assert (await backoffice.post(unknown, json={"amount": "5", "reference": "R-3"})
             ).status_code == 404
+
+
+async def test_the_same_file_sent_8_times_at_once_is_counted_once(backoffice, session,
+                                                                  usage_world):
+    """Issue 12 §1: concurrent duplicates get the idempotent answer, never a 500."""
+    number = usage_world.numbers["postpaid"]
+    body = _csv(number, 250)  # three batches of 100
+    answers = await asyncio.gather(*(
+        backoffice.post(IMPORT, params={"batch_size": 100}, content=body,
+                        headers={"content-type": "text/csv"}) for _ in range(8)))
+    assert [a.status_code for a in answers] == [200] * 8, [a.text for a in answers]
+    assert sum(a.json()["imported"] for a in answers) == 250
+    assert all(a.json()["records"] == 250 for a in answers)
+    assert all(a.json()["imported"] + a.json()["duplicates"] == 250 for a in answers)
+    assert await _count(session) == 250
+    counter = await session.scalar(select(LineCounter))
+    assert counter.voice_seconds == 250 * 30

@@ -14,7 +14,6 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linedesk.billing.charges import (
@@ -29,7 +28,7 @@ from linedesk.billing.models import Invoice, InvoiceLine, InvoiceSequence, Invoi
 from linedesk.billing.schemas import RunSummary
 from linedesk.errors import ValidationFailed
 from linedesk.inventory.models import BillingAccount, Line, LineStatus, Offer, PaymentMode
-from linedesk.inventory.service import chunks
+from linedesk.kit.bulk import chunks, copy_or_insert, dialect_insert
 from linedesk.kit.clock import ROME
 from linedesk.notifications.service import notify_invoices_issued
 from linedesk.usage.models import LineCounter
@@ -47,10 +46,6 @@ class _Chunk:
     issued: list[tuple[str, Decimal]] = field(default_factory=list)  # number, total
     already: int = 0
     lines: int = 0
-
-
-def _is_postgres(session: AsyncSession) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
 
 
 def check_period(period: date, today: date) -> None:
@@ -109,8 +104,8 @@ async def _usage_charges(session: AsyncSession, accounts: Sequence[int], period:
 async def _lock_sequence(session: AsyncSession, year: int) -> int:
     """The year's last number, its row locked until the transaction ends (PostgreSQL:
     SELECT … FOR UPDATE; SQLite has a single writer, taken by the INSERT)."""
-    dialect: Any = postgresql if _is_postgres(session) else sqlite
-    await session.execute(dialect.insert(InvoiceSequence).values(year=year, last_number=0)
+    await session.execute(dialect_insert(session, InvoiceSequence).values(year=year,
+                                                                          last_number=0)
                           .on_conflict_do_nothing(index_elements=["year"]))
     last = await session.scalar(select(InvoiceSequence.last_number)
                                 .where(InvoiceSequence.year == year).with_for_update())
@@ -164,18 +159,6 @@ def _line_rows(drafts: dict[int, tuple[int, list[DraftLine]]], invoice_ids: dict
     return rows
 
 
-async def _insert_lines(session: AsyncSession, rows: list[tuple[Any, ...]]) -> None:
-    """COPY on PostgreSQL (most of the rows of a run), a bulk INSERT elsewhere."""
-    if _is_postgres(session):
-        raw = await (await session.connection()).get_raw_connection()
-        await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
-            InvoiceLine.__tablename__, records=rows, columns=LINE_COLUMNS)
-        return
-    for part in chunks(rows, 5000):
-        await session.execute(insert(InvoiceLine),
-                              [dict(zip(LINE_COLUMNS, row, strict=True)) for row in part])
-
-
 async def _issue_chunk(session: AsyncSession, now: datetime, period: date,
                        accounts: Sequence[int], offers: dict[int, OfferFee], due_days: int,
                        notify: bool = True) -> _Chunk:
@@ -197,7 +180,7 @@ async def _issue_chunk(session: AsyncSession, now: datetime, period: date,
     if notify:
         await notify_invoices_issued(session, now, list(invoice_ids.values()))
     line_rows = _line_rows(drafts, invoice_ids)
-    await _insert_lines(session, line_rows)
+    await copy_or_insert(session, InvoiceLine, LINE_COLUMNS, line_rows)
     await session.execute(update(InvoiceSequence).where(InvoiceSequence.year == issue.year)
                           .values(last_number=last + len(rows)))
     result.issued = [(row["number"], row["total_amount"]) for row in rows]

@@ -4,7 +4,7 @@ Services flush and never commit: the request or the CLI command owns the transac
 """
 
 from collections import Counter
-from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -31,13 +31,13 @@ from linedesk.inventory.schemas import (
     SimRead,
     SimSwap,
 )
+from linedesk.kit.bulk import chunks
 from linedesk.kit.csvfile import RowError, validate_file
 from linedesk.kit.hashing import keyed_hash
 from linedesk.kit.phone import InvalidNumber, LineKind, parse_italian_number
 from linedesk.kit.repository import Scope
 
 PUK_PURPOSE = "sim-puk"
-T = TypeVar("T")
 K = TypeVar("K")
 V = TypeVar("V")
 
@@ -68,11 +68,6 @@ class ImportRejected(ValidationFailed):
             f"{rows} row(s) have errors; nothing was imported",
             details=[error.as_dict() for error in sorted(errors, key=lambda e: e.row)],
         )
-
-
-def chunks(items: Sequence[T], size: int = 5000) -> Iterator[Sequence[T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 async def _look_up(lookup: Callable[[Sequence[K]], Awaitable[Mapping[K, V]]],

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from pydantic import Field, StringConstraints
 
+from linedesk.alerts.service import evaluate_changes
 from linedesk.backoffice.auth import OperatorKey
 from linedesk.deps import ClockDep, SessionDep
 from linedesk.errors import NotFound, ValidationFailed
@@ -57,7 +58,7 @@ async def import_usage(
                                code="bad_file")
     body = limited(request.stream())  # a line is a record: capped before it is parsed
     return await import_batches(session, clock.now, read_stream(body, batch_size),
-                                session.commit)
+                                session.commit, on_counters=evaluate_changes)
 
 
 @router.post("/lines/{msisdn}/top-ups", response_model=PrepaidBalanceRead)

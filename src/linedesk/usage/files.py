@@ -3,40 +3,68 @@ batches, while the file is still being read; bad rows become per-row errors.
 
 Rows are numbered by their line in the file (a CSV header is line 1), so a row error points
 at the line an operator opens in an editor. A record is one line: CDRs have no line breaks.
+
+A piece of the file is read as columns by Polars (`usage.columns`); a piece with anything
+unusual in it (a bad value, quoting, blank lines, odd spacing) is read again row by row by
+the pydantic schema, which defines what is accepted and names each bad row with its reason.
 """
 
 import codecs
 import csv
 from collections.abc import AsyncIterable, AsyncIterator, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
+import polars as pl
 from pydantic import ValidationError
 
 from linedesk.errors import ValidationFailed
 from linedesk.kit.csvfile import RowError, row_errors
+from linedesk.usage.batch import FRAME_SCHEMA, frame_of
+from linedesk.usage.columns import COLUMNS, REQUIRED, csv_columns, ndjson_columns
+from linedesk.usage.models import Destination, UsageType
 from linedesk.usage.schemas import UsageRecordIn
 
 DEFAULT_BATCH_SIZE = 10_000
-COLUMNS = ("record_id", "line", "started_at", "type", "quantity", "destination")
-REQUIRED = frozenset(COLUMNS) - {"destination"}
 READ_SIZE = 1 << 20
 
 
-@dataclass
 class Batch:
-    """Up to `batch_size` rows of the file: the valid records and the bad rows' errors."""
+    """Up to `batch_size` rows of the file: the valid records and the bad rows' errors.
 
-    records: list[tuple[int, UsageRecordIn]] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
-    rows: int = 0  # data rows read, good and bad
+    Valid records are numbered (row, record); those read as columns wait in `columns` and
+    are turned into records only if someone asks for `records` (the import takes `frame()`).
+    """
+
+    def __init__(self, records: list[tuple[int, UsageRecordIn]] | None = None,
+                 errors: list[RowError] | None = None, rows: int = 0,
+                 columns: list[pl.DataFrame] | None = None) -> None:
+        self.parsed = records if records is not None else []
+        self.errors = errors if errors is not None else []
+        self.rows = rows  # data rows read, good and bad
+        self.columns = columns if columns is not None else []
+
+    @property
+    def records(self) -> list[tuple[int, UsageRecordIn]]:
+        for part in self.columns:
+            self.parsed.extend(_numbered(part))
+        self.columns.clear()
+        self.parsed.sort(key=lambda item: item[0])
+        return self.parsed
+
+    def frame(self) -> pl.DataFrame:
+        """All valid records as columns (`usage.batch.FRAME_SCHEMA`), in row order."""
+        parts = [*self.columns, frame_of(self.parsed)] if self.parsed else self.columns
+        if not parts:
+            return pl.DataFrame(schema=FRAME_SCHEMA)
+        return pl.concat(parts).sort("row")
 
 
 class UsageFileParser:
     """Fed text in pieces of any size; gives a batch each time `batch_size` rows are read."""
 
-    def __init__(self, batch_size: int = DEFAULT_BATCH_SIZE) -> None:
+    def __init__(self, batch_size: int = DEFAULT_BATCH_SIZE, columns: bool = True) -> None:
         self.batch_size = batch_size
+        self.columns = columns  # read as columns where possible (off: row by row only)
         self.line = 0
         self.header: list[str] | None = None
         self.delimiter = ","
@@ -109,6 +137,11 @@ class UsageFileParser:
     def _parse_csv(self, lines: list[str], first: int) -> None:
         assert self.header is not None
         header, width, batch = self.header, len(self.header), self.batch
+        columns = csv_columns(lines, first, header, self.delimiter) if self.columns else None
+        if columns is not None:
+            batch.rows += columns.height
+            batch.columns.append(columns)
+            return
         for number, cells in enumerate(_csv_rows(lines, self.delimiter), first):
             if isinstance(cells, csv.Error):
                 batch.rows += 1
@@ -123,18 +156,23 @@ class UsageFileParser:
             data = {name: cell for name, cell in zip(header, cells, strict=True)
                     if cell and not cell.isspace()}
             try:
-                batch.records.append((number, UsageRecordIn.model_validate(data)))
+                batch.parsed.append((number, UsageRecordIn.model_validate(data)))
             except ValidationError as exc:
                 batch.errors.extend(row_errors(number, exc))
 
     def _parse_ndjson(self, lines: list[str], first: int) -> None:
         batch = self.batch
+        columns = ndjson_columns(lines, first) if self.columns else None
+        if columns is not None:
+            batch.rows += columns.height
+            batch.columns.append(columns)
+            return
         for number, text in enumerate(lines, first):
             if not text or text.isspace():
                 continue
             batch.rows += 1
             try:
-                batch.records.append((number, UsageRecordIn.model_validate_json(text)))
+                batch.parsed.append((number, UsageRecordIn.model_validate_json(text)))
             except ValidationError as exc:
                 batch.errors.extend(_json_errors(number, exc))
 
@@ -150,6 +188,16 @@ def _csv_rows(lines: list[str], delimiter: str) -> Iterator[list[str] | csv.Erro
             return
         except csv.Error as exc:
             yield exc
+
+
+def _numbered(frame: pl.DataFrame) -> list[tuple[int, UsageRecordIn]]:
+    """Records read as columns, as schema objects (already valid: not checked again)."""
+    return [(row, UsageRecordIn.model_construct(
+                record_id=record_id, line=line, started_at=started_at,
+                type=UsageType(usage_type), quantity=quantity,
+                destination=Destination(destination)))
+            for row, record_id, line, started_at, usage_type, quantity, destination
+            in frame.select(*FRAME_SCHEMA).iter_rows()]
 
 
 def _json_errors(number: int, exc: ValidationError) -> list[RowError]:

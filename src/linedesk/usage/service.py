@@ -2,43 +2,51 @@
 the daily totals and the prepaid credit up to date, a batch at a time, in bulk.
 
 A batch is all or nothing: any bad row rejects it with every bad row named. Records already
-imported (by `record_id`) are skipped, so importing a file again adds nothing. Services flush
-and never commit: the CLI command or the request owns each batch's transaction.
+imported (by `record_id`) are skipped, so importing a file again adds nothing, also when the
+same file is imported several times at once. A batch is rated as columns (`usage.batch`) and
+written in bulk (`kit.bulk`). Services flush and never commit: the CLI command or the request
+owns each batch's transaction.
 """
 
 import re
-from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import AsyncIterable, Awaitable, Callable, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, any_, bindparam, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
+import polars as pl
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linedesk.alerts.service import evaluate_changes
 from linedesk.errors import Conflict, NotFound, ValidationFailed
 from linedesk.inventory.models import Line, LineStatus, Offer, PaymentMode
-from linedesk.inventory.service import ImportRejected, chunks
-from linedesk.kit.clock import ROME
+from linedesk.inventory.service import ImportRejected
+from linedesk.kit.bulk import (
+    among,
+    chunks,
+    copy_staged,
+    dialect_insert,
+    insert_ignore,
+    is_postgres,
+    upsert_add,
+    upsert_add_columns,
+)
 from linedesk.kit.csvfile import RowError
 from linedesk.kit.phone import InvalidNumber, LineKind, parse_italian_number
+from linedesk.usage.batch import Totals, changes, frame_of, from_micros, rate_frame, totals
 from linedesk.usage.files import Batch
 from linedesk.usage.models import (
     DailyUsage,
-    Destination,
     LineCounter,
     PrepaidBalance,
     PrepaidTopUp,
     UsageRecord,
-    UsageType,
 )
-from linedesk.usage.rating import Counters, CountersChange, LineFacts, OfferTerms, rate
+from linedesk.usage.rating import Counters, CountersChange, LineFacts, OfferTerms
 from linedesk.usage.schemas import ImportSummary, UsageRecordIn
 
+# The caller's hook for changed counters (the edges pass the usage alerts' evaluate_changes).
 CountersHook = Callable[[AsyncSession, datetime, Sequence[CountersChange]], Awaitable[None]]
 Key = tuple[int, date]  # line id, period
 CLOCK_SKEW = timedelta(minutes=5)
@@ -47,6 +55,19 @@ COUNTER_FIELDS = ("data_bytes", "voice_seconds", "sms_count", "roaming_data_byte
                   "roaming_charges", "roaming_events")
 RECORD_COLUMNS = ("company_id", "line_id", "record_id", "started_at", "period", "day",
                   "usage_type", "destination", "quantity", "in_bundle", "charge", "imported_at")
+STAGING = "usage_staging"
+STAGING_DDL = ("company_id bigint, line_id bigint, record_id varchar(64), started_at "
+               "timestamptz, period date, day date, usage_type varchar(32), destination "
+               "varchar(32), quantity bigint, in_bundle bigint, charge bigint, "
+               "imported_at timestamptz")
+STAGED_INSERT = (
+    f"INSERT INTO {UsageRecord.__tablename__} ({', '.join(RECORD_COLUMNS)}) "
+    "SELECT company_id, line_id, record_id, started_at, period, day, usage_type, destination, "
+    "quantity, in_bundle, charge * 0.000001, imported_at "
+    f"FROM {STAGING} ORDER BY record_id ON CONFLICT (record_id) DO NOTHING")
+LINE_SCHEMA = {"number": pl.String, "line_id": pl.Int64, "company_id": pl.Int64,
+               "offer_id": pl.Int64, "kind": pl.String, "status": pl.String,
+               "payment_mode": pl.String, "activation_date": pl.Date}
 
 
 class BatchRejected(ImportRejected):
@@ -62,44 +83,17 @@ class BatchRejected(ImportRejected):
         self.args = (self.message,)
 
 
-@dataclass
-class _Rated:
-    """The new records of a batch, rated, and what they add to each total."""
-
-    records: list[tuple[Any, ...]] = field(default_factory=list)
-    before: dict[Key, Counters] = field(default_factory=dict)
-    after: dict[Key, Counters] = field(default_factory=dict)
-    daily: dict[tuple[int, date, UsageType], list[Any]] = field(default_factory=dict)
-    credit: dict[int, tuple[Decimal, Decimal]] = field(default_factory=dict)  # before, after
-
-
 # --- reading what is there -----------------------------------------------------------------
 
-def _is_postgres(session: AsyncSession) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
-
-
-def _among(session: AsyncSession, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
-    """`column IN values`: one array parameter on PostgreSQL, a list elsewhere."""
-    if _is_postgres(session):
-        array = postgresql.ARRAY(column.type)
-        return column == any_(bindparam(None, list(values), type_=array))
-    return column.in_(values)
-
-
-async def _fresh_records(session: AsyncSession, records: Sequence[tuple[int, UsageRecordIn]]
-                         ) -> list[tuple[int, UsageRecordIn]]:
+async def _fresh(session: AsyncSession, frame: pl.DataFrame) -> pl.DataFrame:
     """The records not imported before; within the batch the first of a record id wins."""
-    first: dict[str, tuple[int, UsageRecordIn]] = {}
-    for item in records:
-        first.setdefault(item[1].record_id, item)
-    ids = list(first)
+    first = frame.unique("record_id", keep="first", maintain_order=True)
+    ids = first["record_id"].to_list()
+    found: list[str] = []
     for part in chunks(ids, 10_000):
-        found = await session.scalars(
-            select(UsageRecord.record_id).where(_among(session, UsageRecord.record_id, part)))
-        for record_id in found:
-            del first[record_id]
-    return list(first.values())
+        found += await session.scalars(
+            select(UsageRecord.record_id).where(among(session, UsageRecord.record_id, part)))
+    return first.filter(~pl.col("record_id").is_in(found)) if found else first
 
 
 @lru_cache(maxsize=200_000)
@@ -116,8 +110,8 @@ async def _lines(session: AsyncSession, numbers: set[str]
     columns = (Line.id, Line.msisdn, Line.company_id, Line.offer_id, Line.kind, Line.status,
                Line.payment_mode, Line.activation_date)
     for part in chunks(list(numbers), 10_000):
-        found = await session.execute(select(*columns).where(_among(session, Line.msisdn,
-                                                                    part)))
+        found = await session.execute(select(*columns).where(among(session, Line.msisdn,
+                                                                   part)))
         lines.update((row[1], LineFacts(*row)) for row in found)
     offer_ids = {line.offer_id for line in lines.values()}
     offers = await session.scalars(select(Offer).where(Offer.id.in_(offer_ids)))
@@ -132,173 +126,116 @@ async def _counters(session: AsyncSession, keys: set[Key]) -> dict[Key, Counters
         rows = await session.execute(
             select(LineCounter.line_id, LineCounter.period,
                    *(getattr(LineCounter, name) for name in COUNTER_FIELDS))
-            .where(_among(session, LineCounter.line_id, part), LineCounter.period.in_(periods)))
+            .where(among(session, LineCounter.line_id, part), LineCounter.period.in_(periods)))
         for line_id, period, *values in rows:
             if (line_id, period) in out:
                 out[(line_id, period)] = Counters(*values)
     return out
 
 
-async def _balances(session: AsyncSession, line_ids: Iterable[int]) -> dict[int, Decimal]:
-    ids = list(line_ids)
-    out = dict.fromkeys(ids, Decimal(0))  # a prepaid line with no balance yet has no credit
-    for part in chunks(ids, 10_000):
+async def _balances(session: AsyncSession, line_ids: Sequence[int]) -> dict[int, Decimal]:
+    out = dict.fromkeys(line_ids, Decimal(0))  # a prepaid line with no balance yet has no credit
+    for part in chunks(line_ids, 10_000):
         rows = await session.execute(select(PrepaidBalance.line_id, PrepaidBalance.balance)
-                                     .where(_among(session, PrepaidBalance.line_id, part)))
+                                     .where(among(session, PrepaidBalance.line_id, part)))
         out.update((line_id, balance) for line_id, balance in rows)
     return out
 
 
 # --- checking ------------------------------------------------------------------------------
 
-def _check(number: int, record: UsageRecordIn, line: LineFacts | None, now: datetime
-           ) -> list[RowError]:
-    if line is None:
-        return [RowError(number, "no line has this number", "line")]
-    errors = []
-    if line.status is LineStatus.ceased:
-        errors.append(RowError(number, "this line has ceased", "line"))
-    if line.kind is LineKind.fixed and record.type is not UsageType.voice:
-        errors.append(RowError(number, f"a fixed line has no {record.type.value} use", "type"))
-    if line.kind is LineKind.fixed and record.destination is Destination.eu_roaming:
-        errors.append(RowError(number, "a fixed line cannot roam", "destination"))
-    if record.started_at > now + CLOCK_SKEW:
-        errors.append(RowError(number, "starts in the future", "started_at"))
-    elif record.started_at.astimezone(ROME).date() < line.activation_date:
-        errors.append(RowError(number, "starts before the line was activated", "started_at"))
-    return errors
-
-
-def _resolve(records: Sequence[tuple[int, UsageRecordIn]]
-             ) -> tuple[dict[str, str], list[RowError]]:
+def _resolve(frame: pl.DataFrame) -> tuple[dict[str, str], list[RowError]]:
+    """Each distinct number as written → E.164, and the rows whose number is not one."""
     numbers: dict[str, str] = {}
-    errors = []
-    for row, record in records:
+    wrong: dict[str, str] = {}
+    for raw in frame["line"].unique().to_list():
         try:
-            numbers[record.line] = _number(record.line)
+            numbers[raw] = _number(raw)
         except InvalidNumber as exc:
-            errors.append(RowError(row, str(exc), "line"))
+            wrong[raw] = str(exc)
+    errors = [RowError(row, wrong[raw], "line") for row, raw in
+              frame.filter(pl.col("line").is_in(list(wrong))).select("row", "line").iter_rows()]
     return numbers, errors
 
 
-# --- rating --------------------------------------------------------------------------------
+def _with_lines(frame: pl.DataFrame, numbers: dict[str, str], lines: dict[str, LineFacts]
+                ) -> pl.DataFrame:
+    """The records whose number is one, with their line's facts and Rome day and period."""
+    facts = pl.DataFrame([(n.msisdn, n.id, n.company_id, n.offer_id, n.kind.value,
+                           n.status.value, n.payment_mode.value, n.activation_date)
+                          for n in lines.values()], schema=LINE_SCHEMA, orient="row")
+    day = pl.col("started_at").dt.convert_time_zone("Europe/Rome").dt.date()
+    return (frame.filter(pl.col("line").is_in(list(numbers)))
+            .with_columns(number=pl.col("line").replace_strict(numbers, return_dtype=pl.String),
+                          day=day)
+            .with_columns(period=pl.col("day").dt.month_start())
+            .join(facts, on="number", how="left", maintain_order="left"))
 
-def _ordered(fresh: Sequence[tuple[int, UsageRecordIn]], numbers: dict[str, str],
-             lines: dict[str, LineFacts]) -> list[tuple[LineFacts, date, date, UsageRecordIn]]:
-    """Each record with its line, period and day (Europe/Rome), by line and start time."""
-    out = []
-    for _, record in fresh:
-        line = lines[numbers[record.line]]
-        day = record.started_at.astimezone(ROME).date()
-        out.append((line, day.replace(day=1), day, record))
-    out.sort(key=lambda item: (item[0].id, item[3].started_at, item[3].record_id))
-    return out
 
-
-def _rate_all(ordered: list[tuple[LineFacts, date, date, UsageRecordIn]],
-              terms: dict[int, OfferTerms], counters: dict[Key, Counters],
-              balances: dict[int, Decimal], now: datetime) -> _Rated:
-    rated = _Rated()
-    credit = dict(balances)
-    for line, period, day, record in ordered:
-        key = (line.id, period)
-        current = rated.after.get(key)
-        if current is None:  # the line's first record of the period in this batch
-            current = counters[key]
-            if line.id in credit:
-                current = replace(current, credit=credit[line.id])
-            rated.before[key] = current
-        result, current = rate(terms[line.offer_id], current, record.type, record.destination,
-                               record.quantity)
-        rated.after[key] = current
-        if current.credit is not None:
-            credit[line.id] = current.credit
-        rated.records.append((line.company_id, line.id, record.record_id, record.started_at,
-                              period, day, record.type.value, record.destination.value,
-                              record.quantity, result.in_bundle, result.charge, now))
-        totals = rated.daily.setdefault((line.id, day, record.type), [0, Decimal(0)])
-        totals[0] += record.quantity
-        totals[1] += result.charge
-    rated.credit = {line_id: (balances[line_id], credit[line_id]) for line_id in balances}
-    return rated
+def _check(frame: pl.DataFrame, terms: dict[int, OfferTerms], now: datetime
+           ) -> list[RowError]:
+    """The rule each record breaks, in the order the reference checks them."""
+    known, fixed = pl.col("line_id").is_not_null(), pl.col("kind") == LineKind.fixed.value
+    future = pl.col("started_at") > now + CLOCK_SKEW
+    rules: list[tuple[pl.Expr, Any, str]] = [
+        (~known, "no line has this number", "line"),
+        (known & (pl.col("status") == LineStatus.ceased.value), "this line has ceased", "line"),
+        (known & ~pl.col("offer_id").is_in(list(terms)), "this line has no offer", "line"),
+        (known & fixed & (pl.col("type") != "voice"),
+         lambda t: f"a fixed line has no {t} use", "type"),
+        (known & fixed & (pl.col("destination") == "eu_roaming"),
+         "a fixed line cannot roam", "destination"),
+        (known & future, "starts in the future", "started_at"),
+        (known & ~future & (pl.col("day") < pl.col("activation_date")),
+         "starts before the line was activated", "started_at"),
+    ]
+    found: list[tuple[int, int, RowError]] = []
+    for order, (rule, reason, field) in enumerate(rules):
+        for row, usage_type in frame.filter(rule).select("row", "type").iter_rows():
+            text = reason(usage_type) if callable(reason) else reason
+            found.append((row, order, RowError(row, text, field)))
+    return [error for *_, error in sorted(found, key=lambda item: item[:2])]
 
 
 # --- writing -------------------------------------------------------------------------------
 
-async def _insert_records(session: AsyncSession, rows: list[tuple[Any, ...]]) -> None:
-    """COPY on PostgreSQL (the bulk of an import's time), a bulk INSERT elsewhere."""
-    if _is_postgres(session):
-        raw = await (await session.connection()).get_raw_connection()
-        await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
-            UsageRecord.__tablename__, records=rows, columns=RECORD_COLUMNS)
-        return
-    for part in chunks(rows, 5000):
-        await session.execute(insert(UsageRecord),
-                              [dict(zip(RECORD_COLUMNS, row, strict=True)) for row in part])
+async def _insert_records(session: AsyncSession, rated: pl.DataFrame, now: datetime) -> int:
+    """The rated records, each record id at most once; returns how many were new."""
+    columns = rated.select(
+        "company_id", "line_id", "record_id", "started_at", "period", "day",
+        pl.col("type"), "destination", "quantity", "in_bundle",
+        pl.col("charge").cast(pl.Int64), pl.lit(now).alias("imported_at"))
+    if is_postgres(session):
+        return await copy_staged(session, STAGING_DDL, STAGING, RECORD_COLUMNS,
+                                 columns.rows(), STAGED_INSERT)
+    rows = [(*row[:10], from_micros(row[10]), now) for row in columns.rows()]
+    return await insert_ignore(session, UsageRecord, RECORD_COLUMNS, rows,
+                               ("record_id",))
 
 
-async def _add(session: AsyncSession, model: Any, keys: Sequence[str], added: Sequence[str],
-               rows: list[dict[str, Any]]) -> None:
-    """Insert rows, or add their `added` columns to the row already there (an upsert)."""
-    if not rows:
-        return
-    table = model.__table__
-    if _is_postgres(session):
-        await _add_unnest(session, table, keys, added, rows)
-        return
-    dialect: Any = postgresql if _is_postgres(session) else sqlite
-    statement = dialect.insert(table)
-    changes = {name: table.c[name] + statement.excluded[name] for name in added}
-    changes |= {name: statement.excluded[name] for name in rows[0]
-                if name not in added and name not in keys}
-    statement = statement.on_conflict_do_update(index_elements=list(keys), set_=changes)
-    for part in chunks(rows, 5000):
-        await session.execute(statement, list(part))
-
-
-async def _add_unnest(session: AsyncSession, table: Any, keys: Sequence[str],
-                      added: Sequence[str], rows: list[dict[str, Any]]) -> None:
-    """The PostgreSQL upsert of a whole batch in one statement: one array per column,
-    `INSERT … SELECT FROM unnest(…) ON CONFLICT DO UPDATE` (no per-row round trips)."""
-    names = list(rows[0])
-    dialect = postgresql.dialect()
-    arrays = ", ".join(f"${n}::{table.c[name].type.compile(dialect=dialect)}[]"
-                       for n, name in enumerate(names, start=1))
-    changes = ", ".join(
-        f"{name} = {table.name}.{name} + EXCLUDED.{name}" if name in added
-        else f"{name} = EXCLUDED.{name}" for name in names if name not in keys)
-    sql = (f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM unnest({arrays}) "
-           f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {changes}")
-    raw = await (await session.connection()).get_raw_connection()
-    await raw.driver_connection.execute(  # type: ignore[union-attr]
-        sql, *([row[name] for row in rows] for name in names))
-
-
-def _counter_rows(rated: _Rated, companies: dict[int, int], now: datetime
-                  ) -> list[dict[str, Any]]:
-    rows = []
-    for key, after in rated.after.items():
-        before = rated.before[key]
-        row: dict[str, Any] = {name: getattr(after, name) - getattr(before, name)
-                               for name in COUNTER_FIELDS}
-        row.update(line_id=key[0], period=key[1], company_id=companies[key[0]], updated_at=now)
-        rows.append(row)
-    return rows
-
-
-async def _write(session: AsyncSession, rated: _Rated, companies: dict[int, int],
-                 now: datetime) -> None:
-    await _insert_records(session, rated.records)
-    await _add(session, LineCounter, ("line_id", "period"), COUNTER_FIELDS,
-               _counter_rows(rated, companies, now))
-    await _add(session, DailyUsage, ("line_id", "day", "usage_type"), ("quantity", "charge"), [
-        {"line_id": line_id, "day": day, "usage_type": usage_type.value,
-         "company_id": companies[line_id], "quantity": quantity, "charge": charge}
-        for (line_id, day, usage_type), (quantity, charge) in rated.daily.items()])
-    await _add(session, PrepaidBalance, ("line_id",), ("balance",), [
+async def _write_totals(session: AsyncSession, done: Totals, companies: dict[int, int],
+                        now: datetime) -> None:
+    """Counters and daily totals upserted as aggregates (what the batch adds), and the credit."""
+    sums = done.counters
+    line_ids = sums["line_id"].to_list()
+    counters: dict[str, Sequence[Any]] = {name: sums[name].to_list() for name in COUNTER_FIELDS}
+    for name in ("charges", "roaming_charges"):
+        counters[name] = [from_micros(value) for value in counters[name]]
+    await upsert_add_columns(session, LineCounter, ("line_id", "period"), COUNTER_FIELDS, {
+        "line_id": line_ids, "period": sums["period"].to_list(), **counters,
+        "company_id": [companies[i] for i in line_ids], "updated_at": [now] * len(line_ids)})
+    daily = done.daily
+    line_ids = daily["line_id"].to_list()
+    await upsert_add_columns(session, DailyUsage, ("line_id", "day", "usage_type"),
+                             ("quantity", "charge"), {
+        "line_id": line_ids, "day": daily["day"].to_list(),
+        "usage_type": daily["type"].to_list(), "company_id": [companies[i] for i in line_ids],
+        "quantity": daily["quantity"].to_list(),
+        "charge": [from_micros(value) for value in daily["charge"].to_list()]})
+    await upsert_add(session, PrepaidBalance, ("line_id",), ("balance",), [
         {"line_id": line_id, "company_id": companies[line_id], "balance": after - before,
          "updated_at": now}
-        for line_id, (before, after) in rated.credit.items()])
+        for line_id, (before, after) in done.credit.items()])
 
 
 # --- the import ----------------------------------------------------------------------------
@@ -307,37 +244,52 @@ async def import_records(session: AsyncSession, now: datetime,
                          records: Sequence[tuple[int, UsageRecordIn]], *,
                          errors: Sequence[RowError] = (),
                          on_counters: CountersHook | None = None) -> ImportSummary:
-    """Rate and count one batch of numbered records, all or none.
+    """Rate and count one batch of numbered records (row number, record), all or none.
 
     `errors` are the batch's rows that could not be read: they reject it too, together with
-    the rows found bad here. After the counters of a line and period change, `on_counters`
-    (the usage alerts unless given) is told their values before and after the batch."""
-    fresh = await _fresh_records(session, records)
+    the rows found bad here (`ImportRejected`, each error naming its row). After the
+    counters of a line and period change, `on_counters` is told their values before and
+    after the batch (the edges pass the usage alerts)."""
+    return await import_frame(session, now, frame_of(records), errors=errors,
+                              on_counters=on_counters)
+
+
+async def import_frame(session: AsyncSession, now: datetime, frame: pl.DataFrame, *,
+                       errors: Sequence[RowError] = (),
+                       on_counters: CountersHook | None = None) -> ImportSummary:
+    """`import_records` for a batch already in columns (`usage.batch.FRAME_SCHEMA`)."""
+    fresh = await _fresh(session, frame)
     numbers, bad = _resolve(fresh)
     lines, terms = await _lines(session, set(numbers.values()))
-    bad = [*errors, *bad]
-    for row, record in fresh:
-        if record.line in numbers:
-            bad += _check(row, record, lines.get(numbers[record.line]), now)
+    fresh = _with_lines(fresh, numbers, lines)
+    bad = [*errors, *bad, *_check(fresh, terms, now)]
     if bad:
         raise ImportRejected(bad)
-    ordered = _ordered(fresh, numbers, lines)
-    counters = await _counters(session, {(line.id, period) for line, period, _, _ in ordered})
-    prepaid = {line.id for line, *_ in ordered if line.payment_mode is PaymentMode.prepaid}
-    rated = _rate_all(ordered, terms, counters, await _balances(session, prepaid), now)
-    by_id = {line.id: line for line in lines.values()}
-    try:
-        await _write(session, rated, {i: line.company_id for i, line in by_id.items()}, now)
-    except IntegrityError as exc:
+    summary = ImportSummary(records=frame.height, imported=fresh.height,
+                            duplicates=frame.height - fresh.height, batches=1, finished_at=now)
+    if fresh.is_empty():
+        return summary
+    keys = set(fresh.select("line_id", "period").unique().iter_rows())
+    counters = await _counters(session, keys)
+    prepaid = fresh.filter(pl.col("payment_mode") == PaymentMode.prepaid.value)
+    balances = await _balances(session, prepaid["line_id"].unique().to_list())
+    rated = rate_frame(fresh, terms, counters, balances)
+    inserted = await _insert_records(session, rated, now)
+    if inserted == 0:  # the same batch, imported at the same time, committed first
+        return summary.model_copy(update={"imported": 0, "duplicates": frame.height})
+    if inserted != fresh.height:
         raise Conflict("Another import added some of these records meanwhile; "
-                       "import the file again") from exc
-    hook = on_counters or evaluate_changes
-    await hook(session, now, [
-        CountersChange(by_id[line_id], period, terms[by_id[line_id].offer_id],
-                       rated.before[(line_id, period)], after)
-        for (line_id, period), after in rated.after.items()])
-    return ImportSummary(records=len(records), imported=len(fresh),
-                         duplicates=len(records) - len(fresh), batches=1, finished_at=now)
+                       "import the file again")
+    done = totals(rated, balances)
+    by_id = {line.id: line for line in lines.values()}
+    await _write_totals(session, done, {i: line.company_id for i, line in by_id.items()}, now)
+    if on_counters is not None:
+        before, after = changes(done, counters, balances)
+        await on_counters(session, now, [
+            CountersChange(by_id[line_id], period, terms[by_id[line_id].offer_id],
+                           before[(line_id, period)], counted)
+            for (line_id, period), counted in after.items()])
+    return summary
 
 
 Progress = Callable[[Batch, ImportSummary], None]
@@ -345,13 +297,15 @@ Progress = Callable[[Batch, ImportSummary], None]
 
 async def import_batches(session: AsyncSession, clock: Callable[[], datetime],
                          batches: AsyncIterable[Batch], commit: Callable[[], Awaitable[None]],
-                         *, progress: Progress | None = None) -> ImportSummary:
+                         *, progress: Progress | None = None,
+                         on_counters: CountersHook | None = None) -> ImportSummary:
     """Import a file batch by batch, each batch its own transaction (`commit` is the
     caller's). A bad batch raises `BatchRejected`; the batches before it stay imported."""
     total = ImportSummary(records=0, imported=0, duplicates=0, batches=0, finished_at=clock())
     async for batch in batches:
         try:
-            done = await import_records(session, clock(), batch.records, errors=batch.errors)
+            done = await import_frame(session, clock(), batch.frame(), errors=batch.errors,
+                                      on_counters=on_counters)
         except ImportRejected as exc:
             rows = [RowError(d["row"], d["reason"], d.get("field")) for d in exc.details or []]
             raise BatchRejected(rows, total.batches + 1, total) from exc
@@ -385,9 +339,8 @@ async def top_up(session: AsyncSession, now: datetime, msisdn: str, amount: Deci
                                details=[{"field": "amount", "reason": "must be more than 0"}])
     # Insert-or-nothing, not read-then-insert: of the same reference sent at once, one adds
     # the credit and the others (after it commits, on PostgreSQL) find it already there.
-    dialect: Any = postgresql if _is_postgres(session) else sqlite
     added = await session.scalar(
-        dialect.insert(PrepaidTopUp)
+        dialect_insert(session, PrepaidTopUp)
         .values(company_id=line.company_id, line_id=line.id, reference=reference,
                 amount=amount, created_at=now)
         .on_conflict_do_nothing(index_elements=["reference"]).returning(PrepaidTopUp.id))
@@ -397,7 +350,7 @@ async def top_up(session: AsyncSession, now: datetime, msisdn: str, amount: Deci
         if done is None or done.line_id != line.id or done.amount != amount:
             raise Conflict("This reference belongs to another top-up")
     else:
-        await _add(session, PrepaidBalance, ("line_id",), ("balance",), [
+        await upsert_add(session, PrepaidBalance, ("line_id",), ("balance",), [
             {"line_id": line.id, "company_id": line.company_id, "balance": amount,
              "updated_at": now}])
     balance = await session.scalar(select(PrepaidBalance)

@@ -1,0 +1,128 @@
+"""Bulk SQL in one place: chunking, `IN` lists, insert-or-ignore, additive upserts and binary
+COPY. The SQLite/PostgreSQL branch is written here once, so services call one function and
+stay the same on both databases (PostgreSQL: arrays, `unnest` and COPY; SQLite:
+`executemany`)."""
+
+from collections.abc import Iterator, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, any_, bindparam, insert
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+T = TypeVar("T")
+SQLITE_CHUNK = 5000  # rows per executemany: far below SQLite's variable limit per statement
+
+
+def chunks(items: Sequence[T], size: int = 5000) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def is_postgres(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def dialect_insert(session: AsyncSession, table: Any) -> Any:
+    """`INSERT` with `ON CONFLICT` support for the session's database."""
+    dialect: Any = postgresql if is_postgres(session) else sqlite
+    return dialect.insert(table)
+
+
+def among(session: AsyncSession, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
+    """`column IN values`: one array parameter on PostgreSQL, a list elsewhere."""
+    if is_postgres(session):
+        array = postgresql.ARRAY(column.type)
+        return column == any_(bindparam(None, list(values), type_=array))
+    return column.in_(values)
+
+
+async def _driver(session: AsyncSession) -> Any:
+    """The asyncpg connection under the session's transaction (PostgreSQL only)."""
+    raw = await (await session.connection()).get_raw_connection()
+    return raw.driver_connection
+
+
+async def copy_or_insert(session: AsyncSession, model: Any, columns: Sequence[str],
+                         rows: Sequence[tuple[Any, ...]]) -> None:
+    """Append rows to a model's table: binary COPY on PostgreSQL, a chunked `executemany`
+    INSERT elsewhere."""
+    table = model.__table__
+    if not rows:
+        return
+    if is_postgres(session):
+        await (await _driver(session)).copy_records_to_table(
+            table.name, records=rows, columns=list(columns))
+        return
+    for part in chunks(rows, SQLITE_CHUNK):
+        await session.execute(insert(table),
+                              [dict(zip(columns, row, strict=True)) for row in part])
+
+
+async def insert_ignore(session: AsyncSession, model: Any, columns: Sequence[str],
+                        rows: Sequence[tuple[Any, ...]], keys: Sequence[str]) -> int:
+    """Insert rows whose `keys` are new, skip the others; returns how many were inserted.
+
+    SQLite only (`INSERT … ON CONFLICT DO NOTHING` by `executemany`); PostgreSQL imports go
+    through `copy_staged`, which does the same from a staging table."""
+    table = model.__table__
+    inserted = 0
+    statement = dialect_insert(session, table).on_conflict_do_nothing(index_elements=list(keys))
+    for part in chunks(rows, SQLITE_CHUNK):
+        result: Any = await session.execute(
+            statement, [dict(zip(columns, row, strict=True)) for row in part])
+        inserted += max(result.rowcount, 0)
+    return inserted
+
+
+async def copy_staged(session: AsyncSession, staging_ddl: str, staging: str,
+                      columns: Sequence[str], rows: Sequence[tuple[Any, ...]],
+                      insert_sql: str) -> int:
+    """PostgreSQL: binary COPY of rows into a temporary staging table (created once per
+    connection, emptied at each use and at commit), then `insert_sql` from it (an
+    `INSERT … SELECT … ON CONFLICT DO NOTHING`); returns how many rows that inserted."""
+    connection = await _driver(session)
+    await connection.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} ({staging_ddl})"
+                             " ON COMMIT DELETE ROWS")
+    await connection.execute(f"TRUNCATE {staging}")
+    await connection.copy_records_to_table(staging, records=rows, columns=list(columns))
+    status: str = await connection.execute(insert_sql)
+    return int(status.rsplit(" ", 1)[-1])  # "INSERT 0 <count>"
+
+
+async def upsert_add(session: AsyncSession, model: Any, keys: Sequence[str],
+                     added: Sequence[str], rows: list[dict[str, Any]]) -> None:
+    """Insert rows, or add their `added` columns to the row already there; other columns
+    take the new value."""
+    if rows:
+        await upsert_add_columns(session, model, keys, added,
+                                 {name: [row[name] for row in rows] for name in rows[0]})
+
+
+async def upsert_add_columns(session: AsyncSession, model: Any, keys: Sequence[str],
+                             added: Sequence[str], columns: dict[str, Sequence[Any]]) -> None:
+    """`upsert_add` for rows given as columns (name → values). PostgreSQL: the whole set in
+    one `INSERT … SELECT FROM unnest(…)`, one array per column; SQLite: `executemany`."""
+    table, names = model.__table__, list(columns)
+    if not names or not len(columns[names[0]]):
+        return
+    if is_postgres(session):
+        dialect = postgresql.dialect()
+        arrays = ", ".join(f"${n}::{table.c[name].type.compile(dialect=dialect)}[]"
+                           for n, name in enumerate(names, start=1))
+        changes = ", ".join(
+            f"{name} = {table.name}.{name} + EXCLUDED.{name}" if name in added
+            else f"{name} = EXCLUDED.{name}" for name in names if name not in keys)
+        sql = (f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM unnest({arrays}) "
+               f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {changes}")
+        await (await _driver(session)).execute(sql, *(list(columns[name]) for name in names))
+        return
+    statement = sqlite.insert(table)
+    update = {name: table.c[name] + statement.excluded[name] for name in added}
+    update |= {name: statement.excluded[name] for name in names
+               if name not in added and name not in keys}
+    statement = statement.on_conflict_do_update(index_elements=list(keys), set_=update)
+    rows = [dict(zip(names, values, strict=True)) for values in
+            zip(*columns.values(), strict=True)]
+    for part in chunks(rows, SQLITE_CHUNK):
+        await session.execute(statement, list(part))
