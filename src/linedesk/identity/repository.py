@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linedesk.identity.models import AuthSession, LinkedLine, Profile, RefreshToken, User
@@ -16,6 +17,18 @@ class UserRepository(ScopedRepository[User]):
     async def by_username(self, username: str) -> User | None:
         """Disabled users are found too: a removed manager's username stays taken."""
         return await self.session.scalar(self.readable().where(User.username == username))
+
+    async def add_new(self, user: User) -> bool:
+        """Insert a new user; False if their username was taken meanwhile by a request running
+        at the same moment. The transaction is then spoiled: the caller's error rolls it back."""
+        self.session.add(user)
+        try:
+            await self.session.flush()
+        except IntegrityError as exc:
+            if "username" not in str(exc.orig):
+                raise
+            return False
+        return True
 
     async def managers(self) -> Sequence[User]:
         statement = self.readable().where(
