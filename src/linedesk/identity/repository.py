@@ -1,6 +1,7 @@
 """Every identity query. Sign-in lookups are global by username; the rest are scoped."""
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -66,6 +67,16 @@ class SessionRepository:
         return await self.session.scalar(
             select(RefreshToken).where(RefreshToken.token_digest == digest)
         )
+
+    async def spend_refresh_token(self, token_id: int, now: datetime) -> bool:
+        """Mark a refresh token used, unless it already was: of two requests presenting it
+        at the same moment one rotates, the other finds it used (reuse)."""
+        spent = await self.session.scalar(
+            update(RefreshToken)
+            .where(RefreshToken.id == token_id, RefreshToken.used_at.is_(None))
+            .values(used_at=now).returning(RefreshToken.id)
+            .execution_options(synchronize_session=False))
+        return spent is not None
 
     async def revoke_all(self, user_id: int, reason: str, now_value: object,
                          keep_session_id: int | None = None) -> None:

@@ -145,13 +145,14 @@ async def refresh(session: AsyncSession, ctx: AuthContext, refresh_token: str) -
     if stored is None or auth_session is None or not _is_live(auth_session, ctx.settings,
                                                               ctx.now):
         raise refused
-    if stored.used_at is not None:
+    if not await repo.spend_refresh_token(stored.id, ctx.now):
+        # Used before, or by a request a moment ago: either way the token was presented
+        # twice, so the family ends, the tokens just rotated included.
         auth_session.revoked_at, auth_session.revoked_reason = ctx.now, "refresh_reuse"
         await record(session, "refresh_token_reused", now=ctx.now,
                      company_id=auth_session.company_id, user_id=auth_session.user_id,
                      client_ip=ctx.client_ip)
         raise refused
-    stored.used_at = ctx.now
     token = new_token("lds")
     ttl = timedelta(minutes=ctx.settings.access_token_minutes)
     auth_session.token_digest = token_digest(token)
