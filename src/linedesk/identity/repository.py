@@ -31,6 +31,19 @@ class UserRepository(ScopedRepository[User]):
             return False
         return True
 
+    async def lock(self, user_id: int) -> None:
+        """Hold the user's row until the transaction ends, so that a check of what the user
+        holds (their linked lines) and the write it allows run one request at a time.
+        PostgreSQL locks the row; SQLite has no row locks but one writer at a time, taken by
+        a transaction's first write, so there a write that changes nothing takes it."""
+        if self.session.get_bind().dialect.name == "sqlite":
+            await self.session.execute(update(User).where(User.id == user_id)
+                                       .values(language=User.language)
+                                       .execution_options(synchronize_session=False))
+        else:
+            await self.session.execute(select(User.id).where(User.id == user_id)
+                                       .with_for_update())
+
     async def managers(self) -> Sequence[User]:
         statement = self.readable().where(
             User.profile != Profile.employee, User.disabled_at.is_(None)).order_by(User.id)
