@@ -3,9 +3,10 @@
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from linedesk.identity.models import AuthSession, LinkedLine, Profile, RefreshToken, User
 from linedesk.inventory.models import Line
@@ -43,6 +44,19 @@ class UserRepository(ScopedRepository[User]):
         else:
             await self.session.execute(select(User.id).where(User.id == user_id)
                                        .with_for_update())
+
+    async def claim_totp_step(self, user: User, step: int) -> bool:
+        """Record `step` as the user's last accepted TOTP step, unless that step or a later
+        one was accepted already (by a request a moment ago too)."""
+        claimed = await self.session.scalar(
+            update(User).where(User.id == user.id, or_(User.totp_last_step.is_(None),
+                                                       User.totp_last_step < step))
+            .values(totp_last_step=step).returning(User.id)
+            .execution_options(synchronize_session=False))
+        if claimed is None:
+            return False
+        set_committed_value(user, "totp_last_step", step)
+        return True
 
     async def managers(self) -> Sequence[User]:
         statement = self.readable().where(

@@ -14,7 +14,7 @@ from linedesk.identity.models import AuthSession, RefreshToken, SessionKind, Use
 from linedesk.identity.passwords import PasswordHasher
 from linedesk.identity.repository import SessionRepository, UserRepository
 from linedesk.identity.schemas import CompanyBrief, LineBrief, MeResponse
-from linedesk.identity.totp import verify_code as verify_totp
+from linedesk.identity.totp import accepted_step
 from linedesk.inventory.models import Company
 from linedesk.kit.hashing import new_token, token_digest
 from linedesk.kit.phone import InvalidNumber, LineKind, parse_italian_number
@@ -211,12 +211,26 @@ async def verify_second_factor(session: AsyncSession, ctx: AuthContext, limiter:
         raise Unauthorized("Enter the code from your authenticator app",
                            code="totp_required")
     await limiter.hit(TOTP_TRIES_PER_USER, str(user.id))
-    if not verify_totp(user.totp_secret, code, ctx.now):
+    if not await accept_totp_code(session, user, code, ctx.now):
         await record(session, "sign_in_failed", now=ctx.now, company_id=user.company_id,
                      user_id=user.id, subject=user.username, client_ip=ctx.client_ip,
                      reason="totp")
         raise Unauthorized("The code is wrong or expired", code="totp_invalid",
                            keep_changes=True)
+
+
+async def accept_totp_code(session: AsyncSession, user: User, code: str,
+                           now: datetime) -> bool:
+    """A current code of the user's authenticator, accepted once (RFC 6238 §5.2): its time
+    step is kept, and that code or an older one is refused afterwards, even when two
+    requests bring it at the same moment."""
+    if user.totp_secret is None:
+        return False
+    step = accepted_step(user.totp_secret, code, now, user.totp_last_step)
+    if step is None:
+        return False
+    return await UserRepository(session, Scope.company(user.company_id)).claim_totp_step(
+        user, step)
 
 
 async def describe_user(session: AsyncSession, user: User,
