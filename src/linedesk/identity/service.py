@@ -70,6 +70,9 @@ async def sign_in(session: AsyncSession, hasher: PasswordHasher, ctx: AuthContex
         await record(session, "sign_in_failed", now=ctx.now, company_id=user.company_id,
                      user_id=user.id, subject=user.username, client_ip=ctx.client_ip)
         raise invalid_credentials()
+    if hasher.needs_rehash(user.password_hash):
+        # Hashed with older parameters: now that the password is known, with today's.
+        user.password_hash = await hasher.rehash(password)
     return user
 
 
