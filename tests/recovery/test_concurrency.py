@@ -4,6 +4,7 @@ R-A7): one generated password, one reset."""
 from sqlalchemy import func, select
 
 from linedesk.audit.models import AuditEvent
+from linedesk.identity.models import AuthSession
 from tests.factories import make_user, make_world
 from tests.identity.helpers import at_once, error_codes
 from tests.identity.test_registration import code_in
@@ -32,3 +33,27 @@ async def test_one_recovery_code_sent_20_times_at_once_resets_the_password_once(
     login = await client.post("/api/v1/auth/login",
                               json={"username": number, "password": generated})
     assert login.status_code == 200, login.text
+
+
+async def test_the_generated_password_signs_in_once_under_20_sign_ins_at_once(
+        client, session, mailbox):
+    world = await make_world(session, lines=1)
+    await make_user(session, world)
+    number = world["numbers"][0]
+    started = (await client.post("/api/v1/password-recoveries",
+                                 json={"username": number})).json()
+    code = code_in((await mailbox(number))[0])
+    generated = (await client.post(
+        f"/api/v1/password-recoveries/{started['recovery_id']}/complete",
+        json={"code": code})).json()["new_password"]
+
+    answers = await at_once(20, lambda _: client.post(
+        "/api/v1/auth/login", json={"username": number, "password": generated}))
+
+    statuses = [answer.status_code for answer in answers]
+    assert statuses.count(200) == 1, statuses
+    assert set(statuses) <= {200, 401, 429, 503}
+    assert error_codes(answers) <= {"invalid_credentials", "rate_limited", "busy"}
+    sessions = await session.scalar(select(func.count()).select_from(AuthSession).where(
+        AuthSession.revoked_at.is_(None)))
+    assert sessions == 1

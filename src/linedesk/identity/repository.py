@@ -45,6 +45,19 @@ class UserRepository(ScopedRepository[User]):
             await self.session.execute(select(User.id).where(User.id == user_id)
                                        .with_for_update())
 
+    async def spend_password(self, user: User, verified_hash: str) -> bool:
+        """Forget a password good for one sign-in (a generated one), unless a sign-in a moment
+        ago already did: of two sign-ins with it at once, one goes through."""
+        await self.session.flush()  # a hash just set in this transaction is compared too
+        spent = await self.session.scalar(
+            update(User).where(User.id == user.id, User.password_hash == verified_hash)
+            .values(password_hash=None).returning(User.id)
+            .execution_options(synchronize_session=False))
+        if spent is None:
+            return False
+        set_committed_value(user, "password_hash", None)
+        return True
+
     async def claim_totp_step(self, user: User, step: int) -> bool:
         """Record `step` as the user's last accepted TOTP step, unless that step or a later
         one was accepted already (by a request a moment ago too)."""

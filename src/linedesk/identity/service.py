@@ -70,7 +70,7 @@ async def sign_in(session: AsyncSession, hasher: PasswordHasher, ctx: AuthContex
         await record(session, "sign_in_failed", now=ctx.now, company_id=user.company_id,
                      user_id=user.id, subject=user.username, client_ip=ctx.client_ip)
         raise invalid_credentials()
-    if hasher.needs_rehash(user.password_hash):
+    if not user.must_change_password and hasher.needs_rehash(user.password_hash):
         # Hashed with older parameters: now that the password is known, with today's.
         user.password_hash = await hasher.rehash(password)
     return user
@@ -79,9 +79,9 @@ async def sign_in(session: AsyncSession, hasher: PasswordHasher, ctx: AuthContex
 async def open_session(session: AsyncSession, ctx: AuthContext, user: User,
                        kind: SessionKind, via: str) -> IssuedSession:
     settings, now = ctx.settings, ctx.now
-    if via == "password" and user.must_change_password:
-        # A generated password signs in once; then only the new one the user sets will.
-        user.password_hash = None
+    if via == "password" and user.must_change_password \
+            and not await _spend_generated_password(session, user):
+        raise invalid_credentials()
     token = new_token("lds")
     if kind is SessionKind.app:
         token_ttl = timedelta(minutes=settings.access_token_minutes)
@@ -102,6 +102,12 @@ async def open_session(session: AsyncSession, ctx: AuthContext, user: User,
     await record(session, "sign_in", now=now, company_id=user.company_id, user_id=user.id,
                  subject=user.username, client_ip=ctx.client_ip, via=via, kind=kind.value)
     return IssuedSession(auth_session, user, token, refresh, int(token_ttl.total_seconds()))
+
+
+async def _spend_generated_password(session: AsyncSession, user: User) -> bool:
+    """A generated password signs in once; then only the new one the user sets will."""
+    return user.password_hash is not None and await UserRepository(
+        session, Scope.company(user.company_id)).spend_password(user, user.password_hash)
 
 
 async def _new_refresh_token(session: AsyncSession, auth_session: AuthSession,
