@@ -119,13 +119,16 @@ async def two_factor_setup(principal: Manager, session: SessionDep) -> TwoFactor
 
 @router.post("/me/two-factor/enable", status_code=status.HTTP_204_NO_CONTENT)
 async def two_factor_enable(body: CodeEntry, principal: Manager, session: SessionDep,
-                            ctx: AuthContextDep) -> Response:
-    await enable(session, ctx, principal.user, body.code)
+                            ctx: AuthContextDep, limiter: LimiterDep) -> Response:
+    """Confirm the setup with a first code: two-factor sign-in is on, and every other session
+    of the user ends. Codes are limited as at sign-in (429 with `Retry-After`)."""
+    await enable(session, ctx, limiter, principal.user, principal.session, body.code)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/me/two-factor/disable", status_code=status.HTTP_204_NO_CONTENT)
 async def two_factor_disable(body: CodeEntry, principal: Manager, session: SessionDep,
-                             ctx: AuthContextDep) -> Response:
-    await disable(session, ctx, principal.user, body.code)
+                             ctx: AuthContextDep, limiter: LimiterDep) -> Response:
+    """Turn two-factor sign-in off with a current code (limited as at sign-in)."""
+    await disable(session, ctx, limiter, principal.user, body.code)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

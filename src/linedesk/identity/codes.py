@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linedesk.errors import RateLimited, ValidationFailed
@@ -56,10 +56,11 @@ def resend_after(record: OneTimeCode) -> datetime:
     return record.last_sent_at + FIRST_RESEND_WAIT * 2 ** (record.sends - 1)
 
 
-def invalid_code() -> ValidationFailed:
+def invalid_code(*, keep_changes: bool = True) -> ValidationFailed:
+    """A wrong, spent or expired code; the try it cost is kept unless `keep_changes` is off."""
     return ValidationFailed("The code is wrong or has expired", code="invalid_code",
                             details=[{"field": "code", "reason": "wrong or expired"}],
-                            keep_changes=True)
+                            keep_changes=keep_changes)
 
 
 async def issue_code(session: AsyncSession, secret_key: str, now: datetime, *,
@@ -87,39 +88,58 @@ async def find_code(session: AsyncSession, public_id: str,
 async def resend_code(session: AsyncSession, secret_key: str, now: datetime,
                       record: OneTimeCode) -> IssuedCode:
     """A fresh code (the old one stops working) after a growing wait; the count of wrong
-    tries carries over."""
+    tries carries over. Of resends at the same moment one goes out, the others wait."""
     if record.used_at is not None or record.attempts >= MAX_WRONG_TRIES:
         raise invalid_code()
     wait_until = resend_after(record)
     if now < wait_until or record.sends >= MAX_SENDS:
-        seconds = max(int((wait_until - now).total_seconds()) + 1, 1)
-        if record.sends >= MAX_SENDS:
-            seconds = int(CODE_TTL.total_seconds())
-        raise RateLimited("Wait a little before asking for the code again",
-                          headers={"Retry-After": str(seconds)})
+        raise _resend_refused(record, now)
     code = _new_code()
-    record.code_digest = _digest(secret_key, record.purpose, record.subject, code)
-    record.sends += 1
-    record.last_sent_at = now
-    record.expires_at = now + CODE_TTL
-    await session.flush()
-    return IssuedCode(record, code)
+    # Only over the send this request saw: a concurrent resend got there first otherwise.
+    resent = await session.scalar(
+        update(OneTimeCode)
+        .where(OneTimeCode.id == record.id, OneTimeCode.sends == record.sends,
+               OneTimeCode.used_at.is_(None), OneTimeCode.attempts < MAX_WRONG_TRIES)
+        .values(code_digest=_digest(secret_key, record.purpose, record.subject, code),
+                sends=OneTimeCode.sends + 1, last_sent_at=now, expires_at=now + CODE_TTL)
+        .returning(OneTimeCode)
+        .execution_options(synchronize_session=False, populate_existing=True))
+    if resent is None:
+        await session.refresh(record)
+        raise _resend_refused(record, now)
+    return IssuedCode(resent, code)
+
+
+def _resend_refused(record: OneTimeCode, now: datetime) -> RateLimited:
+    seconds = max(int((resend_after(record) - now).total_seconds()) + 1, 1)
+    if record.sends >= MAX_SENDS:
+        seconds = int(CODE_TTL.total_seconds())
+    return RateLimited("Wait a little before asking for the code again",
+                       headers={"Retry-After": str(seconds)})
 
 
 async def consume_code(session: AsyncSession, secret_key: str, now: datetime,
                        record: OneTimeCode | None, code: str) -> OneTimeCode:
-    """Accept the right code once; count a wrong one (the 6th try finds the code dead)."""
-    if record is None or record.used_at is not None or now >= record.expires_at \
-            or record.attempts >= MAX_WRONG_TRIES:
+    """Accept the right code once; count every wrong one (the 6th try finds the code dead).
+
+    Spending the code and counting a wrong try are each one conditional UPDATE: requests
+    that arrive together queue on the code's row, so one of them spends it, and a right
+    code after 5 counted wrong ones is refused, whatever the order."""
+    if record is None:
         raise invalid_code()
+    live = (OneTimeCode.id == record.id, OneTimeCode.used_at.is_(None),
+            OneTimeCode.expires_at > now, OneTimeCode.attempts < MAX_WRONG_TRIES)
     expected = _digest(secret_key, record.purpose, record.subject, code)
-    if not secrets.compare_digest(expected, record.code_digest):
-        record.attempts += 1
-        await session.flush()
-        raise invalid_code()
-    record.used_at = now
-    await session.flush()
-    return record
+    spent = await session.scalar(
+        update(OneTimeCode).where(*live, OneTimeCode.code_digest == expected)
+        .values(used_at=now).returning(OneTimeCode)
+        .execution_options(synchronize_session=False, populate_existing=True))
+    if spent is not None:
+        return spent
+    await session.execute(update(OneTimeCode).where(*live)
+                          .values(attempts=OneTimeCode.attempts + 1)
+                          .execution_options(synchronize_session=False))
+    raise invalid_code()
 
 
 def ticket_fields(issued: IssuedCode) -> dict[str, Any]:

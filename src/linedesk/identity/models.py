@@ -60,6 +60,8 @@ class User(Base):
     language: Mapped[str] = mapped_column(String(5), default="it")
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The time step of the last TOTP code accepted: that code, and older ones, never again.
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     autologin_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,9 +1,12 @@
 """Every identity query. Sign-in lookups are global by username; the rest are scoped."""
 
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from linedesk.identity.models import AuthSession, LinkedLine, Profile, RefreshToken, User
 from linedesk.inventory.models import Line
@@ -16,6 +19,57 @@ class UserRepository(ScopedRepository[User]):
     async def by_username(self, username: str) -> User | None:
         """Disabled users are found too: a removed manager's username stays taken."""
         return await self.session.scalar(self.readable().where(User.username == username))
+
+    async def add_new(self, user: User) -> bool:
+        """Insert a new user; False if their username was taken meanwhile by a request running
+        at the same moment. The transaction is then spoiled: the caller's error rolls it back."""
+        self.session.add(user)
+        try:
+            await self.session.flush()
+        except IntegrityError as exc:
+            if "username" not in str(exc.orig):
+                raise
+            return False
+        return True
+
+    async def lock(self, user_id: int) -> None:
+        """Hold the user's row until the transaction ends, so that a check of what the user
+        holds (their linked lines) and the write it allows run one request at a time.
+        PostgreSQL locks the row; SQLite has no row locks but one writer at a time, taken by
+        a transaction's first write, so there a write that changes nothing takes it."""
+        if self.session.get_bind().dialect.name == "sqlite":
+            await self.session.execute(update(User).where(User.id == user_id)
+                                       .values(language=User.language)
+                                       .execution_options(synchronize_session=False))
+        else:
+            await self.session.execute(select(User.id).where(User.id == user_id)
+                                       .with_for_update())
+
+    async def spend_password(self, user: User, verified_hash: str) -> bool:
+        """Forget a password good for one sign-in (a generated one), unless a sign-in a moment
+        ago already did: of two sign-ins with it at once, one goes through."""
+        await self.session.flush()  # a hash just set in this transaction is compared too
+        spent = await self.session.scalar(
+            update(User).where(User.id == user.id, User.password_hash == verified_hash)
+            .values(password_hash=None).returning(User.id)
+            .execution_options(synchronize_session=False))
+        if spent is None:
+            return False
+        set_committed_value(user, "password_hash", None)
+        return True
+
+    async def claim_totp_step(self, user: User, step: int) -> bool:
+        """Record `step` as the user's last accepted TOTP step, unless that step or a later
+        one was accepted already (by a request a moment ago too)."""
+        claimed = await self.session.scalar(
+            update(User).where(User.id == user.id, or_(User.totp_last_step.is_(None),
+                                                       User.totp_last_step < step))
+            .values(totp_last_step=step).returning(User.id)
+            .execution_options(synchronize_session=False))
+        if claimed is None:
+            return False
+        set_committed_value(user, "totp_last_step", step)
+        return True
 
     async def managers(self) -> Sequence[User]:
         statement = self.readable().where(
@@ -53,6 +107,16 @@ class SessionRepository:
         return await self.session.scalar(
             select(RefreshToken).where(RefreshToken.token_digest == digest)
         )
+
+    async def spend_refresh_token(self, token_id: int, now: datetime) -> bool:
+        """Mark a refresh token used, unless it already was: of two requests presenting it
+        at the same moment one rotates, the other finds it used (reuse)."""
+        spent = await self.session.scalar(
+            update(RefreshToken)
+            .where(RefreshToken.id == token_id, RefreshToken.used_at.is_(None))
+            .values(used_at=now).returning(RefreshToken.id)
+            .execution_options(synchronize_session=False))
+        return spent is not None
 
     async def revoke_all(self, user_id: int, reason: str, now_value: object,
                          keep_session_id: int | None = None) -> None:

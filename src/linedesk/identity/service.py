@@ -14,7 +14,7 @@ from linedesk.identity.models import AuthSession, RefreshToken, SessionKind, Use
 from linedesk.identity.passwords import PasswordHasher
 from linedesk.identity.repository import SessionRepository, UserRepository
 from linedesk.identity.schemas import CompanyBrief, LineBrief, MeResponse
-from linedesk.identity.totp import verify_code as verify_totp
+from linedesk.identity.totp import accepted_step
 from linedesk.inventory.models import Company
 from linedesk.kit.hashing import new_token, token_digest
 from linedesk.kit.phone import InvalidNumber, LineKind, parse_italian_number
@@ -70,15 +70,18 @@ async def sign_in(session: AsyncSession, hasher: PasswordHasher, ctx: AuthContex
         await record(session, "sign_in_failed", now=ctx.now, company_id=user.company_id,
                      user_id=user.id, subject=user.username, client_ip=ctx.client_ip)
         raise invalid_credentials()
+    if not user.must_change_password and hasher.needs_rehash(user.password_hash):
+        # Hashed with older parameters: now that the password is known, with today's.
+        user.password_hash = await hasher.rehash(password)
     return user
 
 
 async def open_session(session: AsyncSession, ctx: AuthContext, user: User,
                        kind: SessionKind, via: str) -> IssuedSession:
     settings, now = ctx.settings, ctx.now
-    if via == "password" and user.must_change_password:
-        # A generated password signs in once; then only the new one the user sets will.
-        user.password_hash = None
+    if via == "password" and user.must_change_password \
+            and not await _spend_generated_password(session, user):
+        raise invalid_credentials()
     token = new_token("lds")
     if kind is SessionKind.app:
         token_ttl = timedelta(minutes=settings.access_token_minutes)
@@ -99,6 +102,12 @@ async def open_session(session: AsyncSession, ctx: AuthContext, user: User,
     await record(session, "sign_in", now=now, company_id=user.company_id, user_id=user.id,
                  subject=user.username, client_ip=ctx.client_ip, via=via, kind=kind.value)
     return IssuedSession(auth_session, user, token, refresh, int(token_ttl.total_seconds()))
+
+
+async def _spend_generated_password(session: AsyncSession, user: User) -> bool:
+    """A generated password signs in once; then only the new one the user sets will."""
+    return user.password_hash is not None and await UserRepository(
+        session, Scope.company(user.company_id)).spend_password(user, user.password_hash)
 
 
 async def _new_refresh_token(session: AsyncSession, auth_session: AuthSession,
@@ -145,13 +154,14 @@ async def refresh(session: AsyncSession, ctx: AuthContext, refresh_token: str) -
     if stored is None or auth_session is None or not _is_live(auth_session, ctx.settings,
                                                               ctx.now):
         raise refused
-    if stored.used_at is not None:
+    if not await repo.spend_refresh_token(stored.id, ctx.now):
+        # Used before, or by a request a moment ago: either way the token was presented
+        # twice, so the family ends, the tokens just rotated included.
         auth_session.revoked_at, auth_session.revoked_reason = ctx.now, "refresh_reuse"
         await record(session, "refresh_token_reused", now=ctx.now,
                      company_id=auth_session.company_id, user_id=auth_session.user_id,
                      client_ip=ctx.client_ip)
         raise refused
-    stored.used_at = ctx.now
     token = new_token("lds")
     ttl = timedelta(minutes=ctx.settings.access_token_minutes)
     auth_session.token_digest = token_digest(token)
@@ -210,12 +220,26 @@ async def verify_second_factor(session: AsyncSession, ctx: AuthContext, limiter:
         raise Unauthorized("Enter the code from your authenticator app",
                            code="totp_required")
     await limiter.hit(TOTP_TRIES_PER_USER, str(user.id))
-    if not verify_totp(user.totp_secret, code, ctx.now):
+    if not await accept_totp_code(session, user, code, ctx.now):
         await record(session, "sign_in_failed", now=ctx.now, company_id=user.company_id,
                      user_id=user.id, subject=user.username, client_ip=ctx.client_ip,
                      reason="totp")
         raise Unauthorized("The code is wrong or expired", code="totp_invalid",
                            keep_changes=True)
+
+
+async def accept_totp_code(session: AsyncSession, user: User, code: str,
+                           now: datetime) -> bool:
+    """A current code of the user's authenticator, accepted once (RFC 6238 §5.2): its time
+    step is kept, and that code or an older one is refused afterwards, even when two
+    requests bring it at the same moment."""
+    if user.totp_secret is None:
+        return False
+    step = accepted_step(user.totp_secret, code, now, user.totp_last_step)
+    if step is None:
+        return False
+    return await UserRepository(session, Scope.company(user.company_id)).claim_totp_step(
+        user, step)
 
 
 async def describe_user(session: AsyncSession, user: User,

@@ -4,10 +4,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from linedesk.audit.service import record
 from linedesk.errors import Forbidden, ValidationFailed
-from linedesk.identity.models import User
+from linedesk.identity.models import AuthSession, User
 from linedesk.identity.schemas import TwoFactorSetup
-from linedesk.identity.service import AuthContext
-from linedesk.identity.totp import new_secret, provisioning_uri, qr_svg, verify_code
+from linedesk.identity.service import AuthContext, accept_totp_code, end_all_sessions
+from linedesk.identity.totp import new_secret, provisioning_uri, qr_svg
+from linedesk.kit.ratelimit import TOTP_TRIES_PER_USER, RateLimiter
 
 
 def _wrong_code() -> ValidationFailed:
@@ -21,23 +22,37 @@ async def begin_setup(session: AsyncSession, user: User) -> TwoFactorSetup:
         raise Forbidden("Two-factor sign-in is for company managers", code="managers_only")
     if user.totp_enabled:
         raise ValidationFailed("Two-factor sign-in is already on", code="totp_already_enabled")
-    user.totp_secret = new_secret()
+    user.totp_secret, user.totp_last_step = new_secret(), None
     uri = provisioning_uri(user.totp_secret, user.username)
     return TwoFactorSetup(secret=user.totp_secret, otpauth_uri=uri, qr_svg=qr_svg(uri))
 
 
-async def enable(session: AsyncSession, ctx: AuthContext, user: User, code: str) -> None:
-    if user.totp_secret is None or not verify_code(user.totp_secret, code, ctx.now):
+async def _check_code(session: AsyncSession, limiter: RateLimiter, user: User, code: str,
+                      ctx: AuthContext) -> None:
+    """The same tries as at sign-in: they share its count of codes per user."""
+    await limiter.hit(TOTP_TRIES_PER_USER, str(user.id))
+    if not await accept_totp_code(session, user, code, ctx.now):
         raise _wrong_code()
+
+
+async def enable(session: AsyncSession, ctx: AuthContext, limiter: RateLimiter, user: User,
+                 current: AuthSession, code: str) -> None:
+    """Turn two-factor sign-in on; every other session of the user ends, as they were opened
+    without it."""
+    if user.totp_secret is None:
+        raise _wrong_code()
+    await _check_code(session, limiter, user, code, ctx)
     user.totp_enabled = True
+    await end_all_sessions(session, ctx, user, "two_factor_enabled", keep=current)
     await record(session, "two_factor_enabled", now=ctx.now, company_id=user.company_id,
                  user_id=user.id, subject=user.username, client_ip=ctx.client_ip)
 
 
-async def disable(session: AsyncSession, ctx: AuthContext, user: User, code: str) -> None:
-    if not user.totp_enabled or user.totp_secret is None \
-            or not verify_code(user.totp_secret, code, ctx.now):
+async def disable(session: AsyncSession, ctx: AuthContext, limiter: RateLimiter, user: User,
+                  code: str) -> None:
+    if not user.totp_enabled or user.totp_secret is None:
         raise _wrong_code()
-    user.totp_enabled, user.totp_secret = False, None
+    await _check_code(session, limiter, user, code, ctx)
+    user.totp_enabled, user.totp_secret, user.totp_last_step = False, None, None
     await record(session, "two_factor_disabled", now=ctx.now, company_id=user.company_id,
                  user_id=user.id, subject=user.username, client_ip=ctx.client_ip)

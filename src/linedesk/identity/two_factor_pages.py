@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Form, Request
 from starlette.responses import Response
 
-from linedesk.deps import SessionDep
+from linedesk.deps import LimiterDep, SessionDep
 from linedesk.errors import LinedeskError
 from linedesk.identity.auth import AuthContextDep, Principal
 from linedesk.identity.schemas import TwoFactorSetup
@@ -38,7 +38,7 @@ async def two_factor_page(request: Request, principal: WebManager,
 
 @router.post(PAGE)
 async def two_factor_change(request: Request, _: CsrfChecked, principal: WebManager,
-                            session: SessionDep, ctx: AuthContextDep,
+                            session: SessionDep, ctx: AuthContextDep, limiter: LimiterDep,
                             action: Annotated[Action, Form()],
                             code: Annotated[str, Form()] = "") -> Response:
     """One form per state: `setup` shows the QR code, `enable` and `disable` take a code."""
@@ -47,9 +47,10 @@ async def two_factor_change(request: Request, _: CsrfChecked, principal: WebMana
             setup = await begin_setup(session, principal.user)
             return render(request, TEMPLATE, setup=setup)
         if action == "enable":
-            await enable(session, ctx, principal.user, code.strip())
+            await enable(session, ctx, limiter, principal.user, principal.session,
+                         code.strip())
         else:
-            await disable(session, ctx, principal.user, code.strip())
+            await disable(session, ctx, limiter, principal.user, code.strip())
     except LinedeskError as exc:
         await settle(session, exc)
         return render(request, TEMPLATE, status_code=exc.status_code, error=exc,

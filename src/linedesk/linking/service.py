@@ -80,6 +80,8 @@ async def complete_link(session: AsyncSession, ctx: AuthContext, limits: Limits,
                         public_id: str, code: str) -> Line:
     code_record = await redeem(session, ctx, limits, public_id, CodePurpose.link_line, code,
                                owner_id=user.id)
+    # Counted under the user's lock: completions at the same moment cannot pass 2 links.
+    await UserRepository(session, Scope.company(user.company_id)).lock(user.id)
     line = await _linkable_line(session, user, code_record.subject)
     session.add(LinkedLine(company_id=user.company_id, user_id=user.id, line_id=line.id,
                            linked_at=ctx.now))

@@ -40,8 +40,8 @@ async def create_telco_manager(session: AsyncSession, ctx: AuthContext, creator:
     manager = User(company_id=creator.company_id, profile=Profile.telco_manager,
                    username=request.username, email=str(request.email),
                    language=request.language, created_by_id=creator.id, created_at=ctx.now)
-    session.add(manager)
-    await session.flush()
+    if not await users.add_new(manager):  # the same username chosen at the same moment
+        raise Conflict("This username is taken: choose another", code="username_taken")
     issued = await issue_code(
         session, ctx.settings.secret_key, ctx.now, purpose=CodePurpose.manager_activation,
         subject=manager.username, channel=Channel.email.value, destination=str(request.email),

@@ -131,8 +131,8 @@ async def complete_registration(session: AsyncSession, ctx: AuthContext, limits:
                 main_line_id=line.id, language=code_record.context.get("language", "it"),
                 password_hash=await hasher.hash(password, username=code_record.subject),
                 password_changed_at=ctx.now, created_at=ctx.now)
-    session.add(user)
-    await session.flush()
+    if not await users.add_new(user):  # registered at the same moment with another code
+        raise invalid_code(keep_changes=False)
     await record(session, "registered", now=ctx.now, company_id=user.company_id,
                  user_id=user.id, subject=user.username, client_ip=ctx.client_ip,
                  channel=code_record.channel)
@@ -196,15 +196,19 @@ async def complete_manager_registration(session: AsyncSession, ctx: AuthContext,
         raise invalid_code()
     users = UserRepository(session, OPERATOR)
     if await users.by_username(request.username) is not None:
-        raise Conflict("This username is taken: choose another", code="username_taken")
+        raise _username_taken()
     user = User(company_id=code_record.company_id, profile=Profile.user_admin,
                 username=request.username,
                 email=str(request.email) if request.email else code_record.destination,
                 language=code_record.context.get("language", "it"),
                 password_hash=await hasher.hash(request.password, username=request.username),
                 password_changed_at=ctx.now, created_at=ctx.now)
-    session.add(user)
-    await session.flush()
+    if not await users.add_new(user):
+        raise _username_taken()
     await record(session, "manager_registered", now=ctx.now, company_id=user.company_id,
                  user_id=user.id, subject=user.username, client_ip=ctx.client_ip)
     return user
+
+
+def _username_taken() -> Conflict:
+    return Conflict("This username is taken: choose another", code="username_taken")
