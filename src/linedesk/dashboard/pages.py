@@ -23,7 +23,7 @@ from linedesk.errors import LinedeskError, ValidationFailed
 from linedesk.identity.auth import Principal
 from linedesk.kit.clock import ROME
 from linedesk.usage.models import UsageType
-from linedesk.web.i18n import Localizer, pick_language
+from linedesk.kit.i18n import Localizer, pick_language
 from linedesk.web.session import CsrfChecked, WebUser, redirect, settle
 from linedesk.web.templating import render
 

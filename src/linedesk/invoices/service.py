@@ -25,7 +25,7 @@ from linedesk.messaging.attachments import Attachment, register_loader
 from linedesk.messaging.models import Channel, OutboxMessage
 from linedesk.messaging.service import enqueue
 from linedesk.messaging.templates import LANGUAGES
-from linedesk.web.i18n import Localizer
+from linedesk.kit.i18n import Localizer
 
 INVOICE_PDF = "invoice_pdf"
 SHARE_TEMPLATE = "invoice_share"

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from linedesk.notifications.models import NotificationKind
-from linedesk.web.i18n import Localizer
+from linedesk.kit.i18n import Localizer
 
 TITLES = {
     NotificationKind.invoice_issued: "New invoice %(number)s",

@@ -16,7 +16,7 @@ from linedesk.identity.models import CodePurpose, OneTimeCode
 from linedesk.identity.service import AuthContext
 from linedesk.kit.clock import ROME
 from linedesk.kit.ratelimit import RateLimiter
-from linedesk.web.i18n import LOCALES, pick_language
+from linedesk.kit.i18n import LOCALES, pick_language
 from linedesk.web.session import settle
 from linedesk.web.templating import render
 

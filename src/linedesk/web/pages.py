@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response
 
-from linedesk.web.i18n import Localizer
+from linedesk.kit.i18n import Localizer
 from linedesk.web.session import Visitor, redirect
 from linedesk.web.templating import render
 

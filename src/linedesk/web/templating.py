@@ -7,7 +7,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
 from starlette.responses import Response
 
-from linedesk.web.i18n import LANG_COOKIE, Localizer, pick_language
+from linedesk.kit.i18n import LANG_COOKIE, Localizer, pick_language
 from linedesk.web.session import csrf_token, remember_csrf
 
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
