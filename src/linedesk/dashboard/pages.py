@@ -22,8 +22,8 @@ from linedesk.deps import ClockDep, SessionDep
 from linedesk.errors import LinedeskError, ValidationFailed
 from linedesk.identity.auth import Principal
 from linedesk.kit.clock import ROME
-from linedesk.usage.models import UsageType
 from linedesk.kit.i18n import Localizer, pick_language
+from linedesk.usage.models import UsageType
 from linedesk.web.session import CsrfChecked, WebUser, redirect, settle
 from linedesk.web.templating import render
 

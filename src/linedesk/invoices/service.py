@@ -19,13 +19,13 @@ from linedesk.errors import NotFound
 from linedesk.identity.auth import Principal
 from linedesk.invoices.pdf import InvoiceDocument, pdf_file_name, render_pdf
 from linedesk.invoices.repository import InvoiceRepository
+from linedesk.kit.i18n import Localizer
 from linedesk.kit.ratelimit import RateLimiter, Rule
 from linedesk.kit.repository import Scope
 from linedesk.messaging.attachments import Attachment, register_loader
 from linedesk.messaging.models import Channel, OutboxMessage
 from linedesk.messaging.service import enqueue
 from linedesk.messaging.templates import LANGUAGES
-from linedesk.kit.i18n import Localizer
 
 INVOICE_PDF = "invoice_pdf"
 SHARE_TEMPLATE = "invoice_share"

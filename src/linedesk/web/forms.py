@@ -15,8 +15,8 @@ from linedesk.identity.codes import Limits, find_code, resend_after
 from linedesk.identity.models import CodePurpose, OneTimeCode
 from linedesk.identity.service import AuthContext
 from linedesk.kit.clock import ROME
-from linedesk.kit.ratelimit import RateLimiter
 from linedesk.kit.i18n import LOCALES, pick_language
+from linedesk.kit.ratelimit import RateLimiter
 from linedesk.web.session import settle
 from linedesk.web.templating import render
 
