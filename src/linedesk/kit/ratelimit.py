@@ -9,13 +9,13 @@ import math
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from limits import RateLimitItem, parse_many
 from limits.aio.storage import MovingWindowSupport, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 
-from linedesk.config import Settings
 from linedesk.errors import RateLimited
 
 MEMORY = "memory://"
@@ -90,6 +90,13 @@ def _key(identifiers: Iterable[str]) -> str:
     return hashlib.sha256(joined.encode()).hexdigest()[:32]
 
 
+class StorageSettings(Protocol):
+    """Where the counts live: the settings' Redis, or memory when it is empty."""
+
+    @property
+    def redis_url(self) -> str: ...
+
+
 class RateLimiter:
     """Counts attempts per rule and identifiers; `hit` raises RateLimited (429) when exceeded."""
 
@@ -107,7 +114,7 @@ class RateLimiter:
         self._strategy = MovingWindowRateLimiter(storage)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "RateLimiter":
+    def from_settings(cls, settings: "StorageSettings") -> "RateLimiter":
         return cls(settings.redis_url or MEMORY)
 
     async def hit(self, rule: RuleLike, *identifiers: str) -> None:
