@@ -45,11 +45,11 @@ from linedesk.recovery.api import router as recovery_router
 from linedesk.recovery.pages import router as recovery_pages
 from linedesk.registration.api import router as registration_router
 from linedesk.registration.pages import router as registration_pages
+from linedesk.shell.pages import router as shell_router
 from linedesk.spending.api import router as spending_router
 from linedesk.spending.pages import router as spending_pages
 from linedesk.usage.api import router as usage_backoffice_router
 from linedesk.web.errors import install_page_handlers, render_error_page
-from linedesk.web.pages import router as web_router
 
 STATIC_DIR = Path(__file__).resolve().parent / "web" / "static"
 
@@ -109,7 +109,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.add_middleware(RequestContextMiddleware)
     app.include_router(ops_router)
     app.include_router(api_router())
-    app.include_router(web_router)
+    app.include_router(shell_router)
     app.include_router(identity_pages)
     app.include_router(dashboard_pages)
     app.include_router(registration_pages)

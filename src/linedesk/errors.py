@@ -77,6 +77,10 @@ class RateLimited(LinedeskError):
     code = "rate_limited"
 
 
+class TooManyAttempts(RateLimited):
+    """A rate limit's count is full (not a code asked for again too soon)."""
+
+
 class Unavailable(LinedeskError):
     status_code = 503
     code = "unavailable"

@@ -21,11 +21,13 @@ from linedesk.dashboard.schemas import Summary, WidgetSettings
 from linedesk.deps import ClockDep, SessionDep
 from linedesk.errors import LinedeskError, ValidationFailed
 from linedesk.identity.auth import Principal
+from linedesk.identity.web_auth import WebUser
 from linedesk.kit.clock import ROME
 from linedesk.kit.i18n import Localizer, pick_language
 from linedesk.usage.models import UsageType
-from linedesk.web.session import CsrfChecked, WebUser, redirect, settle
-from linedesk.web.templating import render
+from linedesk.web.csrf import CsrfChecked
+from linedesk.web.forms import settle
+from linedesk.web.templating import redirect, render
 
 router = APIRouter(include_in_schema=False)
 LineParam = Annotated[str | None, Query(max_length=20)]

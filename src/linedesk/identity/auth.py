@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from linedesk.deps import ClockDep, SessionDep, SettingsDep
 from linedesk.errors import Forbidden, Unauthorized
 from linedesk.identity.models import AuthSession, Profile, SessionKind, User
+from linedesk.identity.passwords import PasswordHasher
 from linedesk.identity.repository import UserRepository
 from linedesk.identity.service import AuthContext, authenticate
 from linedesk.kit.network import client_address
@@ -28,6 +29,14 @@ async def _auth_context(request: Request, settings: SettingsDep,
 
 
 AuthContextDep = Annotated[AuthContext, Depends(_auth_context)]
+
+
+async def _hasher(request: Request) -> PasswordHasher:
+    hasher: PasswordHasher = request.app.state.hasher
+    return hasher
+
+
+HasherDep = Annotated[PasswordHasher, Depends(_hasher)]
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,9 @@ from fastapi.responses import JSONResponse
 from starlette.responses import Response
 
 from linedesk.dashboard.service import record_visit
-from linedesk.deps import ClockDep, HasherDep, LimiterDep, SessionDep
+from linedesk.deps import ClockDep, LimiterDep, SessionDep
 from linedesk.errors import LinedeskError, NotFound
-from linedesk.identity.auth import AuthContextDep
+from linedesk.identity.auth import AuthContextDep, HasherDep
 from linedesk.identity.autologin import employee_of_line
 from linedesk.identity.models import SessionKind
 from linedesk.identity.service import (
@@ -21,20 +21,14 @@ from linedesk.identity.service import (
     sign_out,
     verify_second_factor,
 )
+from linedesk.identity.web_auth import Visitor, WebUser, clear_session_cookie, set_session_cookie
 from linedesk.kit.network import parse_address, vouched_msisdn
 from linedesk.kit.phone import parse_mobile
 from linedesk.kit.ratelimit import SIGN_IN_PER_ADDRESS, SIGN_IN_PER_USERNAME
 from linedesk.linking.service import choose_active_line
-from linedesk.web.session import (
-    CsrfChecked,
-    Visitor,
-    WebUser,
-    clear_session_cookie,
-    redirect,
-    set_session_cookie,
-    settle,
-)
-from linedesk.web.templating import render
+from linedesk.web.csrf import CsrfChecked
+from linedesk.web.forms import settle
+from linedesk.web.templating import redirect, render
 
 router = APIRouter(include_in_schema=False)
 Field = Annotated[str, Form()]

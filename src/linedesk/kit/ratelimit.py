@@ -16,7 +16,7 @@ from limits.aio.storage import MovingWindowSupport, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 
-from linedesk.errors import RateLimited
+from linedesk.errors import TooManyAttempts
 
 MEMORY = "memory://"
 
@@ -156,7 +156,7 @@ class RateLimiter:
     async def _refuse(self, item: RateLimitItem, key: str) -> None:
         stats = await self._strategy.get_window_stats(item, key)
         wait = max(1, math.ceil(stats.reset_time - time.time()))
-        raise RateLimited(
+        raise TooManyAttempts(
             "Too many attempts: try again later",
             headers={"Retry-After": str(wait)},
         )

@@ -12,9 +12,11 @@ from linedesk.errors import LinedeskError
 from linedesk.identity.auth import AuthContextDep
 from linedesk.identity.codes import Limits, find_code, resend_after
 from linedesk.identity.models import CodePurpose
+from linedesk.identity.web_auth import WebUser
 from linedesk.linking.service import MAX_LINKED, complete_link, resend_link, start_link, unlink
-from linedesk.web.session import CsrfChecked, WebUser, redirect, settle
-from linedesk.web.templating import render
+from linedesk.web.csrf import CsrfChecked
+from linedesk.web.forms import settle
+from linedesk.web.templating import redirect, render
 
 router = APIRouter(include_in_schema=False)
 Field = Annotated[str, Form()]
