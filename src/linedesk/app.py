@@ -13,15 +13,16 @@ from linedesk.billing.api import router as billing_backoffice_router
 from linedesk.company.api import router as company_router
 from linedesk.company.pages import router as company_pages
 from linedesk.config import Settings, get_settings
+from linedesk.dashboard.api import lines_router
 from linedesk.dashboard.api import router as dashboard_router
 from linedesk.dashboard.pages import router as dashboard_pages
+from linedesk.dashboard.service import record_visit
 from linedesk.db import create_engine, create_sessionmaker
 from linedesk.errors import ERROR_RESPONSES, install_error_handlers
 from linedesk.identity.api import router as identity_router
 from linedesk.identity.pages import router as identity_pages
 from linedesk.identity.passwords import PasswordHasher
 from linedesk.identity.two_factor_pages import router as two_factor_pages
-from linedesk.inventory.api import customer_router as lines_router
 from linedesk.inventory.api import router as inventory_backoffice_router
 from linedesk.invoices.api import router as invoices_router
 from linedesk.invoices.pages import router as invoices_pages
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.clock = clock or Clock()
     app.state.hasher = PasswordHasher.from_settings(settings)
     app.state.limiter = RateLimiter.from_settings(settings)
+    app.state.count_visit = record_visit  # pages count visits without importing the dashboard
 
     install_error_handlers(app, html=render_error_page)
     install_page_handlers(app)

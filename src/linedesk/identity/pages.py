@@ -7,7 +7,6 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse
 from starlette.responses import Response
 
-from linedesk.dashboard.service import record_visit
 from linedesk.deps import ClockDep, LimiterDep, SessionDep
 from linedesk.errors import LinedeskError, NotFound
 from linedesk.identity.auth import AuthContextDep, HasherDep
@@ -15,17 +14,23 @@ from linedesk.identity.autologin import employee_of_line
 from linedesk.identity.models import SessionKind
 from linedesk.identity.service import (
     change_password,
+    choose_active_line,
     normalize_username,
     open_session,
     sign_in,
     sign_out,
     verify_second_factor,
 )
-from linedesk.identity.web_auth import Visitor, WebUser, clear_session_cookie, set_session_cookie
+from linedesk.identity.web_auth import (
+    Visitor,
+    WebUser,
+    clear_session_cookie,
+    count_visit,
+    set_session_cookie,
+)
 from linedesk.kit.network import parse_address, vouched_msisdn
 from linedesk.kit.phone import parse_mobile
 from linedesk.kit.ratelimit import SIGN_IN_PER_ADDRESS, SIGN_IN_PER_USERNAME
-from linedesk.linking.service import choose_active_line
 from linedesk.web.csrf import CsrfChecked
 from linedesk.web.forms import settle
 from linedesk.web.templating import redirect, render
@@ -125,7 +130,7 @@ async def logout(_: CsrfChecked, visitor: Visitor, session: SessionDep,
 @router.get("/account/password")
 async def password_page(request: Request, principal: WebUser, session: SessionDep,
                         clock: ClockDep) -> Response:
-    await record_visit(session, principal, "password", clock.now())
+    await count_visit(request, session, principal, "password", clock.now())
     return render(request, "identity/password.html")
 
 

@@ -1,10 +1,13 @@
 """Web sign-in: the session's __Host- cookie and the typed page dependencies per profile
 (SPEC R-A9). A page without a session redirects to sign in (`web.errors`)."""
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
 from linedesk.config import Settings
@@ -77,3 +80,14 @@ async def _user_admin(principal: Annotated[Principal, Depends(_signed_in)]) -> P
 WebUser = Annotated[Principal, Depends(_signed_in)]
 WebManager = Annotated[Principal, Depends(_manager)]
 WebUserAdmin = Annotated[Principal, Depends(_user_admin)]
+
+
+VisitCounter = Callable[[AsyncSession, Principal, str, datetime], Awaitable[None]]
+"""Counts that a user opened a feature's page (the dashboard's quick links): create_app
+wires it as `app.state.count_visit`, so a page counts a visit without importing the dashboard."""
+
+
+async def count_visit(request: Request, session: AsyncSession, principal: Principal,
+                      feature: str, now: datetime) -> None:
+    counter: VisitCounter = request.app.state.count_visit
+    await counter(session, principal, feature, now)

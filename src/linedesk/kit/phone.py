@@ -57,3 +57,13 @@ def parse_mobile(raw: str, field: str = "msisdn") -> str:
         return parse_italian_number(raw, LineKind.mobile)
     except InvalidNumber as exc:
         raise ValidationFailed(str(exc), details=[{"field": field, "reason": str(exc)}]) from exc
+
+
+def number_in_path(raw: str) -> str:
+    """A line's number from a URL: one that cannot be a number is a line we do not have (404)."""
+    from linedesk.errors import NotFound
+
+    try:
+        return parse_italian_number(raw)
+    except InvalidNumber as exc:
+        raise NotFound("No such line") from exc

@@ -11,7 +11,6 @@ from starlette.responses import Response
 
 from linedesk.audit.models import AuditEvent
 from linedesk.audit.repository import AuditRepository
-from linedesk.dashboard.service import record_visit
 from linedesk.deps import ClockDep, LimiterDep, SessionDep
 from linedesk.errors import LinedeskError, NotFound, ValidationFailed
 from linedesk.identity.auth import AuthContextDep, HasherDep, Principal
@@ -19,7 +18,7 @@ from linedesk.identity.codes import Limits, find_code
 from linedesk.identity.models import CodePurpose, Profile, SessionKind, User
 from linedesk.identity.repository import UserRepository
 from linedesk.identity.service import AuthContext, open_session
-from linedesk.identity.web_auth import WebManager, WebUserAdmin, set_session_cookie
+from linedesk.identity.web_auth import WebManager, WebUserAdmin, count_visit, set_session_cookie
 from linedesk.kit.pagination import PageParams
 from linedesk.managers.schemas import ManagerCreate
 from linedesk.managers.service import (
@@ -85,7 +84,7 @@ async def _managers_page(request: Request, session: AsyncSession, principal: Pri
 async def managers_page(request: Request, principal: WebManager, session: SessionDep,
                         clock: ClockDep, created: int | None = None,
                         removed: bool = False) -> Response:
-    await record_visit(session, principal, "managers", clock.now())
+    await count_visit(request, session, principal, "managers", clock.now())
     return await _managers_page(request, session, principal, created=created, removed=removed)
 
 
