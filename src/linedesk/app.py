@@ -26,6 +26,8 @@ from linedesk.identity.two_factor_pages import router as two_factor_pages
 from linedesk.inventory.api import router as inventory_backoffice_router
 from linedesk.invoices.api import router as invoices_router
 from linedesk.invoices.pages import router as invoices_pages
+from linedesk.invoices.service import INVOICE_PDF, invoice_pdf_loader
+from linedesk.jobs import embedded_scheduler
 from linedesk.kit.clock import Clock
 from linedesk.kit.ratelimit import RateLimiter
 from linedesk.linking.api import router as linking_router
@@ -33,11 +35,12 @@ from linedesk.linking.pages import router as linking_pages
 from linedesk.managers.api import router as managers_router
 from linedesk.managers.pages import router as managers_pages
 from linedesk.messaging.api import router as messaging_dev_router
+from linedesk.messaging.attachments import register_loader
 from linedesk.messaging.pages import router as messaging_pages_router
 from linedesk.messaging.tasks import embedded_worker
 from linedesk.notifications.api import router as notifications_router
 from linedesk.notifications.pages import router as notifications_pages
-from linedesk.notifications.tasks import embedded_scheduler
+from linedesk.notifications.service import notify_invoices_issued
 from linedesk.ops.api import router as ops_router
 from linedesk.ops.logging import configure_logging
 from linedesk.ops.middleware import RequestContextMiddleware
@@ -105,6 +108,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.hasher = PasswordHasher.from_settings(settings)
     app.state.limiter = RateLimiter.from_settings(settings)
     app.state.count_visit = record_visit  # pages count visits without importing the dashboard
+    app.state.on_invoices_issued = notify_invoices_issued  # the back office's billing run
+    register_loader(INVOICE_PDF, invoice_pdf_loader(settings))  # the embedded worker's
 
     install_error_handlers(app, html=render_error_page)
     install_page_handlers(app)

@@ -38,10 +38,6 @@ class LinedeskError(Exception):
         self.headers = headers
 
 
-class BadRequest(LinedeskError):
-    pass
-
-
 class ValidationFailed(LinedeskError):
     status_code = 422
     code = "validation_error"

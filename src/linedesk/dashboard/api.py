@@ -17,7 +17,8 @@ from linedesk.dashboard.schemas import (
 )
 from linedesk.deps import ClockDep, SessionDep
 from linedesk.errors import NotFound
-from linedesk.identity.auth import CurrentUser, line_scope
+from linedesk.identity.auth import CurrentUser
+from linedesk.identity.principal import line_scope
 from linedesk.inventory.repository import LineRepository
 from linedesk.inventory.schemas import LineView
 from linedesk.kit.clock import ROME

@@ -20,7 +20,7 @@ from linedesk.dashboard.display import (
 from linedesk.dashboard.schemas import Summary, WidgetSettings
 from linedesk.deps import ClockDep, SessionDep
 from linedesk.errors import LinedeskError, ValidationFailed
-from linedesk.identity.auth import Principal
+from linedesk.identity.principal import Principal
 from linedesk.identity.web_auth import WebUser
 from linedesk.kit.clock import ROME
 from linedesk.kit.i18n import Localizer, pick_language

@@ -25,7 +25,7 @@ from linedesk.dashboard.schemas import (
     WidgetSettings,
 )
 from linedesk.errors import NotFound, ValidationFailed
-from linedesk.identity.auth import Principal, line_scope
+from linedesk.identity.principal import Principal, line_scope
 from linedesk.inventory.models import PaymentMode
 from linedesk.kit.clock import ROME
 from linedesk.kit.money import Money

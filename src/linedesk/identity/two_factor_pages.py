@@ -8,7 +8,8 @@ from starlette.responses import Response
 
 from linedesk.deps import SessionDep
 from linedesk.errors import LinedeskError
-from linedesk.identity.auth import AuthContextDep, Principal
+from linedesk.identity.auth import AuthContextDep
+from linedesk.identity.principal import Principal
 from linedesk.identity.schemas import TwoFactorSetup
 from linedesk.identity.totp import provisioning_uri, qr_svg
 from linedesk.identity.two_factor import begin_setup, disable, enable

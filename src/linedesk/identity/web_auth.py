@@ -13,8 +13,9 @@ from starlette.responses import Response
 from linedesk.config import Settings
 from linedesk.deps import SessionDep
 from linedesk.errors import Forbidden
-from linedesk.identity.auth import AuthContextDep, Principal
+from linedesk.identity.auth import AuthContextDep
 from linedesk.identity.models import Profile, SessionKind
+from linedesk.identity.principal import Principal
 from linedesk.identity.repository import UserRepository
 from linedesk.identity.service import IssuedSession, authenticate
 from linedesk.inventory.models import Line

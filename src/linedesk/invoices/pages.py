@@ -13,7 +13,7 @@ from starlette.responses import Response
 from linedesk.billing.models import InvoiceStatus
 from linedesk.deps import ClockDep, LimiterDep, SessionDep
 from linedesk.errors import LinedeskError, ValidationFailed
-from linedesk.identity.auth import Principal
+from linedesk.identity.principal import Principal
 from linedesk.identity.web_auth import WebManager
 from linedesk.invoices.api import PERIOD, period_start
 from linedesk.invoices.pdf import pdf_file_name

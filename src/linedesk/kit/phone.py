@@ -40,15 +40,6 @@ def parse_italian_number(raw: str, kind: LineKind | None = None) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def kind_of(e164: str) -> LineKind | None:
-    ptype = phonenumbers.number_type(phonenumbers.parse(e164, "IT"))
-    if ptype == PhoneNumberType.MOBILE:
-        return LineKind.mobile
-    if ptype in _KIND_TYPES[LineKind.fixed]:
-        return LineKind.fixed
-    return None
-
-
 def parse_mobile(raw: str, field: str = "msisdn") -> str:
     """A mobile number from a user's input, or a 422 naming the field."""
     from linedesk.errors import ValidationFailed

@@ -13,9 +13,10 @@ from linedesk.audit.models import AuditEvent
 from linedesk.audit.repository import AuditRepository
 from linedesk.deps import ClockDep, LimiterDep, SessionDep
 from linedesk.errors import LinedeskError, NotFound, ValidationFailed
-from linedesk.identity.auth import AuthContextDep, HasherDep, Principal
+from linedesk.identity.auth import AuthContextDep, HasherDep
 from linedesk.identity.codes import Limits, find_code
 from linedesk.identity.models import CodePurpose, Profile, SessionKind, User
+from linedesk.identity.principal import Principal
 from linedesk.identity.repository import UserRepository
 from linedesk.identity.service import AuthContext, open_session
 from linedesk.identity.web_auth import WebManager, WebUserAdmin, count_visit, set_session_cookie

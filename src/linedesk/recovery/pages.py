@@ -8,9 +8,10 @@ from starlette.responses import Response
 
 from linedesk.deps import LimiterDep, SessionDep
 from linedesk.errors import LinedeskError
-from linedesk.identity.auth import AuthContextDep, HasherDep, Principal
+from linedesk.identity.auth import AuthContextDep, HasherDep
 from linedesk.identity.code_step import code_page, language, limits, ticket
 from linedesk.identity.models import CodePurpose, SessionKind
+from linedesk.identity.principal import Principal
 from linedesk.identity.service import open_session, sign_in
 from linedesk.identity.web_auth import Visitor, set_session_cookie
 from linedesk.recovery.schemas import RecoveryStart
