@@ -17,6 +17,7 @@ from linedesk.notifications.models import (
     Notification,
     NotificationEvent,
     NotificationKind,
+    NotificationPreference,
     PushSubscription,
 )
 
@@ -67,6 +68,45 @@ class NotificationRepository:
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+def _dialect(session: AsyncSession) -> Any:
+    return postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+
+
+class PreferenceRepository:
+    """A manager's switches and push subscriptions (the caller passes the user)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def preferences(self, user_ids: set[int]) -> Sequence[NotificationPreference]:
+        rows = await self.session.scalars(select(NotificationPreference)
+                                          .where(NotificationPreference.user_id.in_(user_ids)))
+        return rows.all()
+
+    async def save(self, user: User, kind: NotificationKind, switches: dict[str, bool],
+                   now: datetime) -> None:
+        statement = _dialect(self.session).insert(NotificationPreference).values(
+            user_id=user.id, kind=kind, company_id=user.company_id, updated_at=now,
+            **switches)
+        await self.session.execute(statement.on_conflict_do_update(
+            index_elements=["user_id", "kind"], set_={**switches, "updated_at": now}))
+
+    async def save_subscription(self, user: User, endpoint: str, digest: str, p256dh: str,
+                                auth: str, now: datetime) -> PushSubscription:
+        statement = _dialect(self.session).insert(PushSubscription).values(
+            company_id=user.company_id, user_id=user.id, endpoint=endpoint,
+            endpoint_digest=digest, p256dh=p256dh, auth=auth, created_at=now)
+        await self.session.execute(statement.on_conflict_do_update(
+            index_elements=["endpoint_digest"],
+            set_={"company_id": user.company_id, "user_id": user.id, "p256dh": p256dh,
+                  "auth": auth}))
+        found = await self.session.scalar(select(PushSubscription)
+                                          .where(PushSubscription.endpoint_digest == digest)
+                                          .execution_options(populate_existing=True))
+        assert found is not None
+        return found
+
+
 class EventRepository:
     """The producers' queries: across companies, as events are (the caller scopes them)."""
 
@@ -74,10 +114,8 @@ class EventRepository:
         self.session = session
 
     def _insert_ignoring_conflicts(self) -> Insert:
-        postgres = self.session.get_bind().dialect.name == "postgresql"
-        module: Any = postgresql if postgres else sqlite
-        statement: Insert = module.insert(NotificationEvent).on_conflict_do_nothing(
-            index_elements=["key"])
+        statement: Insert = _dialect(self.session).insert(NotificationEvent)\
+            .on_conflict_do_nothing(index_elements=["key"])
         return statement
 
     async def claim(self, rows: list[dict[str, Any]]) -> list[Row[int, str]]:
