@@ -42,6 +42,7 @@ from linedesk.identity.passwords import PasswordHasher
 from linedesk.identity.service import AuthContext, open_session
 from linedesk.kit.clock import FrozenClock
 from linedesk.kit.ratelimit import RateLimiter
+from linedesk.notifications.service import notify_invoices_issued
 from linedesk.ops.api import router as ops_router
 from tests.conftest import NOW, TEST_SECRET
 from tests.factories import make_user, make_world
@@ -87,7 +88,7 @@ async def _fuzz_world(session: AsyncSession, api_key: str, password_hash: str) -
                                          username="marco.telco", email="marco@example.it",
                                          password_hash=password_hash),
     }
-    await issue_invoices(session, NOW, date(2026, 10, 1))
+    await issue_invoices(session, NOW, date(2026, 10, 1), on_issued=notify_invoices_issued)
     await session.commit()
     invoices = (await session.scalars(select(Invoice).order_by(Invoice.id))).all()
     path_values: dict[str, list[Any]] = {

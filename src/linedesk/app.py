@@ -9,22 +9,26 @@ from fastapi.staticfiles import StaticFiles
 
 from linedesk import __version__
 from linedesk.alerts.api import router as alerts_router
+from linedesk.alerts.service import evaluate_changes
 from linedesk.billing.api import router as billing_backoffice_router
 from linedesk.company.api import router as company_router
 from linedesk.company.pages import router as company_pages
 from linedesk.config import Settings, get_settings
+from linedesk.dashboard.api import lines_router
 from linedesk.dashboard.api import router as dashboard_router
 from linedesk.dashboard.pages import router as dashboard_pages
+from linedesk.dashboard.service import record_visit
 from linedesk.db import create_engine, create_sessionmaker
 from linedesk.errors import ERROR_RESPONSES, install_error_handlers
 from linedesk.identity.api import router as identity_router
 from linedesk.identity.pages import router as identity_pages
 from linedesk.identity.passwords import PasswordHasher
 from linedesk.identity.two_factor_pages import router as two_factor_pages
-from linedesk.inventory.api import customer_router as lines_router
 from linedesk.inventory.api import router as inventory_backoffice_router
 from linedesk.invoices.api import router as invoices_router
 from linedesk.invoices.pages import router as invoices_pages
+from linedesk.invoices.service import INVOICE_PDF, invoice_pdf_loader
+from linedesk.jobs import embedded_scheduler
 from linedesk.kit.clock import Clock
 from linedesk.kit.ratelimit import RateLimiter
 from linedesk.kit.uploads import BodyLimitMiddleware
@@ -33,11 +37,12 @@ from linedesk.linking.pages import router as linking_pages
 from linedesk.managers.api import router as managers_router
 from linedesk.managers.pages import router as managers_pages
 from linedesk.messaging.api import router as messaging_dev_router
+from linedesk.messaging.attachments import register_loader
 from linedesk.messaging.pages import router as messaging_pages_router
 from linedesk.messaging.tasks import embedded_worker
 from linedesk.notifications.api import router as notifications_router
 from linedesk.notifications.pages import router as notifications_pages
-from linedesk.notifications.tasks import embedded_scheduler
+from linedesk.notifications.service import notify_invoices_issued
 from linedesk.ops.api import router as ops_router
 from linedesk.ops.logging import configure_logging
 from linedesk.ops.middleware import RequestContextMiddleware
@@ -46,11 +51,11 @@ from linedesk.recovery.api import router as recovery_router
 from linedesk.recovery.pages import router as recovery_pages
 from linedesk.registration.api import router as registration_router
 from linedesk.registration.pages import router as registration_pages
+from linedesk.shell.pages import router as shell_router
 from linedesk.spending.api import router as spending_router
 from linedesk.spending.pages import router as spending_pages
 from linedesk.usage.api import router as usage_backoffice_router
 from linedesk.web.errors import install_page_handlers, render_error_page
-from linedesk.web.pages import router as web_router
 from linedesk.web.security_headers import SecurityHeadersMiddleware
 
 STATIC_DIR = Path(__file__).resolve().parent / "web" / "static"
@@ -109,6 +114,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.clock = clock or Clock()
     app.state.hasher = PasswordHasher.from_settings(settings)
     app.state.limiter = RateLimiter.from_settings(settings)
+    app.state.count_visit = record_visit  # pages count visits without importing the dashboard
+    app.state.on_invoices_issued = notify_invoices_issued  # the back office's billing run
+    app.state.on_counters = evaluate_changes  # the usage alerts, told of every import's counters
+    register_loader(INVOICE_PDF, invoice_pdf_loader(settings))  # the embedded worker's
 
     install_error_handlers(app, html=render_error_page)
     install_page_handlers(app)
@@ -117,7 +126,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.add_middleware(RequestContextMiddleware)
     app.include_router(ops_router)
     app.include_router(api_router())
-    app.include_router(web_router)
+    app.include_router(shell_router)
     app.include_router(identity_pages)
     app.include_router(dashboard_pages)
     app.include_router(registration_pages)

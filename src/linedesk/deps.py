@@ -7,7 +7,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from linedesk.config import Settings
 from linedesk.db import get_session
-from linedesk.identity.passwords import PasswordHasher
 from linedesk.kit.clock import Clock
 from linedesk.kit.ratelimit import RateLimiter
 
@@ -32,10 +31,4 @@ async def _limiter(request: Request) -> RateLimiter:
     return limiter
 
 
-async def _hasher(request: Request) -> PasswordHasher:
-    hasher: PasswordHasher = request.app.state.hasher
-    return hasher
-
-
 LimiterDep = Annotated[RateLimiter, Depends(_limiter)]
-HasherDep = Annotated[PasswordHasher, Depends(_hasher)]

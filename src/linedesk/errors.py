@@ -38,10 +38,6 @@ class LinedeskError(Exception):
         self.headers = headers
 
 
-class BadRequest(LinedeskError):
-    pass
-
-
 class ValidationFailed(LinedeskError):
     status_code = 422
     code = "validation_error"
@@ -80,6 +76,10 @@ class ServiceBusy(LinedeskError):
 class RateLimited(LinedeskError):
     status_code = 429
     code = "rate_limited"
+
+
+class TooManyAttempts(RateLimited):
+    """A rate limit's count is full (not a code asked for again too soon)."""
 
 
 class Unavailable(LinedeskError):

@@ -3,8 +3,8 @@
 from datetime import UTC, datetime
 
 from linedesk.dashboard.service import record_visit
-from linedesk.identity.auth import Principal
 from linedesk.identity.models import User
+from linedesk.identity.principal import Principal
 from tests.dashboard.usage_rows import counter
 
 GB = 1_000_000_000

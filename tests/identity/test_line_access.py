@@ -3,7 +3,7 @@ of the company; anything else is 404, never its data."""
 
 from tests.factories import make_user, make_world
 from tests.identity.helpers import bearer
-from tests.identity.test_registration import code_in
+from tests.registration.test_api import code_in
 
 
 async def test_an_employee_reads_own_and_linked_lines_only(client, session, mailbox):

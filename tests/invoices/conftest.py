@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from linedesk.billing.models import Invoice
 from linedesk.billing.service import issue_invoices
 from linedesk.inventory.models import BillingAccount
+from linedesk.notifications.service import notify_invoices_issued
 from tests.billing.conftest import add_account, add_line, set_charges
 from tests.conftest import NOW
 from tests.factories import make_user, make_world
@@ -39,7 +40,7 @@ async def invoice_world(session: AsyncSession) -> InvoiceWorld:
     await set_charges(session, world["numbers"][0], OCTOBER, "7.456")
     await session.commit()
     for period in (SEPTEMBER, OCTOBER):
-        await issue_invoices(session, NOW, period)
+        await issue_invoices(session, NOW, period, on_issued=notify_invoices_issued)
     await session.commit()
     await make_user(session, world, profile="user_admin", username=ADMIN,
                     email="laura@example.it")

@@ -11,8 +11,8 @@ from linedesk.identity.models import User
 from linedesk.identity.totp import current_code
 from tests.conftest import NOW
 from tests.factories import make_user, make_world
-from tests.identity.test_registration import code_in
 from tests.identity.test_web_sessions import HTML, csrf_of, sign_in_web
+from tests.registration.test_api import code_in
 
 NEW_PASSWORD = "Marco-sceglie-la-sua-1"
 

@@ -12,6 +12,7 @@ from linedesk.billing.service import issue_invoices
 from linedesk.identity.models import User
 from linedesk.messaging.models import Channel, OutboxMessage
 from linedesk.notifications.models import Notification
+from linedesk.notifications.service import notify_invoices_issued
 from tests.billing.conftest import OCTOBER, BillingWorld, billing_world
 from tests.conftest import NOW
 from tests.factories import make_user, make_world
@@ -55,7 +56,7 @@ async def managers(session: AsyncSession, billing_world: BillingWorld) -> Manage
 
 
 async def bill_october(session: AsyncSession, now: datetime = NOW) -> None:
-    await issue_invoices(session, now, OCTOBER)
+    await issue_invoices(session, now, OCTOBER, on_issued=notify_invoices_issued)
     await session.commit()
 
 

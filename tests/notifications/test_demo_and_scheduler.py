@@ -9,9 +9,9 @@ from linedesk.billing.models import Invoice, InvoiceStatus
 from linedesk.db import create_sessionmaker
 from linedesk.demo.service import load_demo
 from linedesk.identity.models import User
+from linedesk.jobs import embedded_scheduler
 from linedesk.kit.clock import ROME, FrozenClock
 from linedesk.notifications.models import Notification, NotificationKind
-from linedesk.notifications.tasks import embedded_scheduler
 from tests.conftest import NOW
 from tests.factories import CTX
 from tests.notifications.conftest import DUE, bill_october

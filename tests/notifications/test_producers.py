@@ -5,10 +5,10 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from linedesk.billing.models import Invoice
+from linedesk.jobs import run_due_dates
 from linedesk.messaging.models import Channel
 from linedesk.notifications.models import NotificationEvent, NotificationKind
 from linedesk.notifications.service import notify_due_dates, notify_invoices_issued
-from linedesk.notifications.tasks import run_due_dates
 from tests.conftest import NOW
 from tests.notifications.conftest import (
     DUE,

@@ -18,11 +18,11 @@ from typer.testing import CliRunner
 from linedesk.billing.models import Invoice, InvoiceStatus
 from linedesk.cli import app
 from linedesk.db import create_engine, create_sessionmaker
+from linedesk.jobs import DAILY_JOBS_LOCK, run_daily_jobs
 from linedesk.kit.clock import FrozenClock
 from linedesk.kit.locks import exclusive
 from linedesk.messaging.models import OutboxMessage
 from linedesk.notifications.models import Notification
-from linedesk.notifications.tasks import DAILY_JOBS_LOCK, run_daily_jobs
 from linedesk.ops.logging import configure_logging
 from tests.notifications.conftest import DUE, Managers, bill_october, notifications_of
 

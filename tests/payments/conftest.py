@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linedesk.billing.service import issue_invoices
+from linedesk.notifications.service import notify_invoices_issued
 from tests.billing.conftest import OCTOBER, BillingWorld, billing_world, invoices
 from tests.conftest import NOW
 
@@ -22,7 +23,7 @@ class Invoiced:
 
 @pytest.fixture
 async def invoiced(session: AsyncSession, billing_world: BillingWorld) -> Invoiced:
-    await issue_invoices(session, NOW, OCTOBER)
+    await issue_invoices(session, NOW, OCTOBER, on_issued=notify_invoices_issued)
     await session.commit()
     (invoice,) = await invoices(session)
     return Invoiced(billing_world, invoice.number, invoice.total_amount)

@@ -9,8 +9,8 @@ import pytest
 from tests.conftest import NOW
 from tests.factories import iccid, make_user, make_world
 from tests.identity.helpers import PASSWORD
-from tests.identity.test_registration import code_in
 from tests.identity.test_web_sessions import HTML, csrf_of, sign_in_web
+from tests.registration.test_api import code_in
 from tests.registration.test_pages import code_path_of, resend, submit
 
 NEW_PASSWORD = "Il-mio-nuovo-segreto-77"

@@ -10,8 +10,8 @@ from linedesk.inventory.schemas import BillingAccountCreate, CompanyCreate, Line
 from linedesk.inventory.service import RESOURCES, create_one
 from tests.conftest import NOW
 from tests.factories import CTX, account_data, company_data, line_data, make_user, make_world
-from tests.identity.test_registration import code_in
 from tests.identity.test_web_sessions import HTML, csrf_of
+from tests.registration.test_api import code_in
 
 PASSWORD = "Una-password-lunga-42"
 PUK = "55667788"

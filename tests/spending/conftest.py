@@ -50,7 +50,7 @@ async def spending_world(session: AsyncSession) -> SpendingWorld:
     await set_charges(session, other["numbers"][0], NOVEMBER, "400.00")
     await session.commit()
     for period in (SEPTEMBER, OCTOBER):
-        await issue_invoices(session, NOW, period, notify=False)
+        await issue_invoices(session, NOW, period)
     await session.commit()
     await make_user(session, world, profile="user_admin", username="laura")
     await make_user(session, world, profile="employee")

@@ -28,7 +28,7 @@ async def test_an_unknown_language_falls_back_to_italian(client):
 def test_every_message_has_an_italian_translation():
     from babel.messages.pofile import read_po
 
-    from linedesk.web.i18n import LOCALE_DIR
+    from linedesk.kit.i18n import LOCALE_DIR
 
     missing = []
     for po_path in (LOCALE_DIR / "it" / "LC_MESSAGES").glob("*.po"):

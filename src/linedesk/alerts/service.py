@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from linedesk.config import get_settings
 from linedesk.identity.models import User
 from linedesk.inventory.models import Line
+from linedesk.kit.i18n import LOCALES, Localizer
 from linedesk.kit.phone import LineKind
 from linedesk.messaging.models import Channel
 from linedesk.messaging.service import enqueue
@@ -241,11 +242,12 @@ def alert_payload(crossing: Crossing, language: str, msisdn: str, terms: OfferTe
     return payload
 
 
+def _l10n(language: str) -> Localizer:
+    return Localizer(language if language in LOCALES else "en")
+
+
 def _decimal_text(value: Decimal | float, places: int, language: str) -> str:
-    text = f"{value:,.{places}f}"
-    if language == "it":
-        text = text.replace(",", " ").replace(".", ",").replace(" ", ".")
-    return text
+    return _l10n(language).number(value, places)
 
 
 def quantity_text(allowance: str, quantity: int, language: str) -> str:
@@ -258,7 +260,7 @@ def quantity_text(allowance: str, quantity: int, language: str) -> str:
 
 
 def money_text(amount: Decimal, language: str) -> str:
-    return f"{_decimal_text(amount, 2, language)} EUR"
+    return _l10n(language).money_text(amount, "EUR")
 
 
 async def alert_switches(session: AsyncSession, user: User) -> dict[AlertKind, bool]:

@@ -13,7 +13,6 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linedesk.billing.charges import (
@@ -24,20 +23,22 @@ from linedesk.billing.charges import (
     month_end,
     totals,
 )
-from linedesk.billing.models import Invoice, InvoiceLine, InvoiceSequence, InvoiceStatus
+from linedesk.billing.models import InvoiceLine, InvoiceStatus
+from linedesk.billing.repository import BillingRepository
 from linedesk.billing.schemas import RunSummary
 from linedesk.errors import ValidationFailed
-from linedesk.inventory.models import BillingAccount, Line, LineStatus, Offer, PaymentMode
-from linedesk.kit.bulk import chunks, copy_or_insert, dialect_insert
+from linedesk.kit.bulk import chunks, copy_or_insert
 from linedesk.kit.clock import ROME
-from linedesk.notifications.service import notify_invoices_issued
-from linedesk.usage.models import LineCounter
 
 DEFAULT_CHUNK = 500
 LINE_COLUMNS = ("company_id", "invoice_id", "position", "line_id", "msisdn", "description",
                 "kind", "start_date", "end_date", "quantity", "unit_price", "amount",
                 "vat_rate", "vat_nature")
 Commit = Callable[[], Awaitable[None]]
+InvoicesIssued = Callable[[AsyncSession, datetime, Sequence[int]], Awaitable[object]]
+"""Told of each chunk's new invoices inside its transaction (the managers' notices): passed
+in by whoever runs the billing (jobs.py, the CLI, the back-office route), so billing imports
+no domain above it."""
 Progress = Callable[[int], None]  # accounts done in the chunk just committed
 
 
@@ -54,63 +55,6 @@ def check_period(period: date, today: date) -> None:
     if month_end(period) >= today:
         raise ValidationFailed("Only a month that has ended can be billed",
                                details=[{"field": "period", "reason": "not ended yet"}])
-
-
-# --- reading -------------------------------------------------------------------------------
-
-async def _account_ids(session: AsyncSession, only: Sequence[int] | None) -> list[int]:
-    query = select(BillingAccount.id).order_by(BillingAccount.id)
-    if only is not None:
-        query = query.where(BillingAccount.id.in_(list(only)))
-    return list(await session.scalars(query))
-
-
-async def _offers(session: AsyncSession) -> dict[int, OfferFee]:
-    rows = await session.execute(select(Offer.id, Offer.name, Offer.monthly_fee))
-    return {offer_id: OfferFee(name, fee) for offer_id, name, fee in rows}
-
-
-async def _invoiced(session: AsyncSession, accounts: Sequence[int], period: date) -> set[int]:
-    rows = await session.scalars(select(Invoice.billing_account_id).where(
-        Invoice.period == period, Invoice.billing_account_id.in_(list(accounts))))
-    return set(rows)
-
-
-async def _billable_lines(session: AsyncSession, accounts: Sequence[int], period: date
-                          ) -> list[BillableLine]:
-    """Postpaid lines not ceased and activated by the month's end. Prepaid lines pay as they
-    go from their credit, and a prepaid SIM owes no concession tax: nothing to invoice."""
-    rows = await session.execute(
-        select(Line.id, Line.company_id, Line.billing_account_id, Line.msisdn, Line.kind,
-               Line.activation_date, Line.offer_id)
-        .where(Line.billing_account_id.in_(list(accounts)), Line.status != LineStatus.ceased,
-               Line.payment_mode == PaymentMode.postpaid,
-               Line.activation_date <= month_end(period))
-        .order_by(Line.billing_account_id, Line.msisdn))
-    return [BillableLine(*row) for row in rows]
-
-
-async def _usage_charges(session: AsyncSession, accounts: Sequence[int], period: date
-                         ) -> dict[int, Decimal]:
-    rows = await session.execute(
-        select(LineCounter.line_id, LineCounter.charges)
-        .join(Line, Line.id == LineCounter.line_id)
-        .where(Line.billing_account_id.in_(list(accounts)), LineCounter.period == period))
-    return {line_id: charges for line_id, charges in rows}
-
-
-# --- numbering -----------------------------------------------------------------------------
-
-async def _lock_sequence(session: AsyncSession, year: int) -> int:
-    """The year's last number, its row locked until the transaction ends (PostgreSQL:
-    SELECT … FOR UPDATE; SQLite has a single writer, taken by the INSERT)."""
-    await session.execute(dialect_insert(session, InvoiceSequence).values(year=year,
-                                                                          last_number=0)
-                          .on_conflict_do_nothing(index_elements=["year"]))
-    last = await session.scalar(select(InvoiceSequence.last_number)
-                                .where(InvoiceSequence.year == year).with_for_update())
-    assert last is not None
-    return last
 
 
 def invoice_number(year: int, sequence: int) -> str:
@@ -161,28 +105,26 @@ def _line_rows(drafts: dict[int, tuple[int, list[DraftLine]]], invoice_ids: dict
 
 async def _issue_chunk(session: AsyncSession, now: datetime, period: date,
                        accounts: Sequence[int], offers: dict[int, OfferFee], due_days: int,
-                       notify: bool = True) -> _Chunk:
+                       on_issued: InvoicesIssued | None) -> _Chunk:
     issue = now.astimezone(ROME).date()
-    last = await _lock_sequence(session, issue.year)  # first: runs queue here
-    done = await _invoiced(session, accounts, period)
+    repo = BillingRepository(session)
+    last = await repo.lock_sequence(issue.year)  # first: runs queue here
+    done = await repo.invoiced(accounts, period)
     todo = [account for account in accounts if account not in done]
     result = _Chunk(already=len(done))
     if not todo:
         return result
-    lines = await _billable_lines(session, todo, period)
-    drafts = _drafts(lines, offers, await _usage_charges(session, todo, period), period)
+    lines = await repo.billable_lines(todo, period)
+    drafts = _drafts(lines, offers, await repo.usage_charges(todo, period), period)
     if not drafts:
         return result
     rows = _invoice_rows(drafts, last + 1, period, issue, issue + timedelta(days=due_days), now)
-    inserted = await session.execute(
-        insert(Invoice).returning(Invoice.id, Invoice.billing_account_id), rows)
-    invoice_ids = {account_id: invoice_id for invoice_id, account_id in inserted}
-    if notify:
-        await notify_invoices_issued(session, now, list(invoice_ids.values()))
+    invoice_ids = await repo.insert_invoices(rows)
+    if on_issued is not None:
+        await on_issued(session, now, list(invoice_ids.values()))
     line_rows = _line_rows(drafts, invoice_ids)
     await copy_or_insert(session, InvoiceLine, LINE_COLUMNS, line_rows)
-    await session.execute(update(InvoiceSequence).where(InvoiceSequence.year == issue.year)
-                          .values(last_number=last + len(rows)))
+    await repo.set_last_number(issue.year, last + len(rows))
     result.issued = [(row["number"], row["total_amount"]) for row in rows]
     result.lines = len(line_rows)
     return result
@@ -192,17 +134,18 @@ async def issue_invoices(session: AsyncSession, now: datetime, period: date, *,
                          billing_account_ids: Sequence[int] | None = None,
                          due_days: int = 30, chunk_size: int = DEFAULT_CHUNK,
                          commit: Commit | None = None, progress: Progress | None = None,
-                         notify: bool = True) -> RunSummary:
+                         on_issued: InvoicesIssued | None = None) -> RunSummary:
     """Invoice the month `period` starts for every billing account (or the given ones) not
     invoiced for it yet. With `commit`, each chunk of accounts is its own transaction.
-    The managers are told of each new invoice in the same transaction (not with `notify`
-    off: the demo's past months)."""
+    `on_issued` is told of each chunk's new invoices in the same transaction (the managers'
+    notices; none for the demo's past months)."""
     check_period(period, now.astimezone(ROME).date())
-    accounts = await _account_ids(session, billing_account_ids)
-    offers = await _offers(session)
+    repo = BillingRepository(session)
+    accounts = await repo.account_ids(billing_account_ids)
+    offers = await repo.offers()
     summary = RunSummary(period=period, billing_accounts=len(accounts))
     for part in chunks(accounts, chunk_size):
-        chunk = await _issue_chunk(session, now, period, part, offers, due_days, notify)
+        chunk = await _issue_chunk(session, now, period, part, offers, due_days, on_issued)
         await session.flush()
         if commit is not None:
             await commit()

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linedesk.billing.schemas import RunSummary
-from linedesk.billing.service import Commit, issue_invoices
+from linedesk.billing.service import Commit, InvoicesIssued, issue_invoices
 from linedesk.kit.clock import ROME
 
 
@@ -19,6 +19,8 @@ def previous_month(today: date) -> date:
 
 
 async def bill_previous_month(session: AsyncSession, now: datetime, *, due_days: int,
-                              commit: Commit | None = None) -> RunSummary:
+                              commit: Commit | None = None,
+                              on_issued: InvoicesIssued | None = None) -> RunSummary:
     period = previous_month(now.astimezone(ROME).date())
-    return await issue_invoices(session, now, period, due_days=due_days, commit=commit)
+    return await issue_invoices(session, now, period, due_days=due_days, commit=commit,
+                                on_issued=on_issued)

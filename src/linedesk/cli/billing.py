@@ -9,10 +9,11 @@ from rich.table import Table
 from sqlalchemy import func, select
 
 from linedesk.billing.schemas import RunSummary
-from linedesk.billing.service import DEFAULT_CHUNK, issue_invoices
+from linedesk.billing.service import DEFAULT_CHUNK
 from linedesk.cli.runtime import console, run, settings
 from linedesk.db import create_engine, create_sessionmaker
 from linedesk.inventory.models import BillingAccount
+from linedesk.jobs import bill_month
 from linedesk.kit.clock import Clock
 
 app = typer.Typer(help="Billing: the monthly run that issues invoices (operator staff).",
@@ -53,9 +54,9 @@ async def run_period(period: date, database_url: str, due_days: int, chunk_size:
                 if bar is not None and task is not None:
                     bar.advance(task, done)
 
-            return await issue_invoices(session, Clock().now(), period, due_days=due_days,
-                                        chunk_size=chunk_size, commit=session.commit,
-                                        progress=progress)
+            return await bill_month(session, Clock().now(), period, due_days=due_days,
+                                    chunk_size=chunk_size, commit=session.commit,
+                                    progress=progress)
     finally:
         await engine.dispose()
 

@@ -3,8 +3,8 @@
 import typer
 
 from linedesk.cli.runtime import console, run, settings, unit_of_work
+from linedesk.jobs import DailyResult, run_due_dates
 from linedesk.kit.clock import Clock
-from linedesk.notifications.tasks import DailyResult, run_due_dates
 
 app = typer.Typer(help="Notifications to company managers.", no_args_is_help=True)
 

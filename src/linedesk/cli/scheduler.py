@@ -9,8 +9,8 @@ import typer
 
 from linedesk.cli.runtime import console, run, settings
 from linedesk.db import create_engine, create_sessionmaker
+from linedesk.jobs import DailyJobsResult, run_daily_jobs, run_daily_loop
 from linedesk.kit.clock import Clock
-from linedesk.notifications.tasks import DailyJobsResult, run_daily_jobs, run_daily_loop
 from linedesk.ops.logging import configure_logging
 
 log = structlog.get_logger()

@@ -6,10 +6,11 @@ import signal
 import typer
 from prometheus_client import start_http_server
 
-import linedesk.invoices.service  # noqa: F401  (registers the invoice_pdf attachment loader)
 from linedesk.cli.runtime import console, run, settings
 from linedesk.db import create_engine, create_sessionmaker
+from linedesk.invoices.service import INVOICE_PDF, invoice_pdf_loader
 from linedesk.kit.clock import Clock
+from linedesk.messaging.attachments import register_loader
 from linedesk.messaging.worker import OutboxWorker
 from linedesk.ops.logging import configure_logging
 
@@ -24,6 +25,8 @@ def worker(
     configure_logging(current.log_level, current.json_logs)
     if metrics_port:
         start_http_server(metrics_port)
+
+    register_loader(INVOICE_PDF, invoice_pdf_loader(current))
 
     async def _work() -> int:
         engine = create_engine(current.effective_database_url)

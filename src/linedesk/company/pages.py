@@ -10,10 +10,10 @@ from starlette.responses import Response
 from linedesk.company import service
 from linedesk.company.repository import CompanyDataRepository, LineFilters
 from linedesk.deps import SessionDep
+from linedesk.identity.web_auth import WebManager
 from linedesk.inventory.models import LineStatus
 from linedesk.kit.pagination import Page, PageParams
 from linedesk.kit.phone import LineKind
-from linedesk.web.session import WebManager
 from linedesk.web.templating import render
 
 router = APIRouter(include_in_schema=False)

@@ -1,4 +1,4 @@
-"""JSON routes of the counters (R-U2), the usage detail (R-U3) and the widgets (R-U5)."""
+"""JSON routes of a line (its view, R-U2 counters, R-U3 usage detail) and the widgets (R-U5)."""
 
 from datetime import date
 from typing import Annotated
@@ -16,11 +16,17 @@ from linedesk.dashboard.schemas import (
     WidgetVariant,
 )
 from linedesk.deps import ClockDep, SessionDep
+from linedesk.errors import NotFound
 from linedesk.identity.auth import CurrentUser
+from linedesk.identity.principal import line_scope
+from linedesk.inventory.repository import LineRepository
+from linedesk.inventory.schemas import LineView
 from linedesk.kit.clock import ROME
+from linedesk.kit.phone import number_in_path
 from linedesk.usage.models import UsageType
 
 router = APIRouter(tags=["usage"])
+lines_router = APIRouter(tags=["lines"])
 WIDGET_CACHE = "private, max-age=60"
 
 
@@ -83,3 +89,18 @@ async def put_widget_settings(principal: CurrentUser, session: SessionDep, clock
     """Choose the widget's line (one you may read) and pin up to 4 links among `home`,
     `usage`, `link_sim`, `password`, `invoices`, `managers` (the last two for managers)."""
     return await service.save_widget_settings(session, principal, body, clock.now())
+
+
+@lines_router.get("/lines/{msisdn}", response_model=LineView)
+async def line(principal: CurrentUser, session: SessionDep, msisdn: str) -> LineView:
+    """A line the caller may see: an employee their own and linked lines, a manager any line
+    of the company. Any other number answers 404."""
+    repo = LineRepository(session, await line_scope(session, principal))
+    found = await repo.get_by_msisdn(number_in_path(msisdn))
+    if found is None:
+        raise NotFound("No such line")
+    return LineView(msisdn=found.msisdn, kind=found.kind, status=found.status,
+                    payment_mode=found.payment_mode, offer_code=found.offer.code,
+                    offer_name=found.offer.name, activation_date=found.activation_date,
+                    holder_name=found.holder_name,
+                    billing_account_code=found.billing_account.code)

@@ -7,8 +7,8 @@ from datetime import date
 
 from linedesk.dashboard.schemas import Allowance, DayUsage, Unit
 from linedesk.dashboard.service import days_of
+from linedesk.kit.i18n import Localizer
 from linedesk.usage.models import UsageType
-from linedesk.web.i18n import Localizer
 
 GB, MB = 1_000_000_000, 1_000_000
 CHART_WIDTH, CHART_HEIGHT = 640, 160

@@ -20,13 +20,15 @@ from linedesk.dashboard.display import (
 from linedesk.dashboard.schemas import Summary, WidgetSettings
 from linedesk.deps import ClockDep, SessionDep
 from linedesk.errors import LinedeskError, ValidationFailed
-from linedesk.identity.auth import Principal
+from linedesk.identity.principal import Principal
+from linedesk.identity.web_auth import WebUser
 from linedesk.kit.clock import ROME
+from linedesk.kit.i18n import Localizer, pick_language
 from linedesk.usage.models import UsageType
-from linedesk.web.i18n import Localizer, pick_language
+from linedesk.web.csrf import CsrfChecked
+from linedesk.web.forms import settle
 from linedesk.web.security_headers import WIDGET_POLICY
-from linedesk.web.session import CsrfChecked, WebUser, redirect, settle
-from linedesk.web.templating import render
+from linedesk.web.templating import redirect, render
 
 router = APIRouter(include_in_schema=False)
 LineParam = Annotated[str | None, Query(max_length=20)]

@@ -25,11 +25,11 @@ from linedesk.dashboard.schemas import (
     WidgetSettings,
 )
 from linedesk.errors import NotFound, ValidationFailed
-from linedesk.identity.auth import Principal, line_scope
+from linedesk.identity.principal import Principal, line_scope
 from linedesk.inventory.models import PaymentMode
 from linedesk.kit.clock import ROME
 from linedesk.kit.money import Money
-from linedesk.kit.phone import InvalidNumber, parse_italian_number
+from linedesk.kit.phone import number_in_path
 from linedesk.usage.models import UsagePreferences, UsageType
 from linedesk.usage.rating import OfferTerms
 
@@ -88,13 +88,6 @@ def summarize(state: LineState, period: date) -> Summary:
     )
 
 
-def _number(raw: str) -> str:
-    try:
-        return parse_italian_number(raw)
-    except InvalidNumber as exc:
-        raise NotFound("No such line") from exc
-
-
 async def readable(session: AsyncSession, principal: Principal) -> DashboardRepository:
     return DashboardRepository(session, await line_scope(session, principal))
 
@@ -103,7 +96,7 @@ async def line_state(session: AsyncSession, principal: Principal, msisdn: str,
                      now: datetime, repo: DashboardRepository | None = None) -> LineState:
     """The caller's readable line with its counters; any other number is 404."""
     repo = repo or await readable(session, principal)
-    state = await repo.state(_number(msisdn), current_period(now))
+    state = await repo.state(number_in_path(msisdn), current_period(now))
     if state is None:
         raise NotFound("No such line")
     return state

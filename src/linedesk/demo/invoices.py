@@ -39,9 +39,9 @@ async def load_demo_invoices(session: AsyncSession, now: datetime, sme_vat: str)
             special[accounts[1]] = (today + timedelta(DUE_IN) - issue_at.date()).days
         for account, days in special.items():
             await issue_invoices(session, issue_at, period, billing_account_ids=[account],
-                                 due_days=max(days, 0), notify=False)
+                                 due_days=max(days, 0))
         await issue_invoices(session, issue_at, period, billing_account_ids=accounts,
-                             due_days=DUE_DAYS, notify=False)
+                             due_days=DUE_DAYS)
     invoices = list(await session.scalars(select(Invoice).where(
         Invoice.billing_account_id.in_(accounts)).order_by(Invoice.id)))
     await _pay(session, now, invoices, unpaid={

@@ -2,9 +2,9 @@
 
 from fastapi import APIRouter, Request, Response, status
 
-from linedesk.deps import HasherDep, LimiterDep, SessionDep
+from linedesk.deps import LimiterDep, SessionDep
 from linedesk.errors import NotFound
-from linedesk.identity.auth import AuthContextDep, Manager, PendingUser
+from linedesk.identity.auth import AuthContextDep, HasherDep, Manager, PendingUser
 from linedesk.identity.autologin import employee_of_line
 from linedesk.identity.models import SessionKind
 from linedesk.identity.schemas import (

@@ -1,19 +1,17 @@
 """Typed auth dependencies: who is calling, per profile (SPEC R-A9, R-P2)."""
 
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from linedesk.deps import ClockDep, SessionDep, SettingsDep
 from linedesk.errors import Forbidden, Unauthorized
-from linedesk.identity.models import AuthSession, Profile, SessionKind, User
-from linedesk.identity.repository import UserRepository
+from linedesk.identity.models import Profile, SessionKind
+from linedesk.identity.passwords import PasswordHasher
+from linedesk.identity.principal import Principal
 from linedesk.identity.service import AuthContext, authenticate
 from linedesk.kit.network import client_address
-from linedesk.kit.repository import Scope
 
 _bearer = HTTPBearer(auto_error=False, description="An access token from /auth/login")
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -30,18 +28,12 @@ async def _auth_context(request: Request, settings: SettingsDep,
 AuthContextDep = Annotated[AuthContext, Depends(_auth_context)]
 
 
-@dataclass(frozen=True)
-class Principal:
-    user: User
-    session: AuthSession
+async def _hasher(request: Request) -> PasswordHasher:
+    hasher: PasswordHasher = request.app.state.hasher
+    return hasher
 
-    @property
-    def profile(self) -> Profile:
-        return self.user.profile
 
-    @property
-    def scope(self) -> Scope:
-        return Scope.company(self.user.company_id)
+HasherDep = Annotated[PasswordHasher, Depends(_hasher)]
 
 
 async def _principal(request: Request, session: SessionDep, ctx: AuthContextDep,
@@ -78,15 +70,6 @@ async def _user_admin(principal: Annotated[Principal, Depends(_active)]) -> Prin
     if principal.profile is not Profile.user_admin:
         raise Forbidden("Only the company's user admin can do this", code="user_admins_only")
     return principal
-
-
-async def line_scope(session: AsyncSession, principal: Principal) -> Scope:
-    """The lines the caller may read: a manager every line of the company, an employee
-    their own line and the lines linked to it (SPEC R-P2)."""
-    if principal.profile.is_manager:
-        return principal.scope
-    lines = await UserRepository(session, principal.scope).lines_of(principal.user)
-    return Scope.lines(principal.user.company_id, frozenset(line.id for line in lines))
 
 
 # Signed in, even with a generated password still to change (only /me and /me/password).

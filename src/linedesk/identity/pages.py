@@ -7,27 +7,25 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse
 from starlette.responses import Response
 
-from linedesk.dashboard.service import record_visit
-from linedesk.deps import ClockDep, HasherDep, LimiterDep, SessionDep
+from linedesk.deps import ClockDep, LimiterDep, SessionDep
 from linedesk.errors import LinedeskError, NotFound
-from linedesk.identity.auth import AuthContextDep
+from linedesk.identity.auth import AuthContextDep, HasherDep
 from linedesk.identity.autologin import employee_of_line
 from linedesk.identity.models import SessionKind
-from linedesk.identity.service import change_password, open_session, sign_out
+from linedesk.identity.service import change_password, choose_active_line, open_session, sign_out
 from linedesk.identity.sign_in_limits import password_sign_in
-from linedesk.kit.network import parse_address, vouched_msisdn
-from linedesk.kit.phone import parse_mobile
-from linedesk.linking.service import choose_active_line
-from linedesk.web.session import (
-    CsrfChecked,
+from linedesk.identity.web_auth import (
     Visitor,
     WebUser,
     clear_session_cookie,
-    redirect,
+    count_visit,
     set_session_cookie,
-    settle,
 )
-from linedesk.web.templating import render
+from linedesk.kit.network import parse_address, vouched_msisdn
+from linedesk.kit.phone import parse_mobile
+from linedesk.web.csrf import CsrfChecked
+from linedesk.web.forms import settle
+from linedesk.web.templating import redirect, render
 
 router = APIRouter(include_in_schema=False)
 Field = Annotated[str, Form()]
@@ -123,7 +121,7 @@ async def logout(_: CsrfChecked, visitor: Visitor, session: SessionDep,
 @router.get("/account/password")
 async def password_page(request: Request, principal: WebUser, session: SessionDep,
                         clock: ClockDep) -> Response:
-    await record_visit(session, principal, "password", clock.now())
+    await count_visit(request, session, principal, "password", clock.now())
     return render(request, "identity/password.html")
 
 

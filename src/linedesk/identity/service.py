@@ -15,9 +15,9 @@ from linedesk.identity.passwords import PasswordHasher
 from linedesk.identity.repository import SessionRepository, UserRepository
 from linedesk.identity.schemas import CompanyBrief, LineBrief, MeResponse
 from linedesk.identity.totp import accepted_step
-from linedesk.inventory.models import Company
+from linedesk.inventory.models import Company, Line
 from linedesk.kit.hashing import new_token, token_digest
-from linedesk.kit.phone import InvalidNumber, LineKind, parse_italian_number
+from linedesk.kit.phone import InvalidNumber, LineKind, parse_italian_number, parse_mobile
 from linedesk.kit.ratelimit import TOTP_TRIES_PER_USER, RateLimiter
 from linedesk.kit.repository import Scope
 
@@ -258,3 +258,15 @@ async def describe_user(session: AsyncSession, user: User,
                for line in lines],
         active_line=active or (lines[0].msisdn if lines else None),
     )
+
+
+async def choose_active_line(session: AsyncSession, user: User, auth_session: AuthSession,
+                             raw_msisdn: str) -> Line:
+    """The line switcher under the avatar: pick which of the user's lines the app shows."""
+    msisdn = parse_mobile(raw_msisdn)
+    lines = await UserRepository(session, Scope.company(user.company_id)).lines_of(user)
+    line = next((line for line in lines if line.msisdn == msisdn), None)
+    if line is None:
+        raise NotFound("This line is not one of yours")
+    auth_session.active_line_id = line.id
+    return line

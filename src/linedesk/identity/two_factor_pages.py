@@ -8,12 +8,15 @@ from starlette.responses import Response
 
 from linedesk.deps import LimiterDep, SessionDep
 from linedesk.errors import LinedeskError
-from linedesk.identity.auth import AuthContextDep, Principal
+from linedesk.identity.auth import AuthContextDep
+from linedesk.identity.principal import Principal
 from linedesk.identity.schemas import TwoFactorSetup
 from linedesk.identity.totp import provisioning_uri, qr_svg
 from linedesk.identity.two_factor import begin_setup, disable, enable
-from linedesk.web.session import CsrfChecked, WebManager, redirect, settle
-from linedesk.web.templating import render
+from linedesk.identity.web_auth import WebManager
+from linedesk.web.csrf import CsrfChecked
+from linedesk.web.forms import settle
+from linedesk.web.templating import redirect, render
 
 router = APIRouter(include_in_schema=False)
 PAGE = "/account/two-factor"

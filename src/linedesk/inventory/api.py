@@ -7,7 +7,6 @@ from fastapi import APIRouter, Query, Request, Response, status
 from linedesk.backoffice.auth import OperatorKey
 from linedesk.deps import ClockDep, SessionDep, SettingsDep
 from linedesk.errors import NotFound
-from linedesk.identity.auth import CurrentUser, line_scope
 from linedesk.inventory.models import LineStatus, Segment
 from linedesk.inventory.repository import (
     BillingAccountRepository,
@@ -24,7 +23,6 @@ from linedesk.inventory.schemas import (
     InventoryResource,
     LineCreate,
     LineRead,
-    LineView,
     OfferCreate,
     OfferRead,
     SimSwap,
@@ -39,7 +37,7 @@ from linedesk.inventory.service import (
 )
 from linedesk.kit.csvfile import CSV_BODY
 from linedesk.kit.pagination import IdPath, IdQuery, PageParams, paged
-from linedesk.kit.phone import InvalidNumber, LineKind, parse_italian_number
+from linedesk.kit.phone import LineKind, number_in_path
 from linedesk.kit.repository import Scope
 from linedesk.kit.uploads import UPLOAD_RESPONSES, read_upload
 
@@ -50,13 +48,6 @@ OPERATOR = Scope.operator()
 
 def _ctx(settings: SettingsDep, clock: ClockDep) -> ImportContext:
     return ImportContext(secret_key=settings.secret_key, now=clock.now())
-
-
-def _msisdn(raw: str) -> str:
-    try:
-        return parse_italian_number(raw)
-    except InvalidNumber as exc:
-        raise NotFound("No such line") from exc
 
 
 # --- companies -----------------------------------------------------------------------------
@@ -160,7 +151,7 @@ async def list_lines(
 async def get_line(_: OperatorKey, session: SessionDep, msisdn: str) -> LineRead:
     """A line with its current SIM and the history of its SIM changes."""
     repo = LineRepository(session, OPERATOR)
-    line = await repo.get_by_msisdn(_msisdn(msisdn))
+    line = await repo.get_by_msisdn(number_in_path(msisdn))
     if line is None:
         raise NotFound("No such line")
     (read,) = await read_lines(repo, [line], with_history=True)
@@ -172,14 +163,14 @@ async def create_line(_: OperatorKey, session: SessionDep, settings: SettingsDep
                       clock: ClockDep, body: LineCreate) -> LineRead:
     """Create a line; a mobile line comes with its SIM (ICCID and PUK, stored hashed)."""
     await create_one(session, RESOURCES["lines"], body, _ctx(settings, clock))
-    return await get_line(_, session, _msisdn(body.msisdn))
+    return await get_line(_, session, number_in_path(body.msisdn))
 
 
 @router.post("/lines/{msisdn}/sim-swap", response_model=LineRead)
 async def sim_swap(_: OperatorKey, session: SessionDep, settings: SettingsDep,
                    clock: ClockDep, msisdn: str, body: SimSwap) -> LineRead:
     """Give a mobile line a new SIM; the change and its date are kept in the SIM history."""
-    line = await swap_sim(session, OPERATOR, _msisdn(msisdn), body, _ctx(settings, clock))
+    line = await swap_sim(session, OPERATOR, number_in_path(msisdn), body, _ctx(settings, clock))
     return await get_line(_, session, line.msisdn)
 
 
@@ -199,23 +190,3 @@ async def import_resource(_: OperatorKey, session: SessionDep, settings: Setting
     text = await read_upload(request, settings.upload_max_bytes)
     count = await import_csv(session, RESOURCES[resource.value], text, _ctx(settings, clock))
     return ImportResult(resource=resource, imported=count)
-
-
-# --- the customer's view -------------------------------------------------------------------
-
-customer_router = APIRouter(tags=["lines"])
-
-
-@customer_router.get("/lines/{msisdn}", response_model=LineView)
-async def line(principal: CurrentUser, session: SessionDep, msisdn: str) -> LineView:
-    """A line the caller may see: an employee their own and linked lines, a manager any line
-    of the company. Any other number answers 404."""
-    repo = LineRepository(session, await line_scope(session, principal))
-    found = await repo.get_by_msisdn(_msisdn(msisdn))
-    if found is None:
-        raise NotFound("No such line")
-    return LineView(msisdn=found.msisdn, kind=found.kind, status=found.status,
-                    payment_mode=found.payment_mode, offer_code=found.offer.code,
-                    offer_name=found.offer.name, activation_date=found.activation_date,
-                    holder_name=found.holder_name,
-                    billing_account_code=found.billing_account.code)

@@ -13,15 +13,17 @@ from starlette.responses import Response
 from linedesk.billing.models import InvoiceStatus
 from linedesk.deps import ClockDep, LimiterDep, SessionDep
 from linedesk.errors import LinedeskError, ValidationFailed
-from linedesk.identity.auth import Principal
+from linedesk.identity.principal import Principal
+from linedesk.identity.web_auth import WebManager
 from linedesk.invoices.api import PERIOD, period_start
 from linedesk.invoices.pdf import pdf_file_name
 from linedesk.invoices.repository import InvoiceFilters, InvoiceRepository
 from linedesk.invoices.schemas import ShareRequest
 from linedesk.invoices.service import load_document, share_invoice
 from linedesk.kit.pagination import PageParams
-from linedesk.web.session import CsrfChecked, WebManager, redirect, settle
-from linedesk.web.templating import render
+from linedesk.web.csrf import CsrfChecked
+from linedesk.web.forms import settle
+from linedesk.web.templating import redirect, render
 
 router = APIRouter(include_in_schema=False)
 STATUS_LABELS = {InvoiceStatus.issued: "To be paid", InvoiceStatus.paid: "Paid",

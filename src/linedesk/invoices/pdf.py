@@ -16,9 +16,9 @@ from fpdf import FPDF
 from linedesk.billing.models import Invoice, InvoiceLine, InvoiceLineKind
 from linedesk.config import Settings
 from linedesk.inventory.models import BillingAccount, Company, PaymentMethod
+from linedesk.kit.i18n import Localizer
 
-MONTHS = ("gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto",
-          "settembre", "ottobre", "novembre", "dicembre")
+ITALIAN = Localizer("it")  # the courtesy copy is in Italian, like the FatturaPA
 KIND_LABELS = {
     InvoiceLineKind.fee: "Canone mensile",
     InvoiceLineKind.out_of_bundle: "Traffico oltre soglia",
@@ -42,16 +42,15 @@ class InvoiceDocument:
 
 def money(value: Decimal) -> str:
     """Italian notation: 1.234,56 €."""
-    text = f"{value:,.2f}".replace(",", "_").replace(".", ",").replace("_", ".")
-    return f"{text} €"
+    return ITALIAN.money_text(value, "€")
 
 
 def day(value: date) -> str:
-    return f"{value:%d/%m/%Y}"
+    return ITALIAN.date(value, "dd/MM/yyyy")
 
 
 def month(period: date) -> str:
-    return f"{MONTHS[period.month - 1]} {period.year}"
+    return ITALIAN.date(period, "LLLL yyyy")
 
 
 def pdf_file_name(invoice: Invoice) -> str:

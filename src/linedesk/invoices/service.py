@@ -6,26 +6,24 @@ documents and the recipient gets the same bytes as the download."""
 
 import asyncio
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
-from sqlalchemy.pool import NullPool
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from linedesk.billing.fatturapa import invoice_xml, xml_file_name
 from linedesk.billing.models import Invoice
-from linedesk.config import Settings, get_settings
+from linedesk.config import Settings
 from linedesk.errors import NotFound
-from linedesk.identity.auth import Principal
+from linedesk.identity.principal import Principal
 from linedesk.invoices.pdf import InvoiceDocument, pdf_file_name, render_pdf
 from linedesk.invoices.repository import InvoiceRepository
+from linedesk.kit.i18n import Localizer
 from linedesk.kit.ratelimit import RateLimiter, Rule
 from linedesk.kit.repository import Scope
-from linedesk.messaging.attachments import Attachment, register_loader
+from linedesk.messaging.attachments import Attachment, Loader, Sources
 from linedesk.messaging.models import Channel, OutboxMessage
 from linedesk.messaging.service import enqueue
 from linedesk.messaging.templates import LANGUAGES
-from linedesk.web.i18n import Localizer
 
 INVOICE_PDF = "invoice_pdf"
 SHARE_TEMPLATE = "invoice_share"
@@ -88,20 +86,16 @@ async def share_invoice(session: AsyncSession, principal: Principal, limiter: Ra
                          attachments=[reference], company_id=document.invoice.company_id)
 
 
-async def _load_invoice_pdf(reference: dict[str, Any], _data_dir: Path) -> Attachment:
-    """The attachment loader: render the PDF from the database the worker is configured for
-    (a short-lived connection, as loaders get no session)."""
-    settings = get_settings()
-    engine = create_async_engine(settings.effective_database_url, poolclass=NullPool)
-    try:
-        async with AsyncSession(engine) as session:
+def invoice_pdf_loader(settings: Settings) -> Loader:
+    """The outbox's loader of invoice PDFs, registered by whoever assembles a worker: it
+    renders the PDF from the worker's own database sessions."""
+
+    async def load(reference: dict[str, Any], sources: Sources) -> Attachment:
+        async with sources.sessionmaker() as session:
             document = await load_document(session, Scope.company(reference["company_id"]),
                                            reference["invoice_id"])
-    finally:
-        await engine.dispose()
-    content = await asyncio.to_thread(render_pdf, document, settings)
-    return Attachment(filename=pdf_file_name(document.invoice),
-                      content_type="application/pdf", content=content)
+        content = await asyncio.to_thread(render_pdf, document, settings)
+        return Attachment(filename=pdf_file_name(document.invoice),
+                          content_type="application/pdf", content=content)
 
-
-register_loader(INVOICE_PDF, _load_invoice_pdf)
+    return load

@@ -11,8 +11,8 @@ import hmac
 import ipaddress
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from typing import Protocol
 
-from linedesk.config import Settings
 from linedesk.kit.phone import InvalidNumber, LineKind, parse_italian_number
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -106,8 +106,21 @@ def signature_is_valid(key: str, msisdn: str, signature: str, now: datetime,
     return sum(hmac.compare_digest(expected, mac) for mac in macs) > 0
 
 
+class GatewayTrust(Protocol):
+    """What autologin trusts: the gateways' ranges, their header, its key (the settings)."""
+
+    @property
+    def autologin_gateway_ranges(self) -> Iterable[str | IPNetwork]: ...
+    @property
+    def autologin_header(self) -> str: ...
+    @property
+    def autologin_hmac_key(self) -> str: ...
+    @property
+    def autologin_max_skew_seconds(self) -> int: ...
+
+
 def vouched_msisdn(client_ip: IPAddress | None, headers: Mapping[str, str],
-                   settings: Settings, now: datetime) -> str | None:
+                   settings: GatewayTrust, now: datetime) -> str | None:
     """The E.164 mobile number the operator's gateway vouches for, or None: the header is
     ignored unless the client is inside a gateway range and, with a key, correctly signed."""
     if client_ip is None or not in_networks(client_ip, settings.autologin_gateway_ranges):

@@ -40,15 +40,6 @@ def parse_italian_number(raw: str, kind: LineKind | None = None) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def kind_of(e164: str) -> LineKind | None:
-    ptype = phonenumbers.number_type(phonenumbers.parse(e164, "IT"))
-    if ptype == PhoneNumberType.MOBILE:
-        return LineKind.mobile
-    if ptype in _KIND_TYPES[LineKind.fixed]:
-        return LineKind.fixed
-    return None
-
-
 def parse_mobile(raw: str, field: str = "msisdn") -> str:
     """A mobile number from a user's input, or a 422 naming the field."""
     from linedesk.errors import ValidationFailed
@@ -57,3 +48,13 @@ def parse_mobile(raw: str, field: str = "msisdn") -> str:
         return parse_italian_number(raw, LineKind.mobile)
     except InvalidNumber as exc:
         raise ValidationFailed(str(exc), details=[{"field": field, "reason": str(exc)}]) from exc
+
+
+def number_in_path(raw: str) -> str:
+    """A line's number from a URL: one that cannot be a number is a line we do not have (404)."""
+    from linedesk.errors import NotFound
+
+    try:
+        return parse_italian_number(raw)
+    except InvalidNumber as exc:
+        raise NotFound("No such line") from exc

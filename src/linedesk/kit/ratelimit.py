@@ -14,7 +14,7 @@ import time
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
 from limits import RateLimitItem, parse_many
@@ -25,8 +25,7 @@ from limits.storage import storage_from_string
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 
-from linedesk.config import Settings
-from linedesk.errors import RateLimited, Unavailable
+from linedesk.errors import TooManyAttempts, Unavailable
 
 log = structlog.get_logger()
 
@@ -111,6 +110,13 @@ def _key(identifiers: Iterable[str]) -> str:
     return hashlib.sha256(joined.encode()).hexdigest()[:32]
 
 
+class StorageSettings(Protocol):
+    """Where the counts live: the settings' Redis, or memory when it is empty."""
+
+    @property
+    def redis_url(self) -> str: ...
+
+
 class RateLimiter:
     """Counts attempts per rule and identifiers; `hit` raises RateLimited (429) when exceeded."""
 
@@ -131,7 +137,7 @@ class RateLimiter:
         self._strategy = MovingWindowRateLimiter(storage)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "RateLimiter":
+    def from_settings(cls, settings: "StorageSettings") -> "RateLimiter":
         return cls(settings.redis_url or MEMORY)
 
     async def hit(self, rule: RuleLike, *identifiers: str) -> None:
@@ -211,7 +217,7 @@ class RateLimiter:
     async def _refuse(self, item: RateLimitItem, key: str) -> None:
         stats = await self._strategy.get_window_stats(item, key)
         wait = max(1, math.ceil(stats.reset_time - time.time()))
-        raise RateLimited(
+        raise TooManyAttempts(
             "Too many attempts: try again later",
             headers={"Retry-After": str(wait)},
         )

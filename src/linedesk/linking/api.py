@@ -6,15 +6,9 @@ from linedesk.deps import LimiterDep, SessionDep
 from linedesk.identity.auth import AuthContextDep, CurrentUser
 from linedesk.identity.codes import IssuedCode, Limits, ticket_fields
 from linedesk.identity.schemas import CodeEntry, MeResponse
-from linedesk.identity.service import describe_user
+from linedesk.identity.service import choose_active_line, describe_user
 from linedesk.linking.schemas import ActiveLine, LinkStart, LinkTicket
-from linedesk.linking.service import (
-    choose_active_line,
-    complete_link,
-    resend_link,
-    start_link,
-    unlink,
-)
+from linedesk.linking.service import complete_link, resend_link, start_link, unlink
 
 router = APIRouter(tags=["link SIM"])
 

@@ -6,15 +6,16 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from starlette.responses import Response
 
-from linedesk.dashboard.service import record_visit
 from linedesk.deps import ClockDep, LimiterDep, SessionDep
 from linedesk.errors import LinedeskError
 from linedesk.identity.auth import AuthContextDep
 from linedesk.identity.codes import Limits, find_code, resend_after
 from linedesk.identity.models import CodePurpose
+from linedesk.identity.web_auth import WebUser, count_visit
 from linedesk.linking.service import MAX_LINKED, complete_link, resend_link, start_link, unlink
-from linedesk.web.session import CsrfChecked, WebUser, redirect, settle
-from linedesk.web.templating import render
+from linedesk.web.csrf import CsrfChecked
+from linedesk.web.forms import settle
+from linedesk.web.templating import redirect, render
 
 router = APIRouter(include_in_schema=False)
 Field = Annotated[str, Form()]
@@ -28,7 +29,7 @@ def _linked(request: Request, principal: WebUser) -> list[str]:
 @router.get("/link-sim")
 async def link_sim(request: Request, principal: WebUser, session: SessionDep, clock: ClockDep,
                    linked: str | None = None) -> Response:
-    await record_visit(session, principal, "link_sim", clock.now())
+    await count_visit(request, session, principal, "link_sim", clock.now())
     return render(request, "linking/link_sim.html", linked_lines=_linked(request, principal),
                   max_linked=MAX_LINKED, just_linked=linked)
 

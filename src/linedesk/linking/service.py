@@ -13,7 +13,7 @@ from linedesk.identity.codes import (
     redeem,
     resend_by_id,
 )
-from linedesk.identity.models import AuthSession, CodePurpose, LinkedLine, User
+from linedesk.identity.models import CodePurpose, LinkedLine, User
 from linedesk.identity.repository import UserRepository
 from linedesk.identity.service import AuthContext
 from linedesk.inventory.models import Line, LineStatus
@@ -108,15 +108,3 @@ async def unlink(session: AsyncSession, ctx: AuthContext, user: User, raw_msisdn
         raise NotFound("This line is not linked to your account")
     await record(session, "line_unlinked", now=ctx.now, company_id=user.company_id,
                  user_id=user.id, subject=line.msisdn, client_ip=ctx.client_ip)
-
-
-async def choose_active_line(session: AsyncSession, user: User, auth_session: AuthSession,
-                             raw_msisdn: str) -> Line:
-    """The line switcher under the avatar: pick which of the user's lines the app shows."""
-    msisdn = parse_mobile(raw_msisdn)
-    lines = await UserRepository(session, Scope.company(user.company_id)).lines_of(user)
-    line = next((line for line in lines if line.msisdn == msisdn), None)
-    if line is None:
-        raise NotFound("This line is not one of yours")
-    auth_session.active_line_id = line.id
-    return line

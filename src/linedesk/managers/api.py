@@ -3,9 +3,9 @@
 from fastapi import APIRouter, Response, status
 
 from linedesk.audit.repository import AuditRepository
-from linedesk.deps import HasherDep, LimiterDep, SessionDep
+from linedesk.deps import LimiterDep, SessionDep
 from linedesk.identity.api import tokens_response
-from linedesk.identity.auth import AuthContextDep, Manager, UserAdmin
+from linedesk.identity.auth import AuthContextDep, HasherDep, Manager, UserAdmin
 from linedesk.identity.codes import Limits, ticket_fields
 from linedesk.identity.models import SessionKind, User
 from linedesk.identity.schemas import TokenResponse

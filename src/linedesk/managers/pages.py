@@ -11,14 +11,15 @@ from starlette.responses import Response
 
 from linedesk.audit.models import AuditEvent
 from linedesk.audit.repository import AuditRepository
-from linedesk.dashboard.service import record_visit
-from linedesk.deps import ClockDep, HasherDep, LimiterDep, SessionDep
+from linedesk.deps import ClockDep, LimiterDep, SessionDep
 from linedesk.errors import LinedeskError, NotFound, ValidationFailed
-from linedesk.identity.auth import AuthContextDep, Principal
+from linedesk.identity.auth import AuthContextDep, HasherDep
 from linedesk.identity.codes import Limits, find_code
 from linedesk.identity.models import CodePurpose, Profile, SessionKind, User
+from linedesk.identity.principal import Principal
 from linedesk.identity.repository import UserRepository
 from linedesk.identity.service import AuthContext, open_session
+from linedesk.identity.web_auth import WebManager, WebUserAdmin, count_visit, set_session_cookie
 from linedesk.kit.pagination import PageParams
 from linedesk.managers.schemas import ManagerCreate
 from linedesk.managers.service import (
@@ -28,15 +29,9 @@ from linedesk.managers.service import (
     remove_manager,
     resend_activation,
 )
-from linedesk.web.session import (
-    CsrfChecked,
-    WebManager,
-    WebUserAdmin,
-    redirect,
-    set_session_cookie,
-    settle,
-)
-from linedesk.web.templating import render
+from linedesk.web.csrf import CsrfChecked
+from linedesk.web.forms import settle
+from linedesk.web.templating import redirect, render
 
 router = APIRouter(include_in_schema=False)
 Field = Annotated[str, Form()]
@@ -90,7 +85,7 @@ async def _managers_page(request: Request, session: AsyncSession, principal: Pri
 async def managers_page(request: Request, principal: WebManager, session: SessionDep,
                         clock: ClockDep, created: int | None = None,
                         removed: bool = False) -> Response:
-    await record_visit(session, principal, "managers", clock.now())
+    await count_visit(request, session, principal, "managers", clock.now())
     return await _managers_page(request, session, principal, created=created, removed=removed)
 
 

@@ -1,8 +1,9 @@
 """Attachments travel through the outbox by reference and are loaded only when sent.
 
 A reference is a dict with a "kind". Built in: {"kind": "file", "path": ..., "filename": ...,
-"content_type": ...} with a path inside the data directory. Other domains register their
-own kinds (an invoice PDF by id, for example) with `register_loader`.
+"content_type": ...} with a path inside the data directory. Other domains' kinds (an invoice
+PDF by id, for example) are registered with `register_loader` by whoever assembles the
+worker (create_app, `linedesk worker`); a loader reads through the worker's own sessions.
 """
 
 import asyncio
@@ -10,6 +11,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 
 @dataclass(frozen=True)
@@ -19,7 +22,15 @@ class Attachment:
     content: bytes
 
 
-Loader = Callable[[dict[str, Any], Path], Awaitable[Attachment]]
+@dataclass(frozen=True)
+class Sources:
+    """Where a loader may read: the data directory, the worker's database."""
+
+    data_dir: Path
+    sessionmaker: async_sessionmaker[AsyncSession]
+
+
+Loader = Callable[[dict[str, Any], Sources], Awaitable[Attachment]]
 _loaders: dict[str, Loader] = {}
 
 
@@ -39,18 +50,19 @@ def _read_file(reference: dict[str, Any], data_dir: Path) -> Attachment:
     )
 
 
-async def _load_file(reference: dict[str, Any], data_dir: Path) -> Attachment:
-    return await asyncio.to_thread(_read_file, reference, data_dir)
+async def _load_file(reference: dict[str, Any], sources: Sources) -> Attachment:
+    return await asyncio.to_thread(_read_file, reference, sources.data_dir)
 
 
 register_loader("file", _load_file)
 
 
-async def load_attachments(references: list[dict[str, Any]], data_dir: Path) -> list[Attachment]:
+async def load_attachments(references: list[dict[str, Any]],
+                           sources: Sources) -> list[Attachment]:
     loaded = []
     for reference in references:
         loader = _loaders.get(reference.get("kind", ""))
         if loader is None:
             raise ValueError(f"unknown attachment kind: {reference.get('kind')!r}")
-        loaded.append(await loader(reference, data_dir))
+        loaded.append(await loader(reference, sources))
     return loaded

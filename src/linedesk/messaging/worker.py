@@ -22,7 +22,7 @@ from linedesk.config import Settings
 from linedesk.errors import database_unavailable
 from linedesk.kit.clock import Clock
 from linedesk.messaging import metrics
-from linedesk.messaging.attachments import load_attachments
+from linedesk.messaging.attachments import Sources, load_attachments
 from linedesk.messaging.channels import ChannelNotConfigured, Outgoing, Sender, build_senders
 from linedesk.messaging.models import OutboxMessage
 from linedesk.messaging.repository import OutboxRepository
@@ -124,7 +124,8 @@ class OutboxWorker:
             raise ChannelNotConfigured(f"no sender configured for {message.channel.value}")
         content = render_message(message.template, message.language, message.channel,
                                  message.payload)
-        attachments = await load_attachments(message.attachments, self.data_dir)
+        attachments = await load_attachments(message.attachments,
+                                             Sources(self.data_dir, self.sessionmaker))
         key = f"{message.id}.{message.created_at:%Y%m%d%H%M%S%f}"
         await sender.send(Outgoing(message.channel, message.recipient, content, attachments,
                                    key=key))

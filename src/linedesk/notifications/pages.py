@@ -7,14 +7,15 @@ from starlette.responses import Response
 
 from linedesk.deps import ClockDep, SessionDep
 from linedesk.errors import NotFound
+from linedesk.identity.web_auth import WebManager
+from linedesk.kit.i18n import pick_language
 from linedesk.kit.pagination import Page
 from linedesk.notifications.models import NotificationChannel, NotificationKind
 from linedesk.notifications.preferences import set_preferences, switches_of
 from linedesk.notifications.repository import NotificationRepository
 from linedesk.notifications.texts import CHANNEL_LABELS, KIND_LABELS, describe
-from linedesk.web.i18n import pick_language
-from linedesk.web.session import CsrfChecked, WebManager, redirect
-from linedesk.web.templating import render
+from linedesk.web.csrf import CsrfChecked
+from linedesk.web.templating import redirect, render
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50

@@ -1,13 +1,25 @@
-"""Queries of a manager's notification centre, scoped to the signed-in user."""
+"""Queries of a manager's notification centre, scoped to the signed-in user, and those of
+the producers (events, the managers to tell, their push subscriptions)."""
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Insert, Row, Select, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from linedesk.billing.models import Invoice, InvoiceStatus
+from linedesk.identity.models import Profile, User
+from linedesk.inventory.models import BillingAccount
 from linedesk.kit.pagination import Page
-from linedesk.notifications.models import Notification
+from linedesk.notifications.models import (
+    Notification,
+    NotificationEvent,
+    NotificationKind,
+    NotificationPreference,
+    PushSubscription,
+)
 
 
 class NotificationRepository:
@@ -54,3 +66,102 @@ class NotificationRepository:
             .values(read_at=now).execution_options(synchronize_session=False))
         await self.session.flush()
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _dialect(session: AsyncSession) -> Any:
+    return postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+
+
+class PreferenceRepository:
+    """A manager's switches and push subscriptions (the caller passes the user)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def preferences(self, user_ids: set[int]) -> Sequence[NotificationPreference]:
+        rows = await self.session.scalars(select(NotificationPreference)
+                                          .where(NotificationPreference.user_id.in_(user_ids)))
+        return rows.all()
+
+    async def save(self, user: User, kind: NotificationKind, switches: dict[str, bool],
+                   now: datetime) -> None:
+        statement = _dialect(self.session).insert(NotificationPreference).values(
+            user_id=user.id, kind=kind, company_id=user.company_id, updated_at=now,
+            **switches)
+        await self.session.execute(statement.on_conflict_do_update(
+            index_elements=["user_id", "kind"], set_={**switches, "updated_at": now}))
+
+    async def save_subscription(self, user: User, endpoint: str, digest: str, p256dh: str,
+                                auth: str, now: datetime) -> PushSubscription:
+        statement = _dialect(self.session).insert(PushSubscription).values(
+            company_id=user.company_id, user_id=user.id, endpoint=endpoint,
+            endpoint_digest=digest, p256dh=p256dh, auth=auth, created_at=now)
+        await self.session.execute(statement.on_conflict_do_update(
+            index_elements=["endpoint_digest"],
+            set_={"company_id": user.company_id, "user_id": user.id, "p256dh": p256dh,
+                  "auth": auth}))
+        found = await self.session.scalar(select(PushSubscription)
+                                          .where(PushSubscription.endpoint_digest == digest)
+                                          .execution_options(populate_existing=True))
+        assert found is not None
+        return found
+
+
+class EventRepository:
+    """The producers' queries: across companies, as events are (the caller scopes them)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def _insert_ignoring_conflicts(self) -> Insert:
+        statement: Insert = _dialect(self.session).insert(NotificationEvent)\
+            .on_conflict_do_nothing(index_elements=["key"])
+        return statement
+
+    async def claim(self, rows: list[dict[str, Any]]) -> list[Row[int, str]]:
+        """Insert the events; only those nobody announced before come back (id, key)."""
+        result = await self.session.execute(
+            self._insert_ignoring_conflicts().values(rows)
+            .returning(NotificationEvent.id, NotificationEvent.key))
+        return list(result)
+
+    async def managers(self, company_ids: set[int], profiles: Sequence[Profile]
+                       ) -> list[Row[int, int, str, str | None]]:
+        result = await self.session.execute(
+            select(User.id, User.company_id, User.language, User.email)
+            .where(User.company_id.in_(company_ids), User.profile.in_(profiles),
+                   User.disabled_at.is_(None))
+            .order_by(User.id))
+        return list(result)
+
+    async def subscriptions(self, user_ids: set[int]
+                            ) -> list[Row[int, str, str, str]]:
+        result = await self.session.execute(
+            select(PushSubscription.user_id, PushSubscription.endpoint,
+                   PushSubscription.p256dh, PushSubscription.auth)
+            .where(PushSubscription.user_id.in_(user_ids)).order_by(PushSubscription.id))
+        return list(result)
+
+    async def add_notifications(self, rows: list[dict[str, Any]]) -> None:
+        for start in range(0, len(rows), 2000):
+            await self.session.execute(insert(Notification), rows[start:start + 2000])
+
+    async def invoices(self, ids: Sequence[int]) -> list[Row[Invoice, str]]:
+        """The invoices with their billing account's code."""
+        result = await self.session.execute(
+            select(Invoice, BillingAccount.code)
+            .join(BillingAccount, BillingAccount.id == Invoice.billing_account_id)
+            .where(Invoice.id.in_(list(ids))).order_by(Invoice.id))
+        return list(result)
+
+    async def unannounced(self, kind: NotificationKind, *conditions: Any
+                          ) -> list[Row[Invoice, str]]:
+        """Unpaid invoices matching `conditions` with no `kind` event yet."""
+        announced = select(NotificationEvent.id).where(
+            NotificationEvent.invoice_id == Invoice.id, NotificationEvent.kind == kind)
+        result = await self.session.execute(
+            select(Invoice, BillingAccount.code)
+            .join(BillingAccount, BillingAccount.id == Invoice.billing_account_id)
+            .where(Invoice.status != InvoiceStatus.paid, ~announced.exists(), *conditions)
+            .order_by(Invoice.id))
+        return list(result)

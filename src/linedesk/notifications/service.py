@@ -10,24 +10,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Insert, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linedesk.billing.models import Invoice, InvoiceStatus
-from linedesk.identity.models import Profile, User
+from linedesk.billing.models import Invoice
+from linedesk.identity.models import Profile
 from linedesk.inventory.models import BillingAccount
 from linedesk.inventory.service import chunks
 from linedesk.kit.clock import ROME
 from linedesk.messaging.models import Channel
 from linedesk.messaging.service import enqueue
 from linedesk.notifications.models import (
-    Notification,
-    NotificationEvent,
     NotificationKind,
-    PushSubscription,
 )
 from linedesk.notifications.preferences import Switches, switches_of
+from linedesk.notifications.repository import EventRepository
 from linedesk.notifications.texts import describe, formatted
 
 MANAGERS = (Profile.user_admin, Profile.telco_manager)
@@ -54,13 +50,6 @@ class Manager:
     email: str | None
 
 
-def _insert_ignoring_conflicts(session: AsyncSession) -> Insert:
-    module: Any = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement: Insert = module.insert(NotificationEvent).on_conflict_do_nothing(
-        index_elements=["key"])
-    return statement
-
-
 async def _claim(session: AsyncSession, now: datetime, events: Sequence[Event]
                  ) -> list[tuple[int, Event]]:
     """Insert the events; only those nobody announced before come back (with their id)."""
@@ -70,32 +59,23 @@ async def _claim(session: AsyncSession, now: datetime, events: Sequence[Event]
         rows = [{"company_id": e.company_id, "kind": e.kind, "key": e.key,
                  "invoice_id": e.invoice_id, "billing_account_id": e.billing_account_id,
                  "params": e.params, "created_at": now} for e in part]
-        result = await session.execute(_insert_ignoring_conflicts(session).values(rows)
-                                       .returning(NotificationEvent.id, NotificationEvent.key))
-        claimed += [(event_id, by_key[key]) for event_id, key in result]
+        claimed += [(event_id, by_key[key])
+                    for event_id, key in await EventRepository(session).claim(rows)]
     return claimed
 
 
 async def _managers(session: AsyncSession, company_ids: set[int]) -> dict[int, list[Manager]]:
-    rows = await session.execute(
-        select(User.id, User.company_id, User.language, User.email)
-        .where(User.company_id.in_(company_ids), User.profile.in_(MANAGERS),
-               User.disabled_at.is_(None))
-        .order_by(User.id))
     out: dict[int, list[Manager]] = {}
-    for row in rows:
-        out.setdefault(row.company_id, []).append(Manager(*row))
+    for row in await EventRepository(session).managers(company_ids, MANAGERS):
+        manager = Manager(*row)
+        out.setdefault(manager.company_id, []).append(manager)
     return out
 
 
 async def _subscriptions(session: AsyncSession, user_ids: set[int]) -> dict[int, list[str]]:
     """Each user's subscriptions as the push channel's recipient: the PushSubscription JSON."""
-    rows = await session.execute(
-        select(PushSubscription.user_id, PushSubscription.endpoint, PushSubscription.p256dh,
-               PushSubscription.auth)
-        .where(PushSubscription.user_id.in_(user_ids)).order_by(PushSubscription.id))
     out: dict[int, list[str]] = {}
-    for user_id, endpoint, p256dh, auth in rows:
+    for user_id, endpoint, p256dh, auth in await EventRepository(session).subscriptions(user_ids):
         out.setdefault(user_id, []).append(json.dumps(
             {"endpoint": endpoint, "keys": {"p256dh": p256dh, "auth": auth}}))
     return out
@@ -138,8 +118,7 @@ async def announce(session: AsyncSession, now: datetime, events: Sequence[Event]
             await _tell(session, now, event_id, event, manager,
                         switches[manager.id][event.kind], subscriptions.get(manager.id, []),
                         in_app)
-    for part in chunks(in_app, 2000):
-        await session.execute(insert(Notification), list(part))
+    await EventRepository(session).add_notifications(in_app)
     await session.flush()
     return len(claimed)
 
@@ -163,25 +142,15 @@ async def notify_invoices_issued(session: AsyncSession, now: datetime,
     """A new invoice on a billing account (called by the billing run for each chunk)."""
     events = []
     for part in chunks(list(invoice_ids), 2000):
-        rows = await session.execute(
-            select(Invoice, BillingAccount.code)
-            .join(BillingAccount, BillingAccount.id == Invoice.billing_account_id)
-            .where(Invoice.id.in_(part)).order_by(Invoice.id))
         events += [_invoice_event(NotificationKind.invoice_issued, invoice, code)
-                   for invoice, code in rows]
+                   for invoice, code in await EventRepository(session).invoices(part)]
     return await announce(session, now, events)
 
 
 async def _unannounced(session: AsyncSession, kind: NotificationKind, *conditions: Any
                        ) -> list[Event]:
     """Unpaid invoices matching `conditions` with no `kind` event yet."""
-    announced = select(NotificationEvent.id).where(
-        NotificationEvent.invoice_id == Invoice.id, NotificationEvent.kind == kind)
-    rows = await session.execute(
-        select(Invoice, BillingAccount.code)
-        .join(BillingAccount, BillingAccount.id == Invoice.billing_account_id)
-        .where(Invoice.status != InvoiceStatus.paid, ~announced.exists(), *conditions)
-        .order_by(Invoice.id))
+    rows = await EventRepository(session).unannounced(kind, *conditions)
     return [_invoice_event(kind, invoice, code) for invoice, code in rows]
 
 

@@ -5,8 +5,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from linedesk.kit.i18n import Localizer
 from linedesk.notifications.models import NotificationKind
-from linedesk.web.i18n import Localizer
 
 TITLES = {
     NotificationKind.invoice_issued: "New invoice %(number)s",

@@ -52,7 +52,3 @@ class PaymentImportResult(Schema):
     recorded: int
     already_recorded: int
     invoices_paid: int
-
-
-class StatusUpdate(Schema):
-    overdue: int

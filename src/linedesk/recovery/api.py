@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter, status
 
-from linedesk.deps import HasherDep, LimiterDep, SessionDep
-from linedesk.identity.auth import AuthContextDep
+from linedesk.deps import LimiterDep, SessionDep
+from linedesk.identity.auth import AuthContextDep, HasherDep
 from linedesk.identity.codes import IssuedCode, Limits, ticket_fields
 from linedesk.identity.schemas import CodeEntry
 from linedesk.recovery.schemas import NewPassword, RecoveryStart, RecoveryTicket

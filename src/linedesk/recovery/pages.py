@@ -6,16 +6,19 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from starlette.responses import Response
 
-from linedesk.deps import HasherDep, LimiterDep, SessionDep
+from linedesk.deps import LimiterDep, SessionDep
 from linedesk.errors import LinedeskError
-from linedesk.identity.auth import AuthContextDep, Principal
+from linedesk.identity.auth import AuthContextDep, HasherDep
+from linedesk.identity.code_step import code_page, language, limits, ticket
 from linedesk.identity.models import CodePurpose, SessionKind
+from linedesk.identity.principal import Principal
 from linedesk.identity.service import open_session, sign_in
+from linedesk.identity.web_auth import Visitor, set_session_cookie
 from linedesk.recovery.schemas import RecoveryStart
 from linedesk.recovery.service import complete_recovery, resend_recovery, start_recovery
-from linedesk.web.forms import code_page, form_model, language, limits, refused, ticket
-from linedesk.web.session import CsrfChecked, Visitor, redirect, set_session_cookie
-from linedesk.web.templating import render
+from linedesk.web.csrf import CsrfChecked
+from linedesk.web.forms import form_model, refused
+from linedesk.web.templating import redirect, render
 
 router = APIRouter(include_in_schema=False)
 Field = Annotated[str, Form()]

@@ -2,9 +2,9 @@
 
 from fastapi import APIRouter, status
 
-from linedesk.deps import HasherDep, LimiterDep, SessionDep
+from linedesk.deps import LimiterDep, SessionDep
 from linedesk.identity.api import tokens_response
-from linedesk.identity.auth import AuthContextDep
+from linedesk.identity.auth import AuthContextDep, HasherDep
 from linedesk.identity.codes import IssuedCode, Limits, ticket_fields
 from linedesk.identity.models import CodePurpose, SessionKind
 from linedesk.identity.schemas import TokenResponse

@@ -7,11 +7,13 @@ from fastapi import APIRouter, Form, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
-from linedesk.deps import HasherDep, LimiterDep, SessionDep
+from linedesk.deps import LimiterDep, SessionDep
 from linedesk.errors import LinedeskError, ValidationFailed
-from linedesk.identity.auth import AuthContextDep
+from linedesk.identity.auth import AuthContextDep, HasherDep
+from linedesk.identity.code_step import code_page, language, limits
 from linedesk.identity.models import CodePurpose, SessionKind, User
 from linedesk.identity.service import AuthContext, open_session
+from linedesk.identity.web_auth import Visitor, set_session_cookie
 from linedesk.registration.schemas import (
     ManagerRegistrationComplete,
     ManagerRegistrationStart,
@@ -24,9 +26,9 @@ from linedesk.registration.service import (
     start_manager_registration,
     start_registration,
 )
-from linedesk.web.forms import code_page, form_model, language, limits, refused
-from linedesk.web.session import CsrfChecked, Visitor, redirect, set_session_cookie
-from linedesk.web.templating import render
+from linedesk.web.csrf import CsrfChecked
+from linedesk.web.forms import form_model, refused
+from linedesk.web.templating import redirect, render
 
 router = APIRouter(include_in_schema=False)
 Field = Annotated[str, Form()]

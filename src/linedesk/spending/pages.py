@@ -11,10 +11,11 @@ from starlette.responses import Response
 
 from linedesk.deps import ClockDep, SessionDep
 from linedesk.errors import LinedeskError
+from linedesk.identity.web_auth import WebManager
 from linedesk.kit.pagination import Page, PageParams
 from linedesk.spending.schemas import GroupBy, MonthSpending, SpendingTrend
 from linedesk.spending.service import checked_range, trend
-from linedesk.web.session import WebManager, settle
+from linedesk.web.forms import settle
 from linedesk.web.templating import render
 
 router = APIRouter(include_in_schema=False)

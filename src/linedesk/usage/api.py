@@ -7,11 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from pydantic import Field, StringConstraints
 
-from linedesk.alerts.service import evaluate_changes
 from linedesk.backoffice.auth import OperatorKey
 from linedesk.deps import ClockDep, SessionDep
-from linedesk.errors import NotFound, ValidationFailed
-from linedesk.kit.phone import InvalidNumber, parse_italian_number
+from linedesk.errors import ValidationFailed
+from linedesk.kit.phone import number_in_path
 from linedesk.kit.schemas import CreateSchema, Schema
 from linedesk.kit.uploads import limited
 from linedesk.usage.files import DEFAULT_BATCH_SIZE, read_stream
@@ -58,7 +57,7 @@ async def import_usage(
                                code="bad_file")
     body = limited(request.stream())  # a line is a record: capped before it is parsed
     return await import_batches(session, clock.now, read_stream(body, batch_size),
-                                session.commit, on_counters=evaluate_changes)
+                                session.commit, on_counters=request.app.state.on_counters)
 
 
 @router.post("/lines/{msisdn}/top-ups", response_model=PrepaidBalanceRead)
@@ -66,10 +65,7 @@ async def create_top_up(_: OperatorKey, session: SessionDep, clock: ClockDep, ms
                         body: TopUpIn) -> PrepaidBalanceRead:
     """Add credit to a prepaid line. The reference makes it safe to retry: a reference seen
     before changes nothing and answers the current balance."""
-    try:
-        number = parse_italian_number(msisdn)
-    except InvalidNumber as exc:
-        raise NotFound("No such line") from exc
+    number = number_in_path(msisdn)
     balance = await top_up(session, clock.now(), number, body.amount, body.reference)
     return PrepaidBalanceRead(msisdn=number, balance=balance.balance,
                               updated_at=balance.updated_at)

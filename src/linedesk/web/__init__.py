@@ -1,1 +1,2 @@
-"""The server-rendered web app: layout, language, locale-aware formatting, static files."""
+"""What every page uses: templates and the render helper, CSRF, forms, the error page, static
+files. It imports no domain: sign-in for pages is `identity.web_auth`."""

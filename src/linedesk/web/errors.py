@@ -5,13 +5,21 @@ from fastapi import FastAPI, Request
 from starlette.responses import Response
 
 from linedesk.errors import LinedeskError
-from linedesk.web.session import (
-    PASSWORD_PAGE,
-    LoginRequired,
-    PasswordChangeRequired,
-    redirect,
-)
-from linedesk.web.templating import render
+from linedesk.web.templating import redirect, render
+
+PASSWORD_PAGE = "/account/password"
+
+
+class LoginRequired(Exception):
+    """A page for signed-in users was asked for without a session: go to the sign-in page."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+
+
+class PasswordChangeRequired(Exception):
+    """Signed in with a generated password: nothing but choosing a new one is allowed."""
 
 
 async def render_error_page(request: Request, exc: LinedeskError) -> Response:

@@ -1,23 +1,14 @@
-"""Forms of the wizards' pages: request models built from forms, errors shown on the form
-again, and the code step (enter the code, "send again") that registration, recovery and
-manager activation share."""
+"""Forms of the pages: request models built from forms, and errors shown on the form again
+(the code step the wizards share is `identity.code_step`)."""
 
 from typing import Any, TypeVar
 
-from babel.dates import format_time
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
-from linedesk.errors import LinedeskError, NotFound, RateLimited, ValidationFailed
-from linedesk.identity.codes import Limits, find_code, resend_after
-from linedesk.identity.models import CodePurpose, OneTimeCode
-from linedesk.identity.service import AuthContext
-from linedesk.kit.clock import ROME
-from linedesk.kit.ratelimit import RateLimiter
-from linedesk.web.i18n import LOCALES, pick_language
-from linedesk.web.session import settle
+from linedesk.errors import LinedeskError, RateLimited, TooManyAttempts, ValidationFailed
 from linedesk.web.templating import render
 
 M = TypeVar("M", bound=BaseModel)
@@ -37,14 +28,6 @@ FIELD_REASONS = {
 }
 
 
-def language(request: Request, ctx: AuthContext) -> str:
-    return pick_language(request, ctx.settings.default_language)
-
-
-def limits(limiter: RateLimiter, ctx: AuthContext) -> Limits:
-    return Limits(limiter, ctx.client_ip or "unknown")
-
-
 def invalid_fields(fields: list[str]) -> ValidationFailed:
     return ValidationFailed(CHECK_FIELDS, details=[
         {"field": name, "reason": FIELD_REASONS.get(name, "This value is not valid")}
@@ -62,14 +45,21 @@ def form_model(model: type[M], **fields: Any) -> M:
 
 
 def page_error(exc: LinedeskError) -> LinedeskError:
-    """The error as a page shows it: a message the catalogue translates, no repeated details."""
-    if isinstance(exc, RateLimited) and exc.message.startswith("Too many attempts"):
+    """The error as a page shows it: a message the catalogue translates, no repeated details
+    (a form's own field errors come out as they went in)."""
+    if isinstance(exc, TooManyAttempts):
         return RateLimited(TOO_MANY, headers=exc.headers)
-    if exc.message == CHECK_FIELDS:
-        return exc
     if exc.code == "validation_error" and exc.details:
         return invalid_fields([str(detail.get("field", "")) for detail in exc.details])
     return type(exc)(exc.message, code=exc.code, headers=exc.headers)
+
+
+async def settle(session: AsyncSession, exc: LinedeskError) -> None:
+    """A page that shows an error instead of raising it keeps what the error must keep (a
+    counted try) and undoes the rest, as the request's unit of work would."""
+    if not exc.keep_changes:
+        session.expunge_all()  # what was read stays readable by the page
+        await session.rollback()
 
 
 async def refused(request: Request, session: AsyncSession, exc: LinedeskError, template: str,
@@ -82,31 +72,3 @@ async def refused(request: Request, session: AsyncSession, exc: LinedeskError, t
     if wait:
         response.headers["Retry-After"] = wait
     return response
-
-
-async def ticket(session: AsyncSession, public_id: str, purpose: CodePurpose) -> OneTimeCode:
-    record = await find_code(session, public_id, purpose)
-    if record is None:
-        raise NotFound("This page has expired: start again", code="unknown_request")
-    return record
-
-
-def code_step(request: Request, ctx: AuthContext, record: OneTimeCode) -> dict[str, Any]:
-    """What the code step shows: the channel, and when "send again" becomes possible."""
-    after = resend_after(record)
-    at = format_time(after, "medium", tzinfo=ROME, locale=LOCALES[language(request, ctx)])
-    return {"channel": record.channel, "resend_at": at if after > ctx.now else None,
-            "resent": request.query_params.get("resent") == "1"}
-
-
-async def code_page(request: Request, session: AsyncSession, ctx: AuthContext, template: str,
-                    public_id: str, purpose: CodePurpose, exc: LinedeskError | None = None,
-                    **context: Any) -> Response:
-    """The code step, shown fresh or again with an error."""
-    if exc is not None:
-        await settle(session, exc)
-    step = code_step(request, ctx, await ticket(session, public_id, purpose))
-    if exc is None:
-        return render(request, template, public_id=public_id, **step, **context)
-    return await refused(request, session, exc, template, public_id=public_id,
-                         **step, **context)

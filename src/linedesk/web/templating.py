@@ -5,11 +5,11 @@ from typing import Any
 
 from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from linedesk.errors import LinedeskError
-from linedesk.web.i18n import LANG_COOKIE, Localizer, pick_language
-from linedesk.web.session import csrf_token, remember_csrf
+from linedesk.kit.i18n import LANG_COOKIE, Localizer, pick_language
+from linedesk.web.csrf import csrf_token, remember_csrf
 
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
 
@@ -37,3 +37,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
                             secure=settings.is_production, httponly=True)
     response.headers["Content-Language"] = lang
     return response
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 from playwright.async_api import Browser, BrowserContext, Locator, Page, expect
 
-from linedesk.web.i18n import Localizer
+from linedesk.kit.i18n import Localizer
 
 PASSWORD = "Correct-Horse-Battery-9"  # the factories' password (tests.factories.make_user)
 ROOT = Path(__file__).resolve().parents[3]

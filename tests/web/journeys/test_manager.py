@@ -10,6 +10,7 @@ import pytest
 from playwright.async_api import expect
 
 from linedesk.billing.service import issue_invoices
+from linedesk.notifications.service import notify_invoices_issued
 from tests.billing.conftest import add_account, add_line, set_charges
 from tests.conftest import NOW
 from tests.factories import make_user, make_world
@@ -43,7 +44,7 @@ async def invoiced(session) -> Invoiced:  # type: ignore[no-untyped-def]
     await make_user(session, world, profile="user_admin", username=ADMIN,
                     email="laura@example.it")
     for period in (SEPTEMBER, OCTOBER):
-        await issue_invoices(session, NOW, period)
+        await issue_invoices(session, NOW, period, on_issued=notify_invoices_issued)
     await session.commit()
     return Invoiced("Rossi Impianti S.r.l.", world["vat"], world["account"], second, numbers)
 

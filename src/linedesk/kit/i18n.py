@@ -1,4 +1,6 @@
-"""Languages: Italian first, English second. Catalogues are .po files compiled at load."""
+"""Languages and formatting for people: Italian first, English second. Catalogues are .po
+files compiled at load; `Localizer` is the one money, date and number formatter of pages,
+e-mails, SMS and PDFs."""
 
 import io
 from dataclasses import dataclass
@@ -65,6 +67,10 @@ class Localizer:
 
     def money(self, amount: Decimal, currency: str = "EUR") -> str:
         return format_currency(amount, currency, locale=self.locale)
+
+    def money_text(self, amount: Decimal, unit: str = "EUR") -> str:
+        """Money as plain text, the unit after the number (SMS, the PDF): 1.234,56 EUR."""
+        return f"{self.number(amount, 2)} {unit}"
 
     def number(self, value: Decimal | int | float, digits: int = 0) -> str:
         pattern = "#,##0" + ("." + "0" * digits if digits else "")

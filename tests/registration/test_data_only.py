@@ -5,7 +5,7 @@ import pytest
 from linedesk.inventory.schemas import LineCreate
 from linedesk.inventory.service import RESOURCES, create_one
 from tests.factories import CTX, line_data, make_world
-from tests.identity.test_registration import PASSWORD, code_in
+from tests.registration.test_api import PASSWORD, code_in
 
 PUK = "55667788"
 

@@ -3,7 +3,7 @@
 import re
 
 from tests.factories import make_world
-from tests.identity.test_registration import PASSWORD, code_in
+from tests.registration.test_api import PASSWORD, code_in
 
 
 async def test_a_user_admin_registers_with_the_code_sent_to_the_company_email(

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from linedesk.identity.models import User
 from tests.factories import make_user, make_world
 from tests.identity.helpers import PASSWORD, bearer
-from tests.identity.test_registration import code_in
+from tests.registration.test_api import code_in
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import NOW
 from tests.factories import iccid, make_user, make_world
-from tests.identity.test_registration import code_in
+from tests.registration.test_api import code_in
 
 PASSWORD = "Correct-Horse-Battery-9"
 

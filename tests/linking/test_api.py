@@ -4,7 +4,7 @@ import pytest
 
 from tests.factories import make_user, make_world
 from tests.identity.helpers import bearer
-from tests.identity.test_registration import code_in
+from tests.registration.test_api import code_in
 
 
 @pytest.fixture

@@ -10,12 +10,12 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response
 
-from linedesk.web.i18n import Localizer
-from linedesk.web.session import Visitor, redirect
-from linedesk.web.templating import render
+from linedesk.identity.web_auth import Visitor
+from linedesk.kit.i18n import Localizer
+from linedesk.web.templating import redirect, render
 
 router = APIRouter(include_in_schema=False)
-STATIC_DIR = Path(__file__).resolve().parent / "static"
+STATIC_DIR = Path(__file__).resolve().parent.parent / "web" / "static"
 THEME_COLOR = "#0b5cab"  # app.css --brand
 BACKGROUND_COLOR = "#f6f7f9"  # app.css --bg
 # The pages an installed app is most often opened on (check the routes when they move).

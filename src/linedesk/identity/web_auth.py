@@ -1,25 +1,25 @@
-"""Web sessions: the __Host- cookie, CSRF for forms, typed page dependencies (SPEC R-A9)."""
+"""Web sign-in: the session's __Host- cookie and the typed page dependencies per profile
+(SPEC R-A9). A page without a session redirects to sign in (`web.errors`)."""
 
-import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from linedesk.config import Settings
 from linedesk.deps import SessionDep
-from linedesk.errors import Forbidden, LinedeskError
-from linedesk.identity.auth import AuthContextDep, Principal
+from linedesk.errors import Forbidden
+from linedesk.identity.auth import AuthContextDep
 from linedesk.identity.models import Profile, SessionKind
+from linedesk.identity.principal import Principal
 from linedesk.identity.repository import UserRepository
 from linedesk.identity.service import IssuedSession, authenticate
 from linedesk.inventory.models import Line
-
-CSRF_COOKIE = "__Host-linedesk-csrf"
-CSRF_FIELD = "csrf_token"
-PASSWORD_PAGE = "/account/password"
+from linedesk.web.errors import PASSWORD_PAGE, LoginRequired, PasswordChangeRequired
 
 
 @dataclass(frozen=True)
@@ -28,44 +28,6 @@ class Menu:
 
     lines: list[Line]
     active: Line | None
-
-
-class LoginRequired(Exception):
-    """A page for signed-in users was asked for without a session: go to the sign-in page."""
-
-    def __init__(self, next_path: str) -> None:
-        super().__init__(next_path)
-        self.next_path = next_path
-
-
-class PasswordChangeRequired(Exception):
-    """Signed in with a generated password: nothing but choosing a new one is allowed."""
-
-
-def csrf_token(request: Request) -> str:
-    """The visitor's CSRF token (double-submit cookie), made on first use."""
-    token = getattr(request.state, "csrf_token", None) or request.cookies.get(CSRF_COOKIE)
-    if not token:
-        token = secrets.token_urlsafe(32)
-        request.state.csrf_new = True
-    request.state.csrf_token = token
-    return str(token)
-
-
-def remember_csrf(request: Request, response: Response) -> None:
-    if getattr(request.state, "csrf_new", False):
-        response.set_cookie(CSRF_COOKIE, request.state.csrf_token, secure=True, httponly=True,
-                            samesite="strict", path="/")
-
-
-async def check_csrf(request: Request) -> None:
-    """Every form post carries the token of its page; a post without it is refused."""
-    form = await request.form()
-    sent = form.get(CSRF_FIELD)
-    expected = request.cookies.get(CSRF_COOKIE)
-    if not isinstance(sent, str) or not expected or not secrets.compare_digest(sent, expected):
-        raise Forbidden("The form has expired or did not come from this site: reload the page "
-                        "and try again", code="csrf_failed")
 
 
 def set_session_cookie(response: Response, settings: Settings, issued: IssuedSession) -> None:
@@ -77,18 +39,6 @@ def set_session_cookie(response: Response, settings: Settings, issued: IssuedSes
 def clear_session_cookie(response: Response, settings: Settings) -> None:
     response.delete_cookie(settings.session_cookie_name, secure=True, httponly=True,
                            samesite="lax", path="/")
-
-
-async def settle(session: AsyncSession, exc: LinedeskError) -> None:
-    """A page that shows an error instead of raising it keeps what the error must keep (a
-    counted try) and undoes the rest, as the request's unit of work would."""
-    if not exc.keep_changes:
-        session.expunge_all()  # what was read stays readable by the page
-        await session.rollback()
-
-
-def redirect(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303)
 
 
 async def _visitor(request: Request, session: SessionDep,
@@ -131,4 +81,14 @@ async def _user_admin(principal: Annotated[Principal, Depends(_signed_in)]) -> P
 WebUser = Annotated[Principal, Depends(_signed_in)]
 WebManager = Annotated[Principal, Depends(_manager)]
 WebUserAdmin = Annotated[Principal, Depends(_user_admin)]
-CsrfChecked = Annotated[None, Depends(check_csrf)]
+
+
+VisitCounter = Callable[[AsyncSession, Principal, str, datetime], Awaitable[None]]
+"""Counts that a user opened a feature's page (the dashboard's quick links): create_app
+wires it as `app.state.count_visit`, so a page counts a visit without importing the dashboard."""
+
+
+async def count_visit(request: Request, session: AsyncSession, principal: Principal,
+                      feature: str, now: datetime) -> None:
+    counter: VisitCounter = request.app.state.count_visit
+    await counter(session, principal, feature, now)

@@ -1,28 +1,41 @@
-"""The daily jobs (the monthly billing run, which finds work only when a month has ended;
-then due dates: statuses and notices) and the loop that runs them (SPEC R-O4): in the web
-process in the embedded mode, as `linedesk scheduler` in production. Each job is idempotent,
-and a run takes a lock first, so two schedulers at once do the work once."""
+"""Work that spans domains, calling each domain's service: the billing run with the managers'
+notices, and the daily jobs (the monthly billing run, which finds work only when a month has
+ended; then due dates: payment statuses and notices) with the loop that runs them
+(SPEC R-O4): in the web process in the embedded mode, as `linedesk scheduler` in production.
+Each job is idempotent, and a run takes a lock first, so two schedulers at once do the work
+once."""
 
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from linedesk.billing.schemas import RunSummary
+from linedesk.billing.service import DEFAULT_CHUNK, Commit, Progress, issue_invoices
 from linedesk.billing.tasks import bill_previous_month
 from linedesk.config import Settings
 from linedesk.kit.clock import Clock
 from linedesk.kit.locks import exclusive
-from linedesk.notifications.service import notify_due_dates
+from linedesk.notifications.service import notify_due_dates, notify_invoices_issued
 from linedesk.payments.service import update_statuses
 
 log = structlog.get_logger()
 DAY_SECONDS = 24 * 3600
 DAILY_JOBS_LOCK = "daily-jobs"
+
+
+async def bill_month(session: AsyncSession, now: datetime, period: date, *, due_days: int,
+                     chunk_size: int = DEFAULT_CHUNK, commit: Commit | None = None,
+                     progress: Progress | None = None) -> RunSummary:
+    """The billing run of a month; the managers are told of each new invoice in the same
+    transaction as it."""
+    return await issue_invoices(session, now, period, due_days=due_days,
+                                chunk_size=chunk_size, commit=commit, progress=progress,
+                                on_issued=notify_invoices_issued)
 
 
 @dataclass(frozen=True)
@@ -53,7 +66,8 @@ async def run_daily_jobs(sessionmaker: async_sessionmaker[AsyncSession], clock: 
             return None
         async with sessionmaker() as session:
             billed = await bill_previous_month(session, clock.now(), due_days=due_days,
-                                               commit=session.commit)
+                                               commit=session.commit,
+                                               on_issued=notify_invoices_issued)
             if billed.issued:
                 log.info("billing_run", period=str(billed.period), issued=billed.issued)
             result = await run_due_dates(session, clock.now())
