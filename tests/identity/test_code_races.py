@@ -10,7 +10,7 @@ from linedesk.kit.ratelimit import CODE_VERIFY_PER_NUMBER
 from tests.conftest import NOW
 from tests.factories import make_world
 from tests.identity.helpers import at_once, error_codes
-from tests.identity.test_registration import PASSWORD, code_in
+from tests.registration.test_api import PASSWORD, code_in
 
 
 async def _registration(client, mailbox, number):

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from linedesk.identity.models import Profile, User
 from tests.factories import make_user, make_world
 from tests.identity.helpers import at_once, bearer, error_codes
-from tests.identity.test_registration import code_in
+from tests.registration.test_api import code_in
 
 
 @pytest.fixture

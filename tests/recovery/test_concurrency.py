@@ -7,7 +7,7 @@ from linedesk.audit.models import AuditEvent
 from linedesk.identity.models import AuthSession
 from tests.factories import make_user, make_world
 from tests.identity.helpers import at_once, error_codes
-from tests.identity.test_registration import code_in
+from tests.registration.test_api import code_in
 
 
 async def test_one_recovery_code_sent_20_times_at_once_resets_the_password_once(

@@ -19,8 +19,8 @@ from tests.identity.answers import (
     statements,
     without_outbox,
 )
-from tests.identity.test_registration import code_in
 from tests.identity.test_web_sessions import HTML, csrf_of
+from tests.registration.test_api import code_in
 from tests.registration.test_pages import code_path_of, submit
 
 UNKNOWN = "+393479876543"  # beyond what the factories number

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from linedesk.identity.models import Profile, User
 from tests.factories import make_world
 from tests.identity.helpers import at_once, error_codes
-from tests.identity.test_registration import PASSWORD, code_in
+from tests.registration.test_api import PASSWORD, code_in
 
 COMPANY_EMAIL = "amministrazione@rossi-impianti.it"
 
