@@ -190,7 +190,9 @@ async def test_hashing_is_bounded_and_keeps_the_event_loop_free():
     ticking.cancel()
     assert results == [False] * 8
     assert spy.most_at_once == 2
-    assert len(lags) > 5 and max(lags) < 0.1  # the loop kept answering while 8 hashes ran
+    # the loop kept answering while 8 hashes ran (the median tick: a loaded machine may delay
+    # one tick, a hash on the loop would delay most of them)
+    assert len(lags) > 5 and sorted(lags)[len(lags) // 2] < 0.05
     hasher.close()
 
 
