@@ -4,7 +4,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from linedesk import __version__
@@ -16,6 +16,7 @@ from linedesk.config import Settings, get_settings
 from linedesk.dashboard.api import router as dashboard_router
 from linedesk.dashboard.pages import router as dashboard_pages
 from linedesk.db import create_engine, create_sessionmaker
+from linedesk.deps import reject_control_characters
 from linedesk.errors import ERROR_RESPONSES, install_error_handlers
 from linedesk.identity.api import router as identity_router
 from linedesk.identity.pages import router as identity_pages
@@ -95,6 +96,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         version=__version__,
         summary="Self-care API for an operator's business customers",
         lifespan=lifespan,
+        dependencies=[Depends(reject_control_characters)],
     )
     engine = create_engine(settings.effective_database_url)
     app.state.settings = settings

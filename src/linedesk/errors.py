@@ -11,6 +11,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError, InterfaceError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from linedesk.kit.schemas import error_reason
+
 log = structlog.get_logger()
 
 
@@ -140,7 +142,7 @@ def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
     details = []
     for err in exc.errors():
         loc = [str(part) for part in err.get("loc", ()) if part not in ("body",)]
-        details.append({"field": ".".join(loc), "reason": str(err.get("msg", ""))})
+        details.append({"field": ".".join(loc), "reason": error_reason(err)})
     return details
 
 
@@ -176,10 +178,12 @@ def install_error_handlers(app: FastAPI, html: HtmlRenderer | None = None) -> No
     app.add_exception_handler(ConnectionError, _database_away)
 
     @app.exception_handler(RequestValidationError)
-    async def _request_validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _request_validation(request: Request, exc: RequestValidationError) -> Response:
         details = _validation_details(exc)
         message = "; ".join(f"{d['field']}: {d['reason']}" if d["field"] else d["reason"]
                             for d in details) or "Invalid request"
+        if html is not None and wants_html(request):  # a page shows it as a page
+            return await html(request, ValidationFailed("Invalid request", details=details))
         return JSONResponse(error_body("validation_error", message, details), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
