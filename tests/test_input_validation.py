@@ -271,6 +271,16 @@ async def test_a_usage_range_outside_1900_2099_is_refused(client: httpx.AsyncCli
     assert_refused(response, "query.from")
 
 
+async def test_the_usage_page_refuses_days_outside_1900_2099_as_a_page(
+        client: httpx.AsyncClient, world: dict, users: None) -> None:
+    assert (await sign_in_web(client, world["numbers"][0])).status_code == 303
+    for days in ({"from": "9999-12-25", "to": "9999-12-31"},
+                 {"from": "0001-01-01", "to": "0001-01-10"}):
+        response = await client.get("/usage", params=days, headers=HTML)
+        assert response.status_code == 422, response.text
+        assert "Scegli giorni tra il 1900 e il 2099" in response.text
+
+
 # --- the rule, for every field to come ----------------------------------------------------------
 
 def _leaves(schema: dict, components: dict, seen: frozenset[str] = frozenset()
