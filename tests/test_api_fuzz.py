@@ -4,7 +4,14 @@ every profile, answers only documented status codes, content types and bodies, a
 Each operation gets a fresh world (an SME with lines, invoices, an employee, a user admin, a
 telco manager, and another company); every generated request is sent once per profile.
 Operations that can end a session (logout, password change, removing a manager) get the
-profiles' tokens minted again before each example, so later examples are not all 401s."""
+profiles' tokens minted again before each example, so later examples are not all 401s.
+
+Besides schemathesis' valid and invalid input, a third of the examples are hostile: a valid
+request with one value (of the body, the path or the query) replaced by text with a NUL, a
+control character or a line break, an integer beyond 64 bits, or a date in year 1 or 9999.
+
+`LINEDESK_FUZZ_EXAMPLES` sets the examples per operation (default 12) for a longer run:
+`LINEDESK_FUZZ_EXAMPLES=200 pytest tests/test_api_fuzz.py`."""
 
 import os
 import uuid
@@ -49,7 +56,7 @@ from tests.factories import make_user, make_world
 from tests.identity.helpers import PASSWORD
 
 PROFILES = ("anonymous", "employee", "user_admin", "telco_manager", "backoffice")
-MAX_EXAMPLES = 6
+MAX_EXAMPLES = int(os.environ.get("LINEDESK_FUZZ_EXAMPLES", "12"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_headers_conformance, response_schema_conformance]
 BASE_URL = "https://testserver"
@@ -129,15 +136,58 @@ def _httpx_request(case: schemathesis.Case, auth: dict[str, str]) -> dict[str, A
             "content": prepared.body}
 
 
+CONTROL_CHARACTERS = ["\x00", "\n", "\r\n", "\t", "\x1b", "\x7f", "\x85", "\u2028"]
+# Letters and digits around it: a "/" or "?" in a path parameter would only change the route.
+_AROUND = st.text(st.characters(categories=["L", "Nd"]), max_size=4)
+HOSTILE_TEXT = st.builds("".join, st.tuples(_AROUND, st.sampled_from(CONTROL_CHARACTERS),
+                                           _AROUND))
+HUGE_NUMBERS = st.sampled_from([2**31, -(2**31) - 1, 2**40, 2**63, -(2**63) - 1, 10**30, -1])
+FAR_DATES = st.sampled_from(["0001-01-01", "9999-12-31", "0001-01-01T00:00:00+14:00",
+                             "9999-12-31T23:59:59-14:00", "0000-00-00"])
+HOSTILE = st.one_of(HOSTILE_TEXT, HUGE_NUMBERS, FAR_DATES)
+
+
+def _leaves(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """The paths to every string and number in a case's body, path or query."""
+    if isinstance(value, dict):
+        return [leaf for key, item in value.items() for leaf in _leaves(item, (*path, key))]
+    if isinstance(value, list):
+        return [leaf for i, item in enumerate(value) for leaf in _leaves(item, (*path, i))]
+    return [path] if isinstance(value, str | int) and not isinstance(value, bool) else []
+
+
+def _made_hostile(case: schemathesis.Case, data: st.DataObject) -> schemathesis.Case:
+    """The case with one of its values replaced by a hostile one."""
+    containers = {"body": case.body, "path_parameters": case.path_parameters,
+                  "query": case.query}
+    leaves = [(name, *leaf) for name, value in containers.items() if value
+              for leaf in _leaves(value)]
+    if not leaves:
+        return case
+    where = data.draw(st.sampled_from(leaves))
+    if len(where) == 1:  # the whole body is one string (a CSV or NDJSON file)
+        case.body = data.draw(HOSTILE_TEXT)
+        return case
+    hostile = data.draw(HOSTILE)
+    target = containers[where[0]]
+    for key in where[1:-1]:
+        target = target[key]
+    target[where[-1]] = hostile
+    return case
+
+
 def _case_strategy(operation: Any, fuzz: FuzzWorld, data: st.DataObject) -> schemathesis.Case:
-    """Valid or invalid input; half the time the path names an object that exists."""
-    mode = data.draw(st.sampled_from([GenerationMode.POSITIVE, GenerationMode.NEGATIVE]))
+    """Valid, invalid or hostile input; half the time the path names an object that exists."""
+    mode = data.draw(st.sampled_from(["positive", "negative", "hostile"]))
+    generation = GenerationMode.NEGATIVE if mode == "negative" else GenerationMode.POSITIVE
     names = {p.name for p in operation.path_parameters}
     known = {name: data.draw(st.sampled_from(fuzz.path_values[name]))
              for name in names if name in fuzz.path_values}
     if known and data.draw(st.booleans()):
-        return data.draw(operation.as_strategy(mode, path_parameters=known))
-    return data.draw(operation.as_strategy(mode))
+        case = data.draw(operation.as_strategy(generation, path_parameters=known))
+    else:
+        case = data.draw(operation.as_strategy(generation))
+    return _made_hostile(case, data) if mode == "hostile" else case
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from linedesk import __version__
@@ -19,6 +19,7 @@ from linedesk.dashboard.api import router as dashboard_router
 from linedesk.dashboard.pages import router as dashboard_pages
 from linedesk.dashboard.service import record_visit
 from linedesk.db import create_engine, create_sessionmaker
+from linedesk.deps import reject_control_characters
 from linedesk.errors import ERROR_RESPONSES, install_error_handlers
 from linedesk.identity.api import router as identity_router
 from linedesk.identity.pages import router as identity_pages
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         openapi_url="/openapi.json" if docs else None,
         docs_url="/docs" if docs else None,
         redoc_url="/redoc" if docs else None,
+        dependencies=[Depends(reject_control_characters)],
     )
     engine = create_engine(settings.effective_database_url)
     app.state.settings = settings

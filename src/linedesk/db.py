@@ -6,6 +6,7 @@ from enum import StrEnum
 from typing import Any
 
 from fastapi import Request
+from fastapi.exceptions import RequestValidationError
 from sqlalchemy import DateTime, Enum, MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import (
@@ -90,8 +91,8 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     async with sessionmaker() as session:
         try:
             yield session
-        except LinedeskError as exc:
-            if exc.keep_changes:
+        except (LinedeskError, RequestValidationError) as exc:
+            if isinstance(exc, LinedeskError) and exc.keep_changes:
                 await session.commit()
             else:
                 # A user's mistake: undo the changes, but keep what was read loaded (detached)

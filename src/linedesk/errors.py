@@ -1,5 +1,6 @@
 """The error hierarchy and the one handler that renders it as {"error": {...}}."""
 
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -12,6 +13,19 @@ from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = structlog.get_logger()
+
+# Text is one line (kit.schemas applies it to every field): no control characters, no breaks.
+ONE_LINE_PATTERN = r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029]*$"
+NOT_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+NOT_ONE_LINE_REASON = "control characters and line breaks are not allowed"
+
+
+def error_reason(error: Any) -> str:
+    """pydantic's message for a field, in plain words for the one-line rule."""
+    ctx = error.get("ctx") or {}
+    if error.get("type") == "string_pattern_mismatch" and ctx.get("pattern") == ONE_LINE_PATTERN:
+        return NOT_ONE_LINE_REASON
+    return str(error.get("msg", "invalid value"))
 
 
 class LinedeskError(Exception):
@@ -148,7 +162,7 @@ def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
     details = []
     for err in exc.errors():
         loc = [str(part) for part in err.get("loc", ()) if part not in ("body",)]
-        details.append({"field": ".".join(loc), "reason": str(err.get("msg", ""))})
+        details.append({"field": ".".join(loc), "reason": error_reason(err)})
     return details
 
 
@@ -184,10 +198,12 @@ def install_error_handlers(app: FastAPI, html: HtmlRenderer | None = None) -> No
     app.add_exception_handler(ConnectionError, _database_away)
 
     @app.exception_handler(RequestValidationError)
-    async def _request_validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _request_validation(request: Request, exc: RequestValidationError) -> Response:
         details = _validation_details(exc)
         message = "; ".join(f"{d['field']}: {d['reason']}" if d["field"] else d["reason"]
                             for d in details) or "Invalid request"
+        if html is not None and wants_html(request):  # a page shows it as a page
+            return await html(request, ValidationFailed("Invalid request", details=details))
         return JSONResponse(error_body("validation_error", message, details), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)

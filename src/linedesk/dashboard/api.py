@@ -1,6 +1,5 @@
 """JSON routes of a line (its view, R-U2 counters, R-U3 usage detail) and the widgets (R-U5)."""
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query
@@ -23,6 +22,7 @@ from linedesk.inventory.repository import LineRepository
 from linedesk.inventory.schemas import LineView
 from linedesk.kit.clock import ROME
 from linedesk.kit.phone import number_in_path
+from linedesk.kit.schemas import Day
 from linedesk.usage.models import UsageType
 
 router = APIRouter(tags=["usage"])
@@ -43,8 +43,8 @@ async def line_summary(principal: CurrentUser, session: SessionDep, clock: Clock
 @router.get("/lines/{msisdn}/usage", response_model=UsageDetail, response_model_by_alias=True)
 async def line_usage(
     principal: CurrentUser, session: SessionDep, clock: ClockDep, msisdn: str,
-    from_: Annotated[date | None, Query(alias="from", description="first day, YYYY-MM-DD")] = None,
-    to: Annotated[date | None, Query(description="last day, YYYY-MM-DD")] = None,
+    from_: Annotated[Day | None, Query(alias="from", description="first day, YYYY-MM-DD")] = None,
+    to: Annotated[Day | None, Query(description="last day, YYYY-MM-DD")] = None,
     type: UsageType | None = None,
 ) -> UsageDetail:
     """Usage per day and type, and the latest 50 records, for the chosen days (default: the

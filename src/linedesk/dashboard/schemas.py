@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import Field
 
 from linedesk.kit.money import Money
-from linedesk.kit.schemas import CreateSchema, Schema
+from linedesk.kit.schemas import CreateSchema, Schema, one_line
 from linedesk.usage.models import Destination, UsageType
 
 
@@ -107,9 +107,10 @@ class WidgetExtended(WidgetLight):
     quick_links: list[QuickLink] = Field(description="pinned ones, else the most used; ≤ 4")
 
 
-Feature = Annotated[str, Field(min_length=1, max_length=32)]
+Feature = Annotated[str, one_line(max_length=32)]
 
 
 class WidgetSettings(CreateSchema):
-    line: str | None = Field(default=None, description="the widget's line; null: main line")
+    line: Annotated[str, one_line(max_length=20)] | None = Field(
+        default=None, description="the widget's line; null: main line")
     pinned_links: Annotated[list[Feature], Field(max_length=4)] = Field(default_factory=list)

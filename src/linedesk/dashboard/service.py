@@ -30,6 +30,7 @@ from linedesk.inventory.models import PaymentMode
 from linedesk.kit.clock import ROME
 from linedesk.kit.money import Money
 from linedesk.kit.phone import number_in_path
+from linedesk.kit.schemas import FIRST_DAY, LAST_DAY
 from linedesk.usage.models import UsagePreferences, UsageType
 from linedesk.usage.rating import OfferTerms
 
@@ -114,6 +115,9 @@ def checked_range(first: date | None, last: date | None, today: date) -> tuple[d
     last = last or (today if first <= today else first)
     if last < first:
         raise ValidationFailed("'from' must not be after 'to'", code="bad_range")
+    if first < FIRST_DAY or last > LAST_DAY:
+        raise ValidationFailed(f"Choose days within {FIRST_DAY.year}-{LAST_DAY.year}",
+                               code="bad_range")
     if (last - first).days + 1 > MAX_RANGE_DAYS:
         raise ValidationFailed(f"Choose at most {MAX_RANGE_DAYS} days", code="bad_range")
     return first, last

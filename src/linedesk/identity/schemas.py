@@ -8,14 +8,12 @@ from pydantic import Field, StringConstraints
 from linedesk.identity.models import Profile
 from linedesk.inventory.models import Segment
 from linedesk.kit.phone import LineKind
-from linedesk.kit.schemas import CreateSchema, Schema
+from linedesk.kit.schemas import CreateSchema, Schema, one_line
 
-Username = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+Username = Annotated[str, one_line(max_length=64)]
 # Long enough for any valid password; the policy (12..128) is checked where one is chosen.
-AnyPassword = Annotated[str, StringConstraints(min_length=1, max_length=1024,
-                                               strip_whitespace=False)]
-NewPassword = Annotated[str, StringConstraints(min_length=1, max_length=1024,
-                                               strip_whitespace=False)]
+AnyPassword = Annotated[str, one_line(max_length=1024, strip_whitespace=False)]
+NewPassword = Annotated[str, one_line(max_length=1024, strip_whitespace=False)]
 TotpCode = Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
 
 
@@ -35,7 +33,7 @@ class TokenResponse(Schema):
 
 
 class RefreshRequest(CreateSchema):
-    refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    refresh_token: Annotated[str, one_line(max_length=200)]
 
 
 class CompanyBrief(Schema):
@@ -89,4 +87,4 @@ class TwoFactorSetup(Schema):
 
 
 class SimulatedAutologin(CreateSchema):
-    msisdn: Annotated[str, StringConstraints(min_length=3, max_length=20)]
+    msisdn: Annotated[str, one_line(min_length=3, max_length=20)]

@@ -12,7 +12,17 @@ from stdnum.exceptions import ValidationError as StdnumError
 from linedesk.inventory.models import LineStatus, PaymentMethod, PaymentMode, Segment
 from linedesk.kit.money import DecimalStr
 from linedesk.kit.phone import LineKind
-from linedesk.kit.schemas import Code, CreateSchema, Email, PostalCode, Province, Schema
+from linedesk.kit.schemas import (
+    Code,
+    Count,
+    CreateSchema,
+    Day,
+    Email,
+    PostalCode,
+    Province,
+    Schema,
+    one_line,
+)
 from linedesk.kit.tax_ids import normalize_fiscal_code, normalize_iccid, normalize_vat_number
 
 
@@ -23,21 +33,21 @@ def _iban(value: str) -> str:
         raise ValueError(f"not a valid IBAN: {exc}") from exc
 
 
-VatNumber = Annotated[str, AfterValidator(normalize_vat_number)]
-FiscalCode = Annotated[str, AfterValidator(normalize_fiscal_code)]
-Iccid = Annotated[str, AfterValidator(normalize_iccid)]
-Iban = Annotated[str, AfterValidator(_iban)]
+VatNumber = Annotated[str, one_line(max_length=32), AfterValidator(normalize_vat_number)]
+FiscalCode = Annotated[str, one_line(max_length=32), AfterValidator(normalize_fiscal_code)]
+Iccid = Annotated[str, one_line(max_length=32), AfterValidator(normalize_iccid)]
+Iban = Annotated[str, one_line(max_length=64), AfterValidator(_iban)]
 Puk = Annotated[str, StringConstraints(pattern=r"^\d{8}$")]
 SdiCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{7}$", to_upper=True)]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-Allowance = Annotated[int | None, Field(ge=0)]
+Name = Annotated[str, one_line(max_length=200)]
+Allowance = Count | None
 Rate = Annotated[Decimal, Field(ge=0, max_digits=10, decimal_places=4)]
 
 
 class Address(Schema):
     address_street: Name
     address_postal_code: PostalCode
-    address_city: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    address_city: Annotated[str, one_line(max_length=100)]
     address_province: Province
 
 
@@ -103,7 +113,7 @@ class BillingAccountRead(Schema):
 
 class OfferCreate(CreateSchema):
     code: Code
-    name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    name: Annotated[str, one_line(max_length=100)]
     kind: LineKind
     monthly_fee: Annotated[Decimal, Field(ge=0, max_digits=10, decimal_places=2)]
     data_mb: Allowance = None
@@ -131,13 +141,13 @@ class OfferRead(Schema):
 
 
 class LineCreate(CreateSchema):
-    msisdn: Annotated[str, StringConstraints(min_length=3, max_length=20)]
+    msisdn: Annotated[str, one_line(min_length=3, max_length=20)]
     kind: LineKind
     status: LineStatus = LineStatus.active
     payment_mode: PaymentMode = PaymentMode.postpaid
     billing_account_code: Code
     offer_code: Code
-    activation_date: date
+    activation_date: Day
     holder_name: Name | None = None
     iccid: Iccid | None = None
     puk: Puk | None = None

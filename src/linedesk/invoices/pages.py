@@ -20,7 +20,7 @@ from linedesk.invoices.pdf import pdf_file_name
 from linedesk.invoices.repository import InvoiceFilters, InvoiceRepository
 from linedesk.invoices.schemas import ShareRequest
 from linedesk.invoices.service import load_document, share_invoice
-from linedesk.kit.pagination import PageParams
+from linedesk.kit.pagination import IdPath, PageParams
 from linedesk.web.csrf import CsrfChecked
 from linedesk.web.forms import settle
 from linedesk.web.templating import redirect, render
@@ -64,7 +64,7 @@ async def _invoice_page(request: Request, session: AsyncSession, principal: Prin
 
 
 @router.get("/invoices/{invoice_id}")
-async def invoice_page(request: Request, invoice_id: int, principal: WebManager,
+async def invoice_page(request: Request, invoice_id: IdPath, principal: WebManager,
                        session: SessionDep, shared: str | None = None) -> Response:
     return await _invoice_page(request, session, principal, invoice_id, shared=shared)
 
@@ -78,7 +78,7 @@ def _share_request(email: str) -> ShareRequest:
 
 
 @router.post("/invoices/{invoice_id}/share")
-async def share(request: Request, invoice_id: int, _: CsrfChecked, principal: WebManager,
+async def share(request: Request, invoice_id: IdPath, _: CsrfChecked, principal: WebManager,
                 session: SessionDep, clock: ClockDep, limiter: LimiterDep,
                 email: Annotated[str, Form()]) -> Response:
     """Queue the e-mail, then show the invoice again saying to whom it goes."""

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from linedesk.errors import ValidationFailed
+from linedesk.errors import ValidationFailed, error_reason
 
 S = TypeVar("S", bound=BaseModel)
 
@@ -97,7 +97,7 @@ def row_errors(line: int, exc: ValidationError) -> list[RowError]:
     out = []
     for err in exc.errors():
         field = ".".join(str(part) for part in err.get("loc", ())) or None
-        message = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+        message = error_reason(err).removeprefix("Value error, ")
         if err.get("type") == "extra_forbidden":
             message = "unknown column"
         out.append(RowError(row=line, field=field, reason=message))

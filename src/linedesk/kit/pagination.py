@@ -6,6 +6,8 @@ from typing import Annotated, TypeVar
 
 from fastapi import Depends, Path, Query, Response
 
+from linedesk.kit.schemas import INT32_MAX
+
 
 @dataclass(frozen=True)
 class Page:
@@ -24,7 +26,7 @@ PageParams = Annotated[Page, Depends(_page)]
 
 # Ids within what every table's key can hold (most are 32-bit on PostgreSQL): a larger number
 # is a 422, not an overflow in the database driver (a 500).
-MAX_ID = 2**31 - 1
+MAX_ID = INT32_MAX
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 

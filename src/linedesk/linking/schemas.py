@@ -2,12 +2,10 @@
 
 from typing import Annotated
 
-from pydantic import StringConstraints
-
 from linedesk.identity.schemas import CodeTicket
-from linedesk.kit.schemas import CreateSchema
+from linedesk.kit.schemas import CreateSchema, one_line
 
-Msisdn = Annotated[str, StringConstraints(min_length=3, max_length=20)]
+Msisdn = Annotated[str, one_line(min_length=3, max_length=20)]
 
 
 class LinkStart(CreateSchema):

@@ -20,7 +20,7 @@ from linedesk.identity.principal import Principal
 from linedesk.identity.repository import UserRepository
 from linedesk.identity.service import AuthContext, open_session
 from linedesk.identity.web_auth import WebManager, WebUserAdmin, count_visit, set_session_cookie
-from linedesk.kit.pagination import PageParams
+from linedesk.kit.pagination import IdPath, PageParams
 from linedesk.managers.schemas import ManagerCreate
 from linedesk.managers.service import (
     activate_manager,
@@ -113,7 +113,7 @@ async def _listed_manager(session: AsyncSession, principal: Principal, manager_i
 
 
 @router.get("/managers/{manager_id}/remove")
-async def remove_page(request: Request, manager_id: int, principal: WebUserAdmin,
+async def remove_page(request: Request, manager_id: IdPath, principal: WebUserAdmin,
                       session: SessionDep) -> Response:
     """Asks before removing: the manager loses access at once."""
     manager = await _listed_manager(session, principal, manager_id)
@@ -121,7 +121,7 @@ async def remove_page(request: Request, manager_id: int, principal: WebUserAdmin
 
 
 @router.post("/managers/{manager_id}/remove")
-async def remove(request: Request, manager_id: int, _: CsrfChecked, principal: WebUserAdmin,
+async def remove(request: Request, manager_id: IdPath, _: CsrfChecked, principal: WebUserAdmin,
                  session: SessionDep, ctx: AuthContextDep) -> Response:
     await remove_manager(session, ctx, principal.user, manager_id)
     return redirect("/managers?removed=true")

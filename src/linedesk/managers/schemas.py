@@ -1,11 +1,11 @@
 """Requests and answers of the managers' area."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from linedesk.identity.models import Profile
 from linedesk.identity.schemas import AnyPassword, CodeTicket
-from linedesk.kit.schemas import CreateSchema, Email, Schema
+from linedesk.kit.schemas import CreateSchema, Email, Schema, one_line
 from linedesk.registration.schemas import ManagerUsername
 
 
@@ -34,7 +34,7 @@ class ManagerCreated(ManagerRead):
 
 
 class ActivationComplete(CreateSchema):
-    code: str
+    code: Annotated[str, one_line(max_length=32)]
     password: AnyPassword
 
 

@@ -9,7 +9,7 @@ from linedesk.deps import ClockDep, SessionDep
 from linedesk.errors import NotFound
 from linedesk.identity.web_auth import WebManager
 from linedesk.kit.i18n import pick_language
-from linedesk.kit.pagination import Page
+from linedesk.kit.pagination import IdPath, Page
 from linedesk.notifications.models import NotificationChannel, NotificationKind
 from linedesk.notifications.preferences import set_preferences, switches_of
 from linedesk.notifications.repository import NotificationRepository
@@ -45,7 +45,7 @@ async def read_all(_: CsrfChecked, principal: WebManager, session: SessionDep,
 
 @router.post("/notifications/{notification_id}/read")
 async def read_one(_: CsrfChecked, principal: WebManager, session: SessionDep,
-                   clock: ClockDep, notification_id: int) -> Response:
+                   clock: ClockDep, notification_id: IdPath) -> Response:
     repo = NotificationRepository(session, principal.user.id)
     notification = await repo.get(notification_id)
     if notification is None:

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, HttpUrl, StringConstraints
 
-from linedesk.kit.schemas import CreateSchema, Schema
+from linedesk.kit.schemas import BigCount, CreateSchema, Schema
 from linedesk.notifications.models import NotificationKind
 
 
@@ -60,7 +60,7 @@ class PushSubscriptionIn(CreateSchema):
 
     endpoint: Annotated[HttpUrl, Field(max_length=1000)]
     keys: PushKeys
-    expirationTime: int | None = None
+    expirationTime: BigCount | None = None
 
 
 class PushSubscriptionRead(Schema):

@@ -4,7 +4,7 @@ notification to the company's managers in one transaction (SPEC R-M3)."""
 from datetime import datetime
 from typing import Annotated, Any, Self
 
-from pydantic import StringConstraints, model_validator
+from pydantic import model_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linedesk.errors import NotFound, ValidationFailed
@@ -12,7 +12,7 @@ from linedesk.inventory.models import BillingAccount, PaymentMethod
 from linedesk.inventory.repository import BillingAccountRepository
 from linedesk.inventory.schemas import Iban, Name
 from linedesk.kit.repository import Scope
-from linedesk.kit.schemas import CreateSchema, Email, PostalCode, Province
+from linedesk.kit.schemas import CreateSchema, Email, PostalCode, Province, one_line
 from linedesk.notifications.service import notify_billing_account_changed
 
 # What the managers are told changed, for each field of the account.
@@ -22,7 +22,7 @@ GROUPS = {
     "address_city": "address", "address_province": "address",
     "invoice_email": "invoice_email",
 }
-City = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+City = Annotated[str, one_line(max_length=100)]
 
 
 class BillingAccountChange(CreateSchema):

@@ -9,7 +9,7 @@ from pydantic import Field, StringConstraints, field_validator
 from linedesk.billing.models import InvoiceStatus
 from linedesk.kit.clock import ROME
 from linedesk.kit.money import DecimalStr
-from linedesk.kit.schemas import CreateSchema, Schema
+from linedesk.kit.schemas import CreateSchema, Schema, Timestamp
 
 InvoiceNumber = Annotated[str, StringConstraints(pattern=r"^\d{4}/\d{6}$")]
 Reference = Annotated[str, StringConstraints(min_length=1, max_length=64,
@@ -22,7 +22,7 @@ class PaymentIn(CreateSchema):
     reference: Reference
     invoice_number: InvoiceNumber
     amount: Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=2)]
-    paid_at: datetime
+    paid_at: Timestamp
 
     @field_validator("amount", mode="before")
     @classmethod

@@ -6,7 +6,7 @@ from pydantic import Field, StringConstraints, model_validator
 
 from linedesk.identity.schemas import AnyPassword, CodeTicket
 from linedesk.inventory.schemas import Puk, VatNumber
-from linedesk.kit.schemas import Code, CreateSchema, Email
+from linedesk.kit.schemas import Code, CreateSchema, Email, one_line
 
 Language = Literal["it", "en"]
 ManagerUsername = Annotated[str, StringConstraints(
@@ -14,7 +14,7 @@ ManagerUsername = Annotated[str, StringConstraints(
 
 
 class RegistrationStart(CreateSchema):
-    msisdn: Annotated[str, StringConstraints(min_length=3, max_length=20)]
+    msisdn: Annotated[str, one_line(min_length=3, max_length=20)]
     data_only: bool = False
     puk: Puk | None = Field(default=None, description="data-only SIMs: the SIM's PUK")
     email: Email | None = Field(default=None, description="data-only SIMs: where the code goes")

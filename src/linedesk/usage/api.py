@@ -5,13 +5,13 @@ from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from pydantic import Field, StringConstraints
+from pydantic import Field
 
 from linedesk.backoffice.auth import OperatorKey
 from linedesk.deps import ClockDep, SessionDep
 from linedesk.errors import ValidationFailed
 from linedesk.kit.phone import number_in_path
-from linedesk.kit.schemas import CreateSchema, Schema
+from linedesk.kit.schemas import CreateSchema, Schema, one_line
 from linedesk.kit.uploads import limited
 from linedesk.usage.files import DEFAULT_BATCH_SIZE, read_stream
 from linedesk.usage.schemas import ImportSummary
@@ -29,7 +29,7 @@ USAGE_BODY = {
 
 class TopUpIn(CreateSchema):
     amount: Annotated[Decimal, Field(gt=0, le=10_000, decimal_places=2)]
-    reference: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    reference: Annotated[str, one_line(max_length=64)]
 
 
 class PrepaidBalanceRead(Schema):

@@ -3,9 +3,9 @@
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, Field, StringConstraints
+from pydantic import Field
 
-from linedesk.kit.schemas import CreateSchema, Schema
+from linedesk.kit.schemas import AwareTimestamp, CreateSchema, Schema, one_line
 from linedesk.usage.models import Destination, UsageType
 
 
@@ -13,9 +13,9 @@ class UsageRecordIn(CreateSchema):
     """A CDR: `line` is the line's number (any Italian form), `quantity` is in bytes (data),
     seconds (voice) or messages (sms)."""
 
-    record_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
-    line: Annotated[str, StringConstraints(min_length=3, max_length=20)]
-    started_at: AwareDatetime
+    record_id: Annotated[str, one_line(max_length=64)]
+    line: Annotated[str, one_line(min_length=3, max_length=20)]
+    started_at: AwareTimestamp
     type: UsageType
     quantity: Annotated[int, Field(ge=0, le=10**13)]
     destination: Destination = Destination.national
