@@ -10,6 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from linedesk.cli.runtime import console, run, settings, unit_of_work
+from linedesk.cli.usage_stream import consume
 from linedesk.db import create_engine, create_sessionmaker
 from linedesk.kit.clock import Clock
 from linedesk.usage.files import DEFAULT_BATCH_SIZE, Batch, read_file
@@ -18,6 +19,7 @@ from linedesk.usage.service import BatchRejected, import_batches, top_up
 
 app = typer.Typer(help="Usage records and prepaid credit (operator staff).",
                   no_args_is_help=True)
+app.command("consume")(consume)
 
 
 async def _batches(batches: Iterable[Batch]) -> AsyncIterator[Batch]:
