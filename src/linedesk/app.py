@@ -14,8 +14,10 @@ from linedesk.company.api import router as company_router
 from linedesk.company.pages import router as company_pages
 from linedesk.config import Settings, get_settings
 from linedesk.dashboard.api import router as dashboard_router
+from linedesk.dashboard.live import router as live_events
 from linedesk.dashboard.pages import router as dashboard_pages
 from linedesk.db import create_engine, create_sessionmaker
+from linedesk.demo.live import live_demo
 from linedesk.errors import ERROR_RESPONSES, install_error_handlers
 from linedesk.identity.api import router as identity_router
 from linedesk.identity.pages import router as identity_pages
@@ -26,6 +28,7 @@ from linedesk.inventory.api import router as inventory_backoffice_router
 from linedesk.invoices.api import router as invoices_router
 from linedesk.invoices.pages import router as invoices_pages
 from linedesk.kit.clock import Clock
+from linedesk.kit.live import live_bus
 from linedesk.kit.ratelimit import RateLimiter
 from linedesk.linking.api import router as linking_router
 from linedesk.linking.pages import router as linking_pages
@@ -83,9 +86,12 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state = app.state
+        await state.live.start()
         async with embedded_worker(state.settings, state.sessionmaker, state.clock), \
-                embedded_scheduler(state.settings, state.sessionmaker, state.clock):
+                embedded_scheduler(state.settings, state.sessionmaker, state.clock), \
+                live_demo(state.settings, state.sessionmaker, state.clock.now, state.live):
             yield
+        await app.state.live.close()
         await app.state.limiter.close()
         app.state.hasher.close()
         await app.state.engine.dispose()
@@ -103,6 +109,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.clock = clock or Clock()
     app.state.hasher = PasswordHasher.from_settings(settings)
     app.state.limiter = RateLimiter.from_settings(settings)
+    app.state.live = live_bus(settings.redis_url)  # counters changed: pages update
 
     install_error_handlers(app, html=render_error_page)
     install_page_handlers(app)
@@ -112,6 +119,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(web_router)
     app.include_router(identity_pages)
     app.include_router(dashboard_pages)
+    app.include_router(live_events)
     app.include_router(registration_pages)
     app.include_router(recovery_pages)
     app.include_router(managers_pages)

@@ -13,6 +13,7 @@ from linedesk.errors import NotFound, ValidationFailed
 from linedesk.kit.phone import InvalidNumber, parse_italian_number
 from linedesk.kit.schemas import CreateSchema, Schema
 from linedesk.usage.files import DEFAULT_BATCH_SIZE, read_stream
+from linedesk.usage.live import Announced
 from linedesk.usage.schemas import ImportSummary
 from linedesk.usage.service import import_batches, top_up
 
@@ -53,8 +54,9 @@ async def import_usage(
     if media not in MEDIA_TYPES:
         raise ValidationFailed("Send the file as text/csv or application/x-ndjson",
                                code="bad_file")
-    return await import_batches(session, clock.now, read_stream(request.stream(), batch_size),
-                                session.commit)
+    announced = Announced(request.app.state.live, read_stream(request.stream(), batch_size),
+                          session.commit)
+    return await import_batches(session, clock.now, announced.batches(), announced.commit)
 
 
 @router.post("/lines/{msisdn}/top-ups", response_model=PrepaidBalanceRead)
