@@ -33,6 +33,11 @@ class EventStream:
         self.chunks: asyncio.Queue[str] = asyncio.Queue()
         self.gone = asyncio.Event()
 
+    async def subscribed(self, within: float = 10) -> None:
+        """The response began: the page now hears every change (its first line is `retry:`)."""
+        async with asyncio.timeout(within):
+            assert (await self.chunks.get()).startswith("retry:")
+
     async def next_event(self, within: float = 5) -> str:
         """The next event's name (comments and `retry:` skipped)."""
         async with asyncio.timeout(within):
@@ -83,7 +88,7 @@ async def test_a_file_import_through_the_api_tells_the_open_pages_of_its_line(
     mine = world["numbers"][0]
     await sign_in_web(client, mine)
     async with events(app, client, f"line={mine}&since=") as stream:
-        await asyncio.sleep(0.1)
+        await stream.subscribed()
         assert stream.status == 200
         imported = await client.post(IMPORT, content=ndjson(mine, "api-1"), headers={
             "Content-Type": "application/x-ndjson", "Authorization": f"Bearer {api_key}"})
@@ -99,6 +104,7 @@ async def test_a_stream_batch_tells_the_open_pages_of_its_line(app, client, worl
                              app.state.live.publish)
     await consumer.start()
     async with events(app, client, f"line={mine}&since=") as stream:
+        await stream.subscribed()
         await broker.publish(config.subject, ndjson(mine, "stream-1"))
         assert (await consumer.step(idle=2)).imported == 1
         assert await stream.next_event() == "counters"
@@ -117,7 +123,8 @@ async def test_a_change_made_while_the_page_connected_is_told_at_once(app, clien
 async def test_no_events_for_a_line_of_another_company(app, client, world):
     await sign_in_web(client, world["numbers"][0])
     async with events(app, client, f"line={world['other_number']}") as stream:
-        await asyncio.sleep(0.2)
+        async with asyncio.timeout(10):
+            await stream.chunks.get()  # the error page
         assert stream.status == 404
 
 
