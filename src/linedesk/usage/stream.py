@@ -36,6 +36,7 @@ MAX_MESSAGE_BYTES = 512 * 1024
 DEAD_LETTER_MAX_BYTES = 1_000_000  # under NATS's default max_payload, with the headers
 RETRY_SECONDS = 2.0
 CONFLICT_RETRIES = 5
+FIRST_FETCH = 1  # message, before their size is known
 Changed = Callable[[set[str]], Awaitable[None]]  # told the lines whose counters changed
 
 
@@ -138,7 +139,7 @@ class UsageConsumer:
         self.config, self.changed = config, changed
         self._consumer: Consumer | None = None
         self.imported = self.dead = 0  # since the start, for the command's closing line
-        self._per_message = 1.0  # records per message, learnt as messages arrive
+        self._per_message = 0.0  # records per message, learnt as messages arrive
 
     async def start(self) -> None:
         config = self.config
@@ -179,7 +180,10 @@ class UsageConsumer:
         return records
 
     def _wanted(self, records: int) -> int:
+        """Messages to ask for: about what fills the batch, once their size is known."""
         left = max(1, self.config.batch_records - records)
+        if not self._per_message:
+            return min(left, FIRST_FETCH)
         return max(1, min(10_000, int(left / self._per_message)))
 
     async def step(self, idle: float = 1.0) -> Outcome:
