@@ -1,6 +1,7 @@
 """linedesk usage consume: import usage records from the stream (NATS JetStream) as they come."""
 
 import asyncio
+import contextlib
 import signal
 import time
 
@@ -43,7 +44,8 @@ def consume(
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
+            with contextlib.suppress(RuntimeError):  # not the main thread (tests)
+                loop.add_signal_handler(signum, stop.set)
         try:
             await consumer.start()
             if not until_idle:

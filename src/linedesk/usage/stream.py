@@ -216,8 +216,11 @@ class UsageConsumer:
             try:
                 return await self._commit(fresh)
             except ImportRejected as exc:  # dead-letter the messages named, import the rest
+                bad = sum(1 for e in good if e.reasons)
                 blame(good, [RowError(d["row"], d["reason"], d.get("field"))
-                             for d in exc.details or []])
+                             for d in exc.details or [] if d.get("row", 0) >= 1])
+                if sum(1 for e in good if e.reasons) == bad:  # named no row: cannot split
+                    raise
             except Conflict:  # another consumer stored some of them meanwhile: read again
                 conflicts += 1
                 if conflicts > CONFLICT_RETRIES:
