@@ -200,7 +200,11 @@ class UsageConsumer:
         self.imported += outcome.imported
         self.dead += outcome.dead
         if self.changed is not None and outcome.changed:
-            await self.changed(outcome.changed)
+            try:
+                await self.changed(outcome.changed)
+            except Exception:  # the bus away: the pages update at the next change
+                log.warning("usage stream: could not announce the changed counters",
+                            exc_info=True)
         return outcome
 
     async def _import(self, envelopes: Sequence[Envelope],
