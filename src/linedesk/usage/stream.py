@@ -36,7 +36,6 @@ MAX_MESSAGE_BYTES = 512 * 1024
 DEAD_LETTER_MAX_BYTES = 1_000_000  # under NATS's default max_payload, with the headers
 RETRY_SECONDS = 2.0
 CONFLICT_RETRIES = 5
-FIRST_FETCH = 1  # message, before their size is known
 Changed = Callable[[set[str]], Awaitable[None]]  # told the lines whose counters changed
 
 
@@ -139,7 +138,7 @@ class UsageConsumer:
         self.config, self.changed = config, changed
         self._consumer: Consumer | None = None
         self.imported = self.dead = 0  # since the start, for the command's closing line
-        self._per_message = 0.0  # records per message, learnt as messages arrive
+        self._per_message = 1.0  # records per message, learnt as messages arrive
 
     async def start(self) -> None:
         config = self.config
@@ -164,7 +163,9 @@ class UsageConsumer:
         its first message; waits up to `idle` seconds for a first one."""
         assert self._consumer is not None, "start() first"
         config, loop = self.config, asyncio.get_running_loop()
-        out = await self._consumer.fetch(self._wanted(0), idle)
+        # The first message alone (it comes as soon as there is one: a quiet stream must not
+        # hold it back while waiting for a full batch), then the rest within batch_ms.
+        out = await self._consumer.fetch(1, idle)
         closes = loop.time() + config.batch_ms / 1000
         records = self._count(out)
         while out and records < config.batch_records and (left := closes - loop.time()) > 0:
@@ -180,10 +181,8 @@ class UsageConsumer:
         return records
 
     def _wanted(self, records: int) -> int:
-        """Messages to ask for: about what fills the batch, once their size is known."""
+        """Messages to ask for: about what fills the batch."""
         left = max(1, self.config.batch_records - records)
-        if not self._per_message:
-            return min(left, FIRST_FETCH)
         return max(1, min(10_000, int(left / self._per_message)))
 
     async def step(self, idle: float = 1.0) -> Outcome:
