@@ -33,6 +33,7 @@ BENCHMARKS = {
     "summary": "summary",
     "memory": "memory",
     "usage": "usage_import",
+    "stream": "stream",
     "billing": "billing_run",
 }
 TIMEOUT_MINUTES = {"small": 15, "full": 60}

@@ -74,7 +74,7 @@ async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
     return Settings(database_url=database_url, data_dir=tmp_path, secret_key=TEST_SECRET,
-                    log_level="WARNING")
+                    log_level="WARNING", demo_live_usage=False)
 
 
 @pytest.fixture

@@ -101,10 +101,11 @@ def compose() -> dict[str, Any]:
 
 def test_compose_migrates_before_anything_else_starts() -> None:
     services = compose()["services"]
-    assert set(services) == {"postgres", "redis", "migrate", "api", "worker", "scheduler"}
+    assert set(services) == {"postgres", "redis", "migrate", "api", "worker", "scheduler",
+                             "consumer", "nats"}
     assert services["migrate"]["command"] == ["migrate"]
     assert services["migrate"]["restart"] == "no"
-    for name in ("api", "worker", "scheduler"):
+    for name in ("api", "worker", "scheduler", "consumer"):
         needs = services[name]["depends_on"]
         assert needs["migrate"] == {"condition": "service_completed_successfully"}, name
     assert services["api"]["command"][:4] == ["serve", "--host", "0.0.0.0", "--port"]
@@ -113,6 +114,7 @@ def test_compose_migrates_before_anything_else_starts() -> None:
     assert "pg_isready" in services["postgres"]["healthcheck"]["test"]
     assert services["scheduler"]["command"] == ["scheduler"]
     assert services["worker"]["command"][0] == "worker"
+    assert services["consumer"]["command"] == ["usage", "consume"]
 
 
 def _env_file() -> dict[str, str]:

@@ -16,9 +16,11 @@ from linedesk.company.pages import router as company_pages
 from linedesk.config import Settings, get_settings
 from linedesk.dashboard.api import lines_router
 from linedesk.dashboard.api import router as dashboard_router
+from linedesk.dashboard.live import router as live_events
 from linedesk.dashboard.pages import router as dashboard_pages
 from linedesk.dashboard.service import record_visit
 from linedesk.db import create_engine, create_sessionmaker
+from linedesk.demo.live import live_demo
 from linedesk.deps import reject_control_characters
 from linedesk.errors import ERROR_RESPONSES, install_error_handlers
 from linedesk.identity.api import router as identity_router
@@ -31,6 +33,7 @@ from linedesk.invoices.pages import router as invoices_pages
 from linedesk.invoices.service import INVOICE_PDF, invoice_pdf_loader
 from linedesk.jobs import embedded_scheduler
 from linedesk.kit.clock import Clock
+from linedesk.kit.live import live_bus
 from linedesk.kit.ratelimit import RateLimiter
 from linedesk.kit.uploads import BodyLimitMiddleware
 from linedesk.linking.api import router as linking_router
@@ -91,9 +94,12 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state = app.state
+        await state.live.start()
         async with embedded_worker(state.settings, state.sessionmaker, state.clock), \
-                embedded_scheduler(state.settings, state.sessionmaker, state.clock):
+                embedded_scheduler(state.settings, state.sessionmaker, state.clock), \
+                live_demo(state.settings, state.sessionmaker, state.clock.now, state.live):
             yield
+        await app.state.live.close()
         await app.state.limiter.close()
         app.state.hasher.close()
         await app.state.engine.dispose()
@@ -120,6 +126,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.on_invoices_issued = notify_invoices_issued  # the back office's billing run
     app.state.on_counters = evaluate_changes  # the usage alerts, told of every import's counters
     register_loader(INVOICE_PDF, invoice_pdf_loader(settings))  # the embedded worker's
+    app.state.live = live_bus(settings.redis_url)  # counters changed: pages update
 
     install_error_handlers(app, html=render_error_page)
     install_page_handlers(app)
@@ -131,6 +138,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(shell_router)
     app.include_router(identity_pages)
     app.include_router(dashboard_pages)
+    app.include_router(live_events)
     app.include_router(registration_pages)
     app.include_router(recovery_pages)
     app.include_router(managers_pages)

@@ -102,6 +102,20 @@ class Settings(BaseSettings):
     low_credit_threshold: Decimal = Field(default=Decimal("2.00"), ge=0)
     roaming_charge_alert: Decimal = Field(default=Decimal("20.00"), ge=0)
 
+    # The usage stream (issue 14): `linedesk usage consume` reads records from NATS JetStream
+    # (empty URL: no stream). A batch commits at `usage_batch_records` records or after
+    # `usage_batch_ms`, whichever comes first; malformed messages go to the dead-letter subject.
+    nats_url: str = ""
+    usage_stream: str = "USAGE"
+    usage_subject: str = "usage.records"
+    usage_dead_letter_subject: str = "usage.dead"
+    usage_durable: str = "linedesk-usage"
+    usage_batch_records: int = Field(default=10_000, ge=1, le=1_000_000)
+    usage_batch_ms: int = Field(default=200, ge=1, le=60_000)
+    # The embedded demo's live usage: a generator feeds the demo lines through the same batch
+    # code (an in-process stream); unset means on in the embedded mode (SQLite, development).
+    demo_live_usage: bool | None = None
+
     # Billing (SPEC R-M1): days from the issue date to the due date, and the operator as it
     # appears on invoices (CedentePrestatore of the FatturaPA XML).
     invoice_due_days: int = Field(default=30, ge=0, le=365)
@@ -196,6 +210,12 @@ class Settings(BaseSettings):
         if self.serve_api_docs is None:
             return not self.is_production
         return self.serve_api_docs
+
+    @property
+    def runs_demo_live_usage(self) -> bool:
+        if self.demo_live_usage is None:
+            return not self.is_production and self.effective_database_url.startswith("sqlite")
+        return self.demo_live_usage
 
     @property
     def json_logs(self) -> bool:

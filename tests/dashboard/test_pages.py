@@ -24,7 +24,7 @@ async def test_home_shows_the_three_counters_in_italian(client, world, session):
     assert '<meter min="0" max="50000000000" value="12000000000"' in page.text
     assert "1.234,50\xa0€" in page.text and "Addebiti fuori soglia del mese" in page.text
     assert "Business Test" in page.text
-    assert "Aggiornato alle 20/11/26, 10:30" in page.text
+    assert "Aggiornato alle 20 nov 2026, 10:30:00" in page.text
     visits = (await session.scalars(select(FeatureVisit))).all()
     assert [(v.feature, v.visits) for v in visits] == [("home", 1)]
 

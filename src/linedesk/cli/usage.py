@@ -11,14 +11,18 @@ from rich.table import Table
 
 from linedesk.alerts.service import evaluate_changes
 from linedesk.cli.runtime import console, run, settings, unit_of_work
+from linedesk.cli.usage_stream import consume
 from linedesk.db import create_engine, create_sessionmaker
 from linedesk.kit.clock import Clock
+from linedesk.kit.live import RedisBus
 from linedesk.usage.files import DEFAULT_BATCH_SIZE, Batch, read_file
+from linedesk.usage.live import Announced
 from linedesk.usage.schemas import ImportSummary
 from linedesk.usage.service import BatchRejected, import_batches, top_up
 
 app = typer.Typer(help="Usage records and prepaid credit (operator staff).",
                   no_args_is_help=True)
+app.command("consume")(consume)
 
 
 async def _batches(batches: Iterable[Batch]) -> AsyncIterator[Batch]:
@@ -47,7 +51,7 @@ def _summary_table(summary: ImportSummary, seconds: float, title: str) -> Table:
 
 
 async def import_path(path: Path, batch_size: int, database_url: str,
-                      bar: Progress | None = None) -> ImportSummary:
+                      bar: Progress | None = None, redis_url: str = "") -> ImportSummary:
     """Import a usage file, each batch in its own transaction (what the command runs)."""
     engine = create_engine(database_url)
     task = bar.add_task("Importing", total=_rows_in(path)) if bar else None
@@ -59,12 +63,16 @@ async def import_path(path: Path, batch_size: int, database_url: str,
         if bar is not None and task is not None:
             bar.update(task, completed=rows)
 
+    bus = RedisBus(redis_url) if redis_url else None  # the API processes' pages update
     try:
         async with create_sessionmaker(engine)() as session:
-            return await import_batches(session, Clock().now,
-                                        _batches(read_file(path, batch_size)), session.commit,
-                                        progress=progress, on_counters=evaluate_changes)
+            announced = Announced(bus, _batches(read_file(path, batch_size)), session.commit)
+            return await import_batches(session, Clock().now, announced.batches(),
+                                        announced.commit, progress=progress,
+                                        on_counters=evaluate_changes)
     finally:
+        if bus is not None:
+            await bus.close()
         await engine.dispose()
 
 
@@ -86,7 +94,8 @@ def import_usage(
                    TimeElapsedColumn())
         with Progress(*columns, console=console, transient=True) as bar:
             try:
-                return await import_path(path, batch_size, current.effective_database_url, bar)
+                return await import_path(path, batch_size, current.effective_database_url, bar,
+                                         current.redis_url)
             except BatchRejected as exc:
                 bar.stop()
                 console.print(_summary_table(exc.summary, time.perf_counter() - started,

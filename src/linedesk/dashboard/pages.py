@@ -33,6 +33,7 @@ from linedesk.web.templating import redirect, render
 router = APIRouter(include_in_schema=False)
 LineParam = Annotated[str | None, Query(max_length=20)]
 EMBEDDABLE = {"Content-Security-Policy": WIDGET_POLICY}
+LIVE_REFRESH = "X-Linedesk-Live"  # sent by static/live.js when a change makes it reload
 
 
 def _l10n(request: Request) -> Localizer:
@@ -51,8 +52,11 @@ def _gauges(request: Request, summary: Summary) -> list[Gauge]:
 
 
 async def visit(session: SessionDep, principal: Principal, feature: str,
-                clock: ClockDep) -> None:
-    """Call from a feature's page: the extended widget's quick links learn from it."""
+                clock: ClockDep, request: Request | None = None) -> None:
+    """Call from a feature's page: the extended widget's quick links learn from it (a page
+    reading itself again for its live counters is not a visit)."""
+    if request is not None and LIVE_REFRESH in request.headers:
+        return
     await service.record_visit(session, principal, feature, clock.now())
 
 
@@ -65,7 +69,7 @@ async def _picker(session: SessionDep, principal: Principal) -> list[str]:
 @router.get("/home")
 async def home(request: Request, principal: WebUser, session: SessionDep, clock: ClockDep,
                line: LineParam = None) -> Response:
-    await visit(session, principal, "home", clock)
+    await visit(session, principal, "home", clock, request)
     msisdn = _shown_line(request, line)
     summary = await service.summary(session, principal, msisdn, clock.now()) if msisdn else None
     return render(request, "dashboard/home.html", summary=summary,
@@ -87,7 +91,7 @@ def _parse_day(raw: str | None, name: str) -> date | None:
 async def usage(request: Request, principal: WebUser, session: SessionDep, clock: ClockDep,
                 line: LineParam = None, from_: Annotated[str | None, Query(alias="from")] = None,
                 to: str | None = None, type: UsageType = UsageType.data) -> Response:
-    await visit(session, principal, "usage", clock)
+    await visit(session, principal, "usage", clock, request)
     msisdn = _shown_line(request, line)
     if msisdn is None:
         return redirect("/home")
@@ -95,11 +99,12 @@ async def usage(request: Request, principal: WebUser, session: SessionDep, clock
     first, last = service.checked_range(_parse_day(from_, "from"), _parse_day(to, "to"),
                                         now.astimezone(ROME).date())
     detail = await service.usage_detail(session, principal, msisdn, now, first, last, None)
+    updated_at = (await service.summary(session, principal, msisdn, now)).updated_at
     l10n = _l10n(request)
     return render(request, "dashboard/usage.html", detail=detail, chosen=type,
                   types=list(UsageType), bars=chart(l10n, detail.days, first, last, type),
                   chart_width=CHART_WIDTH, chart_height=CHART_HEIGHT,
-                  quantity=lambda t, q: quantity(l10n, UNIT_OF[t], q),
+                  quantity=lambda t, q: quantity(l10n, UNIT_OF[t], q), updated_at=updated_at,
                   suggestions=await _picker(session, principal))
 
 

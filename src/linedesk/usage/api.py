@@ -14,6 +14,7 @@ from linedesk.kit.phone import number_in_path
 from linedesk.kit.schemas import CreateSchema, Schema, one_line
 from linedesk.kit.uploads import limited
 from linedesk.usage.files import DEFAULT_BATCH_SIZE, read_stream
+from linedesk.usage.live import Announced
 from linedesk.usage.schemas import ImportSummary
 from linedesk.usage.service import import_batches, top_up
 
@@ -56,8 +57,9 @@ async def import_usage(
         raise ValidationFailed("Send the file as text/csv or application/x-ndjson",
                                code="bad_file")
     body = limited(request.stream())  # a line is a record: capped before it is parsed
-    return await import_batches(session, clock.now, read_stream(body, batch_size),
-                                session.commit, on_counters=request.app.state.on_counters)
+    announced = Announced(request.app.state.live, read_stream(body, batch_size), session.commit)
+    return await import_batches(session, clock.now, announced.batches(), announced.commit,
+                                on_counters=request.app.state.on_counters)
 
 
 @router.post("/lines/{msisdn}/top-ups", response_model=PrepaidBalanceRead)

@@ -20,7 +20,8 @@ def journey_server(engine, database_url: str,  # type: ignore[no-untyped-def]
     """The app as the embedded mode serves it, without the daily jobs (the billing run): a
     journey's company stays as the test made it."""
     settings = Settings(database_url=database_url, data_dir=tmp_path_factory.mktemp("served"),
-                        secret_key=TEST_SECRET, log_level="WARNING", scheduler_embedded=False)
+                        secret_key=TEST_SECRET, log_level="WARNING", scheduler_embedded=False,
+                        demo_live_usage=False)
     server = LiveServer(settings, FrozenClock(NOW))
     yield server
     server.stop()

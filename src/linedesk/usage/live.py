@@ -1,0 +1,40 @@
+"""Telling the screens that counters changed: after an import's batch commits, the live bus
+hears the numbers of its lines (a stream batch knows them from its counters; a file import's
+batch from its records)."""
+
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Sequence
+
+from linedesk.kit.live import LiveBus
+from linedesk.kit.phone import InvalidNumber, parse_italian_number
+from linedesk.usage.files import Batch
+from linedesk.usage.schemas import UsageRecordIn
+
+
+def lines_of(records: Sequence[tuple[int, UsageRecordIn]]) -> set[str]:
+    out = set()
+    for line in {record.line for _, record in records}:
+        try:
+            out.add(parse_italian_number(line))
+        except InvalidNumber:  # such a batch is rejected: nothing to tell
+            continue
+    return out
+
+
+class Announced:
+    """A file import's batches and commit, so that each commit is told to the bus."""
+
+    def __init__(self, bus: LiveBus | None, batches: AsyncIterable[Batch],
+                 commit: Callable[[], Awaitable[None]]) -> None:
+        self._bus, self._source, self._commit = bus, batches, commit
+        self._pending: set[str] = set()
+
+    async def batches(self) -> AsyncIterator[Batch]:
+        async for batch in self._source:
+            self._pending = lines_of(batch.records)
+            yield batch
+
+    async def commit(self) -> None:
+        await self._commit()
+        if self._bus is not None and self._pending:
+            await self._bus.publish(self._pending)
+        self._pending = set()
