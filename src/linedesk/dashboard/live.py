@@ -12,8 +12,8 @@ from starlette.responses import Response, StreamingResponse
 
 from linedesk.dashboard import service
 from linedesk.deps import ClockDep, SessionDep
+from linedesk.identity.web_auth import WebUser
 from linedesk.kit.live import LiveBus
-from linedesk.web.session import WebUser
 
 router = APIRouter(include_in_schema=False)
 KEEPALIVE_SECONDS = 15.0
