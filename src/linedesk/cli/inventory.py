@@ -2,6 +2,7 @@
 
 import json
 from pathlib import Path
+from typing import Any, TypeVar
 
 import typer
 from pydantic import BaseModel, ValidationError
@@ -27,6 +28,8 @@ from linedesk.kit.pagination import Page
 from linedesk.kit.phone import parse_italian_number
 from linedesk.kit.repository import Scope
 
+M = TypeVar("M", bound=BaseModel)
+
 app = typer.Typer(help="Provision the inventory (operator staff).", no_args_is_help=True)
 
 
@@ -47,18 +50,23 @@ def create(resource: InventoryResource,
     current = settings()
     spec = RESOURCES[resource.value]
     data = dict(_pair(field) for field in fields)
-    try:
-        item = spec.schema.model_validate(data)
-    except ValidationError as exc:
-        for error in row_errors(1, exc):
-            err_console.print(f"[red]{error.field or 'record'}[/red]: {error.reason}")
-        raise typer.Exit(1) from exc
+    item = _valid(spec.schema, data)
 
     async def _create() -> int:
         async with unit_of_work(current) as session:
             return await create_one(session, spec, item, import_context(current))
 
     console.print(f"Created {resource.value} record {run(_create())}.")
+
+
+def _valid(schema: type[M], data: dict[str, Any]) -> M:
+    """`data` read as `schema`; else each field's error in red, and exit 1."""
+    try:
+        return schema.model_validate(data)
+    except ValidationError as exc:
+        for error in row_errors(1, exc):
+            err_console.print(f"[red]{error.field or 'record'}[/red]: {error.reason}")
+        raise typer.Exit(1) from exc
 
 
 def _pair(field: str) -> tuple[str, str]:
@@ -147,12 +155,7 @@ def show_line(msisdn: str) -> None:
 def sim_swap(msisdn: str, iccid: str = typer.Option(...), puk: str = typer.Option(...)) -> None:
     """Give a mobile line a new SIM (ICCID and PUK); the old one stays in its history."""
     current = settings()
-    try:
-        swap = SimSwap(iccid=iccid, puk=puk)
-    except ValidationError as exc:
-        for error in row_errors(1, exc):
-            err_console.print(f"[red]{error.field}[/red]: {error.reason}")
-        raise typer.Exit(1) from exc
+    swap = _valid(SimSwap, {"iccid": iccid, "puk": puk})
 
     async def _swap() -> None:
         async with unit_of_work(current) as session:

@@ -1,5 +1,6 @@
 """Typed auth dependencies: who is calling, per profile (SPEC R-A9, R-P2)."""
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -60,16 +61,32 @@ async def _active(principal: Annotated[Principal, Depends(_principal)]) -> Princ
     return principal
 
 
-async def _manager(principal: Annotated[Principal, Depends(_active)]) -> Principal:
-    if not principal.profile.is_manager:
-        raise Forbidden("Only company managers can do this", code="managers_only")
-    return principal
+PrincipalDependency = Callable[..., Awaitable[Principal]]
 
 
-async def _user_admin(principal: Annotated[Principal, Depends(_active)]) -> Principal:
-    if principal.profile is not Profile.user_admin:
-        raise Forbidden("Only the company's user admin can do this", code="user_admins_only")
-    return principal
+def restricted(to: PrincipalDependency, allowed: Callable[[Principal], bool], refusal: str,
+               code: str) -> PrincipalDependency:
+    """A dependency that takes the principal `to` gives and lets it through if `allowed`,
+    else answers 403 with `refusal` (worded for the API or for the pages) and `code`."""
+    async def check(principal: Annotated[Principal, Depends(to)]) -> Principal:
+        if not allowed(principal):
+            raise Forbidden(refusal, code=code)
+        return principal
+    return check
+
+
+def is_manager(principal: Principal) -> bool:
+    return principal.profile.is_manager
+
+
+def is_user_admin(principal: Principal) -> bool:
+    return principal.profile is Profile.user_admin
+
+
+_manager = restricted(_active, is_manager, "Only company managers can do this",
+                      "managers_only")
+_user_admin = restricted(_active, is_user_admin, "Only the company's user admin can do this",
+                         "user_admins_only")
 
 
 # Signed in, even with a generated password still to change (only /me and /me/password).

@@ -24,7 +24,7 @@ def language(request: Request, ctx: AuthContext) -> str:
 
 
 def limits(limiter: RateLimiter, ctx: AuthContext) -> Limits:
-    return Limits(limiter, ctx.client_ip or "unknown")
+    return Limits.of(limiter, ctx)
 
 
 async def ticket(session: AsyncSession, public_id: str, purpose: CodePurpose) -> OneTimeCode:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from linedesk.errors import RateLimited, ValidationFailed
 from linedesk.identity.models import CodePurpose, OneTimeCode
+from linedesk.identity.passwords import check_password_policy
 from linedesk.kit.hashing import keyed_hash
 from linedesk.kit.ratelimit import (
     CODE_SEND_PER_ADDRESS,
@@ -153,6 +154,11 @@ class Limits:
     limiter: RateLimiter
     client_ip: str
 
+    @classmethod
+    def of(cls, limiter: RateLimiter, ctx: "AuthContext") -> "Limits":
+        """The limits a request counts against: per number and per client address."""
+        return cls(limiter, ctx.client_ip or "unknown")
+
     async def sending(self, subject: str) -> None:
         await self.limiter.hit(CODE_SEND_PER_NUMBER, subject)
         await self.limiter.hit(CODE_SEND_PER_ADDRESS, self.client_ip)
@@ -186,3 +192,13 @@ async def redeem(session: AsyncSession, ctx: "AuthContext", limits: Limits, publ
             precheck(code_record)
         await limits.verifying(code_record.subject)
     return await consume_code(session, ctx.settings.secret_key, ctx.now, code_record, code)
+
+
+async def redeem_choosing_password(session: AsyncSession, ctx: "AuthContext", limits: Limits,
+                                   public_id: str, purpose: CodePurpose, code: str,
+                                   password: str) -> OneTimeCode:
+    """Use a code that comes with the password its user chooses: a password the policy
+    refuses (for the username the code is for) fails first, before the code loses a try."""
+    return await redeem(
+        session, ctx, limits, public_id, purpose, code,
+        precheck=lambda record: check_password_policy(password, record.subject))

@@ -1,9 +1,8 @@
 """Pages of signing in: the sign-in page (password, autologin attempt), sign-out, change of
 password, the line switcher. (Home is the dashboard's: linedesk.dashboard.pages.)"""
 
-from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.responses import Response
 
@@ -11,25 +10,22 @@ from linedesk.deps import ClockDep, LimiterDep, SessionDep
 from linedesk.errors import LinedeskError, NotFound
 from linedesk.identity.auth import AuthContextDep, HasherDep
 from linedesk.identity.autologin import employee_of_line
-from linedesk.identity.models import SessionKind
-from linedesk.identity.service import change_password, choose_active_line, open_session, sign_out
+from linedesk.identity.service import change_password, choose_active_line, sign_out
 from linedesk.identity.sign_in_limits import password_sign_in
 from linedesk.identity.web_auth import (
     Visitor,
     WebUser,
     clear_session_cookie,
     count_visit,
-    set_session_cookie,
+    signed_in,
 )
 from linedesk.kit.network import parse_address, vouched_msisdn
 from linedesk.kit.phone import parse_mobile
 from linedesk.web.csrf import CsrfChecked
-from linedesk.web.forms import settle
+from linedesk.web.forms import Field, OptionalField, settle
 from linedesk.web.templating import redirect, render
 
 router = APIRouter(include_in_schema=False)
-Field = Annotated[str, Form()]
-OptionalField = Annotated[str | None, Form()]
 
 
 def _safe_next(target: str | None) -> str:
@@ -60,11 +56,9 @@ async def login(request: Request, _: CsrfChecked, session: SessionDep, ctx: Auth
                          ask_totp=exc.code in ("totp_required", "totp_invalid"))
         refused.headers.update(exc.headers or {})  # Retry-After of a limit, as the API's
         return refused
-    issued = await open_session(session, ctx, user, SessionKind.web, via="password")
-    response = redirect("/account/password" if user.must_change_password
-                        else _safe_next(next))
-    set_session_cookie(response, ctx.settings, issued)
-    return response
+    return await signed_in(session, ctx, user, "password",
+                           redirect("/account/password" if user.must_change_password
+                                    else _safe_next(next)))
 
 
 @router.post("/login/autologin")
@@ -89,10 +83,7 @@ async def simulated_web_autologin(request: Request, _: CsrfChecked, session: Ses
         await settle(session, exc)
         return render(request, "identity/login.html", status_code=exc.status_code,
                       error=exc, next="/home")
-    issued = await open_session(session, ctx, user, SessionKind.web, via="autologin")
-    response = redirect("/home")
-    set_session_cookie(response, ctx.settings, issued)
-    return response
+    return await signed_in(session, ctx, user, "autologin", redirect("/home"))
 
 
 async def _autologin_response(session: SessionDep, ctx: AuthContextDep,
@@ -102,10 +93,8 @@ async def _autologin_response(session: SessionDep, ctx: AuthContextDep,
     except LinedeskError as exc:
         await settle(session, exc)
         return JSONResponse({"signed_in": False, "code": exc.code}, status_code=401)
-    issued = await open_session(session, ctx, user, SessionKind.web, via="autologin")
-    response = JSONResponse({"signed_in": True, "redirect": "/home"})
-    set_session_cookie(response, ctx.settings, issued)
-    return response
+    return await signed_in(session, ctx, user, "autologin",
+                           JSONResponse({"signed_in": True, "redirect": "/home"}))
 
 
 @router.post("/logout")

@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -49,26 +49,27 @@ class UserRepository(ScopedRepository[User]):
         """Forget a password good for one sign-in (a generated one), unless a sign-in a moment
         ago already did: of two sign-ins with it at once, one goes through."""
         await self.session.flush()  # a hash just set in this transaction is compared too
-        spent = await self.session.scalar(
-            update(User).where(User.id == user.id, User.password_hash == verified_hash)
-            .values(password_hash=None).returning(User.id)
-            .execution_options(synchronize_session=False))
-        if spent is None:
-            return False
-        set_committed_value(user, "password_hash", None)
-        return True
+        return await self._set_if(user, User.password_hash == verified_hash,
+                                  "password_hash", None)
 
     async def claim_totp_step(self, user: User, step: int) -> bool:
         """Record `step` as the user's last accepted TOTP step, unless that step or a later
         one was accepted already (by a request a moment ago too)."""
-        claimed = await self.session.scalar(
-            update(User).where(User.id == user.id, or_(User.totp_last_step.is_(None),
-                                                       User.totp_last_step < step))
-            .values(totp_last_step=step).returning(User.id)
+        return await self._set_if(
+            user, or_(User.totp_last_step.is_(None), User.totp_last_step < step),
+            "totp_last_step", step)
+
+    async def _set_if(self, user: User, condition: ColumnElement[bool], attribute: str,
+                      value: object) -> bool:
+        """Set `attribute` of `user` to `value` in one conditional UPDATE, only while
+        `condition` still holds in the database; tell whether it did."""
+        updated = await self.session.scalar(
+            update(User).where(User.id == user.id, condition)
+            .values({attribute: value}).returning(User.id)
             .execution_options(synchronize_session=False))
-        if claimed is None:
+        if updated is None:
             return False
-        set_committed_value(user, "totp_last_step", step)
+        set_committed_value(user, attribute, value)
         return True
 
     async def managers(self) -> Sequence[User]:

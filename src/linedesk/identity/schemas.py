@@ -1,10 +1,11 @@
 """Request and response models of signing in and of the signed-in user."""
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, ClassVar, Self
 
 from pydantic import Field, StringConstraints
 
+from linedesk.identity.codes import IssuedCode, ticket_fields
 from linedesk.identity.models import Profile
 from linedesk.inventory.models import Segment
 from linedesk.kit.phone import LineKind
@@ -74,6 +75,12 @@ class CodeTicket(Schema):
     channel: str = Field(description="sms or email: where the code was sent")
     expires_at: datetime
     resend_after: datetime = Field(description="when 'send again' becomes possible")
+    # Each flow names the code's public id: registration_id, recovery_id, link_id…
+    id_field: ClassVar[str]
+
+    @classmethod
+    def of(cls, issued: IssuedCode) -> Self:
+        return cls(**{cls.id_field: issued.record.public_id}, **ticket_fields(issued))
 
 
 class CodeEntry(CreateSchema):

@@ -12,12 +12,11 @@ from starlette.responses import Response
 
 from linedesk.config import Settings
 from linedesk.deps import SessionDep
-from linedesk.errors import Forbidden
-from linedesk.identity.auth import AuthContextDep
-from linedesk.identity.models import Profile, SessionKind
+from linedesk.identity.auth import AuthContextDep, is_manager, is_user_admin, restricted
+from linedesk.identity.models import SessionKind, User
 from linedesk.identity.principal import Principal
 from linedesk.identity.repository import UserRepository
-from linedesk.identity.service import IssuedSession, authenticate
+from linedesk.identity.service import AuthContext, IssuedSession, authenticate, open_session
 from linedesk.inventory.models import Line
 from linedesk.web.errors import PASSWORD_PAGE, LoginRequired, PasswordChangeRequired
 
@@ -34,6 +33,14 @@ def set_session_cookie(response: Response, settings: Settings, issued: IssuedSes
     max_age = int((issued.session.expires_at - issued.session.created_at).total_seconds())
     response.set_cookie(settings.session_cookie_name, issued.token, max_age=max_age,
                         secure=True, httponly=True, samesite="lax", path="/")
+
+
+async def signed_in(session: AsyncSession, ctx: AuthContext, user: User, via: str,
+                    response: Response) -> Response:
+    """`response`, carrying the cookie of a new web session of `user` (signed in `via`)."""
+    issued = await open_session(session, ctx, user, SessionKind.web, via=via)
+    set_session_cookie(response, ctx.settings, issued)
+    return response
 
 
 def clear_session_cookie(response: Response, settings: Settings) -> None:
@@ -65,17 +72,10 @@ async def _signed_in(request: Request, visitor: Visitor, session: SessionDep) ->
     return visitor
 
 
-async def _manager(principal: Annotated[Principal, Depends(_signed_in)]) -> Principal:
-    if not principal.profile.is_manager:
-        raise Forbidden("Only company managers can open this page", code="managers_only")
-    return principal
-
-
-async def _user_admin(principal: Annotated[Principal, Depends(_signed_in)]) -> Principal:
-    if principal.profile is not Profile.user_admin:
-        raise Forbidden("Only the company's user admin can open this page",
-                        code="user_admins_only")
-    return principal
+_manager = restricted(_signed_in, is_manager, "Only company managers can open this page",
+                      "managers_only")
+_user_admin = restricted(_signed_in, is_user_admin,
+                         "Only the company's user admin can open this page", "user_admins_only")
 
 
 WebUser = Annotated[Principal, Depends(_signed_in)]

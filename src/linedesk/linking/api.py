@@ -4,7 +4,7 @@ from fastapi import APIRouter, Response, status
 
 from linedesk.deps import LimiterDep, SessionDep
 from linedesk.identity.auth import AuthContextDep, CurrentUser
-from linedesk.identity.codes import IssuedCode, Limits, ticket_fields
+from linedesk.identity.codes import Limits
 from linedesk.identity.schemas import CodeEntry, MeResponse
 from linedesk.identity.service import choose_active_line, describe_user
 from linedesk.linking.schemas import ActiveLine, LinkStart, LinkTicket
@@ -13,33 +13,29 @@ from linedesk.linking.service import complete_link, resend_link, start_link, unl
 router = APIRouter(tags=["link SIM"])
 
 
-def _ticket(issued: IssuedCode) -> LinkTicket:
-    return LinkTicket(link_id=issued.record.public_id, **ticket_fields(issued))
-
-
 @router.post("/me/linked-lines", response_model=LinkTicket,
              status_code=status.HTTP_202_ACCEPTED)
 async def link(body: LinkStart, principal: CurrentUser, session: SessionDep,
                ctx: AuthContextDep, limiter: LimiterDep) -> LinkTicket:
     """Ask to link a line of the same VAT number (at most 2): its holder receives a code by
     SMS and gives it to you if they agree."""
-    limits = Limits(limiter, ctx.client_ip or "unknown")
-    return _ticket(await start_link(session, ctx, limits, principal.user, body.msisdn))
+    limits = Limits.of(limiter, ctx)
+    return LinkTicket.of(await start_link(session, ctx, limits, principal.user, body.msisdn))
 
 
 @router.post("/me/linked-lines/{link_id}/resend", response_model=LinkTicket,
              status_code=status.HTTP_202_ACCEPTED)
 async def resend(link_id: str, principal: CurrentUser, session: SessionDep,
                  ctx: AuthContextDep, limiter: LimiterDep) -> LinkTicket:
-    limits = Limits(limiter, ctx.client_ip or "unknown")
-    return _ticket(await resend_link(session, ctx, limits, principal.user, link_id))
+    limits = Limits.of(limiter, ctx)
+    return LinkTicket.of(await resend_link(session, ctx, limits, principal.user, link_id))
 
 
 @router.post("/me/linked-lines/{link_id}/complete", response_model=MeResponse)
 async def complete(link_id: str, body: CodeEntry, principal: CurrentUser, session: SessionDep,
                    ctx: AuthContextDep, limiter: LimiterDep) -> MeResponse:
     """Enter the code the linked line received: the line is linked."""
-    limits = Limits(limiter, ctx.client_ip or "unknown")
+    limits = Limits.of(limiter, ctx)
     await complete_link(session, ctx, limits, principal.user, link_id, body.code)
     return await describe_user(session, principal.user, principal.session)
 

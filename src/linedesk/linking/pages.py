@@ -1,9 +1,8 @@
 """Link SIM pages (Associa SIM), reached from the avatar menu."""
 
-from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from linedesk.deps import ClockDep, LimiterDep, SessionDep
@@ -14,11 +13,10 @@ from linedesk.identity.models import CodePurpose
 from linedesk.identity.web_auth import WebUser, count_visit
 from linedesk.linking.service import MAX_LINKED, complete_link, resend_link, start_link, unlink
 from linedesk.web.csrf import CsrfChecked
-from linedesk.web.forms import settle
+from linedesk.web.forms import Field, settle
 from linedesk.web.templating import redirect, render
 
 router = APIRouter(include_in_schema=False)
-Field = Annotated[str, Form()]
 
 
 def _linked(request: Request, principal: WebUser) -> list[str]:
@@ -39,7 +37,7 @@ async def link_sim_start(request: Request, _: CsrfChecked, principal: WebUser,
                          session: SessionDep, ctx: AuthContextDep, limiter: LimiterDep,
                          msisdn: Field) -> Response:
     try:
-        issued = await start_link(session, ctx, Limits(limiter, ctx.client_ip or "unknown"),
+        issued = await start_link(session, ctx, Limits.of(limiter, ctx),
                                   principal.user, msisdn)
     except LinedeskError as exc:
         await settle(session, exc)
@@ -78,7 +76,7 @@ async def link_sim_code(request: Request, principal: WebUser, session: SessionDe
 async def link_sim_complete(request: Request, _: CsrfChecked, principal: WebUser,
                             session: SessionDep, ctx: AuthContextDep, limiter: LimiterDep,
                             link_id: str, code: Field) -> Response:
-    limits = Limits(limiter, ctx.client_ip or "unknown")
+    limits = Limits.of(limiter, ctx)
     try:
         line = await complete_link(session, ctx, limits, principal.user, link_id, code.strip())
     except LinedeskError as exc:
@@ -91,7 +89,7 @@ async def link_sim_complete(request: Request, _: CsrfChecked, principal: WebUser
 async def link_sim_resend(request: Request, _: CsrfChecked, principal: WebUser,
                           session: SessionDep, ctx: AuthContextDep, limiter: LimiterDep,
                           link_id: str) -> Response:
-    limits = Limits(limiter, ctx.client_ip or "unknown")
+    limits = Limits.of(limiter, ctx)
     try:
         await resend_link(session, ctx, limits, principal.user, link_id)
     except LinedeskError as exc:

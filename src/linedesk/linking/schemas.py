@@ -13,6 +13,7 @@ class LinkStart(CreateSchema):
 
 
 class LinkTicket(CodeTicket):
+    id_field = "link_id"
     link_id: str
 
 

@@ -6,7 +6,7 @@ from linedesk.audit.repository import AuditRepository
 from linedesk.deps import LimiterDep, SessionDep
 from linedesk.identity.api import tokens_response
 from linedesk.identity.auth import AuthContextDep, HasherDep, Manager, UserAdmin
-from linedesk.identity.codes import Limits, ticket_fields
+from linedesk.identity.codes import Limits
 from linedesk.identity.models import SessionKind, User
 from linedesk.identity.schemas import TokenResponse
 from linedesk.identity.service import open_session
@@ -49,9 +49,7 @@ async def create_manager(body: ManagerCreate, principal: UserAdmin, session: Ses
     """Create a telco manager (user admins only). They receive an activation code by e-mail
     and choose their own password."""
     manager, issued = await create_telco_manager(session, ctx, principal.user, body)
-    activation = ActivationTicket(activation_id=issued.record.public_id,
-                                  **ticket_fields(issued))
-    return ManagerCreated(**_read(manager).model_dump(), activation=activation)
+    return ManagerCreated(**_read(manager).model_dump(), activation=ActivationTicket.of(issued))
 
 
 @router.delete("/company/managers/{manager_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -66,9 +64,9 @@ async def delete_manager(manager_id: IdPath, principal: UserAdmin, session: Sess
              status_code=status.HTTP_202_ACCEPTED)
 async def resend(activation_id: str, session: SessionDep, ctx: AuthContextDep,
                  limiter: LimiterDep) -> ActivationTicket:
-    issued = await resend_activation(session, ctx, Limits(limiter, ctx.client_ip or "unknown"),
+    issued = await resend_activation(session, ctx, Limits.of(limiter, ctx),
                                      activation_id)
-    return ActivationTicket(activation_id=issued.record.public_id, **ticket_fields(issued))
+    return ActivationTicket.of(issued)
 
 
 @router.post("/manager-activations/{activation_id}/complete", response_model=TokenResponse)
@@ -76,7 +74,7 @@ async def activate(activation_id: str, body: ActivationComplete, session: Sessio
                    ctx: AuthContextDep, limiter: LimiterDep,
                    hasher: HasherDep) -> TokenResponse:
     """A new telco manager enters the e-mailed code and chooses their password."""
-    manager = await activate_manager(session, ctx, Limits(limiter, ctx.client_ip or "unknown"),
+    manager = await activate_manager(session, ctx, Limits.of(limiter, ctx),
                                      hasher, activation_id, body.code, body.password)
     return tokens_response(await open_session(session, ctx, manager, SessionKind.app,
                                               via="activation"))

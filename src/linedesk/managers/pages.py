@@ -14,12 +14,12 @@ from linedesk.audit.repository import AuditRepository
 from linedesk.deps import ClockDep, LimiterDep, SessionDep
 from linedesk.errors import LinedeskError, NotFound, ValidationFailed
 from linedesk.identity.auth import AuthContextDep, HasherDep
-from linedesk.identity.codes import Limits, find_code
-from linedesk.identity.models import CodePurpose, Profile, SessionKind, User
+from linedesk.identity.code_step import limits
+from linedesk.identity.codes import find_code
+from linedesk.identity.models import CodePurpose, Profile, User
 from linedesk.identity.principal import Principal
 from linedesk.identity.repository import UserRepository
-from linedesk.identity.service import AuthContext, open_session
-from linedesk.identity.web_auth import WebManager, WebUserAdmin, count_visit, set_session_cookie
+from linedesk.identity.web_auth import WebManager, WebUserAdmin, count_visit, signed_in
 from linedesk.kit.pagination import IdPath, PageParams
 from linedesk.managers.schemas import ManagerCreate
 from linedesk.managers.service import (
@@ -30,11 +30,10 @@ from linedesk.managers.service import (
     resend_activation,
 )
 from linedesk.web.csrf import CsrfChecked
-from linedesk.web.forms import settle
+from linedesk.web.forms import Field, settle
 from linedesk.web.templating import redirect, render
 
 router = APIRouter(include_in_schema=False)
-Field = Annotated[str, Form()]
 
 # What a form field that fails validation means to the person filling it in.
 FIELD_HINTS = {
@@ -149,23 +148,20 @@ async def activate(request: Request, activation_id: str, _: CsrfChecked, session
     if password != confirm_password:
         return await _activation_page(request, session, activation_id, 422, mismatch=True)
     try:
-        manager = await activate_manager(session, ctx, _limits(limiter, ctx), hasher,
+        manager = await activate_manager(session, ctx, limits(limiter, ctx), hasher,
                                          activation_id, code.strip(), password)
     except LinedeskError as exc:
         await settle(session, exc)
         return await _activation_page(request, session, activation_id, exc.status_code,
                                       error=exc)
-    issued = await open_session(session, ctx, manager, SessionKind.web, via="activation")
-    response = redirect("/home")
-    set_session_cookie(response, ctx.settings, issued)
-    return response
+    return await signed_in(session, ctx, manager, "activation", redirect("/home"))
 
 
 @router.post("/managers/activate/{activation_id}/resend")
 async def resend(request: Request, activation_id: str, _: CsrfChecked, session: SessionDep,
                  ctx: AuthContextDep, limiter: LimiterDep) -> Response:
     try:
-        await resend_activation(session, ctx, _limits(limiter, ctx), activation_id)
+        await resend_activation(session, ctx, limits(limiter, ctx), activation_id)
     except LinedeskError as exc:
         await settle(session, exc)
         response = await _activation_page(request, session, activation_id, exc.status_code,
@@ -175,8 +171,6 @@ async def resend(request: Request, activation_id: str, _: CsrfChecked, session: 
     return await _activation_page(request, session, activation_id, resent=True)
 
 
-def _limits(limiter: LimiterDep, ctx: AuthContext) -> Limits:
-    return Limits(limiter, ctx.client_ip or "unknown")
 
 
 @router.get("/audit-log")

@@ -26,6 +26,7 @@ class ManagerRead(Schema):
 
 
 class ActivationTicket(CodeTicket):
+    id_field = "activation_id"
     activation_id: str
 
 

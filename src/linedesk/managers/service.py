@@ -12,11 +12,11 @@ from linedesk.identity.codes import (
     Limits,
     invalid_code,
     issue_code,
-    redeem,
+    redeem_choosing_password,
     resend_by_id,
 )
 from linedesk.identity.models import CodePurpose, Profile, User
-from linedesk.identity.passwords import PasswordHasher, check_password_policy
+from linedesk.identity.passwords import PasswordHasher
 from linedesk.identity.repository import UserRepository
 from linedesk.identity.service import AuthContext, end_all_sessions
 from linedesk.inventory.models import Company
@@ -82,9 +82,8 @@ async def resend_activation(session: AsyncSession, ctx: AuthContext, limits: Lim
 async def activate_manager(session: AsyncSession, ctx: AuthContext, limits: Limits,
                            hasher: PasswordHasher, public_id: str, code: str,
                            password: str) -> User:
-    code_record = await redeem(
-        session, ctx, limits, public_id, CodePurpose.manager_activation, code,
-        precheck=lambda record: check_password_policy(password, record.subject))
+    code_record = await redeem_choosing_password(session, ctx, limits, public_id,
+                                                 CodePurpose.manager_activation, code, password)
     manager = await session.get(User, code_record.user_id) if code_record.user_id else None
     if manager is None or manager.disabled_at is not None:
         raise invalid_code()

@@ -3,7 +3,7 @@
 from fastapi import APIRouter, Response, status
 
 from linedesk.deps import ClockDep, SessionDep
-from linedesk.errors import NotFound, ValidationFailed
+from linedesk.errors import ValidationFailed
 from linedesk.identity.auth import Manager
 from linedesk.kit.pagination import IdPath, PageParams, paged
 from linedesk.notifications.models import Notification
@@ -24,6 +24,7 @@ from linedesk.notifications.schemas import (
     PushSubscriptionRead,
     UnreadCount,
 )
+from linedesk.notifications.service import mark_one_read
 from linedesk.notifications.texts import describe
 
 router = APIRouter(tags=["notifications"])
@@ -73,11 +74,8 @@ async def read_all(principal: Manager, session: SessionDep, clock: ClockDep) -> 
 async def read_one(principal: Manager, session: SessionDep, clock: ClockDep,
                    response: Response, notification_id: IdPath) -> NotificationRead:
     """Mark one of the caller's notifications read (again: no change). Anyone else's: 404."""
+    notification = await mark_one_read(session, principal.user.id, notification_id, clock.now())
     repo = NotificationRepository(session, principal.user.id)
-    notification = await repo.get(notification_id)
-    if notification is None:
-        raise NotFound("No such notification")
-    await repo.mark_read(notification, clock.now())
     response.headers[UNREAD_HEADER] = str(await repo.unread_count())
     return notification_read(notification, principal.user.language)
 

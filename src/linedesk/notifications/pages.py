@@ -6,13 +6,13 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from linedesk.deps import ClockDep, SessionDep
-from linedesk.errors import NotFound
 from linedesk.identity.web_auth import WebManager
 from linedesk.kit.i18n import pick_language
 from linedesk.kit.pagination import IdPath, Page
 from linedesk.notifications.models import NotificationChannel, NotificationKind
 from linedesk.notifications.preferences import set_preferences, switches_of
 from linedesk.notifications.repository import NotificationRepository
+from linedesk.notifications.service import mark_one_read
 from linedesk.notifications.texts import CHANNEL_LABELS, KIND_LABELS, describe
 from linedesk.web.csrf import CsrfChecked
 from linedesk.web.templating import redirect, render
@@ -46,11 +46,7 @@ async def read_all(_: CsrfChecked, principal: WebManager, session: SessionDep,
 @router.post("/notifications/{notification_id}/read")
 async def read_one(_: CsrfChecked, principal: WebManager, session: SessionDep,
                    clock: ClockDep, notification_id: IdPath) -> Response:
-    repo = NotificationRepository(session, principal.user.id)
-    notification = await repo.get(notification_id)
-    if notification is None:
-        raise NotFound("No such notification")
-    await repo.mark_read(notification, clock.now())
+    await mark_one_read(session, principal.user.id, notification_id, clock.now())
     return redirect(f"/notifications#n{notification_id}")
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linedesk.billing.models import Invoice
+from linedesk.errors import NotFound
 from linedesk.identity.models import Profile
 from linedesk.inventory.models import BillingAccount
 from linedesk.inventory.service import chunks
@@ -20,10 +21,11 @@ from linedesk.kit.clock import ROME
 from linedesk.messaging.models import Channel
 from linedesk.messaging.service import enqueue
 from linedesk.notifications.models import (
+    Notification,
     NotificationKind,
 )
 from linedesk.notifications.preferences import Switches, switches_of
-from linedesk.notifications.repository import EventRepository
+from linedesk.notifications.repository import EventRepository, NotificationRepository
 from linedesk.notifications.texts import describe, formatted
 
 MANAGERS = (Profile.user_admin, Profile.telco_manager)
@@ -184,3 +186,14 @@ async def notify_billing_account_changed(session: AsyncSession, now: datetime,
                   f"billing_account_changed:{account.id}:{digest}", params,
                   billing_account_id=account.id)
     return await announce(session, now, [event])
+
+
+async def mark_one_read(session: AsyncSession, user_id: int, notification_id: int,
+                        now: datetime) -> Notification:
+    """Mark one of the user's notifications read (again: no change); anyone else's is a 404."""
+    repo = NotificationRepository(session, user_id)
+    notification = await repo.get(notification_id)
+    if notification is None:
+        raise NotFound("No such notification")
+    await repo.mark_read(notification, now)
+    return notification

@@ -4,16 +4,12 @@ from fastapi import APIRouter, status
 
 from linedesk.deps import LimiterDep, SessionDep
 from linedesk.identity.auth import AuthContextDep, HasherDep
-from linedesk.identity.codes import IssuedCode, Limits, ticket_fields
+from linedesk.identity.codes import Limits
 from linedesk.identity.schemas import CodeEntry
 from linedesk.recovery.schemas import NewPassword, RecoveryStart, RecoveryTicket
 from linedesk.recovery.service import complete_recovery, resend_recovery, start_recovery
 
 router = APIRouter(tags=["password recovery"])
-
-
-def _ticket(issued: IssuedCode) -> RecoveryTicket:
-    return RecoveryTicket(recovery_id=issued.record.public_id, **ticket_fields(issued))
 
 
 @router.post("/password-recoveries", response_model=RecoveryTicket,
@@ -24,16 +20,16 @@ async def recover(body: RecoveryStart, session: SessionDep, ctx: AuthContextDep,
     known or not, and names the channel asked for. When the code cannot go that way (SMS in
     the 72 hours after the line's SIM was changed, e-mail without an address on file), no
     code is sent: the user is told why, and what to do, on the other channel."""
-    limits = Limits(limiter, ctx.client_ip or "unknown")
-    return _ticket(await start_recovery(session, ctx, limits, body))
+    limits = Limits.of(limiter, ctx)
+    return RecoveryTicket.of(await start_recovery(session, ctx, limits, body))
 
 
 @router.post("/password-recoveries/{recovery_id}/resend", response_model=RecoveryTicket,
              status_code=status.HTTP_202_ACCEPTED)
 async def resend(recovery_id: str, session: SessionDep, ctx: AuthContextDep,
                  limiter: LimiterDep) -> RecoveryTicket:
-    limits = Limits(limiter, ctx.client_ip or "unknown")
-    return _ticket(await resend_recovery(session, ctx, limits, recovery_id))
+    limits = Limits.of(limiter, ctx)
+    return RecoveryTicket.of(await resend_recovery(session, ctx, limits, recovery_id))
 
 
 @router.post("/password-recoveries/{recovery_id}/complete", response_model=NewPassword)
@@ -41,6 +37,6 @@ async def complete(recovery_id: str, body: CodeEntry, session: SessionDep,
                    ctx: AuthContextDep, limiter: LimiterDep, hasher: HasherDep) -> NewPassword:
     """Enter the code: a new password is generated and shown once. It signs in once, and
     then the user must choose their own (`must_change_password`)."""
-    limits = Limits(limiter, ctx.client_ip or "unknown")
+    limits = Limits.of(limiter, ctx)
     return NewPassword(new_password=await complete_recovery(session, ctx, limits, hasher,
                                                             recovery_id, body.code))

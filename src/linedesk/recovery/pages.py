@@ -1,9 +1,8 @@
 """Pages of password recovery (SPEC R-A6): ask for a code, enter it, see the generated
 password once — already signed in with it — and choose your own right away."""
 
-from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from linedesk.deps import LimiterDep, SessionDep
@@ -17,12 +16,10 @@ from linedesk.identity.web_auth import Visitor, set_session_cookie
 from linedesk.recovery.schemas import RecoveryStart
 from linedesk.recovery.service import complete_recovery, resend_recovery, start_recovery
 from linedesk.web.csrf import CsrfChecked
-from linedesk.web.forms import form_model, refused
+from linedesk.web.forms import Field, OptionalField, form_model, refused
 from linedesk.web.templating import redirect, render
 
 router = APIRouter(include_in_schema=False)
-Field = Annotated[str, Form()]
-OptionalField = Annotated[str | None, Form()]
 
 START = "recovery/start.html"
 CODE = "recovery/code.html"

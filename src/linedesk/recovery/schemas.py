@@ -17,6 +17,7 @@ class RecoveryStart(CreateSchema):
 
 
 class RecoveryTicket(CodeTicket):
+    id_field = "recovery_id"
     recovery_id: str
 
 

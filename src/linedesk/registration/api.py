@@ -5,11 +5,10 @@ from fastapi import APIRouter, status
 from linedesk.deps import LimiterDep, SessionDep
 from linedesk.identity.api import tokens_response
 from linedesk.identity.auth import AuthContextDep, HasherDep
-from linedesk.identity.codes import IssuedCode, Limits, ticket_fields
+from linedesk.identity.codes import Limits
 from linedesk.identity.models import CodePurpose, SessionKind
 from linedesk.identity.schemas import TokenResponse
-from linedesk.identity.service import AuthContext, open_session
-from linedesk.kit.ratelimit import RateLimiter
+from linedesk.identity.service import open_session
 from linedesk.registration.schemas import (
     ManagerRegistrationComplete,
     ManagerRegistrationStart,
@@ -28,14 +27,6 @@ from linedesk.registration.service import (
 router = APIRouter(tags=["registration"])
 
 
-def _limits(limiter: RateLimiter, ctx: AuthContext) -> Limits:
-    return Limits(limiter, ctx.client_ip or "unknown")
-
-
-def _ticket(issued: IssuedCode) -> RegistrationTicket:
-    return RegistrationTicket(registration_id=issued.record.public_id, **ticket_fields(issued))
-
-
 @router.post("/registrations", response_model=RegistrationTicket,
              status_code=status.HTTP_202_ACCEPTED)
 async def register(body: RegistrationStart, session: SessionDep, ctx: AuthContextDep,
@@ -43,7 +34,8 @@ async def register(body: RegistrationStart, session: SessionDep, ctx: AuthContex
     """Start an employee's registration: a code goes by SMS to the number, or, for a
     data-only SIM (proved with its PUK), by e-mail. A number already registered gets the
     same answer; the message it receives says so and how to recover the password."""
-    return _ticket(await start_registration(session, ctx, _limits(limiter, ctx), body))
+    issued = await start_registration(session, ctx, Limits.of(limiter, ctx), body)
+    return RegistrationTicket.of(issued)
 
 
 @router.post("/registrations/{registration_id}/resend", response_model=RegistrationTicket,
@@ -51,7 +43,7 @@ async def register(body: RegistrationStart, session: SessionDep, ctx: AuthContex
 async def resend(registration_id: str, session: SessionDep, ctx: AuthContextDep,
                  limiter: LimiterDep) -> RegistrationTicket:
     """Send the code again (a new code; waits grow between sends)."""
-    return _ticket(await resend_registration(session, ctx, _limits(limiter, ctx),
+    return RegistrationTicket.of(await resend_registration(session, ctx, Limits.of(limiter, ctx),
                                              registration_id, CodePurpose.registration))
 
 
@@ -61,7 +53,7 @@ async def complete(registration_id: str, body: RegistrationComplete, session: Se
                    ctx: AuthContextDep, limiter: LimiterDep,
                    hasher: HasherDep) -> TokenResponse:
     """Enter the code and choose a password: registered (username = the number), signed in."""
-    user = await complete_registration(session, ctx, _limits(limiter, ctx), hasher,
+    user = await complete_registration(session, ctx, Limits.of(limiter, ctx), hasher,
                                        registration_id, body.code, body.password)
     return tokens_response(await open_session(session, ctx, user, SessionKind.app,
                                               via="registration"))
@@ -75,14 +67,15 @@ async def register_manager(body: ManagerRegistrationStart, session: SessionDep,
     of the company; the code goes to the company's contact e-mail on file. Every request
     gets the same answer: for a large enterprise that e-mail says, instead of a code, that
     manager profiles are for small and medium enterprises only."""
-    return _ticket(await start_manager_registration(session, ctx, _limits(limiter, ctx), body))
+    issued = await start_manager_registration(session, ctx, Limits.of(limiter, ctx), body)
+    return RegistrationTicket.of(issued)
 
 
 @router.post("/manager-registrations/{registration_id}/resend",
              response_model=RegistrationTicket, status_code=status.HTTP_202_ACCEPTED)
 async def resend_manager(registration_id: str, session: SessionDep, ctx: AuthContextDep,
                          limiter: LimiterDep) -> RegistrationTicket:
-    return _ticket(await resend_registration(session, ctx, _limits(limiter, ctx),
+    return RegistrationTicket.of(await resend_registration(session, ctx, Limits.of(limiter, ctx),
                                              registration_id, CodePurpose.manager_registration))
 
 
@@ -92,7 +85,7 @@ async def complete_manager(registration_id: str, body: ManagerRegistrationComple
                            session: SessionDep, ctx: AuthContextDep, limiter: LimiterDep,
                            hasher: HasherDep) -> TokenResponse:
     """Enter the code, choose a username and a password: the user admin is registered."""
-    user = await complete_manager_registration(session, ctx, _limits(limiter, ctx), hasher,
+    user = await complete_manager_registration(session, ctx, Limits.of(limiter, ctx), hasher,
                                                registration_id, body)
     return tokens_response(await open_session(session, ctx, user, SessionKind.app,
                                               via="registration"))

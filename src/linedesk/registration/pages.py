@@ -1,19 +1,16 @@
 """Pages of registration: the employee's wizard (code by SMS, or by e-mail for a data-only
 SIM proved with its PUK) and the user admin's registration on the web portal (R-A3, R-A4)."""
 
-from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from linedesk.deps import LimiterDep, SessionDep
 from linedesk.errors import LinedeskError, ValidationFailed
 from linedesk.identity.auth import AuthContextDep, HasherDep
 from linedesk.identity.code_step import code_page, language, limits
-from linedesk.identity.models import CodePurpose, SessionKind, User
-from linedesk.identity.service import AuthContext, open_session
-from linedesk.identity.web_auth import Visitor, set_session_cookie
+from linedesk.identity.models import CodePurpose
+from linedesk.identity.web_auth import Visitor, signed_in
 from linedesk.registration.schemas import (
     ManagerRegistrationComplete,
     ManagerRegistrationStart,
@@ -27,18 +24,10 @@ from linedesk.registration.service import (
     start_registration,
 )
 from linedesk.web.csrf import CsrfChecked
-from linedesk.web.forms import form_model, refused
+from linedesk.web.forms import Field, OptionalField, form_model, refused
 from linedesk.web.templating import redirect, render
 
 router = APIRouter(include_in_schema=False)
-Field = Annotated[str, Form()]
-OptionalField = Annotated[str | None, Form()]
-
-async def signed_in(session: AsyncSession, ctx: AuthContext, user: User) -> Response:
-    issued = await open_session(session, ctx, user, SessionKind.web, via="registration")
-    response = redirect("/home")
-    set_session_cookie(response, ctx.settings, issued)
-    return response
 
 
 # --- employees -----------------------------------------------------------------------------
@@ -87,7 +76,7 @@ async def register_complete(request: Request, registration_id: str, _: CsrfCheck
     except LinedeskError as exc:
         return await code_page(request, session, ctx, EMPLOYEE_CODE, registration_id,
                                CodePurpose.registration, exc)
-    return await signed_in(session, ctx, user)
+    return await signed_in(session, ctx, user, "registration", redirect("/home"))
 
 
 @router.post("/register/{registration_id}/resend")
@@ -152,7 +141,7 @@ async def portal_complete(request: Request, registration_id: str, _: CsrfChecked
     except LinedeskError as exc:
         return await code_page(request, session, ctx, PORTAL_CODE, registration_id,
                                CodePurpose.manager_registration, exc, form=form)
-    return await signed_in(session, ctx, user)
+    return await signed_in(session, ctx, user, "registration", redirect("/home"))
 
 
 @router.post("/portal/register/{registration_id}/resend")

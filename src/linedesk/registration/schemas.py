@@ -47,4 +47,5 @@ class ManagerRegistrationComplete(CreateSchema):
 
 
 class RegistrationTicket(CodeTicket):
+    id_field = "registration_id"
     registration_id: str

@@ -17,6 +17,7 @@ from linedesk.identity.codes import (
     invalid_code,
     issue_code,
     redeem,
+    redeem_choosing_password,
     resend_by_id,
 )
 from linedesk.identity.models import CodePurpose, OneTimeCode, Profile, User
@@ -118,9 +119,8 @@ async def resend_registration(session: AsyncSession, ctx: AuthContext, limits: L
 async def complete_registration(session: AsyncSession, ctx: AuthContext, limits: Limits,
                                 hasher: PasswordHasher, public_id: str, code: str,
                                 password: str) -> User:
-    code_record = await redeem(
-        session, ctx, limits, public_id, CodePurpose.registration, code,
-        precheck=lambda record: check_password_policy(password, record.subject))
+    code_record = await redeem_choosing_password(session, ctx, limits, public_id,
+                                                 CodePurpose.registration, code, password)
     line_id = code_record.context.get("line_id")
     line = await session.get(Line, line_id) if line_id else None
     users = UserRepository(session, OPERATOR)

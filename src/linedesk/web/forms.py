@@ -1,9 +1,9 @@
 """Forms of the pages: request models built from forms, and errors shown on the form again
 (the code step the wizards share is `identity.code_step`)."""
 
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Request
+from fastapi import Form, Request
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
@@ -12,6 +12,9 @@ from linedesk.errors import LinedeskError, RateLimited, TooManyAttempts, Validat
 from linedesk.web.templating import render
 
 M = TypeVar("M", bound=BaseModel)
+# A field of a posted form; an optional one may be missing (an unticked checkbox).
+Field = Annotated[str, Form()]
+OptionalField = Annotated[str | None, Form()]
 
 CHECK_FIELDS = "Check the data you entered"
 TOO_MANY = "Too many attempts: wait a little and try again"
