@@ -9,7 +9,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from linedesk.alerts.service import evaluate_changes
+from linedesk.alerts.service import alerts_hook
 from linedesk.cli.runtime import console, run, settings, unit_of_work
 from linedesk.db import create_engine, create_sessionmaker
 from linedesk.kit.clock import Clock
@@ -63,7 +63,7 @@ async def import_path(path: Path, batch_size: int, database_url: str,
         async with create_sessionmaker(engine)() as session:
             return await import_batches(session, Clock().now,
                                         _batches(read_file(path, batch_size)), session.commit,
-                                        progress=progress, on_counters=evaluate_changes)
+                                        progress=progress, on_counters=alerts_hook)
     finally:
         await engine.dispose()
 

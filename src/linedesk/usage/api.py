@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from pydantic import Field, StringConstraints
 
-from linedesk.alerts.service import evaluate_changes
+from linedesk.alerts.service import alerts_hook
 from linedesk.backoffice.auth import OperatorKey
 from linedesk.deps import ClockDep, SessionDep
 from linedesk.errors import NotFound, ValidationFailed
@@ -55,7 +55,7 @@ async def import_usage(
         raise ValidationFailed("Send the file as text/csv or application/x-ndjson",
                                code="bad_file")
     return await import_batches(session, clock.now, read_stream(request.stream(), batch_size),
-                                session.commit, on_counters=evaluate_changes)
+                                session.commit, on_counters=alerts_hook)
 
 
 @router.post("/lines/{msisdn}/top-ups", response_model=PrepaidBalanceRead)

@@ -10,6 +10,7 @@ owns each batch's transaction.
 
 import re
 from collections.abc import AsyncIterable, Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
@@ -45,8 +46,20 @@ from linedesk.usage.models import (
 from linedesk.usage.rating import Counters, CountersChange, LineFacts, OfferTerms
 from linedesk.usage.schemas import ImportSummary, UsageRecordIn
 
-# The caller's hook for changed counters (the edges pass the usage alerts' evaluate_changes).
+# The caller's hook for changed counters (the edges pass the usage alerts, `alerts_hook`).
 CountersHook = Callable[[AsyncSession, datetime, Sequence[CountersChange]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Watched:
+    """A counters hook told only about the line periods that `picks` selects from the batch's
+    counters as columns (`usage.batch.Totals.counters`: the sums, and `STARTED`); the
+    others are never built in Python. `picks` may select more than the hook needs, never
+    less."""
+
+    hook: CountersHook
+    picks: Callable[[pl.DataFrame], pl.Series]
+
 Key = tuple[int, date]  # line id, period
 CLOCK_SKEW = timedelta(minutes=5)
 E164_ITALIAN = re.compile(r"\+39\d{6,11}")
@@ -242,7 +255,7 @@ async def _write_totals(session: AsyncSession, done: Totals, companies: dict[int
 async def import_records(session: AsyncSession, now: datetime,
                          records: Sequence[tuple[int, UsageRecordIn]], *,
                          errors: Sequence[RowError] = (),
-                         on_counters: CountersHook | None = None) -> ImportSummary:
+                         on_counters: CountersHook | Watched | None = None) -> ImportSummary:
     """Rate and count one batch of numbered records (row number, record), all or none.
 
     `errors` are the batch's rows that could not be read: they reject it too, together with
@@ -255,7 +268,7 @@ async def import_records(session: AsyncSession, now: datetime,
 
 async def import_frame(session: AsyncSession, now: datetime, frame: pl.DataFrame, *,
                        errors: Sequence[RowError] = (),
-                       on_counters: CountersHook | None = None) -> ImportSummary:
+                       on_counters: CountersHook | Watched | None = None) -> ImportSummary:
     """`import_records` for a batch already in columns (`usage.batch.FRAME_SCHEMA`)."""
     fresh = await _fresh(session, frame)
     numbers, bad = _resolve(fresh)
@@ -283,8 +296,10 @@ async def import_frame(session: AsyncSession, now: datetime, frame: pl.DataFrame
     by_id = {line.id: line for line in lines.values()}
     await _write_totals(session, done, {i: line.company_id for i, line in by_id.items()}, now)
     if on_counters is not None:
-        before, after = changes(done, counters, balances)
-        await on_counters(session, now, [
+        hook, only = ((on_counters.hook, on_counters.picks(done.counters))
+                      if isinstance(on_counters, Watched) else (on_counters, None))
+        before, after = changes(done, counters, balances, only)
+        await hook(session, now, [
             CountersChange(by_id[line_id], period, terms[by_id[line_id].offer_id],
                            before[(line_id, period)], counted)
             for (line_id, period), counted in after.items()])
@@ -297,7 +312,7 @@ Progress = Callable[[Batch, ImportSummary], None]
 async def import_batches(session: AsyncSession, clock: Callable[[], datetime],
                          batches: AsyncIterable[Batch], commit: Callable[[], Awaitable[None]],
                          *, progress: Progress | None = None,
-                         on_counters: CountersHook | None = None) -> ImportSummary:
+                         on_counters: CountersHook | Watched | None = None) -> ImportSummary:
     """Import a file batch by batch, each batch its own transaction (`commit` is the
     caller's). A bad batch raises `BatchRejected`; the batches before it stay imported."""
     total = ImportSummary(records=0, imported=0, duplicates=0, batches=0, finished_at=clock())
