@@ -26,7 +26,8 @@ from linedesk.inventory.service import ImportRejected
 from linedesk.kit.bulk import (
     among,
     chunks,
-    copy_staged,
+    copy_frame_staged,
+    execute_sql,
     insert_ignore,
     is_postgres,
     upsert_add,
@@ -77,6 +78,32 @@ STAGED_INSERT = (
     "SELECT company_id, line_id, record_id, started_at, period, day, usage_type, destination, "
     "quantity, in_bundle, charge * 0.000001, imported_at "
     f"FROM {STAGING} ORDER BY record_id ON CONFLICT (record_id) DO NOTHING")
+# PostgreSQL: the counters and daily totals a batch adds, summed from the staging table in
+# the database (the same sums as `usage.batch.totals`), in key order like every writer.
+_ELIGIBLE = "destination IN ('national', 'eu_roaming')"
+STAGED_COUNTERS = (
+    f"INSERT INTO {LineCounter.__tablename__} (line_id, period, company_id, "
+    f"{', '.join(COUNTER_FIELDS)}, updated_at) "
+    "SELECT line_id, period, min(company_id), "
+    + "".join(f"coalesce(sum(quantity) FILTER (WHERE usage_type = '{t}' AND {_ELIGIBLE}), 0), "
+              for t in ("data", "voice", "sms"))
+    + "coalesce(sum(quantity) FILTER (WHERE usage_type = 'data' "
+    "AND destination = 'eu_roaming'), 0), sum(charge) * 0.000001, "
+    "coalesce(sum(charge) FILTER (WHERE destination = 'eu_roaming'), 0) * 0.000001, "
+    "count(*) FILTER (WHERE destination = 'eu_roaming'), max(imported_at) "
+    f"FROM {STAGING} GROUP BY line_id, period ORDER BY line_id, period "
+    "ON CONFLICT (line_id, period) DO UPDATE SET "
+    + ", ".join(f"{name} = {LineCounter.__tablename__}.{name} + EXCLUDED.{name}"
+                for name in COUNTER_FIELDS)
+    + ", company_id = EXCLUDED.company_id, updated_at = EXCLUDED.updated_at")
+STAGED_DAILY = (
+    f"INSERT INTO {DailyUsage.__tablename__} (line_id, day, usage_type, company_id, quantity, "
+    "charge) SELECT line_id, day, usage_type, min(company_id), sum(quantity), "
+    f"sum(charge) * 0.000001 FROM {STAGING} GROUP BY line_id, day, usage_type "
+    "ORDER BY line_id, day, usage_type ON CONFLICT (line_id, day, usage_type) DO UPDATE SET "
+    f"quantity = {DailyUsage.__tablename__}.quantity + EXCLUDED.quantity, "
+    f"charge = {DailyUsage.__tablename__}.charge + EXCLUDED.charge, "
+    "company_id = EXCLUDED.company_id")
 LINE_SCHEMA = {"number": pl.String, "line_id": pl.Int64, "company_id": pl.Int64,
                "offer_id": pl.Int64, "kind": pl.String, "status": pl.String,
                "payment_mode": pl.String, "activation_date": pl.Date}
@@ -218,8 +245,8 @@ async def _insert_records(session: AsyncSession, rated: pl.DataFrame, now: datet
         pl.col("type"), "destination", "quantity", "in_bundle",
         pl.col("charge").cast(pl.Int64), pl.lit(now).alias("imported_at"))
     if is_postgres(session):
-        return await copy_staged(session, STAGING_DDL, STAGING, RECORD_COLUMNS,
-                                 columns.rows(), STAGED_INSERT)
+        return await copy_frame_staged(session, STAGING_DDL, STAGING, columns.rename(
+            dict(zip(columns.columns, RECORD_COLUMNS, strict=True))), STAGED_INSERT)
     rows = [(*row[:10], from_micros(row[10]), now) for row in columns.rows()]
     return await insert_ignore(session, UsageRecord, RECORD_COLUMNS, rows,
                                ("record_id",))
@@ -227,7 +254,12 @@ async def _insert_records(session: AsyncSession, rated: pl.DataFrame, now: datet
 
 async def _write_totals(session: AsyncSession, done: Totals, companies: dict[int, int],
                         now: datetime) -> None:
-    """Counters and daily totals upserted as aggregates (what the batch adds), and the credit."""
+    """Counters and daily totals upserted as aggregates (what the batch adds), and the credit.
+    PostgreSQL sums the staged records itself (`STAGED_COUNTERS`, `STAGED_DAILY`)."""
+    if is_postgres(session):
+        await execute_sql(session, f"{STAGED_COUNTERS}; {STAGED_DAILY}")
+        await _write_credit(session, done, companies, now)
+        return
     sums = done.counters
     line_ids = sums["line_id"].to_list()
     counters: dict[str, Sequence[Any]] = {name: sums[name].to_list() for name in COUNTER_FIELDS}
@@ -244,6 +276,11 @@ async def _write_totals(session: AsyncSession, done: Totals, companies: dict[int
         "usage_type": daily["type"].to_list(), "company_id": [companies[i] for i in line_ids],
         "quantity": daily["quantity"].to_list(),
         "charge": [from_micros(value) for value in daily["charge"].to_list()]})
+    await _write_credit(session, done, companies, now)
+
+
+async def _write_credit(session: AsyncSession, done: Totals, companies: dict[int, int],
+                        now: datetime) -> None:
     await upsert_add(session, PrepaidBalance, ("line_id",), ("balance",), [
         {"line_id": line_id, "company_id": companies[line_id], "balance": after - before,
          "updated_at": now}
