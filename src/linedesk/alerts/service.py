@@ -20,7 +20,7 @@ from linedesk.identity.models import User
 from linedesk.inventory.models import Line
 from linedesk.kit.phone import LineKind
 from linedesk.messaging.models import Channel
-from linedesk.messaging.service import enqueue
+from linedesk.messaging.service import NewMessage, enqueue_many
 from linedesk.usage.batch import micros
 from linedesk.usage.models import (
     AlertKind,
@@ -173,10 +173,11 @@ async def evaluate_changes(session: AsyncSession, now: datetime,
                    if not (c.allowance and c.kind is c.allowance.warn
                            and c.allowance.name in full)]
     claimed = await _claim(session, now, wanted)
-    for change, crossing, language in wanted:
-        if (change.line.id, change.period, crossing.kind) in claimed:
-            await _send(session, now, change.line, language, crossing, change.terms,
-                        change.after)
+    await enqueue_many(session, [
+        message for change, crossing, language in wanted
+        if (change.line.id, change.period, crossing.kind) in claimed
+        and (message := _message(change.line, language, crossing, change.terms,
+                                 change.after)) is not None], now=now)
     await session.flush()
 
 
@@ -233,18 +234,17 @@ async def _claim(session: AsyncSession, now: datetime,
     return claimed
 
 
-async def _send(session: AsyncSession, now: datetime, line: LineFacts | Line, language: str,
-                crossing: Crossing, terms: OfferTerms, after: Counters) -> None:
+def _message(line: LineFacts | Line, language: str, crossing: Crossing, terms: OfferTerms,
+             after: Counters) -> NewMessage | None:
     if line.kind is not LineKind.mobile:
-        return  # no SMS to a fixed line; its offers have no limited allowances anyway
+        return None  # no SMS to a fixed line; its offers have no limited allowances anyway
     allowance = crossing.allowance
     if allowance is not None:
         template = TEMPLATES["100" if crossing.kind is allowance.full else "80"]
     else:
         template = TEMPLATES[crossing.kind]
     payload = alert_payload(crossing, language, line.msisdn, terms, after)
-    await enqueue(session, Channel.sms, line.msisdn, template, language, payload, now=now,
-                  company_id=line.company_id, flush=False)
+    return NewMessage(Channel.sms, line.msisdn, template, language, payload, line.company_id)
 
 
 def alert_payload(crossing: Crossing, language: str, msisdn: str, terms: OfferTerms,
