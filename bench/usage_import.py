@@ -21,12 +21,13 @@ import asyncpg
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import OUT, Params, bench_database, bench_env, cli, dsn, fresh_database, say
 from linedesk.cli.usage import import_path
+from linedesk.usage.files import DEFAULT_BATCH_SIZE
 from report import Figure
 
 NAME = "usage"
 SCALES: dict[str, Params] = {
-    "small": {"lines": 10_000, "records": 50_000, "batch_size": 10_000},
-    "full": {"lines": 100_000, "records": 200_000, "batch_size": 10_000},
+    "small": {"lines": 10_000, "records": 50_000, "batch_size": DEFAULT_BATCH_SIZE},
+    "full": {"lines": 100_000, "records": 200_000, "batch_size": DEFAULT_BATCH_SIZE},
 }
 RATE, RATIO = 100_000, 0.30
 TYPES = (("data", 2_000_000), ("voice", 600), ("sms", 1))

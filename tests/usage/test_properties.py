@@ -5,10 +5,12 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from linedesk.alerts.service import crossings, may_cross
 from linedesk.kit.clock import ROME
 from linedesk.usage.models import (
     DailyUsage,
@@ -20,7 +22,7 @@ from linedesk.usage.models import (
 )
 from linedesk.usage.rating import Counters, OfferTerms, rate
 from linedesk.usage.schemas import UsageRecordIn
-from linedesk.usage.service import import_records
+from linedesk.usage.service import Watched, import_records
 from tests.conftest import NOW
 from tests.usage.conftest import forget_usage, line_id, set_credit
 
@@ -150,3 +152,33 @@ async def test_counters_are_the_aggregate_of_the_records(session, usage_world, i
                                    .where(PrepaidBalance.line_id == prepaid))
     charged = sum((r.charge for r in rows if r.line_id == prepaid), Decimal(0))
     assert balance == max(Decimal(0), credit - charged) >= 0
+
+
+@given(records(), st.lists(st.integers(1, 15), max_size=3), st.decimals("0", "3", places=2))
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+async def test_the_alerts_pick_in_columns_exactly_the_line_periods_that_cross(
+        session, usage_world, items, sizes, credit):
+    """`may_cross` (columns) picks the line periods where `crossings` (one by one) finds a
+    threshold: the alerts hook is told about no fewer, and builds no more."""
+    await forget_usage(session)
+    await set_credit(session, usage_world.numbers["prepaid"], credit)
+    numbered = [(n, UsageRecordIn(record_id=f"r{n}", line=usage_world.numbers[who],
+                                  started_at=at, type=t, quantity=q, destination=d))
+                for n, (who, at, t, d, q) in enumerate(items, start=2)]
+    picked: set = set()
+    told: list = []
+
+    def picks(sums: pl.DataFrame) -> pl.Series:
+        mask = may_cross(sums)
+        picked.update(sums.filter(mask).select("line_id", "period").iter_rows())
+        return pl.Series([True] * sums.height)  # tell the hook all, to compare
+
+    async def hook(_session, _now, changes):
+        told.extend(changes)
+
+    for batch in _batches(numbered, sizes):
+        await import_records(session, NOW, batch, on_counters=Watched(hook, picks))
+    await session.commit()
+    assert picked == {(c.line.id, c.period) for c in told
+                      if crossings(c.terms, c.before, c.after)}

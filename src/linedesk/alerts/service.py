@@ -10,6 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+import polars as pl
 from sqlalchemy import Insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,13 +21,15 @@ from linedesk.inventory.models import Line
 from linedesk.kit.i18n import LOCALES, Localizer
 from linedesk.kit.phone import LineKind
 from linedesk.messaging.models import Channel
-from linedesk.messaging.service import enqueue
+from linedesk.messaging.service import NewMessage, enqueue_many
+from linedesk.usage.batch import micros
 from linedesk.usage.models import (
     AlertKind,
     SentAlert,
     UsagePreferences,
 )
 from linedesk.usage.rating import Counters, CountersChange, LineFacts, OfferTerms
+from linedesk.usage.service import Watched
 
 FALLBACK_LANGUAGE = "it"  # a line with no registered user is told in Italian
 TEMPLATES = {
@@ -119,6 +122,30 @@ def crossings(terms: OfferTerms, before: Counters, after: Counters) -> list[Cros
     return out
 
 
+def may_cross(sums: pl.DataFrame) -> pl.Series:
+    """Which line periods of an import crossed a threshold of `crossings`, decided in columns
+    (a batch's `usage.batch.Totals.counters`: what each line period held before, what the
+    batch added, its allowances and credit, charges in micro-euros), so that only those are
+    built and evaluated one by one."""
+    settings = get_settings()
+    crossed = []
+    for name, used in (("data", "data_bytes"), ("voice", "voice_seconds"), ("sms", "sms_count"),
+                       ("roam", "roaming_data_bytes")):
+        included, old = pl.col(f"allow_{name}"), pl.col(f"c_{name}").fill_null(0)
+        new = old + pl.col(used)
+        crossed.append((included > 0) & (((old * 5 < included * 4) & (included * 4 <= new * 5))
+                                         | ((old < included) & (included <= new))))
+    low = micros(settings.low_credit_threshold)
+    crossed.append(pl.col("credit0").is_not_null() & (pl.col("credit_before") > low)
+                   & (pl.col("credit_after") <= low))
+    shock, old_charges = micros(settings.roaming_charge_alert), pl.col("c_roaming_charges")
+    crossed.append((old_charges.fill_null(0) <= shock)
+                   & (old_charges.fill_null(0) + pl.col("roaming_charges") > shock))
+    crossed.append((pl.col("c_roaming_events").fill_null(0) == 0)
+                   & (pl.col("roaming_events") > 0))
+    return sums.select(pl.any_horizontal(crossed).fill_null(False)).to_series()
+
+
 async def evaluate_alerts(session: AsyncSession, now: datetime, line: Line, period: date,
                           terms: OfferTerms, before: Counters, after: Counters) -> None:
     """The alerts of one line's period (see `evaluate_changes`)."""
@@ -147,11 +174,15 @@ async def evaluate_changes(session: AsyncSession, now: datetime,
                    if not (c.allowance and c.kind is c.allowance.warn
                            and c.allowance.name in full)]
     claimed = await _claim(session, now, wanted)
-    for change, crossing, language in wanted:
-        if (change.line.id, change.period, crossing.kind) in claimed:
-            await _send(session, now, change.line, language, crossing, change.terms,
-                        change.after)
+    await enqueue_many(session, [
+        message for change, crossing, language in wanted
+        if (change.line.id, change.period, crossing.kind) in claimed
+        and (message := _message(change.line, language, crossing, change.terms,
+                                 change.after)) is not None], now=now)
     await session.flush()
+
+
+alerts_hook = Watched(evaluate_changes, may_cross)  # what an import is given as on_counters
 
 
 async def _users_of(session: AsyncSession, line_ids: set[int]) -> dict[int, tuple[int, str]]:
@@ -204,18 +235,17 @@ async def _claim(session: AsyncSession, now: datetime,
     return claimed
 
 
-async def _send(session: AsyncSession, now: datetime, line: LineFacts | Line, language: str,
-                crossing: Crossing, terms: OfferTerms, after: Counters) -> None:
+def _message(line: LineFacts | Line, language: str, crossing: Crossing, terms: OfferTerms,
+             after: Counters) -> NewMessage | None:
     if line.kind is not LineKind.mobile:
-        return  # no SMS to a fixed line; its offers have no limited allowances anyway
+        return None  # no SMS to a fixed line; its offers have no limited allowances anyway
     allowance = crossing.allowance
     if allowance is not None:
         template = TEMPLATES["100" if crossing.kind is allowance.full else "80"]
     else:
         template = TEMPLATES[crossing.kind]
     payload = alert_payload(crossing, language, line.msisdn, terms, after)
-    await enqueue(session, Channel.sms, line.msisdn, template, language, payload, now=now,
-                  company_id=line.company_id, flush=False)
+    return NewMessage(Channel.sms, line.msisdn, template, language, payload, line.company_id)
 
 
 def alert_payload(crossing: Crossing, language: str, msisdn: str, terms: OfferTerms,

@@ -9,7 +9,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from linedesk.alerts.service import evaluate_changes
+from linedesk.alerts.service import alerts_hook
 from linedesk.cli.runtime import console, run, settings, unit_of_work
 from linedesk.cli.usage_stream import consume
 from linedesk.db import create_engine, create_sessionmaker
@@ -69,7 +69,7 @@ async def import_path(path: Path, batch_size: int, database_url: str,
             announced = Announced(bus, _batches(read_file(path, batch_size)), session.commit)
             return await import_batches(session, Clock().now, announced.batches(),
                                         announced.commit, progress=progress,
-                                        on_counters=evaluate_changes)
+                                        on_counters=alerts_hook)
     finally:
         if bus is not None:
             await bus.close()

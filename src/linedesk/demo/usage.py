@@ -15,7 +15,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linedesk.alerts.service import evaluate_changes
+from linedesk.alerts.service import evaluate_changes, may_cross
 from linedesk.identity.models import User
 from linedesk.inventory.models import Company, Line, Offer, PaymentMode, Segment
 from linedesk.inventory.service import ImportContext
@@ -24,7 +24,7 @@ from linedesk.kit.phone import LineKind
 from linedesk.usage.models import Destination, UsageType
 from linedesk.usage.rating import CountersChange, OfferTerms
 from linedesk.usage.schemas import UsageRecordIn
-from linedesk.usage.service import import_records, top_up
+from linedesk.usage.service import Watched, import_records, top_up
 
 MONTHS = 13
 GB, MB = 10**9, 10**6
@@ -202,14 +202,15 @@ async def load_demo_usage(session: AsyncSession, ctx: ImportContext, seed: int =
         # Alerts of months long gone would only fill the demo's mailbox.
         await evaluate_changes(session, now, [c for c in changes if c.period == current])
 
+    alerts = Watched(current_alerts, may_cross)
     total, batch = 0, list[tuple[int, UsageRecordIn]]()
     for record in demo_records(lines, ctx.now, seed):
         batch.append((total + len(batch) + 1, record))
         if len(batch) == BATCH:
-            await import_records(session, ctx.now, batch, on_counters=current_alerts)
+            await import_records(session, ctx.now, batch, on_counters=alerts)
             total, batch = total + len(batch), []
     if batch:
-        await import_records(session, ctx.now, batch, on_counters=current_alerts)
+        await import_records(session, ctx.now, batch, on_counters=alerts)
     return total + len(batch)
 
 

@@ -3,6 +3,7 @@ COPY. The SQLite/PostgreSQL branch is written here once, so services call one fu
 stay the same on both databases (PostgreSQL: arrays, `unnest` and COPY; SQLite:
 `executemany`)."""
 
+import io
 from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -88,6 +89,27 @@ async def copy_staged(session: AsyncSession, staging_ddl: str, staging: str,
     await connection.copy_records_to_table(staging, records=rows, columns=list(columns))
     status: str = await connection.execute(insert_sql)
     return int(status.rsplit(" ", 1)[-1])  # "INSERT 0 <count>"
+
+
+async def copy_frame_staged(session: AsyncSession, staging_ddl: str, staging: str,
+                            frame: Any, insert_sql: str) -> int:
+    """`copy_staged` for rows in a Polars frame (columns in the staging table's order, no
+    nulls): the frame is written as CSV by Polars and read by PostgreSQL's CSV COPY, so no
+    row becomes a Python object on the way."""
+    connection = await _driver(session)
+    await connection.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} ({staging_ddl})"
+                             " ON COMMIT DELETE ROWS")
+    await connection.execute(f"TRUNCATE {staging}")
+    await connection.copy_to_table(staging, source=io.BytesIO(
+        frame.write_csv(include_header=False).encode()), columns=list(frame.columns),
+        format="csv")
+    status: str = await connection.execute(insert_sql)
+    return int(status.rsplit(" ", 1)[-1])  # "INSERT 0 <count>"
+
+
+async def execute_sql(session: AsyncSession, sql: str) -> None:
+    """PostgreSQL: SQL with no parameters, on the session's connection (one round trip)."""
+    await (await _driver(session)).execute(sql)
 
 
 async def upsert_add(session: AsyncSession, model: Any, keys: Sequence[str],

@@ -88,8 +88,11 @@ def _start_frame(counters: dict[Key, Counters], balances: dict[int, Decimal]
         "line_id": [k[0] for k in keys], "period": [k[1] for k in keys],
         **{f"c_{n}": [getattr(counters[k], USED[n]) for k in keys] for n in TYPES},
         "c_roam": [counters[k].roaming_data_bytes for k in keys],
+        "c_roaming_charges": [micros(counters[k].roaming_charges) for k in keys],
+        "c_roaming_events": [counters[k].roaming_events for k in keys],
     }, schema={"line_id": pl.Int64, "period": pl.Date, "c_data": pl.Int64,
-               "c_voice": pl.Int64, "c_sms": pl.Int64, "c_roam": pl.Int64})
+               "c_voice": pl.Int64, "c_sms": pl.Int64, "c_roam": pl.Int64,
+               "c_roaming_charges": pl.Int128, "c_roaming_events": pl.Int64})
     credit = pl.DataFrame({"line_id": list(balances),
                            "credit0": [micros(b) for b in balances.values()]},
                           schema={"line_id": pl.Int64, "credit0": pl.Int128})
@@ -157,6 +160,13 @@ COUNTED = ("data_bytes", "voice_seconds", "sms_count", "roaming_data_bytes", "ch
            "roaming_charges", "roaming_events")
 
 
+# What a line's period held before the batch, its allowances (null: unlimited) and its
+# starting credit (null: not prepaid), beside the sums in `Totals.counters`: enough to tell
+# in columns which line periods crossed a threshold (`alerts.service.may_cross`).
+STARTED = ("c_data", "c_voice", "c_sms", "c_roam", "c_roaming_charges", "c_roaming_events",
+           "allow_data", "allow_voice", "allow_sms", "allow_roam", "credit0")
+
+
 def totals(rated: pl.DataFrame, balances: dict[int, Decimal]) -> Totals:
     t, roaming = pl.col("type"), pl.col("destination") == "eu_roaming"
     counters = rated.group_by("line_id", "period", maintain_order=True).agg(
@@ -164,7 +174,8 @@ def totals(rated: pl.DataFrame, balances: dict[int, Decimal]) -> Totals:
         pl.col("roam").sum().alias("roaming_data_bytes"), pl.col("charge").sum().alias("charges"),
         pl.col("charge").filter(roaming).sum().alias("roaming_charges"),
         roaming.sum().cast(pl.Int64).alias("roaming_events"),
-        pl.col("credit_before").first(), pl.col("credit_after").last())
+        pl.col("credit_before").first(), pl.col("credit_after").last(),
+        *(pl.col(name).first() for name in STARTED))
     daily = rated.group_by("line_id", "day", "type").agg(pl.col("quantity").sum(),
                                                          pl.col("charge").sum())
     last = rated.filter(pl.col("credit0").is_not_null()).group_by("line_id").agg(
@@ -174,12 +185,15 @@ def totals(rated: pl.DataFrame, balances: dict[int, Decimal]) -> Totals:
     return Totals(counters, daily, credit)
 
 
-def changes(done: Totals, counters: dict[Key, Counters], balances: dict[int, Decimal]
+def changes(done: Totals, counters: dict[Key, Counters], balances: dict[int, Decimal],
+            only: pl.Series | None = None
             ) -> tuple[dict[Key, Counters], dict[Key, Counters]]:
-    """Each line's period before and after the batch, as the reference's `Counters`."""
+    """Each line's period before and after the batch, as the reference's `Counters` (only
+    the line periods where `only` is true, if given)."""
     before, after = {}, {}
+    sums = done.counters if only is None else done.counters.filter(only)
     for (line_id, period, data, voice, sms, roam, charges, roam_charges, events,
-         credit_before, credit_after) in done.counters.select(
+         credit_before, credit_after) in sums.select(
             "line_id", "period", *COUNTED, "credit_before", "credit_after").iter_rows():
         key = (line_id, period)
         start = counters[key]

@@ -6,6 +6,8 @@ import io
 
 import polars as pl
 
+from linedesk.errors import NOT_ONE_LINE
+from linedesk.kit.schemas import FIRST_DAY, LAST_DAY
 from linedesk.usage.batch import FRAME_SCHEMA
 
 COLUMNS = ("record_id", "line", "started_at", "type", "quantity", "destination")
@@ -83,6 +85,8 @@ def _checked(frame: pl.DataFrame, first: int) -> pl.DataFrame | None:
     if "destination" not in frame.columns:
         frame = frame.with_columns(destination=pl.lit(None, pl.String))
     frame = frame.with_columns(pl.col("destination").fill_null("national"))
+    if any(frame[name].str.contains(NOT_ONE_LINE.pattern).any() for name in TEXT):
+        return None  # a control character or a line break: the row reader names it
     for name, (shortest, longest) in LENGTHS.items():
         length = frame[name].str.len_chars()
         if ((length < shortest) | (length > longest)).any():
@@ -100,4 +104,7 @@ def _checked(frame: pl.DataFrame, first: int) -> pl.DataFrame | None:
         row=pl.int_range(first, first + frame.height, dtype=pl.Int64))
     if frame["started_at"].null_count():
         return None
+    years = frame["started_at"].dt.year()
+    if ((years < FIRST_DAY.year) | (years > LAST_DAY.year)).any():
+        return None  # outside the years a date may take: the row reader names the row
     return frame.select(*FRAME_SCHEMA).cast(FRAME_SCHEMA)  # type: ignore[arg-type]

@@ -24,7 +24,7 @@ from linedesk.usage.columns import COLUMNS, REQUIRED, csv_columns, ndjson_column
 from linedesk.usage.models import Destination, UsageType
 from linedesk.usage.schemas import UsageRecordIn
 
-DEFAULT_BATCH_SIZE = 10_000
+DEFAULT_BATCH_SIZE = 50_000  # records per transaction: per-batch work is per line, not per record
 READ_SIZE = 1 << 20
 
 

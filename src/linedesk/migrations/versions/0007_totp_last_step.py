@@ -1,6 +1,6 @@
 """The last accepted TOTP time step of a user, so that a code is accepted only once.
 
-Revision ID: 0007_races
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-11-30 06:20:00.000000
 """
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0007_races'
+revision: str = '0007'
 down_revision: str | None = '0006'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
