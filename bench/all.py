@@ -63,8 +63,9 @@ def run_isolated(name: str, scale: str) -> list[Row]:
         return [Failure(name, f"{type(exc).__name__}: {exc}"[:500])]
     context = multiprocessing.get_context("spawn")
     out: Queue[list[Figure] | str] = context.Queue()
-    process = context.Process(target=_run_one, args=(BENCHMARKS[name], params, out),
-                              name=f"bench-{name}")
+    process = context.Process(
+        target=_run_one, args=(BENCHMARKS[name], params, out), name=f"bench-{name}"
+    )
     started = time.monotonic()
     deadline = started + TIMEOUT_MINUTES[scale] * 60
     say(f"{name}: " + ", ".join(f"{k}={v}" for k, v in params.items()))
@@ -88,14 +89,25 @@ def run_isolated(name: str, scale: str) -> list[Row]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
-    parser.add_argument("--scale", choices=("small", "full"), default="full",
-                        help="the SPEC's sizes (full, the default) or a laptop's (small)")
-    parser.add_argument("--only", action="append", choices=sorted(BENCHMARKS), metavar="NAME",
-                        help=f"run only this one (repeatable): {', '.join(BENCHMARKS)}")
-    parser.add_argument("--markdown", type=Path, metavar="PATH",
-                        help="also write the table as Markdown to PATH")
-    parser.add_argument("--strict", action="store_true",
-                        help="exit 1 when a figure is short of its target, too")
+    parser.add_argument(
+        "--scale",
+        choices=("small", "full"),
+        default="full",
+        help="the SPEC's sizes (full, the default) or a laptop's (small)",
+    )
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=sorted(BENCHMARKS),
+        metavar="NAME",
+        help=f"run only this one (repeatable): {', '.join(BENCHMARKS)}",
+    )
+    parser.add_argument(
+        "--markdown", type=Path, metavar="PATH", help="also write the table as Markdown to PATH"
+    )
+    parser.add_argument(
+        "--strict", action="store_true", help="exit 1 when a figure is short of its target, too"
+    )
     args = parser.parse_args()
     names = [name for name in BENCHMARKS if not args.only or name in args.only]
     started_at = datetime.now(UTC)
@@ -105,12 +117,15 @@ def main() -> None:
     for n, name in enumerate(names, 1):
         rows += run_isolated(name, args.scale)
         minutes = (time.monotonic() - started) / 60
-        title = (f"linedesk benchmarks (SPEC §10), scale {args.scale}, "
-                 f"{started_at:%Y-%m-%d %H:%M} UTC, {minutes:.0f} min"
-                 + ("" if n == len(names) else f" (so far: {n} of {len(names)})"))
+        title = (
+            f"linedesk benchmarks (SPEC §10), scale {args.scale}, "
+            f"{started_at:%Y-%m-%d %H:%M} UTC, {minutes:.0f} min"
+            + ("" if n == len(names) else f" (so far: {n} of {len(names)})")
+        )
         if args.markdown:  # after each benchmark, so a long run leaves what it measured
-            args.markdown.write_text(markdown(rows, f"## {title}\n\nmachine: {machine()}"),
-                                     encoding="utf-8")
+            args.markdown.write_text(
+                markdown(rows, f"## {title}\n\nmachine: {machine()}"), encoding="utf-8"
+            )
     print(f"machine: {machine()}")
     print_table(rows, title)
     if args.markdown:

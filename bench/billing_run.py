@@ -42,7 +42,9 @@ async def add_counters(dsn: str, period: date) -> int:
             "INSERT INTO line_counters (line_id, period, company_id, data_bytes, voice_seconds,"
             " sms_count, roaming_data_bytes, charges, roaming_charges, roaming_events,"
             " updated_at) SELECT id, $1, company_id, 0, 0, 0, 0, (id % 997) / 97.0, 0, 0, now()"
-            " FROM lines WHERE kind = 'mobile' AND id % 3 = 0 ON CONFLICT DO NOTHING", period)
+            " FROM lines WHERE kind = 'mobile' AND id % 3 = 0 ON CONFLICT DO NOTHING",
+            period,
+        )
         return int(status.split()[-1])
     finally:
         await connection.close()
@@ -71,21 +73,43 @@ def run(lines: int, chunk_size: int) -> list[Figure]:
     again = asyncio.run(run_period(period, url, 30, chunk_size))
     again_seconds = time.perf_counter() - started
     total_lines = asyncio.run(_count(dsn(url), "lines"))
-    say(f"billing run {period:%Y-%m}: {seconds:.1f} s — {first.issued:,} invoices, "
+    say(
+        f"billing run {period:%Y-%m}: {seconds:.1f} s — {first.issued:,} invoices, "
         f"{first.invoice_lines:,} invoice lines, {first.total_amount:,.2f} EUR; "
         f"{counters:,} lines with extra traffic; run again {again_seconds:.1f} s, "
-        f"already invoiced {again.already_invoiced:,}")
+        f"already invoiced {again.already_invoiced:,}"
+    )
 
-    target = TARGET_SECONDS * total_lines / TARGET_LINES if total_lines < TARGET_LINES \
+    target = (
+        TARGET_SECONDS * total_lines / TARGET_LINES
+        if total_lines < TARGET_LINES
         else TARGET_SECONDS
-    scaled = "" if target == TARGET_SECONDS else \
-        f" ({TARGET_SECONDS:.0f} s per {TARGET_LINES:,} lines)"
+    )
+    scaled = (
+        "" if target == TARGET_SECONDS else f" ({TARGET_SECONDS:.0f} s per {TARGET_LINES:,} lines)"
+    )
     return [
-        Figure(NAME, f"billing run, {total_lines:,} lines in {first.billing_accounts:,} "
-               f"billing accounts, {first.issued:,} invoices", seconds, "s", target, "target",
-               f"≤ {target:.0f} s{scaled}", seconds <= target),
-        Figure(NAME, f"the same month again ({again_seconds:.1f} s)", again.issued, "invoices",
-               None, "", "issues nothing", again.issued == 0),
+        Figure(
+            NAME,
+            f"billing run, {total_lines:,} lines in {first.billing_accounts:,} "
+            f"billing accounts, {first.issued:,} invoices",
+            seconds,
+            "s",
+            target,
+            "target",
+            f"≤ {target:.0f} s{scaled}",
+            seconds <= target,
+        ),
+        Figure(
+            NAME,
+            f"the same month again ({again_seconds:.1f} s)",
+            again.issued,
+            "invoices",
+            None,
+            "",
+            "issues nothing",
+            again.issued == 0,
+        ),
     ]
 
 

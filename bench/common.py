@@ -43,8 +43,15 @@ def dsn(url: str) -> str:
 
 def bench_env(url: str, **extra: str) -> dict[str, str]:
     """The environment of the CLI and server processes a benchmark starts."""
-    return os.environ | {"LINEDESK_DATABASE_URL": url, "LINEDESK_LOG_LEVEL": "WARNING",
-                         "LINEDESK_DATA_DIR": str(OUT)} | extra
+    return (
+        os.environ
+        | {
+            "LINEDESK_DATABASE_URL": url,
+            "LINEDESK_LOG_LEVEL": "WARNING",
+            "LINEDESK_DATA_DIR": str(OUT),
+        }
+        | extra
+    )
 
 
 def say(message: str) -> None:
@@ -52,8 +59,9 @@ def say(message: str) -> None:
     print(f"  · {message}", file=sys.stderr, flush=True)
 
 
-def fresh_database(url: str, env: dict[str, str], lines: int | None = None,
-                   usage: bool = True) -> None:
+def fresh_database(
+    url: str, env: dict[str, str], lines: int | None = None, usage: bool = True
+) -> None:
     """Recreate the database, migrate it and load the demo data (`lines` lines, if given)."""
     recreate_postgres_database(url)
     OUT.mkdir(exist_ok=True)
@@ -61,8 +69,10 @@ def fresh_database(url: str, env: dict[str, str], lines: int | None = None,
     started = time.perf_counter()
     size = ["--lines", str(lines)] if lines else []
     linedesk("demo", "load", *size, *([] if usage else ["--no-usage"]), env=env)
-    say(f"{url.rsplit('/', 1)[1]}: demo load {' '.join(size) or '(default size)'} in "
-        f"{time.perf_counter() - started:.0f} s")
+    say(
+        f"{url.rsplit('/', 1)[1]}: demo load {' '.join(size) or '(default size)'} in "
+        f"{time.perf_counter() - started:.0f} s"
+    )
 
 
 def free_port() -> int:
@@ -76,15 +86,20 @@ def recreate_postgres_database(url: str) -> None:
     if not url.startswith("postgresql"):
         return
     name = url.rsplit("/", 1)[1]
-    for statement in (f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
-                      f'CREATE DATABASE "{name}"'):
-        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-qc",
-                        statement], check=True)
+    for statement in (
+        f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+        f'CREATE DATABASE "{name}"',
+    ):
+        subprocess.run(
+            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-qc", statement],
+            check=True,
+        )
 
 
 def linedesk(*args: str, env: dict[str, str]) -> str:
-    done = subprocess.run([sys.executable, "-m", "linedesk.cli", *args], env=env,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "linedesk.cli", *args], env=env, capture_output=True, text=True
+    )
     if done.returncode != 0:
         raise RuntimeError(f"linedesk {' '.join(args)} failed: {done.stderr[-2000:]}")
     return done.stdout
@@ -97,8 +112,12 @@ class Server:
 
 
 @contextmanager
-def server(env: dict[str, str], port: int, app: str = "linedesk.app:create_app",
-           app_dir: Path | None = None) -> Iterator[str]:
+def server(
+    env: dict[str, str],
+    port: int,
+    app: str = "linedesk.app:create_app",
+    app_dir: Path | None = None,
+) -> Iterator[str]:
     """One API process (uvicorn, as `linedesk serve` runs it), stopped afterwards; `app` is
     the factory to serve (a benchmark may add a baseline route to the real app)."""
     with server_process(env, port, app, app_dir) as running:
@@ -106,14 +125,32 @@ def server(env: dict[str, str], port: int, app: str = "linedesk.app:create_app",
 
 
 @contextmanager
-def server_process(env: dict[str, str], port: int, app: str = "linedesk.app:create_app",
-                   app_dir: Path | None = None) -> Iterator[Server]:
+def server_process(
+    env: dict[str, str],
+    port: int,
+    app: str = "linedesk.app:create_app",
+    app_dir: Path | None = None,
+) -> Iterator[Server]:
     """As `server`, with the process id (for its memory)."""
     extra = ["--app-dir", str(app_dir)] if app_dir else []
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", app, "--factory", *extra,
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
-         "--no-access-log"], env=env)
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            app,
+            "--factory",
+            *extra,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        env=env,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120  # a busy machine starts slowly
@@ -151,8 +188,13 @@ class Latency:
         return cls(len(ordered), statistics.median(ordered) * 1000, p99 * 1000)
 
 
-async def load(client: httpx.AsyncClient, paths: Sequence[str], headers: dict[str, str],
-               seconds: float, concurrency: int) -> tuple[float, list[float]]:
+async def load(
+    client: httpx.AsyncClient,
+    paths: Sequence[str],
+    headers: dict[str, str],
+    seconds: float,
+    concurrency: int,
+) -> tuple[float, list[float]]:
     """`concurrency` workers, back to back, random paths, for `seconds`; every answer must be
     200. Returns requests/s and the latencies."""
     latencies: list[float] = []
@@ -173,16 +215,32 @@ async def load(client: httpx.AsyncClient, paths: Sequence[str], headers: dict[st
 
 def memory_mb(pid: int) -> tuple[float, float]:
     """The process's resident memory now and at its peak (VmRSS, VmHWM), in MB."""
-    fields = dict(line.split(":", 1) for line in
-                  Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    fields = dict(
+        line.split(":", 1)
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+        if ":" in line
+    )
     return (int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024)
 
 
 def _postgres_version() -> str:
     try:
-        done = subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres",
-                               "-tAc", "SHOW server_version"], capture_output=True, text=True,
-                              timeout=10)
+        done = subprocess.run(
+            [
+                "psql",
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "postgres",
+                "-d",
+                "postgres",
+                "-tAc",
+                "SHOW server_version",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
         return done.stdout.split()[0] if done.returncode == 0 and done.stdout else "?"
     except (OSError, subprocess.TimeoutExpired):
         return "?"
@@ -195,8 +253,10 @@ def machine() -> str:
         memory = f"{kb / 1024 / 1024:.1f} GB memory"
     except (OSError, IndexError, ValueError):
         memory = "memory ?"
-    return (f"{os.cpu_count()} cores, {memory}, Python {sys.version.split()[0]}, "
-            f"PostgreSQL {_postgres_version()}, {sys.platform}")
+    return (
+        f"{os.cpu_count()} cores, {memory}, Python {sys.version.split()[0]}, "
+        f"PostgreSQL {_postgres_version()}, {sys.platform}"
+    )
 
 
 def cli(doc: str | None, run: Callable[..., list[Figure]], scales: dict[str, Params]) -> None:
@@ -211,10 +271,11 @@ def cli(doc: str | None, run: Callable[..., list[Figure]], scales: dict[str, Par
         else:
             parser.add_argument(flag, type=type(value), default=None)
     args = parser.parse_args()
-    params = scales[args.scale] | {key: getattr(args, key) for key in scales["full"]
-                                   if getattr(args, key) is not None}
+    params = scales[args.scale] | {
+        key: getattr(args, key) for key in scales["full"] if getattr(args, key) is not None
+    }
     print(f"machine: {machine()}")
-    print_table(run(**params), title=f"scale {args.scale}: " +
-                ", ".join(f"{k}={v}" for k, v in params.items()))
-
-
+    print_table(
+        run(**params),
+        title=f"scale {args.scale}: " + ", ".join(f"{k}={v}" for k, v in params.items()),
+    )

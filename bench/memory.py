@@ -45,19 +45,30 @@ def paths(lines: list[tuple[int, str]], rng: random.Random) -> list[str]:
     numbers = [msisdn for _, msisdn in lines]
     pages = range(0, len(numbers), PAGE)
     some = rng.sample(numbers, min(len(numbers), 2_000))
-    return ([f"/api/v1/lines/{n}/summary" for n in some]
-            + [f"/api/v1/widget?line={n}" for n in some]
-            + [f"/api/v1/widget?line={n}&variant=extended" for n in some[:500]]
-            + [f"/api/v1/lines/{n}/usage" for n in some[:500]]
-            + [f"/api/v1/company/lines?offset={o}&limit={PAGE}" for o in pages]
-            + [f"/api/v1/billing-accounts?offset={o}&limit={PAGE}"
-               for o in range(0, len(numbers) // 10, PAGE)]
-            + ["/api/v1/company", "/api/v1/spending", "/api/v1/spending?group_by=line",
-               "/api/v1/invoices", "/api/v1/me"] * 20)
+    return (
+        [f"/api/v1/lines/{n}/summary" for n in some]
+        + [f"/api/v1/widget?line={n}" for n in some]
+        + [f"/api/v1/widget?line={n}&variant=extended" for n in some[:500]]
+        + [f"/api/v1/lines/{n}/usage" for n in some[:500]]
+        + [f"/api/v1/company/lines?offset={o}&limit={PAGE}" for o in pages]
+        + [
+            f"/api/v1/billing-accounts?offset={o}&limit={PAGE}"
+            for o in range(0, len(numbers) // 10, PAGE)
+        ]
+        + [
+            "/api/v1/company",
+            "/api/v1/spending",
+            "/api/v1/spending?group_by=line",
+            "/api/v1/invoices",
+            "/api/v1/me",
+        ]
+        * 20
+    )
 
 
-async def mixed_load(base: str, lines: list[tuple[int, str]], seconds: float,
-                     concurrency: int) -> int:
+async def mixed_load(
+    base: str, lines: list[tuple[int, str]], seconds: float, concurrency: int
+) -> int:
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
         auth = await login(client)
@@ -79,11 +90,26 @@ def run(lines: int, seconds: float, concurrency: int, reuse: bool = False) -> li
         now_mb, peak_mb = memory_mb(running.pid)
     what = f"API process RSS, {lines:,} lines"
     return [
-        Figure(NAME, f"{what}, after start-up", started_mb, "MB", TARGET_MB, "target",
-               f"≤ {TARGET_MB:.0f} MB", started_mb <= TARGET_MB),
-        Figure(NAME, f"{what}, peak (VmHWM) over {requests:,} mixed requests "
-               f"(after them: {now_mb:.0f} MB)", peak_mb, "MB", TARGET_MB, "target",
-               f"≤ {TARGET_MB:.0f} MB", peak_mb <= TARGET_MB),
+        Figure(
+            NAME,
+            f"{what}, after start-up",
+            started_mb,
+            "MB",
+            TARGET_MB,
+            "target",
+            f"≤ {TARGET_MB:.0f} MB",
+            started_mb <= TARGET_MB,
+        ),
+        Figure(
+            NAME,
+            f"{what}, peak (VmHWM) over {requests:,} mixed requests (after them: {now_mb:.0f} MB)",
+            peak_mb,
+            "MB",
+            TARGET_MB,
+            "target",
+            f"≤ {TARGET_MB:.0f} MB",
+            peak_mb <= TARGET_MB,
+        ),
     ]
 
 

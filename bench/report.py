@@ -7,9 +7,16 @@ from dataclasses import dataclass
 from rich.console import Console
 from rich.table import Table
 
-UNITS = {"req/s": "{:,.0f} req/s", "records/s": "{:,.0f} records/s", "ms": "{:.1f} ms",
-         "s": "{:.1f} s", "MB": "{:.0f} MB", "records": "{:,.0f} records",
-         "invoices": "{:,.0f} invoices", "sign-ins/s": "{:,.0f} sign-ins/s"}
+UNITS = {
+    "req/s": "{:,.0f} req/s",
+    "records/s": "{:,.0f} records/s",
+    "ms": "{:.1f} ms",
+    "s": "{:.1f} s",
+    "MB": "{:.0f} MB",
+    "records": "{:,.0f} records",
+    "invoices": "{:,.0f} invoices",
+    "sign-ins/s": "{:,.0f} sign-ins/s",
+}
 HEADERS = ("benchmark", "what", "measured", "baseline", "ratio", "target", "verdict")
 
 
@@ -38,12 +45,27 @@ class Figure:
         return "PASS" if self.passed else "SHORT"
 
     def cells(self) -> tuple[str, ...]:
-        baseline = "—" if self.baseline is None else \
-            f"{amount(self.baseline, self.unit)} ({self.baseline_what})"
-        ratio = "—" if self.ratio is None else \
-            f"{self.ratio:.0%}" if self.baseline_what != "target" else f"{self.ratio:.2f}×"
-        return (self.benchmark, self.what, amount(self.measured, self.unit), baseline, ratio,
-                self.target, self.verdict)
+        baseline = (
+            "—"
+            if self.baseline is None
+            else f"{amount(self.baseline, self.unit)} ({self.baseline_what})"
+        )
+        ratio = (
+            "—"
+            if self.ratio is None
+            else f"{self.ratio:.0%}"
+            if self.baseline_what != "target"
+            else f"{self.ratio:.2f}×"
+        )
+        return (
+            self.benchmark,
+            self.what,
+            amount(self.measured, self.unit),
+            baseline,
+            ratio,
+            self.target,
+            self.verdict,
+        )
 
 
 @dataclass(frozen=True)
@@ -67,8 +89,9 @@ def amount(value: float, unit: str) -> str:
 def print_table(rows: Iterable[Row], title: str, console: Console | None = None) -> None:
     table = Table(title=title, title_justify="left", show_lines=False)
     for header in HEADERS:
-        table.add_column(header, justify="right" if header in ("measured", "ratio") else "left",
-                         overflow="fold")
+        table.add_column(
+            header, justify="right" if header in ("measured", "ratio") else "left", overflow="fold"
+        )
     for row in rows:
         style = {"PASS": "green", "SHORT": "yellow", "ERROR": "red"}[row.cells()[-1]]
         cells = row.cells()
@@ -81,9 +104,12 @@ def print_table(rows: Iterable[Row], title: str, console: Console | None = None)
 
 
 def markdown(rows: Iterable[Row], heading: str) -> str:
-    lines = [heading, "", "| " + " | ".join(HEADERS) + " |",
-             "|" + "|".join("---:" if h in ("measured", "ratio") else "---" for h in HEADERS)
-             + "|"]
+    lines = [
+        heading,
+        "",
+        "| " + " | ".join(HEADERS) + " |",
+        "|" + "|".join("---:" if h in ("measured", "ratio") else "---" for h in HEADERS) + "|",
+    ]
     for row in rows:
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in row.cells()) + " |")
     return "\n".join(lines) + "\n"

@@ -49,10 +49,20 @@ from summary import ADD_MANAGER, LINES_OF, MANAGER, login
 NAME = "stream"
 NATS_URL = os.environ.get("LINEDESK_BENCH_NATS_URL", "nats://127.0.0.1:4222")
 SCALES: dict[str, Params] = {
-    "small": {"lines": 5_000, "records": 60_000, "single_records": 15_000, "seconds": 8,
-              "alerts": 60},
-    "full": {"lines": 100_000, "records": 500_000, "single_records": 100_000, "seconds": 30,
-             "alerts": 300},
+    "small": {
+        "lines": 5_000,
+        "records": 60_000,
+        "single_records": 15_000,
+        "seconds": 8,
+        "alerts": 60,
+    },
+    "full": {
+        "lines": 100_000,
+        "records": 500_000,
+        "single_records": 100_000,
+        "seconds": 30,
+        "alerts": 300,
+    },
 }
 TARGET_BATCHED, TARGET_SINGLE, FRESH_P99_MS, ALERT_P99_MS = 50_000, 10_000, 1000.0, 5000.0
 LIMITED_LINES = """SELECT l.msisdn, o.data_mb FROM lines l JOIN offers o ON o.id = l.offer_id
@@ -62,22 +72,28 @@ LIMITED_LINES = """SELECT l.msisdn, o.data_mb FROM lines l JOIN offers o ON o.id
 
 # --- the stream and the consumers ------------------------------------------------------------
 
+
 class Stream:
     """A stream, subjects and durable of this run's own, as the consumers' environment."""
 
     def __init__(self, url: str) -> None:
         tag = uuid.uuid4().hex[:8]
         self.name, self.subject = f"BENCH_{tag}", f"bench-{tag}.records"
-        self.env = bench_env(url, LINEDESK_NATS_URL=NATS_URL, LINEDESK_USAGE_STREAM=self.name,
-                             LINEDESK_USAGE_SUBJECT=self.subject,
-                             LINEDESK_USAGE_DEAD_LETTER_SUBJECT=f"bench-{tag}.dead",
-                             LINEDESK_USAGE_DURABLE=f"bench-{tag}")
+        self.env = bench_env(
+            url,
+            LINEDESK_NATS_URL=NATS_URL,
+            LINEDESK_USAGE_STREAM=self.name,
+            LINEDESK_USAGE_SUBJECT=self.subject,
+            LINEDESK_USAGE_DEAD_LETTER_SUBJECT=f"bench-{tag}.dead",
+            LINEDESK_USAGE_DURABLE=f"bench-{tag}",
+        )
 
     async def create(self) -> None:
         connection = await nats.connect(NATS_URL)
         js = connection.jetstream()
-        await js.add_stream(name=self.name, subjects=[self.subject,
-                                                      self.env["LINEDESK_USAGE_DEAD_LETTER_SUBJECT"]])
+        await js.add_stream(
+            name=self.name, subjects=[self.subject, self.env["LINEDESK_USAGE_DEAD_LETTER_SUBJECT"]]
+        )
         await connection.close()
 
     async def delete(self) -> None:
@@ -94,13 +110,17 @@ class Stream:
 
 def consumer_process(env: dict[str, str], until_idle: float = 0) -> subprocess.Popen[bytes]:
     extra = ["--until-idle", str(until_idle)] if until_idle else []
-    return subprocess.Popen([sys.executable, "-m", "linedesk.cli", "usage", "consume", *extra],
-                            env=env, stdout=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [sys.executable, "-m", "linedesk.cli", "usage", "consume", *extra],
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
 
 
 @contextmanager
-def consumers(env: dict[str, str], count: int, until_idle: float = 0
-              ) -> Iterator[list[subprocess.Popen[bytes]]]:
+def consumers(
+    env: dict[str, str], count: int, until_idle: float = 0
+) -> Iterator[list[subprocess.Popen[bytes]]]:
     processes = [consumer_process(env, until_idle) for _ in range(count)]
     try:
         yield processes
@@ -115,11 +135,21 @@ def consumers(env: dict[str, str], count: int, until_idle: float = 0
                 process.kill()
 
 
-def record(record_id: str, msisdn: str, usage_type: str, quantity: int,
-           at: datetime | None = None) -> bytes:
-    return json.dumps({"record_id": record_id, "line": msisdn, "type": usage_type,
-                       "started_at": (at or datetime.now(UTC)).isoformat(),
-                       "quantity": quantity}).encode() + b"\n"
+def record(
+    record_id: str, msisdn: str, usage_type: str, quantity: int, at: datetime | None = None
+) -> bytes:
+    return (
+        json.dumps(
+            {
+                "record_id": record_id,
+                "line": msisdn,
+                "type": usage_type,
+                "started_at": (at or datetime.now(UTC)).isoformat(),
+                "quantity": quantity,
+            }
+        ).encode()
+        + b"\n"
+    )
 
 
 def background(numbers: list[str], count: int, tag: str, start: int = 0) -> Iterator[bytes]:
@@ -127,8 +157,13 @@ def background(numbers: list[str], count: int, tag: str, start: int = 0) -> Iter
     at = datetime.now(UTC)
     for n in range(start, start + count):
         voice = n % 3 == 0
-        yield record(f"{tag}-{n}", numbers[(n * 7919) % len(numbers)],
-                     "voice" if voice else "data", 30 if voice else 50_000, at)
+        yield record(
+            f"{tag}-{n}",
+            numbers[(n * 7919) % len(numbers)],
+            "voice" if voice else "data",
+            30 if voice else 50_000,
+            at,
+        )
 
 
 async def publish_all(subject: str, messages: list[bytes]) -> None:
@@ -151,13 +186,17 @@ async def count_records(database: str) -> int:
 
 # --- (b) throughput --------------------------------------------------------------------------
 
-async def throughput(url: str, numbers: list[str], records: int, per_message: int,
-                     count: int) -> float:
+
+async def throughput(
+    url: str, numbers: list[str], records: int, per_message: int, count: int
+) -> float:
     stream = Stream(url)
     await stream.create()
     lines = list(background(numbers, records, stream.name))
-    await publish_all(stream.subject, [b"".join(lines[i:i + per_message])
-                                       for i in range(0, records, per_message)])
+    await publish_all(
+        stream.subject,
+        [b"".join(lines[i : i + per_message]) for i in range(0, records, per_message)],
+    )
     messages = await stream.stored()
     say(f"(b) {records:,} records in {messages:,} messages published")
     before = await count_records(dsn(url))
@@ -178,8 +217,8 @@ async def throughput(url: str, numbers: list[str], records: int, per_message: in
 
 # --- (c) freshness and (d) alert latency -----------------------------------------------------
 
-async def offer_load(subject: str, numbers: list[str], rate: int, seconds: float,
-                     tag: str) -> None:
+
+async def offer_load(subject: str, numbers: list[str], rate: int, seconds: float, tag: str) -> None:
     """`rate` records/s in a message every 10 ms, for `seconds`."""
     connection = await nats.connect(NATS_URL)
     per_tick, tick, sent = max(1, rate // 100), 0.01, 0
@@ -187,16 +226,16 @@ async def offer_load(subject: str, numbers: list[str], rate: int, seconds: float
     while (elapsed := time.perf_counter() - started) < seconds:
         due = int(elapsed / tick) * per_tick
         if sent < due:
-            await connection.publish(subject, b"".join(background(numbers, due - sent, tag,
-                                                                  sent)))
+            await connection.publish(subject, b"".join(background(numbers, due - sent, tag, sent)))
             sent = due
         await asyncio.sleep(tick / 2)
     await connection.flush()
     await connection.close()
 
 
-async def freshness(base: str, stream: Stream, probes: list[str], numbers: list[str],
-                    rate: int, seconds: float) -> Latency:
+async def freshness(
+    base: str, stream: Stream, probes: list[str], numbers: list[str], rate: int, seconds: float
+) -> Latency:
     """Every 250 ms one SMS on a probe line; the time until its summary counts it."""
     latencies: list[float] = []
     tag = f"{stream.name}-{rate}"
@@ -210,8 +249,7 @@ async def freshness(base: str, stream: Stream, probes: list[str], numbers: list[
 
         async def watch(msisdn: str, expected: int, sent: float) -> None:
             while True:
-                summary = (await client.get(f"/api/v1/lines/{msisdn}/summary",
-                                            headers=auth)).json()
+                summary = (await client.get(f"/api/v1/lines/{msisdn}/summary", headers=auth)).json()
                 if summary["usage"]["sms"]["used"] >= expected:
                     latencies.append(time.perf_counter() - sent)
                     return
@@ -224,8 +262,7 @@ async def freshness(base: str, stream: Stream, probes: list[str], numbers: list[
             seen[msisdn] += 1
             await connection.publish(stream.subject, record(f"{tag}-probe-{n}", msisdn, "sms", 1))
             await connection.flush()
-            watchers.append(asyncio.create_task(watch(msisdn, seen[msisdn],
-                                                      time.perf_counter())))
+            watchers.append(asyncio.create_task(watch(msisdn, seen[msisdn], time.perf_counter())))
             await asyncio.sleep(0.25)
         await load
         await asyncio.wait_for(asyncio.gather(*watchers), 300)
@@ -242,16 +279,19 @@ async def alert_latency(url: str, stream: Stream, lines: list[tuple[str, int]]) 
     try:
         for n, (msisdn, data_mb) in enumerate(lines):
             quantity = int(data_mb * 1_000_000 * 0.85)
-            await connection.publish(stream.subject, record(f"{stream.name}-alert-{n}", msisdn,
-                                                            "data", quantity))
+            await connection.publish(
+                stream.subject, record(f"{stream.name}-alert-{n}", msisdn, "data", quantity)
+            )
             await connection.flush()
             sent[msisdn] = time.perf_counter()
             await asyncio.sleep(0.05)
         deadline = time.perf_counter() + 120
         while sent and time.perf_counter() < deadline:
-            rows = await database.fetch("SELECT recipient FROM outbox_messages WHERE "
-                                        "template = 'usage_alert_80' AND recipient = ANY($1)",
-                                        list(sent))
+            rows = await database.fetch(
+                "SELECT recipient FROM outbox_messages WHERE "
+                "template = 'usage_alert_80' AND recipient = ANY($1)",
+                list(sent),
+            )
             now = time.perf_counter()
             for row in rows:
                 latencies.append(now - sent.pop(row["recipient"]))
@@ -268,52 +308,92 @@ async def prepare(url: str) -> tuple[list[str], list[str], list[tuple[str, int]]
     connection = await asyncpg.connect(dsn(url))
     try:
         await connection.execute(ADD_MANAGER.replace(":username", "$1"), MANAGER)
-        numbers = [r["msisdn"] for r in await connection.fetch(
-            "SELECT msisdn FROM lines WHERE kind = 'mobile' AND status = 'active'")]
-        company = [r["msisdn"] for r in await connection.fetch(
-            LINES_OF.replace(":username", "$1") + " AND l.kind = 'mobile' "
-            "AND l.status = 'active'", MANAGER)]
+        numbers = [
+            r["msisdn"]
+            for r in await connection.fetch(
+                "SELECT msisdn FROM lines WHERE kind = 'mobile' AND status = 'active'"
+            )
+        ]
+        company = [
+            r["msisdn"]
+            for r in await connection.fetch(
+                LINES_OF.replace(":username", "$1") + " AND l.kind = 'mobile' "
+                "AND l.status = 'active'",
+                MANAGER,
+            )
+        ]
         limited = [(r["msisdn"], r["data_mb"]) for r in await connection.fetch(LIMITED_LINES)]
     finally:
         await connection.close()
     return numbers, company, limited
 
 
-def run(lines: int, records: int, single_records: int, seconds: float, alerts: int
-        ) -> list[Figure]:
+def run(lines: int, records: int, single_records: int, seconds: float, alerts: int) -> list[Figure]:
     url = bench_database(NAME)
     fresh_database(url, bench_env(url), lines=lines, usage=False)
     numbers, company, limited = asyncio.run(prepare(url))
     probes, alerted = company[:20], [x for x in limited if x[0] not in company[:20]][:alerts]
     figures = []
-    for per_message, count, total, target in ((1000, 1, records, TARGET_BATCHED),
-                                              (1000, 2, records, TARGET_BATCHED),
-                                              (1, 1, single_records, TARGET_SINGLE),
-                                              (1, 2, single_records, TARGET_SINGLE)):
+    for per_message, count, total, target in (
+        (1000, 1, records, TARGET_BATCHED),
+        (1000, 2, records, TARGET_BATCHED),
+        (1, 1, single_records, TARGET_SINGLE),
+        (1, 2, single_records, TARGET_SINGLE),
+    ):
         rate = asyncio.run(throughput(url, numbers, total, per_message, count))
         say(f"(b) {per_message}/msg, {count} consumer(s): {rate:,.0f} records/s")
-        figures.append(Figure("stream (b)", f"{total:,} records, {per_message:,}/message, "
-                              f"{count} consumer(s)", rate, "records/s", target, "target",
-                              f"≥ {target:,} records/s", rate >= target))
+        figures.append(
+            Figure(
+                "stream (b)",
+                f"{total:,} records, {per_message:,}/message, {count} consumer(s)",
+                rate,
+                "records/s",
+                target,
+                "target",
+                f"≥ {target:,} records/s",
+                rate >= target,
+            )
+        )
     stream = Stream(url)
     asyncio.run(stream.create())
     with consumers(stream.env, 1), server(stream.env, free_port()) as base:
         time.sleep(3)  # the consumer connected
         for rate in (1_000, 10_000):
             latency = asyncio.run(freshness(base, stream, probes, numbers, rate, seconds))
-            say(f"(c) {rate:,} records/s offered: p50 {latency.p50_ms:.0f} ms, "
-                f"p99 {latency.p99_ms:.0f} ms ({latency.count} probes)")
+            say(
+                f"(c) {rate:,} records/s offered: p50 {latency.p50_ms:.0f} ms, "
+                f"p99 {latency.p99_ms:.0f} ms ({latency.count} probes)"
+            )
             what = f"publish → summary, {rate:,} records/s offered, {latency.count} probes"
-            figures += [Figure("stream (c)", f"p50 {what}", latency.p50_ms, "ms", None, "",
-                               "reported", True),
-                        Figure("stream (c)", f"p99 {what}", latency.p99_ms, "ms", FRESH_P99_MS,
-                               "target", "p99 < 1 s" if rate == 10_000 else "reported",
-                               rate != 10_000 or latency.p99_ms < FRESH_P99_MS)]
+            figures += [
+                Figure(
+                    "stream (c)", f"p50 {what}", latency.p50_ms, "ms", None, "", "reported", True
+                ),
+                Figure(
+                    "stream (c)",
+                    f"p99 {what}",
+                    latency.p99_ms,
+                    "ms",
+                    FRESH_P99_MS,
+                    "target",
+                    "p99 < 1 s" if rate == 10_000 else "reported",
+                    rate != 10_000 or latency.p99_ms < FRESH_P99_MS,
+                ),
+            ]
         alert = asyncio.run(alert_latency(url, stream, alerted))
         say(f"(d) alerts: p50 {alert.p50_ms:.0f} ms, p99 {alert.p99_ms:.0f} ms")
-        figures.append(Figure("stream (d)", f"p99 publish → outbox row, {alert.count} alerts",
-                              alert.p99_ms, "ms", ALERT_P99_MS, "target", "p99 < 5 s",
-                              alert.p99_ms < ALERT_P99_MS))
+        figures.append(
+            Figure(
+                "stream (d)",
+                f"p99 publish → outbox row, {alert.count} alerts",
+                alert.p99_ms,
+                "ms",
+                ALERT_P99_MS,
+                "target",
+                "p99 < 5 s",
+                alert.p99_ms < ALERT_P99_MS,
+            )
+        )
     asyncio.run(stream.delete())
     return figures
 

@@ -28,21 +28,35 @@ PER_MESSAGE = 1000
 ALERTED_LINES = 200
 
 
-def records(numbers: list[str], limited: list[tuple[str, int]], count: int, tag: str
-            ) -> list[dict[str, object]]:
+def records(
+    numbers: list[str], limited: list[tuple[str, int]], count: int, tag: str
+) -> list[dict[str, object]]:
     """`count` records: small data, voice and SMS on random lines, and one record of 85 % of
     the data allowance on each of the first limited lines (an 80 % alert each)."""
     chance = random.Random(14)
     at = datetime.now(UTC).replace(microsecond=0).isoformat()
     out: list[dict[str, object]] = [
-        {"record_id": f"{tag}-alert-{n}", "line": msisdn, "started_at": at, "type": "data",
-         "quantity": int(data_mb * 1_000_000 * 0.85)}
-        for n, (msisdn, data_mb) in enumerate(limited[:ALERTED_LINES])]
+        {
+            "record_id": f"{tag}-alert-{n}",
+            "line": msisdn,
+            "started_at": at,
+            "type": "data",
+            "quantity": int(data_mb * 1_000_000 * 0.85),
+        }
+        for n, (msisdn, data_mb) in enumerate(limited[:ALERTED_LINES])
+    ]
     kinds = (("data", 20_000, 400_000), ("voice", 10, 300), ("sms", 1, 1))
     while len(out) < count:
         kind, low, high = chance.choice(kinds)
-        out.append({"record_id": f"{tag}-{len(out)}", "line": chance.choice(numbers),
-                    "started_at": at, "type": kind, "quantity": chance.randint(low, high)})
+        out.append(
+            {
+                "record_id": f"{tag}-{len(out)}",
+                "line": chance.choice(numbers),
+                "started_at": at,
+                "type": kind,
+                "quantity": chance.randint(low, high),
+            }
+        )
     chance.shuffle(out)
     return out
 
@@ -60,29 +74,40 @@ async def check(url: str, published: list[dict[str, object]]) -> list[str]:
     try:
         stored = await connection.fetchval("SELECT count(*) FROM usage_records")
         distinct = await connection.fetchval("SELECT count(DISTINCT record_id) FROM usage_records")
-        print(f"records published: {len(published):,}; stored: {stored:,}; distinct ids: "
-              f"{distinct:,}")
+        print(
+            f"records published: {len(published):,}; stored: {stored:,}; distinct ids: {distinct:,}"
+        )
         if stored != len(published) or distinct != stored:
             problems.append("records stored differ from those published")
         rows = await connection.fetch(
             "SELECT l.msisdn, sum(c.data_bytes) AS data, sum(c.voice_seconds) AS voice, "
             "sum(c.sms_count) AS sms FROM line_counters c JOIN lines l ON l.id = c.line_id "
-            "GROUP BY l.msisdn")
-        counted = {r["msisdn"]: Counter(data=r["data"], voice=r["voice"], sms=r["sms"])
-                   for r in rows}
+            "GROUP BY l.msisdn"
+        )
+        counted = {
+            r["msisdn"]: Counter(data=r["data"], voice=r["voice"], sms=r["sms"]) for r in rows
+        }
         expected = aggregate(published)
-        wrong = [m for m in expected.keys() | counted.keys()
-                 if +expected.get(m, Counter()) != +counted.get(m, Counter())]
-        print(f"lines with usage: {len(expected):,}; counters equal to the records' aggregate: "
-              f"{len(expected) - len(wrong):,}; different: {len(wrong)}")
+        wrong = [
+            m
+            for m in expected.keys() | counted.keys()
+            if +expected.get(m, Counter()) != +counted.get(m, Counter())
+        ]
+        print(
+            f"lines with usage: {len(expected):,}; counters equal to the records' aggregate: "
+            f"{len(expected) - len(wrong):,}; different: {len(wrong)}"
+        )
         if wrong:
             problems.append(f"{len(wrong)} lines' counters differ, e.g. {wrong[:3]}")
-        alerts = await connection.fetch("SELECT recipient, template, count(*) AS n FROM "
-                                        "outbox_messages GROUP BY 1, 2")
+        alerts = await connection.fetch(
+            "SELECT recipient, template, count(*) AS n FROM outbox_messages GROUP BY 1, 2"
+        )
         twice = [r for r in alerts if r["n"] > 1]
         eighty = sum(1 for r in alerts if r["template"] == "usage_alert_80")
-        print(f"alerts queued: {sum(r['n'] for r in alerts):,} ({eighty} at 80 % of data, "
-              f"{ALERTED_LINES} expected at least); queued twice: {len(twice)}")
+        print(
+            f"alerts queued: {sum(r['n'] for r in alerts):,} ({eighty} at 80 % of data, "
+            f"{ALERTED_LINES} expected at least); queued twice: {len(twice)}"
+        )
         if twice:
             problems.append(f"{len(twice)} alerts queued twice")
         if eighty < ALERTED_LINES:
@@ -95,9 +120,13 @@ async def check(url: str, published: list[dict[str, object]]) -> list[str]:
 async def _lines(url: str) -> tuple[list[str], list[tuple[str, int]]]:
     connection = await asyncpg.connect(dsn(url))
     try:
-        numbers = [r["msisdn"] for r in await connection.fetch(
-            "SELECT msisdn FROM lines WHERE kind = 'mobile' AND status = 'active' "
-            "AND payment_mode = 'postpaid'")]
+        numbers = [
+            r["msisdn"]
+            for r in await connection.fetch(
+                "SELECT msisdn FROM lines WHERE kind = 'mobile' AND status = 'active' "
+                "AND payment_mode = 'postpaid'"
+            )
+        ]
         limited = [(r["msisdn"], r["data_mb"]) for r in await connection.fetch(LIMITED_LINES)]
     finally:
         await connection.close()
@@ -114,12 +143,17 @@ def main() -> None:
     numbers, limited = asyncio.run(_lines(url))
     alerted = {m for m, _ in limited[:ALERTED_LINES]}
     stream = Stream(url)
-    published = records([n for n in numbers if n not in alerted], limited, args.records,
-                        stream.name)
+    published = records(
+        [n for n in numbers if n not in alerted], limited, args.records, stream.name
+    )
     lines = [json.dumps(item).encode() + b"\n" for item in published]
     asyncio.run(stream.create())
-    asyncio.run(publish_all(stream.subject, [b"".join(lines[i:i + PER_MESSAGE])
-                                             for i in range(0, len(lines), PER_MESSAGE)]))
+    asyncio.run(
+        publish_all(
+            stream.subject,
+            [b"".join(lines[i : i + PER_MESSAGE]) for i in range(0, len(lines), PER_MESSAGE)],
+        )
+    )
     say(f"{len(published):,} records in {asyncio.run(stream.stored()):,} messages published")
     env = stream.env | {"LINEDESK_USAGE_BATCH_RECORDS": "10000"}
     first = consumer_process(env)
@@ -131,18 +165,25 @@ def main() -> None:
     done = asyncio.run(count_records(dsn(url)))
     os.kill(first.pid, signal.SIGKILL)
     first.wait()
-    print(f"consumer killed (SIGKILL) in the middle of a batch, {done:,} of "
-          f"{len(published):,} records committed")
+    print(
+        f"consumer killed (SIGKILL) in the middle of a batch, {done:,} of "
+        f"{len(published):,} records committed"
+    )
     started = time.perf_counter()
     again = consumer_process(env, until_idle=45)  # past the ack wait: the killed batch's
-    again.wait()                                  # messages come back after 30 s
-    print(f"consumer started again: finished in {time.perf_counter() - started:.0f} s "
-          f"(exit {again.returncode})")
+    again.wait()  # messages come back after 30 s
+    print(
+        f"consumer started again: finished in {time.perf_counter() - started:.0f} s "
+        f"(exit {again.returncode})"
+    )
     problems = asyncio.run(check(url, published))
     asyncio.run(stream.delete())
-    print("FAILED: " + "; ".join(problems) if problems else
-          "OK: counters equal the records' aggregate, no record stored twice, "
-          "no alert queued twice")
+    print(
+        "FAILED: " + "; ".join(problems)
+        if problems
+        else "OK: counters equal the records' aggregate, no record stored twice, "
+        "no alert queued twice"
+    )
     sys.exit(1 if problems else 0)
 
 

@@ -80,14 +80,16 @@ async def prepare(url: str) -> list[tuple[int, str]]:
 
 
 async def login(client: httpx.AsyncClient, username: str = MANAGER) -> dict[str, str]:
-    response = await client.post("/api/v1/auth/login",
-                                 json={"username": username, "password": PASSWORD})
+    response = await client.post(
+        "/api/v1/auth/login", json={"username": username, "password": PASSWORD}
+    )
     response.raise_for_status()
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
-async def measure(base: str, lines: list[tuple[int, str]], seconds: float,
-                  concurrency: int) -> dict[str, tuple[float, Latency]]:
+async def measure(
+    base: str, lines: list[tuple[int, str]], seconds: float, concurrency: int
+) -> dict[str, tuple[float, Latency]]:
     """Requests/s and latencies per endpoint, the endpoints taking turns twice so that drift
     of the machine hits them alike."""
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
@@ -104,28 +106,47 @@ async def measure(base: str, lines: list[tuple[int, str]], seconds: float,
         latencies: dict[str, list[float]] = {k: [] for k in cases}
         for _ in range(2):
             for label, (paths, headers) in cases.items():
-                rate, seconds_each = await load(client, paths, headers, seconds / 2,
-                                                concurrency)
+                rate, seconds_each = await load(client, paths, headers, seconds / 2, concurrency)
                 rates[label].append(rate)
                 latencies[label].extend(seconds_each)
-    return {label: (sum(rates[label]) / len(rates[label]), Latency.of(latencies[label]))
-            for label in cases}
+    return {
+        label: (sum(rates[label]) / len(rates[label]), Latency.of(latencies[label]))
+        for label in cases
+    }
 
 
-def figures(results: dict[str, tuple[float, Latency]], lines: int,
-            concurrency: int) -> list[Figure]:
+def figures(
+    results: dict[str, tuple[float, Latency]], lines: int, concurrency: int
+) -> list[Figure]:
     bare_rate, bare = results["bare"]
     rows = []
-    for label, endpoint in (("summary", "GET /lines/{msisdn}/summary"),
-                            ("widget", "GET /widget?line=")):
+    for label, endpoint in (
+        ("summary", "GET /lines/{msisdn}/summary"),
+        ("widget", "GET /widget?line="),
+    ):
         rate, latency = results[label]
         rows += [
-            Figure(NAME, f"{endpoint}, {lines:,} lines, concurrency {concurrency} "
-                   f"(bare p99 {bare.p99_ms:.1f} ms)", rate, "req/s", bare_rate,
-                   "bare PK read", f"≥ {RATIO:.0%} of the bare read", rate >= RATIO * bare_rate),
-            Figure(NAME, f"{endpoint}, p99 at that load (p50 {latency.p50_ms:.1f} ms)",
-                   latency.p99_ms, "ms", P99_MS, "target", f"< {P99_MS:.0f} ms",
-                   latency.p99_ms < P99_MS),
+            Figure(
+                NAME,
+                f"{endpoint}, {lines:,} lines, concurrency {concurrency} "
+                f"(bare p99 {bare.p99_ms:.1f} ms)",
+                rate,
+                "req/s",
+                bare_rate,
+                "bare PK read",
+                f"≥ {RATIO:.0%} of the bare read",
+                rate >= RATIO * bare_rate,
+            ),
+            Figure(
+                NAME,
+                f"{endpoint}, p99 at that load (p50 {latency.p50_ms:.1f} ms)",
+                latency.p99_ms,
+                "ms",
+                P99_MS,
+                "target",
+                f"< {P99_MS:.0f} ms",
+                latency.p99_ms < P99_MS,
+            ),
         ]
     return rows
 

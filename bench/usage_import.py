@@ -37,9 +37,11 @@ DESTINATIONS = ("national",) * 17 + ("eu_roaming", "international", "premium")
 async def _numbers(dsn: str) -> list[str]:
     connection = await asyncpg.connect(dsn)
     try:
-        rows = await connection.fetch("SELECT msisdn FROM lines WHERE kind = 'mobile' "
-                                      "AND status <> 'ceased' AND activation_date < $1",
-                                      datetime.now(UTC).date() - timedelta(days=2))
+        rows = await connection.fetch(
+            "SELECT msisdn FROM lines WHERE kind = 'mobile' "
+            "AND status <> 'ceased' AND activation_date < $1",
+            datetime.now(UTC).date() - timedelta(days=2),
+        )
     finally:
         await connection.close()
     return [row["msisdn"] for row in rows]
@@ -55,9 +57,16 @@ def generate(path: Path, numbers: list[str], count: int, seed: int = 5) -> None:
         for n in range(count):
             usage_type, most = TYPES[n % 3]
             at = start + timedelta(seconds=rng.randrange(170_000))
-            writer.writerow((f"bench-{seed}-{n:09d}", rng.choice(numbers),
-                             at.isoformat(timespec="seconds"), usage_type,
-                             rng.randrange(1, most + 1), rng.choice(DESTINATIONS)))
+            writer.writerow(
+                (
+                    f"bench-{seed}-{n:09d}",
+                    rng.choice(numbers),
+                    at.isoformat(timespec="seconds"),
+                    usage_type,
+                    rng.randrange(1, most + 1),
+                    rng.choice(DESTINATIONS),
+                )
+            )
 
 
 async def raw_copy(dsn: str, path: Path) -> float:
@@ -67,10 +76,10 @@ async def raw_copy(dsn: str, path: Path) -> float:
         await connection.execute(
             "DROP TABLE IF EXISTS bench_raw_usage; CREATE TABLE bench_raw_usage (record_id "
             "varchar(64), line varchar(20), started_at timestamptz, type varchar(32), "
-            "quantity bigint, destination varchar(32))")
+            "quantity bigint, destination varchar(32))"
+        )
         started = time.perf_counter()
-        await connection.copy_to_table("bench_raw_usage", source=path, format="csv",
-                                       header=True)
+        await connection.copy_to_table("bench_raw_usage", source=path, format="csv", header=True)
         return time.perf_counter() - started
     finally:
         await connection.close()
@@ -91,19 +100,45 @@ def run(lines: int, records: int, batch_size: int) -> list[Figure]:
     started = time.perf_counter()
     again = asyncio.run(import_path(path, batch_size, url))
     again_seconds = time.perf_counter() - started
-    say(f"imported {first.imported:,} (duplicates {first.duplicates:,}) in "
+    say(
+        f"imported {first.imported:,} (duplicates {first.duplicates:,}) in "
         f"{import_seconds:.1f} s; re-import {again.imported:,} imported "
-        f"({again.duplicates:,} duplicates) in {again_seconds:.1f} s")
+        f"({again.duplicates:,} duplicates) in {again_seconds:.1f} s"
+    )
 
     rate, copy_rate = records / import_seconds, records / copy_seconds
     what = f"import (parse, rate, count, COPY), {records:,} records, {lines:,} lines"
     return [
-        Figure(NAME, what, rate, "records/s", copy_rate, "raw COPY",
-               f"≥ {RATIO:.0%} of the raw COPY", rate >= RATIO * copy_rate),
-        Figure(NAME, "import, the same run's rate", rate, "records/s", RATE, "target",
-               f"≥ {RATE:,} records/s", rate >= RATE),
-        Figure(NAME, f"re-import of the same file ({records / again_seconds:,.0f} records/s)",
-               again.imported, "records", None, "", "adds nothing", again.imported == 0),
+        Figure(
+            NAME,
+            what,
+            rate,
+            "records/s",
+            copy_rate,
+            "raw COPY",
+            f"≥ {RATIO:.0%} of the raw COPY",
+            rate >= RATIO * copy_rate,
+        ),
+        Figure(
+            NAME,
+            "import, the same run's rate",
+            rate,
+            "records/s",
+            RATE,
+            "target",
+            f"≥ {RATE:,} records/s",
+            rate >= RATE,
+        ),
+        Figure(
+            NAME,
+            f"re-import of the same file ({records / again_seconds:,.0f} records/s)",
+            again.imported,
+            "records",
+            None,
+            "",
+            "adds nothing",
+            again.imported == 0,
+        ),
     ]
 
 

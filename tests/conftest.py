@@ -73,8 +73,13 @@ async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(database_url=database_url, data_dir=tmp_path, secret_key=TEST_SECRET,
-                    log_level="WARNING", demo_live_usage=False)
+    return Settings(
+        database_url=database_url,
+        data_dir=tmp_path,
+        secret_key=TEST_SECRET,
+        log_level="WARNING",
+        demo_live_usage=False,
+    )
 
 
 @pytest.fixture
@@ -90,8 +95,7 @@ async def app(engine: AsyncEngine, settings: Settings, clock: FrozenClock) -> As
     redis_url = os.environ.get("LINEDESK_TEST_REDIS_URL")
     if redis_url:
         await application.state.limiter.close()
-        application.state.limiter = RateLimiter(redis_url,
-                                                key_prefix=f"test-{uuid.uuid4().hex}")
+        application.state.limiter = RateLimiter(redis_url, key_prefix=f"test-{uuid.uuid4().hex}")
     yield application
     await application.state.limiter.close()
     await application.state.engine.dispose()
@@ -130,7 +134,8 @@ def fresh_database_url(database_url: str, tmp_path: Path) -> Iterator[str]:
     url = make_url(database_url)
     name = f"linedesk_fresh_{uuid.uuid4().hex[:8]}"
     admin_dsn = url.set(drivername="postgresql", database="postgres").render_as_string(
-        hide_password=False)
+        hide_password=False
+    )
 
     async def _admin(statement: str) -> None:
         connection = await asyncpg.connect(admin_dsn)
@@ -145,8 +150,7 @@ def fresh_database_url(database_url: str, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def mailbox(engine: AsyncEngine, settings: Settings, clock: FrozenClock,
-            client: httpx.AsyncClient):  # type: ignore[no-untyped-def]
+def mailbox(engine: AsyncEngine, settings: Settings, clock: FrozenClock, client: httpx.AsyncClient):  # type: ignore[no-untyped-def]
     """Deliver what is in the outbox to the development mailbox, then read it as a developer
     would (GET /api/v1/dev/outbox), newest first, for one recipient."""
     from linedesk.messaging.worker import OutboxWorker
@@ -165,8 +169,9 @@ def mailbox(engine: AsyncEngine, settings: Settings, clock: FrozenClock,
 
 
 @pytest.fixture
-def cli_env(monkeypatch: pytest.MonkeyPatch, database_url: str, engine: AsyncEngine,
-            tmp_path: Path) -> Iterator[None]:
+def cli_env(
+    monkeypatch: pytest.MonkeyPatch, database_url: str, engine: AsyncEngine, tmp_path: Path
+) -> Iterator[None]:
     """The `linedesk` command's environment: the test database, the test secret."""
     from linedesk.config import get_settings
 

@@ -57,8 +57,13 @@ from tests.identity.helpers import PASSWORD
 
 PROFILES = ("anonymous", "employee", "user_admin", "telco_manager", "backoffice")
 MAX_EXAMPLES = int(os.environ.get("LINEDESK_FUZZ_EXAMPLES", "12"))
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-          response_headers_conformance, response_schema_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
 BASE_URL = "https://testserver"
 CREDENTIAL_HEADERS = {"authorization", "x-api-key"}
 
@@ -68,8 +73,11 @@ def _documented_operations() -> list[tuple[str, str]]:
     app = FastAPI()
     app.include_router(ops_router)
     app.include_router(api_router())
-    return [(method.upper(), path) for path, operations in app.openapi()["paths"].items()
-            for method in operations]
+    return [
+        (method.upper(), path)
+        for path, operations in app.openapi()["paths"].items()
+        for method in operations
+    ]
 
 
 OPERATIONS = _documented_operations()
@@ -88,12 +96,22 @@ async def _fuzz_world(session: AsyncSession, api_key: str, password_hash: str) -
     other = await make_world(session, name="Bianchi Trasporti S.p.A.", lines=1)
     users = {
         "employee": await make_user(session, world, password_hash=password_hash),
-        "user_admin": await make_user(session, world, profile="user_admin",
-                                      username="laura.admin", email="laura@example.it",
-                                      password_hash=password_hash),
-        "telco_manager": await make_user(session, world, profile="telco_manager",
-                                         username="marco.telco", email="marco@example.it",
-                                         password_hash=password_hash),
+        "user_admin": await make_user(
+            session,
+            world,
+            profile="user_admin",
+            username="laura.admin",
+            email="laura@example.it",
+            password_hash=password_hash,
+        ),
+        "telco_manager": await make_user(
+            session,
+            world,
+            profile="telco_manager",
+            username="marco.telco",
+            email="marco@example.it",
+            password_hash=password_hash,
+        ),
     }
     await issue_invoices(session, NOW, date(2026, 10, 1), on_issued=notify_invoices_issued)
     await session.commit()
@@ -127,23 +145,37 @@ def _httpx_request(case: schemathesis.Case, auth: dict[str, str]) -> dict[str, A
     encodes it (JSON, text, multipart), exactly as schemathesis would send it."""
     prepared_kwargs = case.as_transport_kwargs(base_url=BASE_URL)
     assert not prepared_kwargs.pop("cookies", None), "the API documents no cookie parameter"
-    headers = {name: value for name, value in prepared_kwargs.pop("headers").items()
-               if name.lower() not in CREDENTIAL_HEADERS}  # the profile's, or none
+    headers = {
+        name: value
+        for name, value in prepared_kwargs.pop("headers").items()
+        if name.lower() not in CREDENTIAL_HEADERS
+    }  # the profile's, or none
     prepared = requests.Request(headers=headers | auth, **prepared_kwargs).prepare()
-    headers = {name: value for name, value in prepared.headers.items()
-               if name.lower() != "content-length"}
-    return {"method": prepared.method, "url": prepared.url, "headers": headers,
-            "content": prepared.body}
+    headers = {
+        name: value for name, value in prepared.headers.items() if name.lower() != "content-length"
+    }
+    return {
+        "method": prepared.method,
+        "url": prepared.url,
+        "headers": headers,
+        "content": prepared.body,
+    }
 
 
 CONTROL_CHARACTERS = ["\x00", "\n", "\r\n", "\t", "\x1b", "\x7f", "\x85", "\u2028"]
 # Letters and digits around it: a "/" or "?" in a path parameter would only change the route.
 _AROUND = st.text(st.characters(categories=["L", "Nd"]), max_size=4)
-HOSTILE_TEXT = st.builds("".join, st.tuples(_AROUND, st.sampled_from(CONTROL_CHARACTERS),
-                                           _AROUND))
+HOSTILE_TEXT = st.builds("".join, st.tuples(_AROUND, st.sampled_from(CONTROL_CHARACTERS), _AROUND))
 HUGE_NUMBERS = st.sampled_from([2**31, -(2**31) - 1, 2**40, 2**63, -(2**63) - 1, 10**30, -1])
-FAR_DATES = st.sampled_from(["0001-01-01", "9999-12-31", "0001-01-01T00:00:00+14:00",
-                             "9999-12-31T23:59:59-14:00", "0000-00-00"])
+FAR_DATES = st.sampled_from(
+    [
+        "0001-01-01",
+        "9999-12-31",
+        "0001-01-01T00:00:00+14:00",
+        "9999-12-31T23:59:59-14:00",
+        "0000-00-00",
+    ]
+)
 HOSTILE = st.one_of(HOSTILE_TEXT, HUGE_NUMBERS, FAR_DATES)
 
 
@@ -158,10 +190,10 @@ def _leaves(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 
 def _made_hostile(case: schemathesis.Case, data: st.DataObject) -> schemathesis.Case:
     """The case with one of its values replaced by a hostile one."""
-    containers = {"body": case.body, "path_parameters": case.path_parameters,
-                  "query": case.query}
-    leaves = [(name, *leaf) for name, value in containers.items() if value
-              for leaf in _leaves(value)]
+    containers = {"body": case.body, "path_parameters": case.path_parameters, "query": case.query}
+    leaves = [
+        (name, *leaf) for name, value in containers.items() if value for leaf in _leaves(value)
+    ]
     if not leaves:
         return case
     where = data.draw(st.sampled_from(leaves))
@@ -181,8 +213,11 @@ def _case_strategy(operation: Any, fuzz: FuzzWorld, data: st.DataObject) -> sche
     mode = data.draw(st.sampled_from(["positive", "negative", "hostile"]))
     generation = GenerationMode.NEGATIVE if mode == "negative" else GenerationMode.POSITIVE
     names = {p.name for p in operation.path_parameters}
-    known = {name: data.draw(st.sampled_from(fuzz.path_values[name]))
-             for name in names if name in fuzz.path_values}
+    known = {
+        name: data.draw(st.sampled_from(fuzz.path_values[name]))
+        for name in names
+        if name in fuzz.path_values
+    }
     if known and data.draw(st.booleans()):
         case = data.draw(operation.as_strategy(generation, path_parameters=known))
     else:
@@ -191,12 +226,17 @@ def _case_strategy(operation: Any, fuzz: FuzzWorld, data: st.DataObject) -> sche
 
 
 @pytest.fixture(scope="module")
-async def fuzz_app(engine: AsyncEngine, database_url: str,
-                   tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[FastAPI]:
+async def fuzz_app(
+    engine: AsyncEngine, database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[FastAPI]:
     """One app for every operation (making one per test would cost more than the fuzzing);
     each test still gets its own world and its own rate-limit counts."""
-    settings = Settings(database_url=database_url, data_dir=tmp_path_factory.mktemp("fuzz"),
-                        secret_key=TEST_SECRET, log_level="WARNING")
+    settings = Settings(
+        database_url=database_url,
+        data_dir=tmp_path_factory.mktemp("fuzz"),
+        secret_key=TEST_SECRET,
+        log_level="WARNING",
+    )
     application = create_app(settings, clock=FrozenClock(NOW))
     yield application
     await application.state.limiter.close()
@@ -225,8 +265,11 @@ async def password_hash() -> str:
 @pytest.fixture
 async def fuzz_client(fuzz_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     redis_url = os.environ.get("LINEDESK_TEST_REDIS_URL")
-    fuzz_app.state.limiter = (RateLimiter(redis_url, key_prefix=f"test-{uuid.uuid4().hex}")
-                              if redis_url else RateLimiter.from_settings(fuzz_app.state.settings))
+    fuzz_app.state.limiter = (
+        RateLimiter(redis_url, key_prefix=f"test-{uuid.uuid4().hex}")
+        if redis_url
+        else RateLimiter.from_settings(fuzz_app.state.settings)
+    )
     transport = httpx.ASGITransport(app=fuzz_app)
     async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as http:
         yield http
@@ -234,27 +277,35 @@ async def fuzz_client(fuzz_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-async def fuzz_world(session: AsyncSession, fuzz_app: FastAPI, api_key: str,
-                     password_hash: str) -> FuzzWorld:
+async def fuzz_world(
+    session: AsyncSession, fuzz_app: FastAPI, api_key: str, password_hash: str
+) -> FuzzWorld:
     fuzz = await _fuzz_world(session, api_key, password_hash)
     await _sign_in_everyone(session, fuzz_app.state.settings, fuzz)
     return fuzz
 
 
 def test_the_fuzzed_operations_are_all_the_documented_ones(
-        served_schema: schemathesis.BaseSchema) -> None:
+    served_schema: schemathesis.BaseSchema,
+) -> None:
     paths = served_schema.raw_schema["paths"]
-    served = {(method.upper(), path) for path, operations in paths.items()
-              for method in operations}
+    served = {(method.upper(), path) for path, operations in paths.items() for method in operations}
     assert served == set(OPERATIONS)
 
 
 settings_for_fuzzing = hypothesis_settings(
-    max_examples=MAX_EXAMPLES, derandomize=True, database=None, deadline=None,
+    max_examples=MAX_EXAMPLES,
+    derandomize=True,
+    database=None,
+    deadline=None,
     phases=[Phase.explicit, Phase.generate, Phase.shrink],
     # The world is made once per operation, on purpose: examples share it.
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                           HealthCheck.filter_too_much, HealthCheck.data_too_large],
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+        HealthCheck.data_too_large,
+    ],
 )
 
 
@@ -262,9 +313,15 @@ settings_for_fuzzing = hypothesis_settings(
 @settings_for_fuzzing
 @given(data=st.data())
 async def test_operation_answers_as_documented(
-        method: str, path: str, served_schema: schemathesis.BaseSchema, fuzz_app: FastAPI,
-        fuzz_client: httpx.AsyncClient, session: AsyncSession, fuzz_world: FuzzWorld,
-        data: st.DataObject) -> None:
+    method: str,
+    path: str,
+    served_schema: schemathesis.BaseSchema,
+    fuzz_app: FastAPI,
+    fuzz_client: httpx.AsyncClient,
+    session: AsyncSession,
+    fuzz_world: FuzzWorld,
+    data: st.DataObject,
+) -> None:
     operation = served_schema[path][method]
     case = _case_strategy(operation, fuzz_world, data)
     if method != "GET":  # it may have ended sessions (logout, password, managers)
@@ -281,39 +338,53 @@ async def test_operation_answers_as_documented(
 
 # --- what the fuzzing found, pinned --------------------------------------------------------
 
+
 def test_every_api_operation_documents_the_error_shape(
-        served_schema: schemathesis.BaseSchema) -> None:
+    served_schema: schemathesis.BaseSchema,
+) -> None:
     for path, operations in served_schema.raw_schema["paths"].items():
         if not path.startswith("/api/"):
             continue
         for method, operation in operations.items():
             for status in ("401", "403", "404", "409", "422", "429", "503"):
                 content = operation["responses"][status]["content"]["application/json"]
-                assert content["schema"] == {"$ref": "#/components/schemas/ErrorResponse"}, \
-                    (method, path, status)
+                assert content["schema"] == {"$ref": "#/components/schemas/ErrorResponse"}, (
+                    method,
+                    path,
+                    status,
+                )
 
 
 @pytest.mark.parametrize("period", ["0000-01", "9999-12", "1899-12"])
 async def test_a_billing_run_for_an_impossible_month_is_refused(
-        backoffice: httpx.AsyncClient, period: str) -> None:
+    backoffice: httpx.AsyncClient, period: str
+) -> None:
     response = await backoffice.post("/api/v1/backoffice/billing-runs", json={"period": period})
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "validation_error"
 
 
 async def test_a_usage_file_of_blank_lines_is_refused_as_empty(
-        backoffice: httpx.AsyncClient) -> None:
-    response = await backoffice.post("/api/v1/backoffice/usage/import", content=b"\n\n \n",
-                                     headers={"Content-Type": "text/csv"})
+    backoffice: httpx.AsyncClient,
+) -> None:
+    response = await backoffice.post(
+        "/api/v1/backoffice/usage/import", content=b"\n\n \n", headers={"Content-Type": "text/csv"}
+    )
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "bad_file"
 
 
-@pytest.mark.parametrize("path", ["/api/v1/backoffice/companies/9223372036854775808",
-                                  "/api/v1/backoffice/lines?company_id=2147483648",
-                                  "/api/v1/backoffice/invoices/0/1/xml"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/backoffice/companies/9223372036854775808",
+        "/api/v1/backoffice/lines?company_id=2147483648",
+        "/api/v1/backoffice/invoices/0/1/xml",
+    ],
+)
 async def test_an_id_beyond_what_the_database_stores_is_refused(
-        backoffice: httpx.AsyncClient, path: str) -> None:
+    backoffice: httpx.AsyncClient, path: str
+) -> None:
     response = await backoffice.get(path)
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "validation_error"

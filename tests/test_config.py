@@ -20,8 +20,10 @@ def test_development_needs_nothing():
     [
         ({"database_url": PG}, "LINEDESK_SECRET_KEY"),
         ({"secret_key": STRONG}, "LINEDESK_DATABASE_URL"),
-        ({"secret_key": STRONG, "database_url": "sqlite+aiosqlite:///x.db"},
-         "LINEDESK_DATABASE_URL"),
+        (
+            {"secret_key": STRONG, "database_url": "sqlite+aiosqlite:///x.db"},
+            "LINEDESK_DATABASE_URL",
+        ),
     ],
 )
 def test_production_refuses_development_defaults(overrides, complaint):
@@ -41,9 +43,15 @@ def test_production_with_real_settings_starts(monkeypatch):
 
 def test_production_refuses_the_autologin_simulator():
     with pytest.raises(ValidationError, match="LINEDESK_AUTOLOGIN_SIMULATOR"):
-        Settings(env="production", secret_key=STRONG, database_url=PG,
-                 redis_url="redis://cache:6379/0", autologin_simulator=True)
-    production = Settings(env="production", secret_key=STRONG, database_url=PG,
-                          redis_url="redis://cache:6379/0")
+        Settings(
+            env="production",
+            secret_key=STRONG,
+            database_url=PG,
+            redis_url="redis://cache:6379/0",
+            autologin_simulator=True,
+        )
+    production = Settings(
+        env="production", secret_key=STRONG, database_url=PG, redis_url="redis://cache:6379/0"
+    )
     assert production.simulates_autologin is False
     assert Settings().simulates_autologin is True

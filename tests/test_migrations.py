@@ -15,8 +15,14 @@ async def test_upgrade_downgrade_upgrade(fresh_database_url):
     engine = create_engine(fresh_database_url)
     try:
         await upgrade(engine)
-        assert {"companies", "billing_accounts", "offers", "lines", "sims",
-                "api_keys"} <= await _tables(engine)
+        assert {
+            "companies",
+            "billing_accounts",
+            "offers",
+            "lines",
+            "sims",
+            "api_keys",
+        } <= await _tables(engine)
         await downgrade(engine, "base")
         assert await _tables(engine) <= {"alembic_version"}
         await upgrade(engine)

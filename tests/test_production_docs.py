@@ -26,8 +26,12 @@ ROW = re.compile(r"^\| `LINEDESK_([A-Z0-9_]+)`[^|]* \| ([^|]*) \|", re.MULTILINE
 def tool_variables() -> set[str]:
     """LINEDESK_ variables that the tests and benchmarks read for themselves."""
     read = re.compile(r"(?:environ\.get|getenv|environ\[)\(?\s*\"LINEDESK_([A-Z0-9_]+)\"")
-    return {name for folder in ("tests", "bench") for path in (ROOT / folder).rglob("*.py")
-            for name in read.findall(path.read_text(encoding="utf-8"))}
+    return {
+        name
+        for folder in ("tests", "bench")
+        for path in (ROOT / folder).rglob("*.py")
+        for name in read.findall(path.read_text(encoding="utf-8"))
+    }
 
 
 def rendered(value: Any) -> str:
@@ -48,8 +52,7 @@ def literal_defaults() -> dict[str, str]:
     """The documented form of each default that is a plain value."""
     out = {}
     for name, field in Settings.model_fields.items():
-        if field.default_factory is not None or field.default is None or \
-                name in DESCRIBED_DEFAULTS:
+        if field.default_factory is not None or field.default is None or name in DESCRIBED_DEFAULTS:
             continue
         assert isinstance(field.default, str | int | float | Decimal | Enum | Path)
         out[name] = rendered(field.default)
@@ -63,7 +66,7 @@ def table_rows(text: str) -> list[tuple[str, str]]:
 def environment_table() -> str:
     text = GUIDE.read_text(encoding="utf-8")
     start = text.index("## Environment")
-    return text[start:text.index("\n## ", start + 1)]
+    return text[start : text.index("\n## ", start + 1)]
 
 
 def test_the_guide_lists_every_setting_once_with_its_default() -> None:
@@ -84,12 +87,10 @@ def test_the_readme_tables_agree_with_the_settings() -> None:
             assert default.startswith(defaults[name]), (name, default, defaults[name])
 
 
-@pytest.mark.parametrize("path", [README, GUIDE, COMPOSE, ENV_EXAMPLE],
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [README, GUIDE, COMPOSE, ENV_EXAMPLE], ids=lambda p: p.name)
 def test_every_variable_named_is_a_setting(path: Path) -> None:
     named = set(re.findall(r"LINEDESK_([A-Z][A-Z0-9_]*[A-Z0-9])", path.read_text("utf-8")))
-    unknown = {n for n in named - tool_variables()
-               if n.lower() not in Settings.model_fields}
+    unknown = {n for n in named - tool_variables() if n.lower() not in Settings.model_fields}
     assert not unknown
 
 
@@ -101,8 +102,16 @@ def compose() -> dict[str, Any]:
 
 def test_compose_migrates_before_anything_else_starts() -> None:
     services = compose()["services"]
-    assert set(services) == {"postgres", "redis", "migrate", "api", "worker", "scheduler",
-                             "consumer", "nats"}
+    assert set(services) == {
+        "postgres",
+        "redis",
+        "migrate",
+        "api",
+        "worker",
+        "scheduler",
+        "consumer",
+        "nats",
+    }
     assert services["migrate"]["command"] == ["migrate"]
     assert services["migrate"]["restart"] == "no"
     for name in ("api", "worker", "scheduler", "consumer"):
@@ -118,19 +127,24 @@ def test_compose_migrates_before_anything_else_starts() -> None:
 
 
 def _env_file() -> dict[str, str]:
-    pairs = (line.split("=", 1) for line in ENV_EXAMPLE.read_text("utf-8").splitlines()
-             if line.strip() and not line.startswith("#"))
+    pairs = (
+        line.split("=", 1)
+        for line in ENV_EXAMPLE.read_text("utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    )
     return {key: value for key, value in pairs}
 
 
 def test_the_example_environment_passes_the_production_checks_once_filled_in(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     example = _env_file()
     filled = {key: value.replace("change-me", "x" * 48) for key, value in example.items()}
     service_env = compose()["services"]["api"]["environment"]
     for key, value in service_env.items():
-        filled[key] = re.sub(r"\$\{POSTGRES_PASSWORD[^}]*\}", filled["POSTGRES_PASSWORD"],
-                             str(value))
+        filled[key] = re.sub(
+            r"\$\{POSTGRES_PASSWORD[^}]*\}", filled["POSTGRES_PASSWORD"], str(value)
+        )
     for key, value in filled.items():
         if key.startswith("LINEDESK_"):
             monkeypatch.setenv(key, value)

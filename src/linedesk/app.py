@@ -95,9 +95,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state = app.state
         await state.live.start()
-        async with embedded_worker(state.settings, state.sessionmaker, state.clock), \
-                embedded_scheduler(state.settings, state.sessionmaker, state.clock), \
-                live_demo(state.settings, state.sessionmaker, state.clock.now, state.live):
+        async with (
+            embedded_worker(state.settings, state.sessionmaker, state.clock),
+            embedded_scheduler(state.settings, state.sessionmaker, state.clock),
+            live_demo(state.settings, state.sessionmaker, state.clock.now, state.live),
+        ):
             yield
         await app.state.live.close()
         await app.state.limiter.close()

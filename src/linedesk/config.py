@@ -83,12 +83,12 @@ class Settings(BaseSettings):
     # sign-ins at once are refused at once with 503 instead of queueing (a flood cannot
     # starve the server).
     password_hash_concurrency: int = Field(
-        default_factory=lambda: max(1, (os.cpu_count() or 2) - 1), ge=1)
+        default_factory=lambda: max(1, (os.cpu_count() or 2) - 1), ge=1
+    )
     password_hash_queue: int = Field(default=8, ge=0)
     # Autologin: only these ranges may vouch for a number; empty trusts nobody.
     trusted_proxies: Annotated[list[IPvAnyNetwork], NoDecode] = Field(default_factory=list)
-    autologin_gateway_ranges: Annotated[list[IPvAnyNetwork], NoDecode] = Field(
-        default_factory=list)
+    autologin_gateway_ranges: Annotated[list[IPvAnyNetwork], NoDecode] = Field(default_factory=list)
     autologin_header: str = "X-MSISDN"
     autologin_hmac_key: str = ""
     autologin_max_skew_seconds: int = Field(default=60, ge=0)

@@ -50,8 +50,14 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def str_enum(cls: type[StrEnum], name: str) -> Enum:
     """A string enum stored as VARCHAR (no native type: adding a value needs no migration)."""
-    return Enum(cls, name=name, native_enum=False, length=32, validate_strings=True,
-                values_callable=lambda e: [m.value for m in e])
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        length=32,
+        validate_strings=True,
+        values_callable=lambda e: [m.value for m in e],
+    )
 
 
 class Base(DeclarativeBase):

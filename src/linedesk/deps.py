@@ -48,9 +48,13 @@ async def reject_control_characters(request: Request) -> None:
     if _takes_a_form(request):  # already parsed by FastAPI: this reads no body
         form = await request.form()
         texts += [(f"form.{name}", name, value) for name, value in form.multi_items()]
-    bad = [NOT_ONE_LINE.sub("?", field) for field, name, value in texts
-           if NOT_ONE_LINE.search(name) or (isinstance(value, str) and NOT_ONE_LINE.search(value))]
+    bad = [
+        NOT_ONE_LINE.sub("?", field)
+        for field, name, value in texts
+        if NOT_ONE_LINE.search(name) or (isinstance(value, str) and NOT_ONE_LINE.search(value))
+    ]
     if bad:
         raise ValidationFailed(
             "Control characters and line breaks are not allowed in the text sent",
-            details=[{"field": field, "reason": NOT_ONE_LINE_REASON} for field in bad])
+            details=[{"field": field, "reason": NOT_ONE_LINE_REASON} for field in bad],
+        )

@@ -115,16 +115,21 @@ def database_unavailable(exc: BaseException) -> bool:
     if not isinstance(exc, DBAPIError):
         return False
     sqlstate = str(getattr(exc.orig, "sqlstate", None) or "")
-    return (exc.connection_invalidated or sqlstate.startswith("08")
-            or sqlstate in AWAY_SQLSTATES or isinstance(exc.orig, OSError)
-            or isinstance(getattr(exc.orig, "__cause__", None), OSError))
+    return (
+        exc.connection_invalidated
+        or sqlstate.startswith("08")
+        or sqlstate in AWAY_SQLSTATES
+        or isinstance(exc.orig, OSError)
+        or isinstance(getattr(exc.orig, "__cause__", None), OSError)
+    )
 
 
 class ErrorInfo(BaseModel):
     code: str = Field(description="Stable, machine-readable, e.g. `invalid_credentials`")
     message: str = Field(description="For people, in English")
     details: list[dict[str, Any]] | None = Field(
-        default=None, description="What was wrong, one entry per field (or file row)")
+        default=None, description="What was wrong, one entry per field (or file row)"
+    )
 
 
 class ErrorResponse(BaseModel):
@@ -136,8 +141,8 @@ class ErrorResponse(BaseModel):
 # Documented once for the whole API (on the /api/v1 router): what any operation may answer.
 _RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}}
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorResponse, "description": description} | (
-        {"headers": _RETRY_AFTER} if status in (429, 503) else {})
+    status: {"model": ErrorResponse, "description": description}
+    | ({"headers": _RETRY_AFTER} if status in (429, 503) else {})
     for status, description in (
         (400, "Bad request"),
         (401, "Not signed in, or a wrong token, key or credentials"),
@@ -171,8 +176,9 @@ HtmlRenderer = Callable[[Request, LinedeskError], Awaitable[Response]]
 
 def wants_html(request: Request) -> bool:
     """Pages answer errors as pages; the API (and anything not asking for HTML) as JSON."""
-    return not request.url.path.startswith("/api/") and \
-        "text/html" in request.headers.get("accept", "")
+    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get(
+        "accept", ""
+    )
 
 
 def install_error_handlers(app: FastAPI, html: HtmlRenderer | None = None) -> None:
@@ -190,9 +196,13 @@ def install_error_handlers(app: FastAPI, html: HtmlRenderer | None = None) -> No
         if not database_unavailable(exc):
             raise exc  # a real error: the catch-all below logs it as a bug
         log.warning("database_unavailable", error_type=type(exc).__name__)
-        return await _linedesk_error(request, Unavailable(
-            "The service is briefly unavailable: try again in a moment",
-            headers={"Retry-After": "2"}))
+        return await _linedesk_error(
+            request,
+            Unavailable(
+                "The service is briefly unavailable: try again in a moment",
+                headers={"Retry-After": "2"},
+            ),
+        )
 
     app.add_exception_handler(DBAPIError, _database_away)
     app.add_exception_handler(ConnectionError, _database_away)
@@ -200,16 +210,21 @@ def install_error_handlers(app: FastAPI, html: HtmlRenderer | None = None) -> No
     @app.exception_handler(RequestValidationError)
     async def _request_validation(request: Request, exc: RequestValidationError) -> Response:
         details = _validation_details(exc)
-        message = "; ".join(f"{d['field']}: {d['reason']}" if d["field"] else d["reason"]
-                            for d in details) or "Invalid request"
+        message = (
+            "; ".join(
+                f"{d['field']}: {d['reason']}" if d["field"] else d["reason"] for d in details
+            )
+            or "Invalid request"
+        )
         if html is not None and wants_html(request):  # a page shows it as a page
             return await html(request, ValidationFailed("Invalid request", details=details))
         return JSONResponse(error_body("validation_error", message, details), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        code = {404: "not_found", 405: "method_not_allowed",
-                413: "payload_too_large"}.get(exc.status_code, "http_error")
+        code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(
+            exc.status_code, "http_error"
+        )
         if html is not None and exc.status_code == 404 and wants_html(request):
             return await html(request, NotFound("No such page"))
         return JSONResponse(

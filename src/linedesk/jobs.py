@@ -28,14 +28,28 @@ DAY_SECONDS = 24 * 3600
 DAILY_JOBS_LOCK = "daily-jobs"
 
 
-async def bill_month(session: AsyncSession, now: datetime, period: date, *, due_days: int,
-                     chunk_size: int = DEFAULT_CHUNK, commit: Commit | None = None,
-                     progress: Progress | None = None) -> RunSummary:
+async def bill_month(
+    session: AsyncSession,
+    now: datetime,
+    period: date,
+    *,
+    due_days: int,
+    chunk_size: int = DEFAULT_CHUNK,
+    commit: Commit | None = None,
+    progress: Progress | None = None,
+) -> RunSummary:
     """The billing run of a month; the managers are told of each new invoice in the same
     transaction as it."""
-    return await issue_invoices(session, now, period, due_days=due_days,
-                                chunk_size=chunk_size, commit=commit, progress=progress,
-                                on_issued=notify_invoices_issued)
+    return await issue_invoices(
+        session,
+        now,
+        period,
+        due_days=due_days,
+        chunk_size=chunk_size,
+        commit=commit,
+        progress=progress,
+        on_issued=notify_invoices_issued,
+    )
 
 
 @dataclass(frozen=True)
@@ -56,8 +70,9 @@ class DailyJobsResult:
     due_dates: DailyResult
 
 
-async def run_daily_jobs(sessionmaker: async_sessionmaker[AsyncSession], clock: Clock,
-                         due_days: int) -> DailyJobsResult | None:
+async def run_daily_jobs(
+    sessionmaker: async_sessionmaker[AsyncSession], clock: Clock, due_days: int
+) -> DailyJobsResult | None:
     """One run of the daily jobs; None when another process is running them right now."""
     engine = sessionmaker.kw["bind"]
     async with exclusive(engine, DAILY_JOBS_LOCK) as held:
@@ -65,9 +80,13 @@ async def run_daily_jobs(sessionmaker: async_sessionmaker[AsyncSession], clock: 
             log.info("daily_jobs_skipped", reason="another process holds the lock")
             return None
         async with sessionmaker() as session:
-            billed = await bill_previous_month(session, clock.now(), due_days=due_days,
-                                               commit=session.commit,
-                                               on_issued=notify_invoices_issued)
+            billed = await bill_previous_month(
+                session,
+                clock.now(),
+                due_days=due_days,
+                commit=session.commit,
+                on_issued=notify_invoices_issued,
+            )
             if billed.issued:
                 log.info("billing_run", period=str(billed.period), issued=billed.issued)
             result = await run_due_dates(session, clock.now())
@@ -76,8 +95,13 @@ async def run_daily_jobs(sessionmaker: async_sessionmaker[AsyncSession], clock: 
     return DailyJobsResult(billing=billed, due_dates=result)
 
 
-async def run_daily_loop(sessionmaker: async_sessionmaker[AsyncSession], clock: Clock,
-                         stop: asyncio.Event, every: float, due_days: int) -> None:
+async def run_daily_loop(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    stop: asyncio.Event,
+    every: float,
+    due_days: int,
+) -> None:
     """Run the daily jobs now and every `every` seconds until `stop` is set; a run in
     progress finishes first."""
     while not stop.is_set():
@@ -90,17 +114,22 @@ async def run_daily_loop(sessionmaker: async_sessionmaker[AsyncSession], clock: 
 
 
 @asynccontextmanager
-async def embedded_scheduler(settings: Settings,
-                             sessionmaker: async_sessionmaker[AsyncSession], clock: Clock,
-                             every: float = DAY_SECONDS) -> AsyncIterator[None]:
+async def embedded_scheduler(
+    settings: Settings,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    every: float = DAY_SECONDS,
+) -> AsyncIterator[None]:
     """Runs the daily job at start and every `every` seconds while the context is open, if
     the settings ask for it (the embedded mode)."""
     if not settings.runs_embedded_scheduler:
         yield
         return
     stop = asyncio.Event()
-    task = asyncio.create_task(run_daily_loop(sessionmaker, clock, stop, every,
-                                              settings.invoice_due_days), name="daily-jobs")
+    task = asyncio.create_task(
+        run_daily_loop(sessionmaker, clock, stop, every, settings.invoice_due_days),
+        name="daily-jobs",
+    )
     try:
         yield
     finally:

@@ -26,12 +26,16 @@ class AlertWorld:
         return self.line.msisdn
 
 
-async def alert_world(session: AsyncSession, *, registered: bool = True,
-                      language: str = "it") -> AlertWorld:
+async def alert_world(
+    session: AsyncSession, *, registered: bool = True, language: str = "it"
+) -> AlertWorld:
     """50 GB of data, 500 minutes, 100 SMS, 10 GB of EU-roaming data."""
     world = await make_world(session, lines=2)
-    await session.execute(update(Offer).where(Offer.code == world["offer"])
-                          .values(voice_minutes=500, eu_roaming_data_mb=10_000))
+    await session.execute(
+        update(Offer)
+        .where(Offer.code == world["offer"])
+        .values(voice_minutes=500, eu_roaming_data_mb=10_000)
+    )
     user_id = None
     if registered:
         user_id = await make_user(session, world)
@@ -39,7 +43,8 @@ async def alert_world(session: AsyncSession, *, registered: bool = True,
     await session.commit()
     line = await session.scalar(select(Line).where(Line.msisdn == world["numbers"][0]))
     assert line is not None
-    offer = await session.scalar(select(Offer).where(Offer.id == line.offer_id)
-                                 .execution_options(populate_existing=True))
+    offer = await session.scalar(
+        select(Offer).where(Offer.id == line.offer_id).execution_options(populate_existing=True)
+    )
     assert offer is not None
     return AlertWorld(world, line, OfferTerms.of(offer), user_id)

@@ -10,22 +10,28 @@ from tests.conftest import NOW
 async def test_without_a_key_the_back_office_answers_401(client):
     response = await client.get("/api/v1/backoffice/companies")
     assert response.status_code == 401
-    assert response.json() == {"error": {"code": "unauthorized",
-                                         "message": "A valid back-office API key is required"}}
+    assert response.json() == {
+        "error": {"code": "unauthorized", "message": "A valid back-office API key is required"}
+    }
     assert response.headers["WWW-Authenticate"] == "Bearer"
 
 
 async def test_a_wrong_key_is_401(client):
-    response = await client.get("/api/v1/backoffice/companies",
-                                headers={"Authorization": "Bearer ldk_not-a-real-key"})
+    response = await client.get(
+        "/api/v1/backoffice/companies", headers={"Authorization": "Bearer ldk_not-a-real-key"}
+    )
     assert response.status_code == 401
 
 
 async def test_a_valid_key_works_in_either_header(client, api_key):
-    assert (await client.get("/api/v1/backoffice/companies",
-                             headers={"Authorization": f"Bearer {api_key}"})).status_code == 200
-    assert (await client.get("/api/v1/backoffice/companies",
-                             headers={"X-API-Key": api_key})).status_code == 200
+    assert (
+        await client.get(
+            "/api/v1/backoffice/companies", headers={"Authorization": f"Bearer {api_key}"}
+        )
+    ).status_code == 200
+    assert (
+        await client.get("/api/v1/backoffice/companies", headers={"X-API-Key": api_key})
+    ).status_code == 200
 
 
 async def test_a_revoked_key_stops_working(client, session):

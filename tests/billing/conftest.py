@@ -49,8 +49,15 @@ async def add_account(session: AsyncSession, vat: str, **overrides: Any) -> str:
 async def set_charges(session: AsyncSession, msisdn: str, period: date, charges: str) -> None:
     line = await session.scalar(select(Line).where(Line.msisdn == msisdn))
     assert line is not None
-    session.add(LineCounter(line_id=line.id, period=period, company_id=line.company_id,
-                            charges=Decimal(charges), updated_at=NOW))
+    session.add(
+        LineCounter(
+            line_id=line.id,
+            period=period,
+            company_id=line.company_id,
+            charges=Decimal(charges),
+            updated_at=NOW,
+        )
+    )
 
 
 @pytest.fixture
@@ -61,30 +68,49 @@ async def billing_world(session: AsyncSession) -> BillingWorld:
     first, second = world["numbers"]
     fixed = await add_offer(session, kind="fixed", monthly_fee="30.00", data_mb=None, sms=None)
     numbers = {
-        "mobile": first, "mobile_2": second,
-        "fixed": await add_line(session, world["account"], fixed, msisdn="+390515550101",
-                                kind="fixed", iccid=None, puk=None,
-                                activation_date="2026-10-15"),
-        "prepaid": await add_line(session, world["account"], world["offer"],
-                                  payment_mode="prepaid"),
-        "november": await add_line(session, world["account"], world["offer"],
-                                   activation_date="2026-11-05"),
+        "mobile": first,
+        "mobile_2": second,
+        "fixed": await add_line(
+            session,
+            world["account"],
+            fixed,
+            msisdn="+390515550101",
+            kind="fixed",
+            iccid=None,
+            puk=None,
+            activation_date="2026-10-15",
+        ),
+        "prepaid": await add_line(
+            session, world["account"], world["offer"], payment_mode="prepaid"
+        ),
+        "november": await add_line(
+            session, world["account"], world["offer"], activation_date="2026-11-05"
+        ),
         "ceased": await add_line(session, world["account"], world["offer"], status="ceased"),
     }
     await set_charges(session, first, OCTOBER, "3.456789")
     await set_charges(session, first, date(2026, 9, 1), "50.00")  # another month: not billed
     await session.commit()
-    account_id = await session.scalar(select(BillingAccount.id).where(
-        BillingAccount.code == world["account"]))
+    account_id = await session.scalar(
+        select(BillingAccount.id).where(BillingAccount.code == world["account"])
+    )
     assert account_id is not None
     return BillingWorld(world["company_id"], world["vat"], account_id, numbers)
 
 
 async def invoices(session: AsyncSession) -> list[Invoice]:
-    return list(await session.scalars(select(Invoice).order_by(Invoice.sequence)
-                                      .execution_options(populate_existing=True)))
+    return list(
+        await session.scalars(
+            select(Invoice).order_by(Invoice.sequence).execution_options(populate_existing=True)
+        )
+    )
 
 
 async def invoice_lines(session: AsyncSession, invoice: Invoice) -> list[InvoiceLine]:
-    return list(await session.scalars(select(InvoiceLine).where(
-        InvoiceLine.invoice_id == invoice.id).order_by(InvoiceLine.position)))
+    return list(
+        await session.scalars(
+            select(InvoiceLine)
+            .where(InvoiceLine.invoice_id == invoice.id)
+            .order_by(InvoiceLine.position)
+        )
+    )

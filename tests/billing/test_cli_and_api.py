@@ -29,31 +29,33 @@ def cli_env(monkeypatch, database_url, engine, tmp_path):  # type: ignore[no-unt
 
 
 async def test_cli_bills_a_month_and_running_it_again_issues_nothing(
-        cli_env, session, billing_world: BillingWorld) -> None:  # type: ignore[no-untyped-def]
-    first = await asyncio.to_thread(runner.invoke, app, ["billing", "run", "--period",
-                                                         "2026-10"])
+    cli_env, session, billing_world: BillingWorld
+) -> None:  # type: ignore[no-untyped-def]
+    first = await asyncio.to_thread(runner.invoke, app, ["billing", "run", "--period", "2026-10"])
     assert first.exit_code == 0, first.output
     assert "invoices issued" in first.output and "98.89 EUR" in first.output
-    again = await asyncio.to_thread(runner.invoke, app, ["billing", "run", "--period",
-                                                         "2026-10"])
+    again = await asyncio.to_thread(runner.invoke, app, ["billing", "run", "--period", "2026-10"])
     assert again.exit_code == 0, again.output
     [invoice] = await invoices(session)
     assert (invoice.due_date - invoice.issue_date).days == 15
 
 
 async def test_cli_refuses_a_month_that_is_not_a_month(cli_env) -> None:  # type: ignore[no-untyped-def]
-    result = await asyncio.to_thread(runner.invoke, app, ["billing", "run", "--period",
-                                                          "2026-13"])
+    result = await asyncio.to_thread(runner.invoke, app, ["billing", "run", "--period", "2026-13"])
     assert result.exit_code != 0
 
 
 async def test_backoffice_runs_billing_and_serves_the_xml(
-        backoffice: httpx.AsyncClient, billing_world: BillingWorld) -> None:
+    backoffice: httpx.AsyncClient, billing_world: BillingWorld
+) -> None:
     response = await backoffice.post(RUNS, json={"period": "2026-10"})
     assert response.status_code == 200, response.text
     summary = response.json()
     assert (summary["issued"], summary["total_amount"], summary["first_number"]) == (
-        1, "98.89", "2026/000001")
+        1,
+        "98.89",
+        "2026/000001",
+    )
     again = await backoffice.post(RUNS, json={"period": "2026-10"})
     assert (again.json()["issued"], again.json()["already_invoiced"]) == (0, 1)
 

@@ -25,9 +25,14 @@ async def _xml(session: AsyncSession, settings: Settings) -> list[bytes]:
 
 
 async def test_every_invoice_xml_is_valid_and_its_figures_are_the_invoice(
-        session: AsyncSession, billing_world: BillingWorld, settings: Settings) -> None:
-    sepa = await add_account(session, billing_world.vat, payment_method="sepa_direct_debit",
-                             iban="IT60X0542811101000000123456")
+    session: AsyncSession, billing_world: BillingWorld, settings: Settings
+) -> None:
+    sepa = await add_account(
+        session,
+        billing_world.vat,
+        payment_method="sepa_direct_debit",
+        iban="IT60X0542811101000000123456",
+    )
     await add_line(session, sepa, await _offer_of(session), iccid=iccid())
     await session.commit()
     await issue_invoices(session, NOW, OCTOBER)
@@ -43,10 +48,19 @@ async def test_every_invoice_xml_is_valid_and_its_figures_are_the_invoice(
     assert _text(root, ".//ImportoTotaleDocumento") == ["98.89"]
     assert _text(root, ".//CessionarioCommittente//IdCodice") == [billing_world.vat]
     assert len(root.findall(".//DettaglioLinee")) == 6
-    summaries = [(_text(s, "AliquotaIVA"), _text(s, "Natura"), _text(s, "ImponibileImporto"),
-                  _text(s, "Imposta")) for s in root.iterfind(".//DatiRiepilogo")]
-    assert summaries == [(["22.00"], [], ["59.89"], ["13.18"]),
-                         (["0.00"], ["N1"], ["25.82"], ["0.00"])]
+    summaries = [
+        (
+            _text(s, "AliquotaIVA"),
+            _text(s, "Natura"),
+            _text(s, "ImponibileImporto"),
+            _text(s, "Imposta"),
+        )
+        for s in root.iterfind(".//DatiRiepilogo")
+    ]
+    assert summaries == [
+        (["22.00"], [], ["59.89"], ["13.18"]),
+        (["0.00"], ["N1"], ["25.82"], ["0.00"]),
+    ]
     lines_total = sum(Decimal(t) for t in _text(root, ".//DettaglioLinee/PrezzoTotale"))
     assert lines_total + Decimal("13.18") == Decimal("98.89")
     assert _text(root, ".//ModalitaPagamento") == ["MP05"]
@@ -63,7 +77,8 @@ async def _offer_of(session: AsyncSession) -> str:
 
 
 async def test_a_customer_without_sdi_code_gets_it_by_pec(
-        session: AsyncSession, billing_world: BillingWorld, settings: Settings) -> None:
+    session: AsyncSession, billing_world: BillingWorld, settings: Settings
+) -> None:
     await session.execute(update(Company).values(sdi_code=None, pec="rossi@pec.example.it"))
     await session.commit()
     await issue_invoices(session, NOW, OCTOBER)
@@ -76,8 +91,8 @@ async def test_a_customer_without_sdi_code_gets_it_by_pec(
 
 @pytest.mark.parametrize("break_it", ["drop_number", "bad_vat_country", "bad_recipient_code"])
 async def test_a_broken_xml_is_refused_with_the_schemas_reasons(
-        session: AsyncSession, billing_world: BillingWorld, settings: Settings,
-        break_it: str) -> None:
+    session: AsyncSession, billing_world: BillingWorld, settings: Settings, break_it: str
+) -> None:
     await issue_invoices(session, NOW, OCTOBER)
     [document] = await _xml(session, settings)
     root = etree.fromstring(document)

@@ -48,12 +48,23 @@ def test_import_reports_bad_rows_and_imports_nothing(cli_env, tmp_path):
 
 def test_create_one_and_list_it(cli_env):
     number = vat()
-    result = runner.invoke(app, [
-        "inventory", "create", "companies", "name=Tre S.r.l.", f"vat_number={number}",
-        "segment=large", "address_street=Via Po 5", "address_postal_code=10123",
-        "address_city=Torino", "address_province=TO", "contact_email=info@tre.it",
-        "pec=tre@pec.it",
-    ])
+    result = runner.invoke(
+        app,
+        [
+            "inventory",
+            "create",
+            "companies",
+            "name=Tre S.r.l.",
+            f"vat_number={number}",
+            "segment=large",
+            "address_street=Via Po 5",
+            "address_postal_code=10123",
+            "address_city=Torino",
+            "address_province=TO",
+            "contact_email=info@tre.it",
+            "pec=tre@pec.it",
+        ],
+    )
     assert result.exit_code == 0, result.output
     listed = runner.invoke(app, ["inventory", "list", "companies"])
     assert number in listed.output and "1 of 1" in listed.output
@@ -69,8 +80,9 @@ def test_demo_load_then_lines_are_listed(cli_env):
     assert "5 of 60" in listed.output
 
 
-def test_demo_load_on_an_empty_database_creates_the_schema_first(monkeypatch, fresh_database_url,
-                                                                tmp_path):
+def test_demo_load_on_an_empty_database_creates_the_schema_first(
+    monkeypatch, fresh_database_url, tmp_path
+):
     monkeypatch.setenv("LINEDESK_DATABASE_URL", fresh_database_url)
     monkeypatch.setenv("LINEDESK_SECRET_KEY", TEST_SECRET)
     monkeypatch.setenv("LINEDESK_DATA_DIR", str(tmp_path))

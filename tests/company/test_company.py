@@ -14,11 +14,13 @@ async def company(session):
     """3 active mobile lines on one account, a fixed line and a suspended mobile line on a
     second account, a ceased mobile line; another company with one line."""
     world = await make_world(session, lines=3)
-    fixed_offer = await add_offer(session, kind="fixed", monthly_fee="30.00", data_mb=None,
-                                  sms=None)
+    fixed_offer = await add_offer(
+        session, kind="fixed", monthly_fee="30.00", data_mb=None, sms=None
+    )
     second = await add_account(session, world["vat"])
-    fixed = await add_line(session, second, fixed_offer, msisdn="+390515550177", kind="fixed",
-                           iccid=None, puk=None)
+    fixed = await add_line(
+        session, second, fixed_offer, msisdn="+390515550177", kind="fixed", iccid=None, puk=None
+    )
     suspended = await add_line(session, second, world["offer"], status="suspended")
     ceased = await add_line(session, world["account"], world["offer"], status="ceased")
     other = await make_world(session, name="Altra Azienda S.p.A.", lines=1)
@@ -26,8 +28,14 @@ async def company(session):
     await make_user(session, world, profile="telco_manager", username="tina")
     await make_user(session, world, profile="employee")
     await make_user(session, other, profile="user_admin", username="altro")
-    return world | {"second": second, "fixed": fixed, "suspended": suspended,
-                    "ceased": ceased, "fixed_offer": fixed_offer, "other": other}
+    return world | {
+        "second": second,
+        "fixed": fixed,
+        "suspended": suspended,
+        "ceased": ceased,
+        "fixed_offer": fixed_offer,
+        "other": other,
+    }
 
 
 @pytest.fixture
@@ -44,15 +52,15 @@ async def test_the_company_record_and_its_line_counts(client, tina, company):
     assert body["lines"]["total"] == 6
     assert body["lines"]["by_kind"] == {"mobile": 5, "fixed": 1}
     assert body["lines"]["by_status"] == {"active": 4, "suspended": 1, "ceased": 1}
-    assert {"kind": "mobile", "status": "active", "count": 3} in \
-        body["lines"]["by_kind_and_status"]
+    assert {"kind": "mobile", "status": "active", "count": 3} in body["lines"]["by_kind_and_status"]
 
 
 async def test_billing_accounts_are_the_company_s_own(client, tina, company):
     response = await client.get("/api/v1/billing-accounts", headers=tina)
     assert response.headers["X-Total-Count"] == "2"
     assert sorted(a["code"] for a in response.json()) == sorted(
-        [company["account"], company["second"]])
+        [company["account"], company["second"]]
+    )
     assert company["other"]["account"] not in response.text
 
 
@@ -67,14 +75,16 @@ async def test_lines_filters(client, tina, company):
     assert total == "6" and company["other"]["numbers"][0] not in numbers
     assert await _numbers(client, tina, kind="fixed") == ([company["fixed"]], "1")
     assert await _numbers(client, tina, status="suspended") == ([company["suspended"]], "1")
-    assert await _numbers(client, tina, offer=company["fixed_offer"]) == ([company["fixed"]],
-                                                                         "1")
-    assert sorted((await _numbers(client, tina, billing_account=company["second"]))[0]) == \
-        sorted([company["fixed"], company["suspended"]])
+    assert await _numbers(client, tina, offer=company["fixed_offer"]) == ([company["fixed"]], "1")
+    assert sorted((await _numbers(client, tina, billing_account=company["second"]))[0]) == sorted(
+        [company["fixed"], company["suspended"]]
+    )
     assert await _numbers(client, tina, search="0515550177") == ([company["fixed"]], "1")
     assert await _numbers(client, tina, search=company["other"]["numbers"][0]) == ([], "0")
     assert await _numbers(client, tina, kind="mobile", status="ceased") == (
-        [company["ceased"]], "1")
+        [company["ceased"]],
+        "1",
+    )
 
 
 async def test_lines_are_paged(client, tina):
@@ -101,8 +111,9 @@ async def test_employees_are_refused(client, company):
 async def test_bad_filters_answer_422(client, tina):
     for params in ({"kind": "satellite"}, {"status": "gone"}, {"limit": 0}):
         response = await client.get("/api/v1/company/lines", params=params, headers=tina)
-        assert response.status_code == 422 and response.json()["error"]["code"] == \
-            "validation_error"
+        assert (
+            response.status_code == 422 and response.json()["error"]["code"] == "validation_error"
+        )
 
 
 async def test_the_company_page(client, company):
@@ -116,12 +127,12 @@ async def test_the_company_page(client, company):
 
 async def test_the_lines_page_searches_filters_and_pages(client, company):
     await sign_in_web(client, "tina")
-    page = await client.get("/company/lines", params={"kind": "", "status": "", "limit": 4},
-                            headers=HTML)
+    page = await client.get(
+        "/company/lines", params={"kind": "", "status": "", "limit": 4}, headers=HTML
+    )
     assert page.status_code == 200 and "1–4 di 6" in page.text
     assert 'href="/company/lines?limit=4&amp;offset=4" rel="next"' in page.text
-    fixed = await client.get("/company/lines", params={"kind": "fixed", "lang": "en"},
-                             headers=HTML)
+    fixed = await client.get("/company/lines", params={"kind": "fixed", "lang": "en"}, headers=HTML)
     assert company["fixed"] in fixed.text and company["numbers"][0] not in fixed.text
     assert '<option value="fixed" selected>' in fixed.text
     assert company["other"]["numbers"][0] not in fixed.text

@@ -18,8 +18,7 @@ async def world(session) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     await create_one(session, RESOURCES["lines"], prepaid, CTX)
     world["numbers"].append(prepaid.msisdn)
     world["employee"] = await make_user(session, world)
-    world["manager"] = await make_user(session, world, profile="user_admin",
-                                       username="laura.admin")
+    world["manager"] = await make_user(session, world, profile="user_admin", username="laura.admin")
     other = await make_world(session, name="Bianchi Trasporti S.p.A.", lines=1)
     world["other_number"] = other["numbers"][0]
     await session.commit()

@@ -21,8 +21,18 @@ AT = datetime(2026, 11, 18, 8, tzinfo=UTC)
 
 
 def ndjson(line: str, record_id: str, quantity: int = 1) -> bytes:
-    return (json.dumps({"record_id": record_id, "line": line, "started_at": AT.isoformat(),
-                        "type": "sms", "quantity": quantity}) + "\n").encode()
+    return (
+        json.dumps(
+            {
+                "record_id": record_id,
+                "line": line,
+                "started_at": AT.isoformat(),
+                "type": "sms",
+                "quantity": quantity,
+            }
+        )
+        + "\n"
+    ).encode()
 
 
 class EventStream:
@@ -52,12 +62,24 @@ class EventStream:
 async def events(app: Any, client: Any, query: str) -> AsyncIterator[EventStream]:
     stream = EventStream()
     cookie = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
-             "method": "GET", "scheme": "https", "path": "/events/counters",
-             "raw_path": b"/events/counters", "query_string": query.encode(), "root_path": "",
-             "headers": [(b"host", b"testserver"), (b"cookie", cookie.encode()),
-                         (b"accept", b"text/event-stream")],
-             "client": ("127.0.0.1", 5000), "server": ("testserver", 443)}
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "https",
+        "path": "/events/counters",
+        "raw_path": b"/events/counters",
+        "query_string": query.encode(),
+        "root_path": "",
+        "headers": [
+            (b"host", b"testserver"),
+            (b"cookie", cookie.encode()),
+            (b"accept", b"text/event-stream"),
+        ],
+        "client": ("127.0.0.1", 5000),
+        "server": ("testserver", 443),
+    }
     sent_body = False
 
     async def receive() -> dict[str, Any]:
@@ -84,14 +106,18 @@ async def events(app: Any, client: Any, query: str) -> AsyncIterator[EventStream
 
 
 async def test_a_file_import_through_the_api_tells_the_open_pages_of_its_line(
-        app, client, world, api_key):
+    app, client, world, api_key
+):
     mine = world["numbers"][0]
     await sign_in_web(client, mine)
     async with events(app, client, f"line={mine}&since=") as stream:
         await stream.subscribed()
         assert stream.status == 200
-        imported = await client.post(IMPORT, content=ndjson(mine, "api-1"), headers={
-            "Content-Type": "application/x-ndjson", "Authorization": f"Bearer {api_key}"})
+        imported = await client.post(
+            IMPORT,
+            content=ndjson(mine, "api-1"),
+            headers={"Content-Type": "application/x-ndjson", "Authorization": f"Bearer {api_key}"},
+        )
         assert imported.status_code == 200, imported.text
         assert await stream.next_event() == "counters"
 
@@ -100,8 +126,9 @@ async def test_a_stream_batch_tells_the_open_pages_of_its_line(app, client, worl
     mine = world["numbers"][0]
     await sign_in_web(client, mine)
     broker, config = MemoryBroker(), StreamConfig(batch_ms=20)
-    consumer = UsageConsumer(broker, create_sessionmaker(engine), lambda: NOW, config,
-                             app.state.live.publish)
+    consumer = UsageConsumer(
+        broker, create_sessionmaker(engine), lambda: NOW, config, app.state.live.publish
+    )
     await consumer.start()
     async with events(app, client, f"line={mine}&since=") as stream:
         await stream.subscribed()
@@ -110,12 +137,14 @@ async def test_a_stream_batch_tells_the_open_pages_of_its_line(app, client, worl
         assert await stream.next_event() == "counters"
 
 
-async def test_a_change_made_while_the_page_connected_is_told_at_once(app, client, world,
-                                                                      api_key):
+async def test_a_change_made_while_the_page_connected_is_told_at_once(app, client, world, api_key):
     mine = world["numbers"][0]
     await sign_in_web(client, mine)
-    await client.post(IMPORT, content=ndjson(mine, "api-2"), headers={
-        "Content-Type": "application/x-ndjson", "Authorization": f"Bearer {api_key}"})
+    await client.post(
+        IMPORT,
+        content=ndjson(mine, "api-2"),
+        headers={"Content-Type": "application/x-ndjson", "Authorization": f"Bearer {api_key}"},
+    )
     async with events(app, client, f"line={mine}&since=") as stream:  # page shown before
         assert await stream.next_event() == "counters"
 
@@ -133,10 +162,14 @@ async def test_the_widget_etag_changes_with_the_counters(client, world, api_key)
     auth = await bearer(client, mine)
     first = await client.get(f"/api/v1/widget?line={mine}", headers=auth)
     tag = first.headers["ETag"]
-    assert (await client.get(f"/api/v1/widget?line={mine}",
-                             headers=auth | {"If-None-Match": tag})).status_code == 304
-    await client.post(IMPORT, content=ndjson(mine, "api-3", 2), headers={
-        "Content-Type": "application/x-ndjson", "Authorization": f"Bearer {api_key}"})
+    assert (
+        await client.get(f"/api/v1/widget?line={mine}", headers=auth | {"If-None-Match": tag})
+    ).status_code == 304
+    await client.post(
+        IMPORT,
+        content=ndjson(mine, "api-3", 2),
+        headers={"Content-Type": "application/x-ndjson", "Authorization": f"Bearer {api_key}"},
+    )
     after = await client.get(f"/api/v1/widget?line={mine}", headers=auth | {"If-None-Match": tag})
     assert after.status_code == 200 and after.headers["ETag"] != tag
     assert after.json()["usage"]["sms"]["used"] == 2

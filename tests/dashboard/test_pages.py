@@ -63,8 +63,9 @@ async def test_usage_detail_has_a_chart_a_table_and_the_latest_records(client, w
 
 async def test_usage_detail_refuses_a_bad_range(client, world):
     await sign_in_web(client, world["numbers"][0])
-    page = await client.get("/usage", headers=HTML, params={"from": "2026-11-10",
-                                                            "to": "2026-11-01"})
+    page = await client.get(
+        "/usage", headers=HTML, params={"from": "2026-11-10", "to": "2026-11-01"}
+    )
     assert page.status_code == 422
     assert "La data iniziale non può essere dopo quella finale" in page.text
 
@@ -86,11 +87,17 @@ async def test_the_widgets_are_compact_and_embeddable(client, world, session):
 async def test_widget_settings_pin_links_and_choose_the_line(client, world):
     await sign_in_web(client, world["numbers"][0])
     form = await client.get("/widget/settings", headers=HTML)
-    saved = await client.post("/widget/settings", headers=HTML, data={
-        "csrf_token": csrf_of(form.text), "line": "", "pinned_links": ["usage", "password"]})
+    saved = await client.post(
+        "/widget/settings",
+        headers=HTML,
+        data={"csrf_token": csrf_of(form.text), "line": "", "pinned_links": ["usage", "password"]},
+    )
     assert saved.status_code == 303
     page = await client.get("/widget/extended", headers=HTML)
     assert page.text.index('href="/usage"') < page.text.index('href="/account/password"')
-    wrong = await client.post("/widget/settings", headers=HTML, data={
-        "csrf_token": csrf_of(form.text), "pinned_links": ["managers"]})
+    wrong = await client.post(
+        "/widget/settings",
+        headers=HTML,
+        data={"csrf_token": csrf_of(form.text), "pinned_links": ["managers"]},
+    )
     assert wrong.status_code == 422 and 'role="alert"' in wrong.text

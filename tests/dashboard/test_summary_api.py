@@ -8,7 +8,8 @@ GB = 1_000_000_000
 
 
 async def test_a_postpaid_line_shows_used_included_remaining_and_its_charges(
-        client, world, employee, session):
+    client, world, employee, session
+):
     mine = world["numbers"][0]
     await counter(session, mine, data=12 * GB, voice=3_600, sms=30, charges="4.567")
     await counter(session, mine, data=99 * GB, period=date(2026, 10, 1))  # last month
@@ -17,20 +18,35 @@ async def test_a_postpaid_line_shows_used_included_remaining_and_its_charges(
 
     assert response.status_code == 200, response.text
     body = response.json()
-    assert body["usage"]["data"] == {"used": 12 * GB, "included": 50 * GB,
-                                     "remaining": 38 * GB, "unit": "bytes",
-                                     "unlimited": False}
-    assert body["usage"]["voice"] == {"used": 3_600, "included": None, "remaining": None,
-                                      "unit": "seconds", "unlimited": True}
-    assert body["usage"]["sms"] == {"used": 30, "included": 100, "remaining": 70,
-                                    "unit": "messages", "unlimited": False}
+    assert body["usage"]["data"] == {
+        "used": 12 * GB,
+        "included": 50 * GB,
+        "remaining": 38 * GB,
+        "unit": "bytes",
+        "unlimited": False,
+    }
+    assert body["usage"]["voice"] == {
+        "used": 3_600,
+        "included": None,
+        "remaining": None,
+        "unit": "seconds",
+        "unlimited": True,
+    }
+    assert body["usage"]["sms"] == {
+        "used": 30,
+        "included": 100,
+        "remaining": 70,
+        "unit": "messages",
+        "unlimited": False,
+    }
     assert body["roaming_data"]["unit"] == "bytes"
-    assert body["credit"] == {"kind": "out_of_bundle_charges",
-                              "amount": {"amount": "4.57", "currency": "EUR"}}
+    assert body["credit"] == {
+        "kind": "out_of_bundle_charges",
+        "amount": {"amount": "4.57", "currency": "EUR"},
+    }
     assert body["offer_name"] == "Business Test"
     assert body["period"] == "2026-11-01"
-    assert datetime.fromisoformat(body["updated_at"]) == datetime(2026, 11, 20, 9, 30,
-                                                                  tzinfo=UTC)
+    assert datetime.fromisoformat(body["updated_at"]) == datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 
 
 async def test_a_prepaid_line_shows_its_balance(client, world, manager, session):
@@ -40,15 +56,18 @@ async def test_a_prepaid_line_shows_its_balance(client, world, manager, session)
 
     body = (await client.get(f"/api/v1/lines/{prepaid}/summary", headers=manager)).json()
 
-    assert body["credit"] == {"kind": "prepaid_balance",
-                              "amount": {"amount": "7.50", "currency": "EUR"}}
+    assert body["credit"] == {
+        "kind": "prepaid_balance",
+        "amount": {"amount": "7.50", "currency": "EUR"},
+    }
     assert body["usage"]["data"]["remaining"] == 0
     assert body["payment_mode"] == "prepaid"
 
 
 async def test_before_any_usage_the_counters_are_zero_and_not_updated(client, world, employee):
-    body = (await client.get(f"/api/v1/lines/{world['numbers'][0]}/summary",
-                             headers=employee)).json()
+    body = (
+        await client.get(f"/api/v1/lines/{world['numbers'][0]}/summary", headers=employee)
+    ).json()
     assert body["usage"]["data"]["used"] == 0 and body["usage"]["sms"]["remaining"] == 100
     assert body["credit"]["amount"]["amount"] == "0.00"
     assert body["updated_at"] is None
@@ -63,21 +82,21 @@ async def test_an_employee_reading_a_colleagues_line_gets_404(client, world, emp
 
 
 async def test_a_manager_reads_every_line_of_the_company_and_none_of_another(
-        client, world, manager):
+    client, world, manager
+):
     for number in world["numbers"]:
         response = await client.get(f"/api/v1/lines/{number}/summary", headers=manager)
         assert response.status_code == 200, number
-    other = await client.get(f"/api/v1/lines/{world['other_number']}/summary",
-                             headers=manager)
+    other = await client.get(f"/api/v1/lines/{world['other_number']}/summary", headers=manager)
     assert other.status_code == 404
 
 
 async def test_a_number_in_any_italian_form_and_nonsense_alike(client, world, employee):
     national = world["numbers"][0].removeprefix("+39")
-    assert (await client.get(f"/api/v1/lines/{national}/summary",
-                             headers=employee)).status_code == 200
-    assert (await client.get("/api/v1/lines/banana/summary",
-                             headers=employee)).status_code == 404
+    assert (
+        await client.get(f"/api/v1/lines/{national}/summary", headers=employee)
+    ).status_code == 200
+    assert (await client.get("/api/v1/lines/banana/summary", headers=employee)).status_code == 404
 
 
 async def test_without_a_token_the_answer_is_401(client, world):

@@ -52,7 +52,8 @@ async def test_loading_twice_loads_once(session):
     assert await session.scalar(select(func.count()).select_from(Company)) == 2
     mobile = await session.scalar(select(func.count()).select_from(Sim))
     assert mobile == await session.scalar(
-        select(func.count()).select_from(Line).where(Line.kind == "mobile"))
+        select(func.count()).select_from(Line).where(Line.kind == "mobile")
+    )
 
 
 async def test_the_demo_people_sign_in_with_the_printed_credentials(session, client):
@@ -62,11 +63,17 @@ async def test_the_demo_people_sign_in_with_the_printed_credentials(session, cli
     await session.commit()
     credentials = await demo_credentials(session)
     assert [c.label for c in credentials] == [
-        "SME employee", "SME user admin", "SME telco manager", "large enterprise employee"]
+        "SME employee",
+        "SME user admin",
+        "SME telco manager",
+        "large enterprise employee",
+    ]
     profiles = []
     for credential in credentials:
-        response = await client.post("/api/v1/auth/login", json={
-            "username": credential.username, "password": credential.password})
+        response = await client.post(
+            "/api/v1/auth/login",
+            json={"username": credential.username, "password": credential.password},
+        )
         assert response.status_code == 200, (credential, response.text)
         profiles.append(response.json()["profile"])
     assert profiles == ["employee", "user_admin", "telco_manager", "employee"]

@@ -50,15 +50,23 @@ async def test_the_demo_usage_is_imported_and_fits_the_offers(session):
     lines = await demo_lines(session)
     assert _key(demo_records(lines, NOW, 1)) == _key(demo_records(lines, NOW, 1))
     assert summary.usage_records == await session.scalar(
-        select(func.count()).select_from(UsageRecord))
+        select(func.count()).select_from(UsageRecord)
+    )
     assert len({r.period for r in await session.scalars(select(UsageRecord))}) == 13
 
     # The counters (kept by the import) equal the sum of each line's records.
-    totals = (await session.execute(
-        select(UsageRecord.line_id, UsageRecord.period, UsageRecord.usage_type,
-               func.sum(UsageRecord.quantity))
-        .where(UsageRecord.destination.in_([Destination.national, Destination.eu_roaming]))
-        .group_by(UsageRecord.line_id, UsageRecord.period, UsageRecord.usage_type))).all()
+    totals = (
+        await session.execute(
+            select(
+                UsageRecord.line_id,
+                UsageRecord.period,
+                UsageRecord.usage_type,
+                func.sum(UsageRecord.quantity),
+            )
+            .where(UsageRecord.destination.in_([Destination.national, Destination.eu_roaming]))
+            .group_by(UsageRecord.line_id, UsageRecord.period, UsageRecord.usage_type)
+        )
+    ).all()
     summed = {(line_id, period, kind): total for line_id, period, kind, total in totals}
     counters = list(await session.scalars(select(LineCounter)))
     assert len(counters) > 13 * 200
@@ -69,19 +77,29 @@ async def test_the_demo_usage_is_imported_and_fits_the_offers(session):
         assert counter.sms_count == summed.get((*key, UsageType.sms), 0)
 
     # This month: some lines past 80 % of their data, one roaming in the EU.
-    current = (await session.execute(
-        select(LineCounter, Offer.data_mb).join(Line, Line.id == LineCounter.line_id)
-        .join(Offer, Offer.id == Line.offer_id).where(LineCounter.period == CURRENT))).all()
-    over = [c for c, data_mb in current
-            if data_mb and c.data_bytes >= 0.8 * data_mb * BYTES_PER_MB]
+    current = (
+        await session.execute(
+            select(LineCounter, Offer.data_mb)
+            .join(Line, Line.id == LineCounter.line_id)
+            .join(Offer, Offer.id == Line.offer_id)
+            .where(LineCounter.period == CURRENT)
+        )
+    ).all()
+    over = [c for c, data_mb in current if data_mb and c.data_bytes >= 0.8 * data_mb * BYTES_PER_MB]
     assert over
     assert [c.line_id for c, _ in current if c.roaming_data_bytes > 0] != []
     assert len([c for c, _ in current if c.roaming_data_bytes > 0]) == 1
-    alerts = {a.kind.value for a in await session.scalars(
-        select(SentAlert).where(SentAlert.period == CURRENT))}
+    alerts = {
+        a.kind.value
+        for a in await session.scalars(select(SentAlert).where(SentAlert.period == CURRENT))
+    }
     assert {"data_80", "roaming_first_use"} <= alerts
-    assert await session.scalar(select(func.count()).select_from(SentAlert).where(
-        SentAlert.period != CURRENT)) == 0
+    assert (
+        await session.scalar(
+            select(func.count()).select_from(SentAlert).where(SentAlert.period != CURRENT)
+        )
+        == 0
+    )
 
     top_ups = list(await session.scalars(select(PrepaidTopUp)))
     assert len(top_ups) == 5 and {t.amount for t in top_ups} == {Decimal("20.00")}

@@ -17,9 +17,15 @@ async def test_the_demo_lines_usage_moves_by_itself(engine, session, settings, c
     await session.commit()
     mine = world["numbers"][0]
     bus = MemoryBus()
-    async with bus.subscribe(mine) as page, \
-            live_demo(settings.model_copy(update={"demo_live_usage": True}),
-                      create_sessionmaker(engine), clock.now, bus) as broker:
+    async with (
+        bus.subscribe(mine) as page,
+        live_demo(
+            settings.model_copy(update={"demo_live_usage": True}),
+            create_sessionmaker(engine),
+            clock.now,
+            bus,
+        ) as broker,
+    ):
         assert broker is not None
         assert await page.changed(within=10)
     line = await line_of(session, mine)

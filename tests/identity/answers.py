@@ -34,8 +34,11 @@ def seen_by_client(response: httpx.Response, *per_request: str) -> tuple[int, li
     """Status, headers and body bytes; the per-request values (a ticket's random id, a CSRF
     token) masked, so that anything else that differs shows."""
     body = response.content
-    headers = [(name, value) for name, value in response.headers.multi_items()
-               if name.lower() not in PER_REQUEST_HEADERS]
+    headers = [
+        (name, value)
+        for name, value in response.headers.multi_items()
+        if name.lower() not in PER_REQUEST_HEADERS
+    ]
     for value in per_request:
         body = body.replace(value.encode(), b"<per-request>")
         headers = [(name, text.replace(value, "<per-request>")) for name, text in headers]
@@ -61,5 +64,6 @@ def statements(engine: AsyncEngine) -> Iterator[list[str]]:
 def without_outbox(seen: list[str]) -> list[str]:
     """The statements but the one that stores a message: a known user gets one (the code or
     why there is none), an unknown one cannot."""
-    return [statement for statement in seen
-            if not statement.startswith("INSERT INTO outbox_messages")]
+    return [
+        statement for statement in seen if not statement.startswith("INSERT INTO outbox_messages")
+    ]

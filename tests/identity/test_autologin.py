@@ -40,15 +40,15 @@ async def _autologin(app, peer, headers):
 
 
 async def test_by_default_nobody_is_trusted_not_even_loopback(client, world):
-    response = await client.post("/api/v1/auth/autologin",
-                                 headers={"X-MSISDN": world["numbers"][0]})
+    response = await client.post(
+        "/api/v1/auth/autologin", headers={"X-MSISDN": world["numbers"][0]}
+    )
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "autologin_unavailable"
     assert "Wi-Fi" in response.json()["error"]["message"]
 
 
-async def test_from_inside_the_gateway_range_an_employee_is_signed_in(network_app, world,
-                                                                      mailbox):
+async def test_from_inside_the_gateway_range_an_employee_is_signed_in(network_app, world, mailbox):
     number = world["numbers"][0]
     response = await _autologin(network_app, INSIDE, {"X-MSISDN": number})
     assert response.status_code == 200, response.text
@@ -60,20 +60,24 @@ async def test_from_inside_the_gateway_range_an_employee_is_signed_in(network_ap
 
 
 async def test_outside_the_range_the_header_is_ignored(network_app, world):
-    assert (await _autologin(network_app, "192.0.2.7",
-                             {"X-MSISDN": world["numbers"][0]})).status_code == 401
+    assert (
+        await _autologin(network_app, "192.0.2.7", {"X-MSISDN": world["numbers"][0]})
+    ).status_code == 401
 
 
 async def test_a_forged_forwarded_for_does_not_change_the_client(network_app, world):
-    response = await _autologin(network_app, "192.0.2.7", {
-        "X-MSISDN": world["numbers"][0], "X-Forwarded-For": INSIDE})
+    response = await _autologin(
+        network_app, "192.0.2.7", {"X-MSISDN": world["numbers"][0], "X-Forwarded-For": INSIDE}
+    )
     assert response.status_code == 401
 
 
-async def test_a_user_admin_with_a_line_still_gets_the_employee_profile(network_app, world,
-                                                                       session):
-    await make_user(session, world, profile="user_admin", username="laura",
-                    email="laura@example.it")
+async def test_a_user_admin_with_a_line_still_gets_the_employee_profile(
+    network_app, world, session
+):
+    await make_user(
+        session, world, profile="user_admin", username="laura", email="laura@example.it"
+    )
     await make_user(session, world)  # Laura's own line, as employee
     response = await _autologin(network_app, INSIDE, {"X-MSISDN": world["numbers"][0]})
     assert response.json()["profile"] == "employee"
@@ -83,14 +87,15 @@ async def test_a_user_admin_with_a_line_still_gets_the_employee_profile(network_
 
 async def _me(app, token):
     async with _client(app, INSIDE) as client:
-        return (await client.get("/api/v1/me",
-                                 headers={"Authorization": f"Bearer {token}"})).json()
+        return (await client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})).json()
 
 
-async def test_with_a_key_only_a_fresh_valid_signature_is_trusted(engine, settings, clock,
-                                                                  world, session):
-    configured = settings.model_copy(update={"autologin_gateway_ranges": [GATEWAY],
-                                             "autologin_hmac_key": KEY})
+async def test_with_a_key_only_a_fresh_valid_signature_is_trusted(
+    engine, settings, clock, world, session
+):
+    configured = settings.model_copy(
+        update={"autologin_gateway_ranges": [GATEWAY], "autologin_hmac_key": KEY}
+    )
     app = create_app(configured, clock=clock)
     number = world["numbers"][0]
     stamp = int(clock.now().timestamp())
@@ -99,8 +104,10 @@ async def test_with_a_key_only_a_fresh_valid_signature_is_trusted(engine, settin
         assert (await _autologin(app, INSIDE, good)).status_code == 200
         unsigned = {"X-MSISDN": number}
         assert (await _autologin(app, INSIDE, unsigned)).status_code == 401
-        wrong_key = {"X-MSISDN": number,
-                     "X-MSISDN-Signature": sign_msisdn("another-key-xxxxxxxxxxxx", number, stamp)}
+        wrong_key = {
+            "X-MSISDN": number,
+            "X-MSISDN-Signature": sign_msisdn("another-key-xxxxxxxxxxxx", number, stamp),
+        }
         assert (await _autologin(app, INSIDE, wrong_key)).status_code == 401
         old = int((clock.now() - timedelta(minutes=5)).timestamp())
         expired = {"X-MSISDN": number, "X-MSISDN-Signature": sign_msisdn(KEY, number, old)}

@@ -23,14 +23,17 @@ def _wrong(code: str, i: int) -> str:
     return f"{(int(code) + 1 + i) % 1_000_000:06d}"
 
 
-async def test_20_wrong_guesses_at_once_each_count_and_the_code_dies(
-        app, client, session, mailbox):
+async def test_20_wrong_guesses_at_once_each_count_and_the_code_dies(app, client, session, mailbox):
     world = await make_world(session, lines=1)
     number = world["numbers"][0]
     path, code = await _registration(client, mailbox, number)
 
-    answers = await at_once(20, lambda i: client.post(
-        f"{path}/complete", json={"code": _wrong(code, i), "password": PASSWORD}))
+    answers = await at_once(
+        20,
+        lambda i: client.post(
+            f"{path}/complete", json={"code": _wrong(code, i), "password": PASSWORD}
+        ),
+    )
 
     assert {answer.status_code for answer in answers} <= {422, 429}
     assert error_codes(answers) <= {"invalid_code", "rate_limited"}
@@ -47,8 +50,12 @@ async def test_wrong_guesses_in_parallel_are_all_counted(client, session, mailbo
     number = world["numbers"][0]
     path, code = await _registration(client, mailbox, number)
 
-    answers = await at_once(4, lambda i: client.post(
-        f"{path}/complete", json={"code": _wrong(code, i), "password": PASSWORD}))
+    answers = await at_once(
+        4,
+        lambda i: client.post(
+            f"{path}/complete", json={"code": _wrong(code, i), "password": PASSWORD}
+        ),
+    )
 
     assert [answer.status_code for answer in answers] == [422] * 4
     assert (await session.scalar(select(OneTimeCode.attempts))) == 4
@@ -66,8 +73,9 @@ async def test_20_resends_at_once_send_one_code(client, session, mailbox, clock)
     answers = await at_once(20, lambda _: client.post(f"{path}/resend"))
 
     assert sorted(answer.status_code for answer in answers) == [202] + [429] * 19
-    assert all(answer.headers["Retry-After"].isdigit() for answer in answers
-               if answer.status_code == 429)
+    assert all(
+        answer.headers["Retry-After"].isdigit() for answer in answers if answer.status_code == 429
+    )
     assert len(await mailbox(number)) == 2
     stored = await session.scalar(select(OneTimeCode))
     assert stored is not None and stored.sends == 2

@@ -16,11 +16,15 @@ async def test_an_employee_reads_own_and_linked_lines_only(client, session, mail
     assert refused.status_code == 404
     assert colleague not in refused.text
 
-    started = (await client.post("/api/v1/me/linked-lines", headers=auth,
-                                 json={"msisdn": linked})).json()
+    started = (
+        await client.post("/api/v1/me/linked-lines", headers=auth, json={"msisdn": linked})
+    ).json()
     (sms,) = await mailbox(linked)
-    await client.post(f"/api/v1/me/linked-lines/{started['link_id']}/complete", headers=auth,
-                      json={"code": code_in(sms)})
+    await client.post(
+        f"/api/v1/me/linked-lines/{started['link_id']}/complete",
+        headers=auth,
+        json={"code": code_in(sms)},
+    )
     view = await client.get(f"/api/v1/lines/{linked}", headers=auth)
     assert view.status_code == 200
     assert view.json()["msisdn"] == linked and view.json()["offer_code"] == world["offer"]
@@ -31,10 +35,10 @@ async def test_an_employee_reads_own_and_linked_lines_only(client, session, mail
 async def test_a_manager_reads_every_line_of_the_company_and_none_of_another(client, session):
     world = await make_world(session, lines=2)
     other = await make_world(session, "Altra S.r.l.", lines=1)
-    await make_user(session, world, profile="telco_manager", username="tm",
-                    email="tm@example.it")
+    await make_user(session, world, profile="telco_manager", username="tm", email="tm@example.it")
     auth = await bearer(client, "tm")
     for number in world["numbers"]:
         assert (await client.get(f"/api/v1/lines/{number}", headers=auth)).status_code == 200
-    assert (await client.get(f"/api/v1/lines/{other['numbers'][0]}",
-                             headers=auth)).status_code == 404
+    assert (
+        await client.get(f"/api/v1/lines/{other['numbers'][0]}", headers=auth)
+    ).status_code == 404

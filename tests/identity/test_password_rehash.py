@@ -22,8 +22,9 @@ def _login(client, username: str, password: str = PASSWORD):
 
 async def test_an_old_hash_is_replaced_at_the_next_good_sign_in(client, session):
     world = await make_world(session, lines=1)
-    old = argon2.PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1,
-                                type=argon2.Type.ID).hash(PASSWORD)
+    old = argon2.PasswordHasher(
+        time_cost=1, memory_cost=8192, parallelism=1, type=argon2.Type.ID
+    ).hash(PASSWORD)
     await make_user(session, world, password_hash=old)
     number = world["numbers"][0]
 

@@ -108,8 +108,8 @@ def test_unicode_passwords_are_accepted():
 
 
 def test_length_counts_code_points():
-    check_password_policy("私のパスワードは安全です")          # 12 code points, 36 bytes in UTF-8
-    _refusal("私のパスワードは安全で")                       # 11 code points
+    check_password_policy("私のパスワードは安全です")  # 12 code points, 36 bytes in UTF-8
+    _refusal("私のパスワードは安全で")  # 11 code points
 
 
 async def test_128_characters_are_accepted_and_129_refused_before_hashing():
@@ -152,7 +152,7 @@ async def test_verify_tells_right_from_wrong_without_raising(hasher: PasswordHas
 
 
 async def test_the_password_is_nfkc_normalised(hasher: PasswordHasher):
-    encoded = await hasher.hash("Cafe\u0301-au-lait-ogni-mattina")   # e + combining accent
+    encoded = await hasher.hash("Cafe\u0301-au-lait-ogni-mattina")  # e + combining accent
     assert await hasher.verify(encoded, "Café-au-lait-ogni-mattina")  # precomposed é
     fullwidth = await hasher.hash("ｖｉｏｌｅｔ－ｈａｒｂｏｕｒ－４７")
     assert await hasher.verify(fullwidth, "violet-harbour-47")
@@ -185,8 +185,9 @@ async def test_hashing_is_bounded_and_keeps_the_event_loop_free():
             lags.append(time.perf_counter() - before - 0.005)
 
     ticking = asyncio.create_task(ticker())
-    results = await asyncio.gather(*(hasher.verify(encoded, f"wrong-{i}-password")
-                                     for i in range(8)))
+    results = await asyncio.gather(
+        *(hasher.verify(encoded, f"wrong-{i}-password") for i in range(8))
+    )
     ticking.cancel()
     assert results == [False] * 8
     assert spy.most_at_once == 2
@@ -196,8 +197,7 @@ async def test_hashing_is_bounded_and_keeps_the_event_loop_free():
     hasher.close()
 
 
-async def test_an_unknown_user_costs_the_same_time_as_a_wrong_password(
-        hasher: PasswordHasher):
+async def test_an_unknown_user_costs_the_same_time_as_a_wrong_password(hasher: PasswordHasher):
     """Tolerance: the median of 7 dummy verifications is within ±35% of the median of 7
     real verifications of a wrong password (each ~15-60 ms of argon2id here)."""
     encoded = await hasher.hash(STRONG)
@@ -222,15 +222,18 @@ def test_the_concurrency_comes_from_the_settings(monkeypatch, tmp_path: Path):
     hasher = PasswordHasher.from_settings(settings)
     assert hasher._executor._max_workers == 3
     hasher.close()
-    assert Settings(_env_file=None, data_dir=tmp_path,
-                    password_hash_concurrency=2).password_hash_concurrency == 2
+    assert (
+        Settings(
+            _env_file=None, data_dir=tmp_path, password_hash_concurrency=2
+        ).password_hash_concurrency
+        == 2
+    )
 
 
 # Generated passwords ------------------------------------------------------------------
 
 
-async def test_generated_passwords_are_long_random_and_pass_the_policy(
-        hasher: PasswordHasher):
+async def test_generated_passwords_are_long_random_and_pass_the_policy(hasher: PasswordHasher):
     passwords = {generate_password() for _ in range(50)}
     assert len(passwords) == 50
     for password in passwords:

@@ -42,16 +42,24 @@ async def from_address(app, address: str) -> AsyncIterator[httpx.AsyncClient]:  
 
 async def login(app, address: str, username: str, password: str = PASSWORD) -> httpx.Response:  # type: ignore[no-untyped-def]
     async with from_address(app, address) as client:
-        return await client.post("/api/v1/auth/login",
-                                 json={"username": username, "password": password})
+        return await client.post(
+            "/api/v1/auth/login", json={"username": username, "password": password}
+        )
 
 
-async def login_page(app, address: str, username: str,  # type: ignore[no-untyped-def]
-                     password: str = PASSWORD) -> httpx.Response:
+async def login_page(
+    app,
+    address: str,
+    username: str,  # type: ignore[no-untyped-def]
+    password: str = PASSWORD,
+) -> httpx.Response:
     async with from_address(app, address) as client:
         page = await client.get("/login", headers=HTML)
-        return await client.post("/login", headers=HTML, data={
-            "csrf_token": csrf_of(page.text), "username": username, "password": password})
+        return await client.post(
+            "/login",
+            headers=HTML,
+            data={"csrf_token": csrf_of(page.text), "username": username, "password": password},
+        )
 
 
 async def test_good_sign_ins_never_count(app, owner):

@@ -16,8 +16,7 @@ async def _fail(limits: SignInLimits) -> None:
     await limits.failed()
 
 
-async def test_a_company_behind_one_address_signs_in_as_often_as_it_likes(
-        limiter: RateLimiter):  # noqa: F811
+async def test_a_company_behind_one_address_signs_in_as_often_as_it_likes(limiter: RateLimiter):
     for _ in range(3):
         for n in range(50):  # 150 good sign-ins of 50 people behind one NAT
             limits = SignInLimits(limiter, f"+3934700{n:05d}", NAT)
@@ -26,7 +25,8 @@ async def test_a_company_behind_one_address_signs_in_as_often_as_it_likes(
 
 
 async def test_one_address_is_refused_after_100_failures_whatever_the_usernames(
-        limiter: RateLimiter):  # noqa: F811
+    limiter: RateLimiter,
+):
     for n in range(100):
         await _fail(SignInLimits(limiter, f"guess-{n}", NAT))
     with pytest.raises(RateLimited):
@@ -34,8 +34,7 @@ async def test_one_address_is_refused_after_100_failures_whatever_the_usernames(
     await SignInLimits(limiter, "someone-else", "198.51.100.1").admit()  # not elsewhere
 
 
-async def test_ten_failures_stop_only_their_username_and_address(
-        limiter: RateLimiter):  # noqa: F811
+async def test_ten_failures_stop_only_their_username_and_address(limiter: RateLimiter):
     attacker = SignInLimits(limiter, "laura", NAT)
     for _ in range(10):
         await _fail(attacker)
@@ -45,8 +44,7 @@ async def test_ten_failures_stop_only_their_username_and_address(
     await SignInLimits(limiter, "marco", NAT).admit()
 
 
-async def test_an_unknown_username_is_counted_and_slowed_like_a_known_one(
-        limiter: RateLimiter):  # noqa: F811
+async def test_an_unknown_username_is_counted_and_slowed_like_a_known_one(limiter: RateLimiter):
     # The limits only see the username as typed: nothing in them tells who exists.
     for n in range(10):
         await _fail(SignInLimits(limiter, "nobody-at-all", f"192.0.2.{n}"))

@@ -57,8 +57,9 @@ def test_a_used_code_cannot_be_used_again():
     assert step is not None
     assert accepted_step(secret, code, NOW + timedelta(seconds=5), last_used_step=step) is None
     later = NOW + timedelta(seconds=30)
-    assert accepted_step(secret, current_code(secret, later), later, last_used_step=step) \
-        == step + 1
+    assert (
+        accepted_step(secret, current_code(secret, later), later, last_used_step=step) == step + 1
+    )
 
 
 def test_now_must_be_timezone_aware():

@@ -14,20 +14,23 @@ from tests.identity.helpers import PASSWORD, at_once, bearer, error_codes
 
 async def _manager(session, username: str, *, totp: bool) -> str | None:
     world = await make_world(session, name=f"Azienda {username} S.r.l.", lines=0)
-    await make_user(session, world, profile="user_admin", username=username,
-                    email=f"{username}@example.it")
+    await make_user(
+        session, world, profile="user_admin", username=username, email=f"{username}@example.it"
+    )
     if not totp:
         return None
     secret = new_secret()
-    await session.execute(update(User).where(User.username == username)
-                          .values(totp_secret=secret, totp_enabled=True))
+    await session.execute(
+        update(User).where(User.username == username).values(totp_secret=secret, totp_enabled=True)
+    )
     await session.commit()
     return secret
 
 
 def _login(client, username: str, code: str | None):
-    return client.post("/api/v1/auth/login", json={
-        "username": username, "password": PASSWORD, "totp_code": code})
+    return client.post(
+        "/api/v1/auth/login", json={"username": username, "password": PASSWORD, "totp_code": code}
+    )
 
 
 def _wrong(code: str, i: int = 0) -> str:
@@ -64,8 +67,9 @@ async def test_turning_two_factor_on_ends_the_other_sessions(client, session):
     here = await bearer(client, "laura")
     elsewhere = await bearer(client, "laura")
     secret = (await client.post("/api/v1/me/two-factor", headers=here)).json()["secret"]
-    enabled = await client.post("/api/v1/me/two-factor/enable", headers=here,
-                                json={"code": current_code(secret, NOW)})
+    enabled = await client.post(
+        "/api/v1/me/two-factor/enable", headers=here, json={"code": current_code(secret, NOW)}
+    )
     assert enabled.status_code == 204, enabled.text
     assert (await client.get("/api/v1/me", headers=elsewhere)).status_code == 401
     me = await client.get("/api/v1/me", headers=here)
@@ -77,8 +81,9 @@ async def test_the_code_that_turned_two_factor_on_does_not_also_sign_in(client, 
     auth = await bearer(client, "laura")
     secret = (await client.post("/api/v1/me/two-factor", headers=auth)).json()["secret"]
     code = current_code(secret, NOW)
-    assert (await client.post("/api/v1/me/two-factor/enable", headers=auth,
-                              json={"code": code})).status_code == 204
+    assert (
+        await client.post("/api/v1/me/two-factor/enable", headers=auth, json={"code": code})
+    ).status_code == 204
     assert (await _login(client, "laura", code)).status_code == 401
 
 
@@ -104,14 +109,17 @@ async def test_codes_to_turn_two_factor_off_are_limited_like_sign_in(client, ses
     auth = await bearer(client, "laura", totp_code=code)
     later = current_code(secret, NOW + timedelta(seconds=30))
 
-    answers = await at_once(20, lambda i: client.post(
-        "/api/v1/me/two-factor/disable", headers=auth, json={"code": _wrong(later, i)}))
+    answers = await at_once(
+        20,
+        lambda i: client.post(
+            "/api/v1/me/two-factor/disable", headers=auth, json={"code": _wrong(later, i)}
+        ),
+    )
 
     statuses = [answer.status_code for answer in answers]
     assert statuses.count(429) >= 15, statuses
     assert set(statuses) <= {422, 429}
-    refused = await client.post("/api/v1/me/two-factor/disable", headers=auth,
-                                json={"code": later})
+    refused = await client.post("/api/v1/me/two-factor/disable", headers=auth, json={"code": later})
     assert refused.status_code == 429
     me = await client.get("/api/v1/me", headers=auth)
     assert me.json()["totp_enabled"] is True

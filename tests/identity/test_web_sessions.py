@@ -25,15 +25,21 @@ async def world(session):
 
 async def sign_in_web(client, username, password=PASSWORD):
     page = await client.get("/login", headers=HTML)
-    return await client.post("/login", headers=HTML, data={
-        "csrf_token": csrf_of(page.text), "username": username, "password": password})
+    return await client.post(
+        "/login",
+        headers=HTML,
+        data={"csrf_token": csrf_of(page.text), "username": username, "password": password},
+    )
 
 
 async def test_the_session_cookie_is_host_prefixed_secure_httponly_samesite(client, world):
     response = await sign_in_web(client, world["numbers"][0])
     assert response.status_code == 303 and response.headers["location"] == "/home"
-    cookie = next(v for k, v in response.headers.multi_items()
-                  if k == "set-cookie" and v.startswith("__Host-linedesk="))
+    cookie = next(
+        v
+        for k, v in response.headers.multi_items()
+        if k == "set-cookie" and v.startswith("__Host-linedesk=")
+    )
     attributes = {part.strip().split("=")[0].lower() for part in cookie.split(";")}
     assert {"secure", "httponly", "samesite", "path"} <= attributes
     assert "samesite=lax" in cookie.lower() and "domain" not in attributes
@@ -44,12 +50,16 @@ async def test_the_session_cookie_is_host_prefixed_secure_httponly_samesite(clie
 
 async def test_a_form_post_without_the_csrf_token_is_rejected(client, world):
     await client.get("/login", headers=HTML)
-    response = await client.post("/login", headers=HTML, data={
-        "username": world["numbers"][0], "password": PASSWORD})
+    response = await client.post(
+        "/login", headers=HTML, data={"username": world["numbers"][0], "password": PASSWORD}
+    )
     assert response.status_code == 403
     assert "__Host-linedesk=" not in response.headers.get("set-cookie", "")
-    forged = await client.post("/login", headers=HTML, data={
-        "csrf_token": "forged", "username": world["numbers"][0], "password": PASSWORD})
+    forged = await client.post(
+        "/login",
+        headers=HTML,
+        data={"csrf_token": "forged", "username": world["numbers"][0], "password": PASSWORD},
+    )
     assert forged.status_code == 403
 
 
@@ -109,9 +119,16 @@ async def test_a_browser_session_has_idle_and_absolute_timeouts(client, world, c
 async def test_a_signed_in_page_that_shows_an_error_keeps_the_menu(client, world):
     await sign_in_web(client, world["numbers"][0])
     page = await client.get("/account/password", headers=HTML)
-    wrong = await client.post("/account/password", headers=HTML, data={
-        "csrf_token": csrf_of(page.text), "current_password": "not-it-at-all-1",
-        "new_password": "A-brand-new-secret-42", "confirm_password": "A-brand-new-secret-42"})
+    wrong = await client.post(
+        "/account/password",
+        headers=HTML,
+        data={
+            "csrf_token": csrf_of(page.text),
+            "current_password": "not-it-at-all-1",
+            "new_password": "A-brand-new-secret-42",
+            "confirm_password": "A-brand-new-secret-42",
+        },
+    )
     assert wrong.status_code == 422
     assert "La password attuale è errata" in wrong.text
     assert world["numbers"][0] in wrong.text  # the avatar menu still shows the line

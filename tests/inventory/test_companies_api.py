@@ -20,8 +20,9 @@ async def test_creating_a_company_with_a_valid_vat_number(backoffice):
 async def test_a_vat_number_with_a_wrong_check_digit_is_422_in_the_error_shape(backoffice):
     good = vat()
     bad = good[:-1] + str((int(good[-1]) + 1) % 10)
-    response = await backoffice.post("/api/v1/backoffice/companies",
-                                     json=company_data(vat_number=bad))
+    response = await backoffice.post(
+        "/api/v1/backoffice/companies", json=company_data(vat_number=bad)
+    )
     assert response.status_code == 422
     error = response.json()["error"]
     assert error["code"] == "validation_error"

@@ -24,8 +24,9 @@ async def test_company_a_cannot_read_company_b_line(session):
     assert {line.msisdn for line in listed} == set(a["numbers"])
 
     # Asking explicitly for the other company still returns nothing.
-    other, total = await lines_of_a.page(lines_of_a.listing(company_id=b["company_id"]),
-                                         Page(0, 100))
+    other, total = await lines_of_a.page(
+        lines_of_a.listing(company_id=b["company_id"]), Page(0, 100)
+    )
     assert (list(other), total) == ([], 0)
     assert await lines_of_a.sims_of([b_line.id]) == {}
 

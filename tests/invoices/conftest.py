@@ -33,8 +33,12 @@ class InvoiceWorld:
 @pytest.fixture
 async def invoice_world(session: AsyncSession) -> InvoiceWorld:
     world = await make_world(session, lines=3)
-    second = await add_account(session, world["vat"], payment_method="sepa_direct_debit",
-                               iban="IT60X0542811101000000123456")
+    second = await add_account(
+        session,
+        world["vat"],
+        payment_method="sepa_direct_debit",
+        iban="IT60X0542811101000000123456",
+    )
     second_number = await add_line(session, second, world["offer"])
     other = await make_world(session, name="Bianchi Trasporti S.p.A.", lines=1)
     await set_charges(session, world["numbers"][0], OCTOBER, "7.456")
@@ -42,18 +46,20 @@ async def invoice_world(session: AsyncSession) -> InvoiceWorld:
     for period in (SEPTEMBER, OCTOBER):
         await issue_invoices(session, NOW, period, on_issued=notify_invoices_issued)
     await session.commit()
-    await make_user(session, world, profile="user_admin", username=ADMIN,
-                    email="laura@example.it")
+    await make_user(session, world, profile="user_admin", username=ADMIN, email="laura@example.it")
     await make_user(session, world)  # an employee: their line's number is their username
-    await make_user(session, other, profile="user_admin", username=OUTSIDER,
-                    email="bruno@example.it")
+    await make_user(
+        session, other, profile="user_admin", username=OUTSIDER, email="bruno@example.it"
+    )
     return InvoiceWorld(world, other, second, second_number, world["numbers"][0])
 
 
 async def invoice_of(session: AsyncSession, account_code: str, period: date) -> Invoice:
     invoice = await session.scalar(
-        select(Invoice).join(BillingAccount, BillingAccount.id == Invoice.billing_account_id)
+        select(Invoice)
+        .join(BillingAccount, BillingAccount.id == Invoice.billing_account_id)
         .where(BillingAccount.code == account_code, Invoice.period == period)
-        .execution_options(populate_existing=True))
+        .execution_options(populate_existing=True)
+    )
     assert invoice is not None
     return invoice

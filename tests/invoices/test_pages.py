@@ -26,8 +26,11 @@ async def test_the_list_shows_the_company_invoices_in_italian(client, session, i
 
 async def test_filters_and_pages_of_the_list(client, session, invoice_world):
     await sign_in_web(client, ADMIN)
-    october = await client.get("/invoices", headers=HTML, params={
-        "billing_account": invoice_world.second_account, "period": "2026-10", "status": ""})
+    october = await client.get(
+        "/invoices",
+        headers=HTML,
+        params={"billing_account": invoice_world.second_account, "period": "2026-10", "status": ""},
+    )
     mine = await invoice_of(session, invoice_world.second_account, OCTOBER)
     assert _rows(october.text) == [mine.number]
     first = await client.get("/invoices", headers=HTML, params={"limit": 3})
@@ -64,8 +67,11 @@ async def test_sharing_from_the_page_queues_the_email(client, session, invoice_w
     invoice = await invoice_of(session, invoice_world.company["account"], OCTOBER)
     await sign_in_web(client, ADMIN)
     page = await client.get(f"/invoices/{invoice.id}", headers=HTML)
-    response = await client.post(f"/invoices/{invoice.id}/share", headers=HTML, data={
-        "csrf_token": csrf_of(page.text), "email": "commercialista@example.it"})
+    response = await client.post(
+        f"/invoices/{invoice.id}/share",
+        headers=HTML,
+        data={"csrf_token": csrf_of(page.text), "email": "commercialista@example.it"},
+    )
     assert response.status_code == 303
     shown = await client.get(response.headers["location"], headers=HTML)
     assert "sta per essere inviata a commercialista@example.it" in shown.text
@@ -78,8 +84,11 @@ async def test_a_wrong_address_shows_the_form_again(client, session, invoice_wor
     invoice = await invoice_of(session, invoice_world.company["account"], OCTOBER)
     await sign_in_web(client, ADMIN)
     page = await client.get(f"/invoices/{invoice.id}", headers=HTML)
-    response = await client.post(f"/invoices/{invoice.id}/share", headers=HTML, data={
-        "csrf_token": csrf_of(page.text), "email": "nowhere"})
+    response = await client.post(
+        f"/invoices/{invoice.id}/share",
+        headers=HTML,
+        data={"csrf_token": csrf_of(page.text), "email": "nowhere"},
+    )
     assert response.status_code == 422
     assert 'value="nowhere"' in response.text
     assert (await session.scalars(select(OutboxMessage))).all() == []

@@ -25,16 +25,21 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
 
 @pytest.mark.usefixtures("cli_env")  # the worker's configuration: the test database
 async def test_the_shared_pdf_reaches_the_mail_server_intact(
-        client, session, engine: AsyncEngine, clock, tmp_path, smtp, invoice_world) -> None:
+    client, session, engine: AsyncEngine, clock, tmp_path, smtp, invoice_world
+) -> None:
     inbox, port = smtp
     invoice = await invoice_of(session, invoice_world.company["account"], OCTOBER)
     headers = await bearer(client, ADMIN)
-    shared = await client.post(f"/api/v1/invoices/{invoice.id}/share", headers=headers,
-                               json={"email": "commercialista@example.it"})
+    shared = await client.post(
+        f"/api/v1/invoices/{invoice.id}/share",
+        headers=headers,
+        json={"email": "commercialista@example.it"},
+    )
     assert shared.status_code == 202, shared.text
 
-    worker = OutboxWorker(create_sessionmaker(engine), {Channel.email: sender(port)}, clock,
-                          data_dir=tmp_path)
+    worker = OutboxWorker(
+        create_sessionmaker(engine), {Channel.email: sender(port)}, clock, data_dir=tmp_path
+    )
     try:
         assert await worker.run_until_idle() == 1
     finally:
@@ -51,6 +56,5 @@ async def test_the_shared_pdf_reaches_the_mail_server_intact(
     assert attachment.get_content_type() == "application/pdf"
     assert attachment.get_filename() == f"fattura-{invoice.number.replace('/', '-')}.pdf"
     assert attachment.get_content() == download.content
-    stored = await session.get(OutboxMessage, shared.json()["message_id"],
-                               populate_existing=True)
+    stored = await session.get(OutboxMessage, shared.json()["message_id"], populate_existing=True)
     assert stored is not None and stored.status is OutboxStatus.sent

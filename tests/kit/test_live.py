@@ -40,9 +40,11 @@ async def buses(request: pytest.FixtureRequest) -> AsyncIterator[list[LiveBus]]:
 
 async def test_a_change_reaches_every_process_and_only_its_key(buses: list[LiveBus]):
     first, second, consumer = buses
-    async with first.subscribe("+393331111111") as mine, \
-            second.subscribe("+393331111111") as mine_elsewhere, \
-            second.subscribe("+393332222222") as other:
+    async with (
+        first.subscribe("+393331111111") as mine,
+        second.subscribe("+393331111111") as mine_elsewhere,
+        second.subscribe("+393332222222") as other,
+    ):
         await consumer.publish({"+393331111111", "+393339999999"})
         assert await mine.changed(within=5)
         assert await mine_elsewhere.changed(within=5)

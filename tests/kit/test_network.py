@@ -25,15 +25,17 @@ NUMBER = "+393331234567"
 
 
 def _settings(tmp_path: Path, **overrides: object) -> Settings:
-    values: dict[str, object] = {"_env_file": None, "data_dir": tmp_path,
-                                 "autologin_gateway_ranges": [GATEWAY]}
+    values: dict[str, object] = {
+        "_env_file": None,
+        "data_dir": tmp_path,
+        "autologin_gateway_ranges": [GATEWAY],
+    }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
 
 
 def _signed(msisdn: str, at: datetime, key: str = KEY) -> dict[str, str]:
-    return {"X-MSISDN": msisdn,
-            "X-MSISDN-Signature": sign_msisdn(key, msisdn, int(at.timestamp()))}
+    return {"X-MSISDN": msisdn, "X-MSISDN-Signature": sign_msisdn(key, msisdn, int(at.timestamp()))}
 
 
 # The number header --------------------------------------------------------------------
@@ -86,11 +88,11 @@ def test_with_a_key_the_signature_is_checked_from_inside_the_ranges_only(tmp_pat
 @pytest.mark.parametrize(
     "headers",
     [
-        _signed(NUMBER, NOW, key="another-key"),                     # wrong key
-        _signed(NUMBER, NOW - timedelta(seconds=61)),                # expired
-        _signed(NUMBER, NOW + timedelta(seconds=61)),                # from the future
-        {**_signed("+393339999999", NOW), "X-MSISDN": NUMBER},       # for another number
-        {"X-MSISDN": NUMBER, "X-MSISDN-Signature": "v1=00"},         # no time
+        _signed(NUMBER, NOW, key="another-key"),  # wrong key
+        _signed(NUMBER, NOW - timedelta(seconds=61)),  # expired
+        _signed(NUMBER, NOW + timedelta(seconds=61)),  # from the future
+        {**_signed("+393339999999", NOW), "X-MSISDN": NUMBER},  # for another number
+        {"X-MSISDN": NUMBER, "X-MSISDN-Signature": "v1=00"},  # no time
         {"X-MSISDN": NUMBER, "X-MSISDN-Signature": f"t={int(NOW.timestamp())}"},  # no MAC
         {"X-MSISDN": NUMBER, "X-MSISDN-Signature": "garbage"},
     ],
@@ -139,8 +141,9 @@ def test_a_chain_of_our_proxies_is_walked_right_to_left():
 
 
 def test_forwarded_for_in_several_headers_is_one_list():
-    headers = Headers(raw=[(b"x-forwarded-for", b"100.64.12.34"),
-                           (b"x-forwarded-for", b"203.0.113.7, 10.0.0.5")])
+    headers = Headers(
+        raw=[(b"x-forwarded-for", b"100.64.12.34"), (b"x-forwarded-for", b"203.0.113.7, 10.0.0.5")]
+    )
     assert client_address("10.0.0.9", headers, PROXIES) == OUTSIDE
 
 
@@ -174,7 +177,9 @@ def test_ranges_come_from_the_environment_comma_separated(monkeypatch, tmp_path)
     monkeypatch.setenv("LINEDESK_TRUSTED_PROXIES", '["10.0.0.0/8"]')
     settings = Settings(_env_file=None, data_dir=tmp_path)
     assert [str(net) for net in settings.autologin_gateway_ranges] == [
-        "100.64.0.0/10", "2001:db8::/32"]
+        "100.64.0.0/10",
+        "2001:db8::/32",
+    ]
     assert [str(net) for net in settings.trusted_proxies] == ["10.0.0.0/8"]
     assert settings.autologin_header == "X-MSISDN"
     assert settings.autologin_max_skew_seconds == 60

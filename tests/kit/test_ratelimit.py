@@ -178,10 +178,19 @@ def test_the_named_rules_table():
     assert RULES["puk_line"] is PUK_TRIES_PER_LINE
     (puk,) = PUK_TRIES_PER_LINE.items
     assert (puk.amount, puk.get_expiry()) == (3, 3600)
-    assert SIGN_IN_FAILURES_PER_ADDRESS.items[0].amount \
+    assert (
+        SIGN_IN_FAILURES_PER_ADDRESS.items[0].amount
         > SIGN_IN_FAILURES_PER_USER_ADDRESS.items[0].amount
-    assert {"sign_in_user_address", "sign_in_address", "sign_in_user", "code_send_number",
-            "code_send_address", "code_verify_number", "puk_line"} <= set(RULES)
+    )
+    assert {
+        "sign_in_user_address",
+        "sign_in_address",
+        "sign_in_user",
+        "code_send_number",
+        "code_send_address",
+        "code_verify_number",
+        "puk_line",
+    } <= set(RULES)
 
 
 def test_storage_uris_map_to_the_async_schemes():
@@ -198,19 +207,23 @@ def test_from_settings_uses_memory_without_redis(tmp_path):
 
 def test_production_refuses_to_start_without_redis():
     with pytest.raises(ValidationError, match="LINEDESK_REDIS_URL"):
-        Settings(_env_file=None, env="production", secret_key="s" * 48,
-                 database_url="postgresql+asyncpg://linedesk@db/linedesk")
+        Settings(
+            _env_file=None,
+            env="production",
+            secret_key="s" * 48,
+            database_url="postgresql+asyncpg://linedesk@db/linedesk",
+        )
 
 
 # Only with a Redis to talk to (CI always has one): collected, never skipped.
 if REDIS_URL:
+
     async def test_the_configured_redis_answers():
         limiter = RateLimiter(REDIS_URL, key_prefix="linedesk-test-ping")
         try:
             assert await limiter.is_healthy(), f"Redis at {REDIS_URL} does not answer"
         finally:
             await limiter.close()
-
 
     async def test_two_api_processes_share_one_count(redis_prefix: str):
         first = await _redis_limiter(redis_prefix)

@@ -11,8 +11,20 @@ from hypothesis import strategies as st
 
 from linedesk.kit.spreadsheet import FORMULA_STARTS, SpreadsheetWriter, text_cell
 
-HOSTILE = ["=HYPERLINK(\"http://evil.example\",\"x\")", "+cmd|' /C calc'!A0", "-2+3",
-           "@SUM(A1:A9)", "-A1", "\t=1+1", "\r=1+1", "\n=1+1", "=", "+", "-", "@"]
+HOSTILE = [
+    '=HYPERLINK("http://evil.example","x")',
+    "+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(A1:A9)",
+    "-A1",
+    "\t=1+1",
+    "\r=1+1",
+    "\n=1+1",
+    "=",
+    "+",
+    "-",
+    "@",
+]
 
 
 def written(*cells: object) -> list[str]:
@@ -27,15 +39,33 @@ def test_a_text_cell_that_starts_like_a_formula_is_read_as_text(value: str):
     assert written(value) == ["'" + value]
 
 
-@pytest.mark.parametrize("value", ["Rossi Impianti", "2026-09", "mobile", "BA-0001", "a=b",
-                                   "", "+393471234567", "-5", "-12,34", "+1.5"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Rossi Impianti",
+        "2026-09",
+        "mobile",
+        "BA-0001",
+        "a=b",
+        "",
+        "+393471234567",
+        "-5",
+        "-12,34",
+        "+1.5",
+    ],
+)
 def test_other_text_and_plain_numbers_are_left_alone(value: str):
     assert written(value) == [value]
 
 
 def test_numbers_are_numeric_cells_whatever_their_sign():
-    assert written(Decimal("-12.34"), Decimal("1234.50"), -7, 0, None) == \
-        ["-12,34", "1234,50", "-7", "0", ""]
+    assert written(Decimal("-12.34"), Decimal("1234.50"), -7, 0, None) == [
+        "-12,34",
+        "1234,50",
+        "-7",
+        "0",
+        "",
+    ]
     buffer = io.StringIO()
     SpreadsheetWriter(buffer, delimiter=",", decimal_comma=False).writerow([Decimal("-0.50")])
     assert buffer.getvalue() == "-0.50\r\n"

@@ -20,8 +20,9 @@ NEW_PASSWORD = "Marco-sceglie-la-sua-1"
 @pytest.fixture
 async def company(session):
     world = await make_world(session, lines=1)
-    await make_user(session, world, profile="user_admin", username="laura",
-                    email="laura@example.it")
+    await make_user(
+        session, world, profile="user_admin", username="laura", email="laura@example.it"
+    )
     return world
 
 
@@ -31,8 +32,9 @@ async def _post(client, path, data, page="/managers"):
 
 
 async def _create_marco(client, **extra):
-    return await _post(client, "/managers", {"username": "marco", "email": "marco@example.it",
-                                             **extra})
+    return await _post(
+        client, "/managers", {"username": "marco", "email": "marco@example.it", **extra}
+    )
 
 
 def _actions(page_html: str) -> list[str]:
@@ -46,8 +48,7 @@ def _activation_path(email) -> str:
     return match.group(1)
 
 
-async def test_a_user_admin_creates_a_telco_manager_who_is_told_by_email(client, company,
-                                                                       mailbox):
+async def test_a_user_admin_creates_a_telco_manager_who_is_told_by_email(client, company, mailbox):
     await sign_in_web(client, "laura")
     created = await _create_marco(client)
     assert created.status_code == 303
@@ -61,8 +62,7 @@ async def test_a_user_admin_creates_a_telco_manager_who_is_told_by_email(client,
     assert "/managers/activate/" in email["text"]
 
 
-async def test_the_new_manager_activates_from_the_email_and_is_signed_in(client, company,
-                                                                        mailbox):
+async def test_the_new_manager_activates_from_the_email_and_is_signed_in(client, company, mailbox):
     await sign_in_web(client, "laura")
     await _create_marco(client)
     client.cookies.clear()
@@ -73,17 +73,38 @@ async def test_the_new_manager_activates_from_the_email_and_is_signed_in(client,
     assert "Attiva il profilo" in page.text and "marco" in page.text
     assert 'class="link-button resend"' in page.text
 
-    wrong = await client.post(path, headers=HTML, data={
-        "csrf_token": csrf_of(page.text), "code": "000000" if code_in(email) != "000000"
-        else "111111", "password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD})
+    wrong = await client.post(
+        path,
+        headers=HTML,
+        data={
+            "csrf_token": csrf_of(page.text),
+            "code": "000000" if code_in(email) != "000000" else "111111",
+            "password": NEW_PASSWORD,
+            "confirm_password": NEW_PASSWORD,
+        },
+    )
     assert wrong.status_code == 422
-    differ = await client.post(path, headers=HTML, data={
-        "csrf_token": csrf_of(page.text), "code": code_in(email), "password": NEW_PASSWORD,
-        "confirm_password": NEW_PASSWORD + "x"})
+    differ = await client.post(
+        path,
+        headers=HTML,
+        data={
+            "csrf_token": csrf_of(page.text),
+            "code": code_in(email),
+            "password": NEW_PASSWORD,
+            "confirm_password": NEW_PASSWORD + "x",
+        },
+    )
     assert differ.status_code == 422 and "Le due password non coincidono" in differ.text
-    done = await client.post(path, headers=HTML, data={
-        "csrf_token": csrf_of(page.text), "code": code_in(email), "password": NEW_PASSWORD,
-        "confirm_password": NEW_PASSWORD})
+    done = await client.post(
+        path,
+        headers=HTML,
+        data={
+            "csrf_token": csrf_of(page.text),
+            "code": code_in(email),
+            "password": NEW_PASSWORD,
+            "confirm_password": NEW_PASSWORD,
+        },
+    )
     assert done.status_code == 303 and done.headers["location"] == "/home"
     home = await client.get("/home", headers=HTML)
     assert home.status_code == 200 and "marco" in home.text
@@ -95,8 +116,7 @@ async def test_the_new_manager_activates_from_the_email_and_is_signed_in(client,
     assert listed.text.count("Attivo") == 2
 
 
-async def test_send_again_sends_a_new_code_that_replaces_the_old(client, company, mailbox,
-                                                                clock):
+async def test_send_again_sends_a_new_code_that_replaces_the_old(client, company, mailbox, clock):
     await sign_in_web(client, "laura")
     await _create_marco(client)
     (first,) = await mailbox("marco@example.it")
@@ -120,8 +140,7 @@ async def test_a_taken_username_or_a_bad_email_shows_the_form_again(client, comp
 
 
 async def test_a_telco_manager_sees_the_list_but_cannot_manage(client, company, session):
-    await make_user(session, company, profile="telco_manager", username="tm",
-                    email="tm@example.it")
+    await make_user(session, company, profile="telco_manager", username="tm", email="tm@example.it")
     await sign_in_web(client, "tm")
     page = await client.get("/managers", headers=HTML)
     assert page.status_code == 200 and "laura" in page.text
@@ -140,15 +159,17 @@ async def test_an_employee_cannot_open_the_managers_page(client, company, sessio
 
 
 async def test_a_user_admin_removes_a_telco_manager_after_confirming(client, company, session):
-    telco_id = await make_user(session, company, profile="telco_manager", username="tm",
-                               email="tm@example.it")
+    telco_id = await make_user(
+        session, company, profile="telco_manager", username="tm", email="tm@example.it"
+    )
     await sign_in_web(client, "laura")
     listed = await client.get("/managers", headers=HTML)
     assert f'href="/managers/{telco_id}/remove"' in listed.text
     confirm = await client.get(f"/managers/{telco_id}/remove", headers=HTML)
     assert confirm.status_code == 200 and "Sì, rimuovi tm" in confirm.text
-    removed = await client.post(f"/managers/{telco_id}/remove", headers=HTML,
-                                data={"csrf_token": csrf_of(confirm.text)})
+    removed = await client.post(
+        f"/managers/{telco_id}/remove", headers=HTML, data={"csrf_token": csrf_of(confirm.text)}
+    )
     assert removed.status_code == 303
     page = await client.get(removed.headers["location"], headers=HTML)
     assert "non può più accedere" in page.text and ">tm<" not in page.text
@@ -159,8 +180,9 @@ async def test_a_user_admin_removes_a_telco_manager_after_confirming(client, com
 
 async def test_another_companys_manager_is_a_404_page(client, company, session):
     other = await make_world(session, "Altra S.r.l.", lines=0)
-    other_id = await make_user(session, other, profile="telco_manager", username="altro",
-                               email="altro@example.it")
+    other_id = await make_user(
+        session, other, profile="telco_manager", username="altro", email="altro@example.it"
+    )
     await sign_in_web(client, "laura")
     confirm = await client.get(f"/managers/{other_id}/remove", headers=HTML)
     assert confirm.status_code == 404 and "altro" not in confirm.text
@@ -171,13 +193,13 @@ async def test_another_companys_manager_is_a_404_page(client, company, session):
 
 
 async def test_the_audit_log_lists_the_companys_events_newest_first_in_pages(
-        client, company, session):
+    client, company, session
+):
     await sign_in_web(client, "laura", "wrong-password-123")
     await sign_in_web(client, "laura")
     await _create_marco(client)
     other = await make_world(session, "Altra S.r.l.", lines=0)
-    await make_user(session, other, profile="user_admin", username="altra",
-                    email="a@example.it")
+    await make_user(session, other, profile="user_admin", username="altra", email="a@example.it")
     page = await client.get("/audit-log", headers=HTML)
     assert page.status_code == 200
     assert _actions(page.text) == ["Telco Manager creato", "Accesso", "Accesso non riuscito"]
@@ -217,29 +239,40 @@ async def test_a_manager_turns_two_step_verification_on_and_off(client, company,
     await sign_in_web(client, "laura")
     page = await client.get("/account/two-factor", headers=HTML)
     assert page.status_code == 200 and "non è attiva" in page.text
-    setup = await _post(client, "/account/two-factor", {"action": "setup"},
-                        page="/account/two-factor")
+    setup = await _post(
+        client, "/account/two-factor", {"action": "setup"}, page="/account/two-factor"
+    )
     assert setup.status_code == 200
     assert 'role="img" aria-label="Codice QR da inquadrare' in setup.text and "<svg" in setup.text
     secret = re.search(r'<code class="secret">([A-Z2-7]+)</code>', setup.text)
     assert secret
     right = current_code(secret.group(1), NOW)
-    wrong = await _post(client, "/account/two-factor", {
-        "action": "enable", "code": "000000" if right != "000000" else "111111"},
-        page="/account/two-factor")
+    wrong = await _post(
+        client,
+        "/account/two-factor",
+        {"action": "enable", "code": "000000" if right != "000000" else "111111"},
+        page="/account/two-factor",
+    )
     assert wrong.status_code == 422 and "Il codice è errato o scaduto" in wrong.text
     assert secret.group(1) in wrong.text  # the same key again: the scan still counts
-    enabled = await _post(client, "/account/two-factor", {"action": "enable", "code": right},
-                          page="/account/two-factor")
+    enabled = await _post(
+        client,
+        "/account/two-factor",
+        {"action": "enable", "code": right},
+        page="/account/two-factor",
+    )
     assert enabled.status_code == 303
     on = await client.get(enabled.headers["location"], headers=HTML)
     assert "La verifica in due passaggi è attiva" in on.text
     assert 'value="disable"' in on.text
 
     clock.at = NOW + timedelta(minutes=2)
-    disabled = await _post(client, "/account/two-factor", {
-        "action": "disable", "code": current_code(secret.group(1), clock.now())},
-        page="/account/two-factor")
+    disabled = await _post(
+        client,
+        "/account/two-factor",
+        {"action": "disable", "code": current_code(secret.group(1), clock.now())},
+        page="/account/two-factor",
+    )
     assert disabled.status_code == 303
     off = await client.get(disabled.headers["location"], headers=HTML)
     assert "è stata disattivata" in off.text and 'value="setup"' in off.text

@@ -29,28 +29,37 @@ def moving_clock() -> FrozenClock:
 
 
 @pytest.fixture
-def make_worker(sessionmaker: async_sessionmaker[AsyncSession], moving_clock: FrozenClock,
-                tmp_path: Path) -> Callable[..., OutboxWorker]:
+def make_worker(
+    sessionmaker: async_sessionmaker[AsyncSession], moving_clock: FrozenClock, tmp_path: Path
+) -> Callable[..., OutboxWorker]:
     def _make(senders: dict, max_attempts: int = 3, **kwargs: Any) -> OutboxWorker:
         policy = RetryPolicy(max_attempts=max_attempts, base_seconds=10, max_seconds=60)
-        return OutboxWorker(sessionmaker, senders, moving_clock, data_dir=tmp_path,
-                            policy=policy, **kwargs)
+        return OutboxWorker(
+            sessionmaker, senders, moving_clock, data_dir=tmp_path, policy=policy, **kwargs
+        )
+
     return _make
 
 
-async def put(sessionmaker: async_sessionmaker[AsyncSession], channel: Channel, recipient: str,
-              template: str = "test_message", language: str = "it", **kwargs: Any) -> int:
+async def put(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    channel: Channel,
+    recipient: str,
+    template: str = "test_message",
+    language: str = "it",
+    **kwargs: Any,
+) -> int:
     payload = kwargs.pop("payload", {"name": "Giulia", "note": "Nota di prova."})
     async with sessionmaker() as session, session.begin():
-        message = await enqueue(session, channel, recipient, template, language, payload,
-                                now=NOW, **kwargs)
+        message = await enqueue(
+            session, channel, recipient, template, language, payload, now=NOW, **kwargs
+        )
         return message.id
 
 
 async def outbox(sessionmaker: async_sessionmaker[AsyncSession]) -> list[OutboxMessage]:
     async with sessionmaker() as session:
-        return list((await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
-                    .all())
+        return list((await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all())
 
 
 def advance(clock: FrozenClock, seconds: float) -> None:

@@ -25,8 +25,7 @@ runner = CliRunner()
 REDIS = "redis://127.0.0.1:6379/0"
 
 
-async def deliver_two(sessionmaker: async_sessionmaker[AsyncSession],
-                      worker: OutboxWorker) -> None:
+async def deliver_two(sessionmaker: async_sessionmaker[AsyncSession], worker: OutboxWorker) -> None:
     await put(sessionmaker, Channel.email, "giulia@example.it", language="en")
     await worker.run_until_idle()
     advance(worker.clock, 5)  # type: ignore[arg-type]
@@ -35,8 +34,8 @@ async def deliver_two(sessionmaker: async_sessionmaker[AsyncSession],
 
 
 async def test_the_mailbox_lists_captured_messages_newest_first(
-        client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession],
-        make_worker: object) -> None:
+    client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession], make_worker: object
+) -> None:
     worker = make_worker(dict.fromkeys(Channel, CaptureSender(sessionmaker)))  # type: ignore[operator]
     await deliver_two(sessionmaker, worker)
     response = await client.get("/api/v1/dev/outbox")
@@ -44,7 +43,10 @@ async def test_the_mailbox_lists_captured_messages_newest_first(
     assert response.headers["X-Total-Count"] == "2"
     newest, oldest = response.json()
     assert (newest["channel"], newest["recipient"], newest["subject"]) == (
-        "sms", "+393471234567", None)
+        "sms",
+        "+393471234567",
+        None,
+    )
     assert newest["text"] == "linedesk: messaggio di prova per Giulia. Nota di prova."
     assert (oldest["channel"], oldest["subject"]) == ("email", "Test message from linedesk")
     assert newest["time"].endswith("Z") or "+00:00" in newest["time"]
@@ -53,11 +55,19 @@ async def test_the_mailbox_lists_captured_messages_newest_first(
     assert "Test message from linedesk" in page.text and "+393471234567" in page.text
 
 
-async def test_there_is_no_mailbox_in_production(engine: object, database_url: str,
-                                                 tmp_path: Path) -> None:
-    settings = Settings(env=Environment.production, database_url=database_url.replace(
-        "sqlite", "postgresql") if database_url.startswith("sqlite") else database_url,
-        data_dir=tmp_path, secret_key=TEST_SECRET, log_level="WARNING", redis_url=REDIS)
+async def test_there_is_no_mailbox_in_production(
+    engine: object, database_url: str, tmp_path: Path
+) -> None:
+    settings = Settings(
+        env=Environment.production,
+        database_url=database_url.replace("sqlite", "postgresql")
+        if database_url.startswith("sqlite")
+        else database_url,
+        data_dir=tmp_path,
+        secret_key=TEST_SECRET,
+        log_level="WARNING",
+        redis_url=REDIS,
+    )
     settings.database_url = database_url  # the validator ran; serve the test database
     application = create_app(settings)
     transport = httpx.ASGITransport(app=application)
@@ -69,17 +79,27 @@ async def test_there_is_no_mailbox_in_production(engine: object, database_url: s
 
 def test_production_refuses_the_capture_mailbox() -> None:
     with pytest.raises(ValidationError, match="LINEDESK_MESSAGING_CAPTURE"):
-        Settings(env=Environment.production, database_url="postgresql+asyncpg://db/x",
-                 secret_key=TEST_SECRET, messaging_capture=True, redis_url=REDIS)
-    production = Settings(env=Environment.production, database_url="postgresql+asyncpg://db/x",
-                          secret_key=TEST_SECRET, redis_url=REDIS)
+        Settings(
+            env=Environment.production,
+            database_url="postgresql+asyncpg://db/x",
+            secret_key=TEST_SECRET,
+            messaging_capture=True,
+            redis_url=REDIS,
+        )
+    production = Settings(
+        env=Environment.production,
+        database_url="postgresql+asyncpg://db/x",
+        secret_key=TEST_SECRET,
+        redis_url=REDIS,
+    )
     assert not production.captures_messages and not production.runs_embedded_worker
     assert Settings(secret_key=TEST_SECRET).captures_messages
 
 
 @pytest.fixture
-def cli_env(monkeypatch: pytest.MonkeyPatch, database_url: str, engine: object,
-            tmp_path: Path) -> Iterator[str]:
+def cli_env(
+    monkeypatch: pytest.MonkeyPatch, database_url: str, engine: object, tmp_path: Path
+) -> Iterator[str]:
     monkeypatch.setenv("LINEDESK_DATABASE_URL", database_url)
     monkeypatch.setenv("LINEDESK_SECRET_KEY", TEST_SECRET)
     monkeypatch.setenv("LINEDESK_DATA_DIR", str(tmp_path))
@@ -114,8 +134,10 @@ def test_push_keys_prints_a_usable_pair() -> None:
 
 
 async def test_the_embedded_worker_delivers_while_the_app_runs(
-        engine: object, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession],
-        ) -> None:
+    engine: object,
+    settings: Settings,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
     await put(sessionmaker, Channel.sms, "+393471234567")
     application = create_app(settings)
     async with application.router.lifespan_context(application):

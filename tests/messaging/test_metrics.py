@@ -21,9 +21,11 @@ Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 async def scrape(client: httpx.AsyncClient) -> Samples:
     response = await client.get("/metrics")
     assert response.status_code == 200
-    return {(sample.name, tuple(sorted(sample.labels.items()))): sample.value
-            for family in text_string_to_metric_families(response.text)
-            for sample in family.samples}
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(response.text)
+        for sample in family.samples
+    }
 
 
 def value(samples: Samples, name: str, **labels: str) -> float:
@@ -31,14 +33,18 @@ def value(samples: Samples, name: str, **labels: str) -> float:
     return samples.get((name, tuple(sorted(labels.items()))), 0.0)
 
 
-async def run_until_settled(worker: OutboxWorker,
-                            sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+async def run_until_settled(
+    worker: OutboxWorker, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
     """Run the worker's own loop (as `linedesk worker` does) until nothing is due, then stop it."""
     stop = asyncio.Event()
     task = asyncio.create_task(worker.run(stop, idle_seconds=0.01))
     for _ in range(500):
         if {m.status for m in await outbox(sessionmaker)} <= {
-                OutboxStatus.sent, OutboxStatus.failed, OutboxStatus.sending}:
+            OutboxStatus.sent,
+            OutboxStatus.failed,
+            OutboxStatus.sending,
+        }:
             break
         await asyncio.sleep(0.01)
     stop.set()
@@ -46,8 +52,11 @@ async def run_until_settled(worker: OutboxWorker,
 
 
 async def test_metrics_count_sent_and_failed_per_channel_and_age_the_oldest_pending(
-        client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession],
-        moving_clock: FrozenClock, make_worker: Callable[..., OutboxWorker]) -> None:
+    client: httpx.AsyncClient,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    moving_clock: FrozenClock,
+    make_worker: Callable[..., OutboxWorker],
+) -> None:
     # Counters are process-global: other tests move them too, so compare before and after.
     before = await scrape(client)
     await put(sessionmaker, Channel.sms, "+393471234567")  # to be stuck in `sending`
@@ -63,8 +72,11 @@ async def test_metrics_count_sent_and_failed_per_channel_and_age_the_oldest_pend
 
     after = await scrape(client)
     statuses = {m.channel: m.status for m in await outbox(sessionmaker)}
-    assert statuses == {Channel.sms: OutboxStatus.sending, Channel.email: OutboxStatus.sent,
-                        Channel.push: OutboxStatus.failed}
+    assert statuses == {
+        Channel.sms: OutboxStatus.sending,
+        Channel.email: OutboxStatus.sent,
+        Channel.push: OutboxStatus.failed,
+    }
 
     def increase(name: str, channel: str) -> float:
         return value(after, name, channel=channel) - value(before, name, channel=channel)

@@ -24,16 +24,17 @@ PAYLOAD = {"name": "Giulia", "note": "Nota."}
 
 
 async def test_a_rolled_back_transaction_leaves_no_message(
-        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
     async with sessionmaker() as session:
-        await enqueue(session, Channel.sms, "+393471234567", "test_message", "it", PAYLOAD,
-                      now=NOW)
+        await enqueue(session, Channel.sms, "+393471234567", "test_message", "it", PAYLOAD, now=NOW)
         await session.rollback()
     assert await outbox(sessionmaker) == []
 
 
 async def test_a_committed_message_waits_in_the_outbox(
-        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
     await put(sessionmaker, Channel.email, "giulia@example.it", language="en")
     [message] = await outbox(sessionmaker)
     assert (message.status, message.attempts, message.language) == (OutboxStatus.pending, 0, "en")
@@ -48,8 +49,8 @@ async def test_an_unknown_template_or_language_is_refused(session: AsyncSession)
 
 
 async def test_capture_keeps_the_message_in_the_users_language(
-        sessionmaker: async_sessionmaker[AsyncSession],
-        make_worker: Callable[..., OutboxWorker]) -> None:
+    sessionmaker: async_sessionmaker[AsyncSession], make_worker: Callable[..., OutboxWorker]
+) -> None:
     await put(sessionmaker, Channel.email, "giulia@example.it", language="it")
     await put(sessionmaker, Channel.sms, "+393471234567", language="en")
     worker = make_worker(dict.fromkeys(Channel, CaptureSender(sessionmaker)))
@@ -64,8 +65,10 @@ async def test_capture_keeps_the_message_in_the_users_language(
 
 
 async def test_a_worker_that_died_mid_send_is_replaced_after_the_lease(
-        sessionmaker: async_sessionmaker[AsyncSession], moving_clock: FrozenClock,
-        make_worker: Callable[..., OutboxWorker]) -> None:
+    sessionmaker: async_sessionmaker[AsyncSession],
+    moving_clock: FrozenClock,
+    make_worker: Callable[..., OutboxWorker],
+) -> None:
     await put(sessionmaker, Channel.sms, "+393471234567")
     worker = make_worker(dict.fromkeys(Channel, CaptureSender(sessionmaker)))
     async with sessionmaker() as session, session.begin():  # claimed, then the worker dies
@@ -78,8 +81,10 @@ async def test_a_worker_that_died_mid_send_is_replaced_after_the_lease(
 
 
 async def test_a_channel_without_a_sender_fails_after_max_attempts_with_its_reason(
-        sessionmaker: async_sessionmaker[AsyncSession], moving_clock: FrozenClock,
-        make_worker: Callable[..., OutboxWorker]) -> None:
+    sessionmaker: async_sessionmaker[AsyncSession],
+    moving_clock: FrozenClock,
+    make_worker: Callable[..., OutboxWorker],
+) -> None:
     await put(sessionmaker, Channel.push, '{"endpoint": "http://127.0.0.1:9/x"}')
     worker = make_worker({}, max_attempts=2)
     await worker.run_once()
@@ -96,27 +101,35 @@ async def test_a_channel_without_a_sender_fails_after_max_attempts_with_its_reas
 
 @pytest.mark.parametrize("workers", [2, 4])
 async def test_concurrent_workers_never_send_a_message_twice(
-        sessionmaker: async_sessionmaker[AsyncSession],
-        make_worker: Callable[..., OutboxWorker], workers: int) -> None:
+    sessionmaker: async_sessionmaker[AsyncSession],
+    make_worker: Callable[..., OutboxWorker],
+    workers: int,
+) -> None:
     async with sessionmaker() as session, session.begin():
         for n in range(300):
-            await enqueue(session, Channel.sms, f"+39347{n:07d}", "test_message", "it",
-                          PAYLOAD, now=NOW)
-    pool = [make_worker(dict.fromkeys(Channel, CaptureSender(sessionmaker)), batch_size=7)
-            for _ in range(workers)]
+            await enqueue(
+                session, Channel.sms, f"+39347{n:07d}", "test_message", "it", PAYLOAD, now=NOW
+            )
+    pool = [
+        make_worker(dict.fromkeys(Channel, CaptureSender(sessionmaker)), batch_size=7)
+        for _ in range(workers)
+    ]
     counts = await asyncio.gather(*(w.run_until_idle() for w in pool))
     assert sum(counts) == 300
     async with sessionmaker() as session:
         recipients = (await session.scalars(select(CapturedMessage.recipient))).all()
-        sent = await session.scalar(select(func.count()).select_from(OutboxMessage)
-                                    .where(OutboxMessage.status == OutboxStatus.sent))
+        sent = await session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.status == OutboxStatus.sent)
+        )
     assert len(recipients) == 300 and max(Counter(recipients).values()) == 1
     assert sent == 300
 
 
 async def test_a_database_blip_right_after_the_gateway_took_a_message_does_not_resend_it(
-        sessionmaker: async_sessionmaker[AsyncSession],
-        make_worker: Callable[..., OutboxWorker]) -> None:
+    sessionmaker: async_sessionmaker[AsyncSession], make_worker: Callable[..., OutboxWorker]
+) -> None:
     await put(sessionmaker, Channel.email, "giulia@example.it")
     capture = CaptureSender(sessionmaker)
     away = create_engine("postgresql+asyncpg://nobody@127.0.0.1:1/none")
@@ -125,8 +138,9 @@ async def test_a_database_blip_right_after_the_gateway_took_a_message_does_not_r
         async def send(self, message: Outgoing) -> None:
             await capture.send(message)
             worker.sessionmaker = create_sessionmaker(away)
-            asyncio.get_running_loop().call_later(0.6, setattr, worker, "sessionmaker",
-                                                  sessionmaker)
+            asyncio.get_running_loop().call_later(
+                0.6, setattr, worker, "sessionmaker", sessionmaker
+            )
 
         async def close(self) -> None:
             return None

@@ -55,11 +55,16 @@ async def smsc() -> AsyncIterator[Smsc]:
     await server.stop()
 
 
-
 @pytest.fixture
 def smpp_sender(smsc: Smsc) -> SmppSender:
-    return SmppSender(host="127.0.0.1", port=smsc.port, system_id="linedesk", password="secret",
-                      source_addr="LineDesk", timeout=5)
+    return SmppSender(
+        host="127.0.0.1",
+        port=smsc.port,
+        system_id="linedesk",
+        password="secret",
+        source_addr="LineDesk",
+        timeout=5,
+    )
 
 
 def text_of(parts: list[smpp34.SubmitSmEvent]) -> str:
@@ -67,15 +72,25 @@ def text_of(parts: list[smpp34.SubmitSmEvent]) -> str:
 
 
 async def test_a_short_sms_is_one_gsm7_part(
-        smsc: Smsc, smpp_sender: SmppSender, sessionmaker: async_sessionmaker[AsyncSession],
-        make_worker: Callable[..., OutboxWorker]) -> None:
-    await put(sessionmaker, Channel.sms, "+393471234567",
-              payload={"name": "Niccolò", "note": "Più però è."})
+    smsc: Smsc,
+    smpp_sender: SmppSender,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    make_worker: Callable[..., OutboxWorker],
+) -> None:
+    await put(
+        sessionmaker,
+        Channel.sms,
+        "+393471234567",
+        payload={"name": "Niccolò", "note": "Più però è."},
+    )
     await make_worker({Channel.sms: smpp_sender}).run_until_idle()
     await smpp_sender.close()
     [part] = smsc.received
     assert (part.destination_addr, part.dest_addr_ton, part.source_addr) == (
-        "393471234567", 1, "LineDesk")
+        "393471234567",
+        1,
+        "LineDesk",
+    )
     assert (part.data_coding, part.esm_class) == (DATA_CODING_GSM7, 0)
     assert text_of([part]) == "linedesk: messaggio di prova per Niccolò. Più però è."
     [message] = await outbox(sessionmaker)
@@ -83,16 +98,23 @@ async def test_a_short_sms_is_one_gsm7_part(
 
 
 async def test_a_300_character_italian_text_arrives_as_concatenated_parts(
-        smsc: Smsc, smpp_sender: SmppSender, sessionmaker: async_sessionmaker[AsyncSession],
-        make_worker: Callable[..., OutboxWorker]) -> None:
-    await put(sessionmaker, Channel.sms, "+393471234567", language="it",
-              payload={"name": "Giulia", "note": LONG_ITALIAN})
+    smsc: Smsc,
+    smpp_sender: SmppSender,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    make_worker: Callable[..., OutboxWorker],
+) -> None:
+    await put(
+        sessionmaker,
+        Channel.sms,
+        "+393471234567",
+        language="it",
+        payload={"name": "Giulia", "note": LONG_ITALIAN},
+    )
     await make_worker({Channel.sms: smpp_sender}).run_until_idle()
     await smpp_sender.close()
     parts = smsc.received
     assert len(parts) == 3
-    assert all(p.esm_class & ESM_CLASS_UDHI and p.data_coding == DATA_CODING_GSM7
-               for p in parts)
+    assert all(p.esm_class & ESM_CLASS_UDHI and p.data_coding == DATA_CODING_GSM7 for p in parts)
     headers = [p.short_message[:6] for p in parts]
     assert {h[3] for h in headers} == {headers[0][3]}  # one reference for the whole text
     assert [(h[4], h[5]) for h in headers] == [(3, 1), (3, 2), (3, 3)]
@@ -100,10 +122,14 @@ async def test_a_300_character_italian_text_arrives_as_concatenated_parts(
 
 
 async def test_text_outside_gsm7_is_sent_as_ucs2(
-        smsc: Smsc, smpp_sender: SmppSender, sessionmaker: async_sessionmaker[AsyncSession],
-        make_worker: Callable[..., OutboxWorker]) -> None:
-    await put(sessionmaker, Channel.sms, "+393471234567",
-              payload={"name": "Zoë", "note": "Grazie ✓"})
+    smsc: Smsc,
+    smpp_sender: SmppSender,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    make_worker: Callable[..., OutboxWorker],
+) -> None:
+    await put(
+        sessionmaker, Channel.sms, "+393471234567", payload={"name": "Zoë", "note": "Grazie ✓"}
+    )
     await make_worker({Channel.sms: smpp_sender}).run_until_idle()
     await smpp_sender.close()
     [part] = smsc.received
@@ -112,8 +138,11 @@ async def test_text_outside_gsm7_is_sent_as_ucs2(
 
 
 async def test_the_sender_binds_again_after_the_smsc_restarts(
-        smsc: Smsc, smpp_sender: SmppSender, sessionmaker: async_sessionmaker[AsyncSession],
-        make_worker: Callable[..., OutboxWorker]) -> None:
+    smsc: Smsc,
+    smpp_sender: SmppSender,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    make_worker: Callable[..., OutboxWorker],
+) -> None:
     smpp_sender.timeout = 1
     worker = make_worker({Channel.sms: smpp_sender})
     await put(sessionmaker, Channel.sms, "+393470000001")

@@ -53,17 +53,30 @@ def smtp(smtp_port: int) -> Iterator[Inbox]:
 
 
 def sender(port: int) -> SmtpSender:
-    return SmtpSender(host="127.0.0.1", port=port, sender="linedesk <no-reply@linedesk.test>",
-                      security="none", timeout=5)
+    return SmtpSender(
+        host="127.0.0.1",
+        port=port,
+        sender="linedesk <no-reply@linedesk.test>",
+        security="none",
+        timeout=5,
+    )
 
 
 async def test_an_email_arrives_with_its_attachment_intact(
-        smtp: Inbox, smtp_port: int, sessionmaker: async_sessionmaker[AsyncSession],
-        make_worker: Callable[..., OutboxWorker], tmp_path: Path) -> None:
+    smtp: Inbox,
+    smtp_port: int,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    make_worker: Callable[..., OutboxWorker],
+    tmp_path: Path,
+) -> None:
     (tmp_path / "invoices").mkdir()
     (tmp_path / "invoices" / "2026-10.pdf").write_bytes(PDF)
-    reference = {"kind": "file", "path": "invoices/2026-10.pdf", "filename": "fattura.pdf",
-                 "content_type": "application/pdf"}
+    reference = {
+        "kind": "file",
+        "path": "invoices/2026-10.pdf",
+        "filename": "fattura.pdf",
+        "content_type": "application/pdf",
+    }
     await put(sessionmaker, Channel.email, "giulia@example.it", attachments=[reference])
     await make_worker({Channel.email: sender(smtp_port)}).run_until_idle()
 
@@ -83,8 +96,11 @@ async def test_an_email_arrives_with_its_attachment_intact(
 
 
 async def test_a_server_that_is_down_gets_the_message_once_it_is_back(
-        smtp_port: int, sessionmaker: async_sessionmaker[AsyncSession],
-        moving_clock: FrozenClock, make_worker: Callable[..., OutboxWorker]) -> None:
+    smtp_port: int,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    moving_clock: FrozenClock,
+    make_worker: Callable[..., OutboxWorker],
+) -> None:
     await put(sessionmaker, Channel.email, "giulia@example.it", language="en")
     worker = make_worker({Channel.email: sender(smtp_port)}, max_attempts=5)
     await worker.run_once()
@@ -105,8 +121,11 @@ async def test_a_server_that_is_down_gets_the_message_once_it_is_back(
 
 
 async def test_a_server_down_for_good_fails_the_message_with_the_reason(
-        smtp_port: int, sessionmaker: async_sessionmaker[AsyncSession],
-        moving_clock: FrozenClock, make_worker: Callable[..., OutboxWorker]) -> None:
+    smtp_port: int,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    moving_clock: FrozenClock,
+    make_worker: Callable[..., OutboxWorker],
+) -> None:
     await put(sessionmaker, Channel.email, "giulia@example.it")
     worker = make_worker({Channel.email: sender(smtp_port)}, max_attempts=3)
     for _ in range(3):
@@ -119,8 +138,12 @@ async def test_a_server_down_for_good_fails_the_message_with_the_reason(
 
 
 async def test_a_message_delivered_twice_keeps_its_message_id(
-        smtp: Inbox, smtp_port: int, sessionmaker: async_sessionmaker[AsyncSession],
-        moving_clock: FrozenClock, make_worker: Callable[..., OutboxWorker]) -> None:
+    smtp: Inbox,
+    smtp_port: int,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    moving_clock: FrozenClock,
+    make_worker: Callable[..., OutboxWorker],
+) -> None:
     first = await put(sessionmaker, Channel.email, "giulia@example.it")
     worker = make_worker({Channel.email: sender(smtp_port)})
     async with sessionmaker() as session, session.begin():
@@ -130,8 +153,9 @@ async def test_a_message_delivered_twice_keeps_its_message_id(
     advance(moving_clock, worker.lease.total_seconds() + 1)
     assert await worker.run_until_idle() == 2
 
-    received = Counter((recipients[0], message["Message-ID"])
-                       for recipients, message in smtp.received)
+    received = Counter(
+        (recipients[0], message["Message-ID"]) for recipients, message in smtp.received
+    )
     [(giulia, twice), (marco, once)] = sorted(received.items())
     assert (giulia[0], twice, marco[0], once) == ("giulia@example.it", 2, "marco@example.it", 1)
     assert giulia[1].startswith(f"<outbox.{first}.") and giulia[1].endswith("@linedesk.test>")

@@ -31,8 +31,7 @@ from tests.messaging.conftest import free_port, outbox, put
 
 USERNAME, PASSWORD = "linedesk", "s3cret-pa55"
 # aiosmtpd warns when AUTH is allowed without STARTTLS, which is the implicit-TLS case.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:Requiring AUTH while not requiring TLS:UserWarning")
+pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
 
 
 @dataclass(frozen=True)
@@ -53,22 +52,31 @@ def make_certificate(directory: Path) -> ServerCertificate:
     now = datetime.now(UTC)
     certificate = (
         x509.CertificateBuilder()
-        .subject_name(name).issuer_name(name).public_key(key.public_key())
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([
-            x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False)
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
-                       critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
     )
     cert_file, key_file = directory / "smtp-ca.pem", directory / "smtp-key.pem"
     cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     return ServerCertificate(cert_file, key_file)
 
 
@@ -84,8 +92,9 @@ class SecureInbox:
     logins: list[tuple[str, bool]] = field(default_factory=list)
     received: list[tuple[list[str], EmailMessage]] = field(default_factory=list)
 
-    def authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str,
-                     auth_data: Any) -> AuthResult:
+    def authenticate(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
+    ) -> AuthResult:
         assert isinstance(auth_data, LoginPassword)
         login, password = auth_data.login.decode(), auth_data.password.decode()
         encrypted = encrypted_transport(server)
@@ -106,41 +115,60 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> ServerCertificate:
 
 
 @pytest.fixture(params=["starttls", "tls"])
-def secure_smtp(request: pytest.FixtureRequest,
-                certificate: ServerCertificate) -> Iterator[tuple[SecureInbox, str, int]]:
+def secure_smtp(
+    request: pytest.FixtureRequest, certificate: ServerCertificate
+) -> Iterator[tuple[SecureInbox, str, int]]:
     security: str = request.param
     inbox, port = SecureInbox(), free_port()
     # aiosmtpd's auth_require_tls knows only STARTTLS; under implicit TLS every byte is
     # encrypted already, and the authenticator itself refuses a clear-text login anyway.
     encryption: dict[str, Any] = (
-        {"tls_context": certificate.server_context(), "require_starttls": True,
-         "auth_require_tls": True}
+        {
+            "tls_context": certificate.server_context(),
+            "require_starttls": True,
+            "auth_require_tls": True,
+        }
         if security == "starttls"
-        else {"ssl_context": certificate.server_context(), "auth_require_tls": False})
-    controller = Controller(inbox, hostname="127.0.0.1", port=port,
-                            authenticator=inbox.authenticate, auth_required=True,
-                            **encryption)
+        else {"ssl_context": certificate.server_context(), "auth_require_tls": False}
+    )
+    controller = Controller(
+        inbox,
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=inbox.authenticate,
+        auth_required=True,
+        **encryption,
+    )
     controller.start()
     yield inbox, security, port
     controller.stop()
 
 
-def configured_sender(security: str, port: int, *, ca_file: Path | None,
-                      password: str = PASSWORD) -> SmtpSender:
+def configured_sender(
+    security: str, port: int, *, ca_file: Path | None, password: str = PASSWORD
+) -> SmtpSender:
     """The sender exactly as production builds it, from LINEDESK_SMTP_* settings."""
-    settings = Settings(secret_key=TEST_SECRET, smtp_host="127.0.0.1", smtp_port=port,
-                        smtp_security=security, smtp_username=USERNAME, smtp_password=password,
-                        smtp_ca_file=str(ca_file or ""),
-                        smtp_from="linedesk <no-reply@linedesk.test>")
+    settings = Settings(
+        secret_key=TEST_SECRET,
+        smtp_host="127.0.0.1",
+        smtp_port=port,
+        smtp_security=security,
+        smtp_username=USERNAME,
+        smtp_password=password,
+        smtp_ca_file=str(ca_file or ""),
+        smtp_from="linedesk <no-reply@linedesk.test>",
+    )
     sender = SmtpSender.from_settings(settings)
     sender.timeout = 5
     return sender
 
 
 async def test_an_email_arrives_over_tls_after_logging_in(
-        secure_smtp: tuple[SecureInbox, str, int], certificate: ServerCertificate,
-        sessionmaker: async_sessionmaker[AsyncSession],
-        make_worker: Callable[..., OutboxWorker]) -> None:
+    secure_smtp: tuple[SecureInbox, str, int],
+    certificate: ServerCertificate,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    make_worker: Callable[..., OutboxWorker],
+) -> None:
     inbox, security, port = secure_smtp
     await put(sessionmaker, Channel.email, "giulia@example.it", language="en")
     sender = configured_sender(security, port, ca_file=certificate.cert_file)
@@ -155,9 +183,10 @@ async def test_an_email_arrives_over_tls_after_logging_in(
 
 
 async def test_a_certificate_nobody_vouches_for_is_refused(
-        secure_smtp: tuple[SecureInbox, str, int],
-        sessionmaker: async_sessionmaker[AsyncSession],
-        make_worker: Callable[..., OutboxWorker]) -> None:
+    secure_smtp: tuple[SecureInbox, str, int],
+    sessionmaker: async_sessionmaker[AsyncSession],
+    make_worker: Callable[..., OutboxWorker],
+) -> None:
     inbox, security, port = secure_smtp
     await put(sessionmaker, Channel.email, "giulia@example.it")
     sender = configured_sender(security, port, ca_file=None)  # the system store only
@@ -170,13 +199,14 @@ async def test_a_certificate_nobody_vouches_for_is_refused(
 
 
 async def test_a_wrong_password_is_retried_with_the_servers_answer(
-        secure_smtp: tuple[SecureInbox, str, int], certificate: ServerCertificate,
-        sessionmaker: async_sessionmaker[AsyncSession],
-        make_worker: Callable[..., OutboxWorker]) -> None:
+    secure_smtp: tuple[SecureInbox, str, int],
+    certificate: ServerCertificate,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    make_worker: Callable[..., OutboxWorker],
+) -> None:
     inbox, security, port = secure_smtp
     await put(sessionmaker, Channel.email, "giulia@example.it")
-    sender = configured_sender(security, port, ca_file=certificate.cert_file,
-                               password="wrong")
+    sender = configured_sender(security, port, ca_file=certificate.cert_file, password="wrong")
     await make_worker({Channel.email: sender}).run_once()
 
     assert inbox.received == []

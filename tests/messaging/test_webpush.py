@@ -34,16 +34,21 @@ class PushService:
 
     def subscription(self, port: int) -> str:
         public = self.browser_key.public_key().public_bytes(
-            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
-        return json.dumps({"endpoint": f"http://127.0.0.1:{port}/push/abc",
-                           "keys": {"p256dh": b64url(public), "auth": b64url(self.auth_secret)}})
+            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+        )
+        return json.dumps(
+            {
+                "endpoint": f"http://127.0.0.1:{port}/push/abc",
+                "keys": {"p256dh": b64url(public), "auth": b64url(self.auth_secret)},
+            }
+        )
 
     async def handle(self, request: web.Request) -> web.Response:
         body = await request.read()
-        plain = http_ece.decrypt(body, private_key=self.browser_key,
-                                 auth_secret=self.auth_secret, version="aes128gcm")
-        self.received.append({"headers": dict(request.headers),
-                              "payload": json.loads(plain)})
+        plain = http_ece.decrypt(
+            body, private_key=self.browser_key, auth_secret=self.auth_secret, version="aes128gcm"
+        )
+        self.received.append({"headers": dict(request.headers), "payload": json.loads(plain)})
         return web.Response(status=201)
 
 
@@ -61,8 +66,10 @@ async def push_service() -> AsyncIterator[tuple[PushService, int]]:
 
 
 async def test_a_push_arrives_decryptable_and_signed_with_vapid(
-        push_service: tuple[PushService, int], sessionmaker: async_sessionmaker[AsyncSession],
-        make_worker: Callable[..., OutboxWorker]) -> None:
+    push_service: tuple[PushService, int],
+    sessionmaker: async_sessionmaker[AsyncSession],
+    make_worker: Callable[..., OutboxWorker],
+) -> None:
     service, port = push_service
     private_key, public_key = generate_vapid_keys()
     await put(sessionmaker, Channel.push, service.subscription(port), language="en")
@@ -70,8 +77,10 @@ async def test_a_push_arrives_decryptable_and_signed_with_vapid(
     await make_worker({Channel.push: sender}).run_until_idle()
 
     [received] = service.received
-    assert received["payload"] == {"title": "Test message from linedesk",
-                                   "body": "linedesk: test message for Giulia. Nota di prova."}
+    assert received["payload"] == {
+        "title": "Test message from linedesk",
+        "body": "linedesk: test message for Giulia. Nota di prova.",
+    }
     authorization = received["headers"]["Authorization"]
     assert authorization.startswith("vapid t=") and f"k={public_key}" in authorization
     assert Vapid.verify(authorization)
@@ -80,8 +89,10 @@ async def test_a_push_arrives_decryptable_and_signed_with_vapid(
 
 
 async def test_a_push_service_refusal_is_retried(
-        push_service: tuple[PushService, int], sessionmaker: async_sessionmaker[AsyncSession],
-        make_worker: Callable[..., OutboxWorker]) -> None:
+    push_service: tuple[PushService, int],
+    sessionmaker: async_sessionmaker[AsyncSession],
+    make_worker: Callable[..., OutboxWorker],
+) -> None:
     service, port = push_service
     private_key, _ = generate_vapid_keys()
     subscription = json.loads(service.subscription(port))

@@ -38,16 +38,20 @@ def world_dict(world: BillingWorld) -> dict[str, Any]:
 @pytest.fixture
 async def managers(session: AsyncSession, billing_world: BillingWorld) -> Managers:
     w = world_dict(billing_world)
-    admin = await make_user(session, w, profile="user_admin", username="anna",
-                            email="anna@example.it")
-    telco = await make_user(session, w, profile="telco_manager", username="marco",
-                            email="marco@example.it")
-    gone = await make_user(session, w, profile="telco_manager", username="gone",
-                           email="gone@example.it")
+    admin = await make_user(
+        session, w, profile="user_admin", username="anna", email="anna@example.it"
+    )
+    telco = await make_user(
+        session, w, profile="telco_manager", username="marco", email="marco@example.it"
+    )
+    gone = await make_user(
+        session, w, profile="telco_manager", username="gone", email="gone@example.it"
+    )
     employee = await make_user(session, w)
     other = await make_world(session, name="Altra S.p.A.", lines=1)
-    other_admin = await make_user(session, other, profile="user_admin", username="olga",
-                                  email="olga@example.it")
+    other_admin = await make_user(
+        session, other, profile="user_admin", username="olga", email="olga@example.it"
+    )
     user = await session.get(User, gone)
     assert user is not None
     user.disabled_at = NOW
@@ -61,13 +65,19 @@ async def bill_october(session: AsyncSession, now: datetime = NOW) -> None:
 
 
 async def notifications_of(session: AsyncSession, user_id: int) -> list[Notification]:
-    return list(await session.scalars(select(Notification).where(
-        Notification.user_id == user_id).order_by(Notification.id)))
+    return list(
+        await session.scalars(
+            select(Notification).where(Notification.user_id == user_id).order_by(Notification.id)
+        )
+    )
 
 
 async def outbox(session: AsyncSession, channel: Channel) -> list[OutboxMessage]:
-    return list(await session.scalars(select(OutboxMessage).where(
-        OutboxMessage.channel == channel).order_by(OutboxMessage.id)))
+    return list(
+        await session.scalars(
+            select(OutboxMessage).where(OutboxMessage.channel == channel).order_by(OutboxMessage.id)
+        )
+    )
 
 
 async def headers_of(client: Any, username: str) -> dict[str, str]:

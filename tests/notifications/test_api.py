@@ -14,18 +14,27 @@ from tests.notifications.conftest import (
 )
 
 PREFS = "/api/v1/me/notification-preferences"
-SUBSCRIPTION = {"endpoint": "https://push.example.net/send/abc123",
-                "keys": {"p256dh": "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0"
-                                   "VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM",
-                         "auth": "tBHItJI5svbpez7KI4CCXg"}}
+SUBSCRIPTION = {
+    "endpoint": "https://push.example.net/send/abc123",
+    "keys": {
+        "p256dh": "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0"
+        "VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM",
+        "auth": "tBHItJI5svbpez7KI4CCXg",
+    },
+}
 
 
 async def test_preferences_default_to_everything_but_push(client, managers: Managers):
     response = await client.get(PREFS, headers=await headers_of(client, "anna"))
     assert response.status_code == 200
     assert response.json()["overdue"] == {"in_app": True, "email": True, "push": False}
-    assert set(response.json()) == {"invoice_issued", "due_in_7_days", "due_tomorrow",
-                                    "overdue", "billing_account_changed"}
+    assert set(response.json()) == {
+        "invoice_issued",
+        "due_in_7_days",
+        "due_tomorrow",
+        "overdue",
+        "billing_account_changed",
+    }
 
 
 async def test_preferences_are_honoured_per_channel(client, session, managers, mailbox):
@@ -44,32 +53,37 @@ async def test_preferences_are_honoured_per_channel(client, session, managers, m
 
 async def test_a_push_subscription_gets_the_pushes(client, session, managers):
     anna = await headers_of(client, "anna")
-    stored = await client.post("/api/v1/me/push-subscriptions", headers=anna,
-                               json=SUBSCRIPTION)
+    stored = await client.post("/api/v1/me/push-subscriptions", headers=anna, json=SUBSCRIPTION)
     assert stored.status_code == 201 and stored.json()["endpoint"] == SUBSCRIPTION["endpoint"]
-    again = await client.post("/api/v1/me/push-subscriptions", headers=anna,
-                              json=SUBSCRIPTION)  # the same browser: still one
+    again = await client.post(
+        "/api/v1/me/push-subscriptions", headers=anna, json=SUBSCRIPTION
+    )  # the same browser: still one
     assert again.json()["id"] == stored.json()["id"]
     await client.put(PREFS, headers=anna, json={"invoice_issued": {"push": True}})
     await bill_october(session)
     (push,) = await outbox(session, Channel.push)
-    assert json.loads(push.recipient) == {"endpoint": SUBSCRIPTION["endpoint"],
-                                          "keys": SUBSCRIPTION["keys"]}
+    assert json.loads(push.recipient) == {
+        "endpoint": SUBSCRIPTION["endpoint"],
+        "keys": SUBSCRIPTION["keys"],
+    }
     assert push.template == "notification_invoice_issued" and push.language == "it"
 
 
 async def test_a_bad_push_subscription_is_refused(client, managers):
-    response = await client.post("/api/v1/me/push-subscriptions",
-                                 headers=await headers_of(client, "anna"),
-                                 json={"endpoint": "not a url", "keys": {}})
+    response = await client.post(
+        "/api/v1/me/push-subscriptions",
+        headers=await headers_of(client, "anna"),
+        json={"endpoint": "not a url", "keys": {}},
+    )
     assert response.status_code == 422
 
 
 async def test_read_and_unread(client, session, backoffice, managers):
     await bill_october(session)
     account = (await backoffice.get("/api/v1/backoffice/billing-accounts")).json()[0]
-    await backoffice.patch(f"/api/v1/backoffice/billing-accounts/{account['code']}",
-                           json={"address_city": "Imola"})
+    await backoffice.patch(
+        f"/api/v1/backoffice/billing-accounts/{account['code']}", json={"address_city": "Imola"}
+    )
     anna = await headers_of(client, "anna")
     listed = await client.get("/api/v1/notifications", headers=anna)
     assert listed.headers["X-Unread-Count"] == "2" and listed.headers["X-Total-Count"] == "2"
@@ -84,22 +98,27 @@ async def test_read_and_unread(client, session, backoffice, managers):
     assert [n["id"] for n in unread.json()] == [newest["id"]]
     marked = await client.post("/api/v1/notifications/read-all", headers=anna)
     assert marked.json() == {"marked": 1, "unread": 0}
-    marco = await client.get("/api/v1/notifications/unread-count",
-                             headers=await headers_of(client, "marco"))
+    marco = await client.get(
+        "/api/v1/notifications/unread-count", headers=await headers_of(client, "marco")
+    )
     assert marco.json() == {"unread": 2}  # each manager reads their own
 
 
 async def test_employees_get_403_and_others_notifications_404(client, session, managers):
     await bill_october(session)
     employee = await headers_of(client, managers.world.numbers["mobile"])
-    for method, path in (("GET", "/api/v1/notifications"), ("GET", PREFS),
-                         ("POST", "/api/v1/notifications/read-all"),
-                         ("GET", "/api/v1/notifications/unread-count")):
+    for method, path in (
+        ("GET", "/api/v1/notifications"),
+        ("GET", PREFS),
+        ("POST", "/api/v1/notifications/read-all"),
+        ("GET", "/api/v1/notifications/unread-count"),
+    ):
         response = await client.request(method, path, headers=employee)
         assert response.status_code == 403, path
     (theirs,) = await notifications_of(session, managers.other_admin)
-    response = await client.post(f"/api/v1/notifications/{theirs.id}/read",
-                                 headers=await headers_of(client, "anna"))
+    response = await client.post(
+        f"/api/v1/notifications/{theirs.id}/read", headers=await headers_of(client, "anna")
+    )
     assert response.status_code == 404
 
 
@@ -109,14 +128,20 @@ async def test_the_pages_show_and_mark_read(client, session, managers):
     page = await client.get("/notifications", headers=HTML)
     assert page.status_code == 200 and "Nuova fattura 2026/000001" in page.text
     (notification,) = await notifications_of(session, managers.admin)
-    done = await client.post(f"/notifications/{notification.id}/read", headers=HTML,
-                             data={"csrf_token": csrf_of(page.text)})
+    done = await client.post(
+        f"/notifications/{notification.id}/read",
+        headers=HTML,
+        data={"csrf_token": csrf_of(page.text)},
+    )
     assert done.status_code == 303
     assert "Segna come letta" not in (await client.get("/notifications", headers=HTML)).text
     prefs = await client.get("/notifications/preferences", headers=HTML)
     assert prefs.status_code == 200 and 'name="overdue.push"' in prefs.text
-    saved = await client.post("/notifications/preferences", headers=HTML, data={
-        "csrf_token": csrf_of(prefs.text), "overdue.in_app": "on"})
+    saved = await client.post(
+        "/notifications/preferences",
+        headers=HTML,
+        data={"csrf_token": csrf_of(prefs.text), "overdue.in_app": "on"},
+    )
     assert saved.status_code == 303
     api = await client.get(PREFS, headers=await headers_of(client, "anna"))
     assert api.json()["overdue"] == {"in_app": True, "email": False, "push": False}

@@ -30,28 +30,35 @@ async def test_the_demo_has_a_year_of_invoices_most_paid(session):
     assert len(by_status[InvoiceStatus.paid]) == 34
     assert {i.issue_date.month for i in found} == set(range(1, 13))  # spread over the year
     admin = await session.scalar(select(User.id).where(User.username == "admin.bellini"))
-    kinds = set(await session.scalars(select(Notification.kind)
-                                      .where(Notification.user_id == admin)))
-    assert {NotificationKind.overdue, NotificationKind.due_in_7_days,
-            NotificationKind.invoice_issued} <= kinds
+    kinds = set(
+        await session.scalars(select(Notification.kind).where(Notification.user_id == admin))
+    )
+    assert {
+        NotificationKind.overdue,
+        NotificationKind.due_in_7_days,
+        NotificationKind.invoice_issued,
+    } <= kinds
 
 
-async def test_the_embedded_scheduler_runs_the_jobs_at_start(engine, settings, session,
-                                                            billing_world):
+async def test_the_embedded_scheduler_runs_the_jobs_at_start(
+    engine, settings, session, billing_world
+):
     """In December: the month just ended (November) is billed, October's unpaid invoices
     turn overdue."""
     await bill_october(session)
     settings.scheduler_embedded = True
     clock = FrozenClock(DUE + timedelta(days=2))
-    expected = {date(2026, 10, 1): {InvoiceStatus.overdue},
-                date(2026, 11, 1): {InvoiceStatus.issued}}
+    expected = {
+        date(2026, 10, 1): {InvoiceStatus.overdue},
+        date(2026, 11, 1): {InvoiceStatus.issued},
+    }
     async with embedded_scheduler(settings, create_sessionmaker(engine), clock, every=3600):
         for _ in range(100):
             await asyncio.sleep(0.05)
             by_period: dict[date, set[InvoiceStatus]] = {}
             for period, status in await session.execute(
-                    select(Invoice.period, Invoice.status)
-                    .execution_options(populate_existing=True)):
+                select(Invoice.period, Invoice.status).execution_options(populate_existing=True)
+            ):
                 by_period.setdefault(period, set()).add(status)
             await session.rollback()
             if by_period == expected:

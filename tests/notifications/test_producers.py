@@ -38,8 +38,11 @@ async def test_a_new_invoice_is_told_once_to_each_active_manager(session, manage
     (theirs,) = await notifications_of(session, managers.other_admin)  # their own invoice
     assert theirs.params["number"] != "2026/000001"
     emails = await outbox(session, Channel.email)
-    assert sorted(m.recipient for m in emails) == ["anna@example.it", "marco@example.it",
-                                                   "olga@example.it"]
+    assert sorted(m.recipient for m in emails) == [
+        "anna@example.it",
+        "marco@example.it",
+        "olga@example.it",
+    ]
     assert {m.template for m in emails} == {"notification_invoice_issued"}
 
 
@@ -48,18 +51,25 @@ async def test_due_dates_each_told_once_however_often_the_job_runs(session, mana
     week_before, day_before = DUE - timedelta(days=7), DUE - timedelta(days=1)
     timeline = [
         (DUE - timedelta(days=8), []),
-        (week_before, ["due_in_7_days"]), (week_before, []),
+        (week_before, ["due_in_7_days"]),
+        (week_before, []),
         (week_before + timedelta(days=2), []),
-        (day_before, ["due_tomorrow"]), (day_before, []),
+        (day_before, ["due_tomorrow"]),
+        (day_before, []),
         (DUE, []),
-        (DUE + timedelta(days=1), ["overdue"]), (DUE + timedelta(days=2), []),
+        (DUE + timedelta(days=1), ["overdue"]),
+        (DUE + timedelta(days=2), []),
     ]
     for now, expected in timeline:
         counts = await notify_due_dates(session, now)
         assert [kind for kind, n in counts.items() if n] == expected, now
     await session.commit()
     assert _kinds(await notifications_of(session, managers.admin)) == [
-        "invoice_issued", "due_in_7_days", "due_tomorrow", "overdue"]
+        "invoice_issued",
+        "due_in_7_days",
+        "due_tomorrow",
+        "overdue",
+    ]
     events = await session.scalar(select(func.count()).select_from(NotificationEvent))
     assert events == 2 * 4  # two companies, one invoice each, four kinds
 
@@ -76,23 +86,37 @@ async def test_a_paid_invoice_gets_no_due_date_notices(session, backoffice, mana
     await bill_october(session)
     invoice = await session.scalar(select(Invoice))
     assert invoice is not None
-    await backoffice.post("/api/v1/backoffice/payments", json={
-        "reference": "P-1", "invoice_number": invoice.number,
-        "amount": str(invoice.total_amount), "paid_at": "2026-11-21T10:00:00Z"})
+    await backoffice.post(
+        "/api/v1/backoffice/payments",
+        json={
+            "reference": "P-1",
+            "invoice_number": invoice.number,
+            "amount": str(invoice.total_amount),
+            "paid_at": "2026-11-21T10:00:00Z",
+        },
+    )
     for days in (7, 1, -3):
         await notify_due_dates(session, DUE - timedelta(days=days))
-    kinds = await session.scalars(select(NotificationEvent.kind)
-                                  .where(NotificationEvent.invoice_id == invoice.id))
+    kinds = await session.scalars(
+        select(NotificationEvent.kind).where(NotificationEvent.invoice_id == invoice.id)
+    )
     assert list(kinds) == [NotificationKind.invoice_issued]
 
 
-async def test_a_billing_account_change_is_told_with_what_changed(session, backoffice,
-                                                                   managers, mailbox):
+async def test_a_billing_account_change_is_told_with_what_changed(
+    session, backoffice, managers, mailbox
+):
     account = (await backoffice.get("/api/v1/backoffice/billing-accounts")).json()[0]
     url = f"/api/v1/backoffice/billing-accounts/{account['code']}"
-    response = await backoffice.patch(url, json={
-        "payment_method": "sepa_direct_debit", "iban": "IT60X0542811101000000123456",
-        "address_city": "Modena", "invoice_email": "fatture@example.it"})  # e-mail unchanged
+    response = await backoffice.patch(
+        url,
+        json={
+            "payment_method": "sepa_direct_debit",
+            "iban": "IT60X0542811101000000123456",
+            "address_city": "Modena",
+            "invoice_email": "fatture@example.it",
+        },
+    )  # e-mail unchanged
     assert response.status_code == 200, response.text
     assert response.json()["address_city"] == "Modena"
     same = await backoffice.patch(url, json={"address_city": "Modena"})
@@ -111,9 +135,14 @@ async def test_a_billing_account_change_is_validated_like_its_creation(backoffic
     no_iban = await backoffice.patch(url, json={"payment_method": "sepa_direct_debit"})
     bad = await backoffice.patch(url, json={"iban": "IT00X", "address_province": "Bologna"})
     empty = await backoffice.patch(url, json={})
-    unknown = await backoffice.patch("/api/v1/backoffice/billing-accounts/NOPE",
-                                     json={"address_city": "Modena"})
-    assert (no_iban.status_code, bad.status_code, empty.status_code,
-            unknown.status_code) == (422, 422, 422, 404)
+    unknown = await backoffice.patch(
+        "/api/v1/backoffice/billing-accounts/NOPE", json={"address_city": "Modena"}
+    )
+    assert (no_iban.status_code, bad.status_code, empty.status_code, unknown.status_code) == (
+        422,
+        422,
+        422,
+        404,
+    )
     fields = {d["field"] for d in bad.json()["error"]["details"]}
     assert {"iban", "address_province"} <= fields

@@ -46,8 +46,11 @@ async def scheduler_once() -> str:
 
 async def produced(session: AsyncSession) -> tuple[dict[tuple[date, str], int], int, int]:
     """Invoices per period and status, in-app notifications, outbox messages."""
-    rows = await session.execute(select(Invoice.period, Invoice.status, func.count())
-                                 .group_by(Invoice.period, Invoice.status))
+    rows = await session.execute(
+        select(Invoice.period, Invoice.status, func.count()).group_by(
+            Invoice.period, Invoice.status
+        )
+    )
     invoices = {(period, status.value): count for period, status, count in rows}
     notifications = await session.scalar(select(func.count()).select_from(Notification))
     messages = await session.scalar(select(func.count()).select_from(OutboxMessage))
@@ -56,14 +59,17 @@ async def produced(session: AsyncSession) -> tuple[dict[tuple[date, str], int], 
 
 
 async def test_once_bills_the_month_just_ended_and_tells_the_managers_once(
-        december: None, session: AsyncSession, managers: Managers) -> None:
+    december: None, session: AsyncSession, managers: Managers
+) -> None:
     await bill_october(session)
     first = await scheduler_once()
     assert "Billing run 2026-11: 2 invoice(s) issued" in first  # both companies
     assert "Invoices now overdue: 2" in first and "Notified overdue: 2" in first
     after_first = await produced(session)
-    assert after_first[0] == {(date(2026, 10, 1), InvoiceStatus.overdue.value): 2,
-                              (date(2026, 11, 1), InvoiceStatus.issued.value): 2}
+    assert after_first[0] == {
+        (date(2026, 10, 1), InvoiceStatus.overdue.value): 2,
+        (date(2026, 11, 1), InvoiceStatus.issued.value): 2,
+    }
     kinds = [n.kind.value for n in await notifications_of(session, managers.admin)]
     assert kinds == ["invoice_issued", "invoice_issued", "overdue"]
 
@@ -73,8 +79,8 @@ async def test_once_bills_the_month_just_ended_and_tells_the_managers_once(
 
 
 async def test_a_second_scheduler_does_nothing_while_the_first_runs(
-        december: None, engine: AsyncEngine, session: AsyncSession,
-        managers: Managers) -> None:
+    december: None, engine: AsyncEngine, session: AsyncSession, managers: Managers
+) -> None:
     await bill_october(session)
     before = await produced(session)
     async with exclusive(engine, DAILY_JOBS_LOCK) as held:  # "the first scheduler"
@@ -86,13 +92,15 @@ async def test_a_second_scheduler_does_nothing_while_the_first_runs(
 
 
 async def test_two_schedulers_at_the_same_moment_do_the_work_once(
-        database_url: str, session: AsyncSession, managers: Managers) -> None:
+    database_url: str, session: AsyncSession, managers: Managers
+) -> None:
     await bill_october(session)
     engines = [create_engine(database_url) for _ in range(2)]  # two processes' pools
     clock = FrozenClock(IN_DECEMBER)
     try:
-        results = await asyncio.gather(*(run_daily_jobs(create_sessionmaker(e), clock, 30)
-                                         for e in engines))
+        results = await asyncio.gather(
+            *(run_daily_jobs(create_sessionmaker(e), clock, 30) for e in engines)
+        )
     finally:
         for e in engines:
             await e.dispose()
@@ -107,8 +115,13 @@ async def test_two_schedulers_at_the_same_moment_do_the_work_once(
 
 def test_the_scheduler_runs_at_start_and_stops_cleanly_on_sigterm(cli_env: None) -> None:
     env = os.environ | {"LINEDESK_LOG_JSON": "true", "LINEDESK_LOG_LEVEL": "INFO"}
-    process = subprocess.Popen([sys.executable, "-m", "linedesk.cli", "scheduler"], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "linedesk.cli", "scheduler"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert process.stderr is not None
         lines: list[str] = []

@@ -44,8 +44,11 @@ async def test_unknown_paths_and_methods_use_the_error_shape(client):
 
 
 async def test_malformed_json_is_a_422_in_the_error_shape(backoffice):
-    response = await backoffice.post("/api/v1/backoffice/companies", content=b"{not json",
-                                     headers={"Content-Type": "application/json"})
+    response = await backoffice.post(
+        "/api/v1/backoffice/companies",
+        content=b"{not json",
+        headers={"Content-Type": "application/json"},
+    )
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "validation_error"
 
@@ -53,9 +56,14 @@ async def test_malformed_json_is_a_422_in_the_error_shape(backoffice):
 async def test_openapi_describes_the_back_office(client):
     spec = (await client.get("/openapi.json")).json()
     paths = spec["paths"]
-    for path in ("/api/v1/backoffice/companies", "/api/v1/backoffice/billing-accounts",
-                 "/api/v1/backoffice/offers", "/api/v1/backoffice/lines",
-                 "/api/v1/backoffice/lines/{msisdn}", "/api/v1/backoffice/{resource}/import"):
+    for path in (
+        "/api/v1/backoffice/companies",
+        "/api/v1/backoffice/billing-accounts",
+        "/api/v1/backoffice/offers",
+        "/api/v1/backoffice/lines",
+        "/api/v1/backoffice/lines/{msisdn}",
+        "/api/v1/backoffice/{resource}/import",
+    ):
         assert path in paths, path
 
 
@@ -65,8 +73,7 @@ async def test_a_request_while_the_database_is_away_answers_503_not_500(client, 
     away = create_engine("postgresql+asyncpg://nobody@127.0.0.1:1/none")
     app.state.sessionmaker = create_sessionmaker(away)
     try:
-        response = await client.get("/api/v1/backoffice/companies",
-                                    headers={"X-API-Key": api_key})
+        response = await client.get("/api/v1/backoffice/companies", headers={"X-API-Key": api_key})
     finally:
         await away.dispose()
     assert response.status_code == 503
@@ -99,8 +106,7 @@ async def test_a_statement_the_driver_refuses_is_a_bug_not_the_database_away(eng
 
     from linedesk.errors import database_unavailable
 
-    statement = text("SELECT 1 WHERE 1 IN :values").bindparams(
-        bindparam("values", expanding=True))
+    statement = text("SELECT 1 WHERE 1 IN :values").bindparams(bindparam("values", expanding=True))
     async with engine.connect() as connection:
         with pytest.raises(DBAPIError) as refused:
             await connection.execute(statement, {"values": list(range(300_000))})

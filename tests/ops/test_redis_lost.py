@@ -17,13 +17,21 @@ from tests.identity.helpers import PASSWORD
 from tests.identity.test_web_sessions import HTML, csrf_of
 from tests.ops.private_redis import PrivateRedis, private_redis  # noqa: F401
 
-UNAVAILABLE = {"error": {"code": "unavailable",
-                         "message": "The service is briefly unavailable: try again in a moment"}}
+UNAVAILABLE = {
+    "error": {
+        "code": "unavailable",
+        "message": "The service is briefly unavailable: try again in a moment",
+    }
+}
 
 
 @pytest.fixture
-async def redis_client(settings, clock, engine, private_redis: PrivateRedis  # noqa: F811
-                       ) -> AsyncIterator[httpx.AsyncClient]:
+async def redis_client(
+    settings,
+    clock,
+    engine,
+    private_redis: PrivateRedis,
+) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings.model_copy(update={"redis_url": private_redis.url}), clock=clock)
     transport = httpx.ASGITransport(app=app)
     try:
@@ -42,14 +50,18 @@ async def world(session):
 
 
 async def _login(client: httpx.AsyncClient, username: str) -> httpx.Response:
-    return await client.post("/api/v1/auth/login",
-                             json={"username": username, "password": PASSWORD})
+    return await client.post(
+        "/api/v1/auth/login", json={"username": username, "password": PASSWORD}
+    )
 
 
 async def _web_login(client: httpx.AsyncClient, username: str) -> httpx.Response:
     page = await client.get("/login", headers=HTML)
-    return await client.post("/login", headers=HTML, data={
-        "csrf_token": csrf_of(page.text), "username": username, "password": PASSWORD})
+    return await client.post(
+        "/login",
+        headers=HTML,
+        data={"csrf_token": csrf_of(page.text), "username": username, "password": PASSWORD},
+    )
 
 
 async def _outbox_size(session) -> int:
@@ -63,7 +75,8 @@ def _is_unavailable(response: httpx.Response) -> None:
 
 
 async def test_a_stopped_redis_gives_503_with_retry_after_and_not_ready_until_it_is_back(
-        redis_client, private_redis, world, session):  # noqa: F811
+    redis_client, private_redis, world, session
+):
     number = world["numbers"][0]
     assert (await redis_client.get("/readyz")).json() == {"status": "ready"}
     signed_in = await _login(redis_client, number)
@@ -76,11 +89,16 @@ async def test_a_stopped_redis_gives_503_with_retry_after_and_not_ready_until_it
     private_redis.stop()
 
     _is_unavailable(await _login(redis_client, number))
-    _is_unavailable(await redis_client.post("/api/v1/password-recoveries",
-                                            json={"username": number}))
+    _is_unavailable(
+        await redis_client.post("/api/v1/password-recoveries", json={"username": number})
+    )
     _is_unavailable(await redis_client.post("/api/v1/registrations", json={"msisdn": number}))
-    _is_unavailable(await redis_client.post("/api/v1/manager-registrations", json={
-        "vat_number": world["vat"], "billing_account_code": world["account"]}))
+    _is_unavailable(
+        await redis_client.post(
+            "/api/v1/manager-registrations",
+            json={"vat_number": world["vat"], "billing_account_code": world["account"]},
+        )
+    )
     page = await _web_login(redis_client, number)
     assert page.status_code == 503 and page.headers["Retry-After"] == "5"
     assert "Il servizio è momentaneamente non disponibile" in page.text
@@ -103,7 +121,8 @@ async def test_a_stopped_redis_gives_503_with_retry_after_and_not_ready_until_it
 
 
 async def test_a_redis_that_hangs_answers_503_within_seconds_not_a_hung_request(
-        redis_client, private_redis, world):  # noqa: F811
+    redis_client, private_redis, world
+):
     number = world["numbers"][0]
     assert (await _login(redis_client, number)).status_code == 200
     private_redis.freeze()

@@ -20,15 +20,17 @@ async def test_a_file_of_40000_payments_imports(backoffice, session, invoiced: I
     await session.execute(update(Invoice).values(total_amount=Decimal("1000000.00")))
     await session.commit()
     rows = "".join(f"BULK-{n};{invoiced.number};0,01;2026-11-21\n" for n in range(40_000))
-    response = await backoffice.post(URL, content=HEADER + rows,
-                                     headers={"Content-Type": "text/csv"})
+    response = await backoffice.post(
+        URL, content=HEADER + rows, headers={"Content-Type": "text/csv"}
+    )
     assert response.status_code == 200, response.text
     assert response.json() == {"recorded": 40_000, "already_recorded": 0, "invoices_paid": 0}
     assert await session.scalar(select(func.sum(Payment.amount))) == Decimal("400.00")
 
 
 async def test_a_streamed_file_past_the_limit_is_refused_before_it_is_read_whole(
-        app, backoffice, session, invoiced: Invoiced):
+    app, backoffice, session, invoiced: Invoiced
+):
     limit = 64 * 1024
     app.state.settings = app.state.settings.model_copy(update={"upload_max_bytes": limit})
     row = f"BIG-1;{invoiced.number};0,01;2026-11-21\n".encode() * 100
@@ -41,8 +43,7 @@ async def test_a_streamed_file_past_the_limit_is_refused_before_it_is_read_whole
             sent += len(row)
             yield row
 
-    response = await backoffice.post(URL, content=endless(),
-                                     headers={"Content-Type": "text/csv"})
+    response = await backoffice.post(URL, content=endless(), headers={"Content-Type": "text/csv"})
     assert response.status_code == 413, response.text
     assert response.json()["error"]["code"] == "payload_too_large"
     assert sent <= limit + len(row)

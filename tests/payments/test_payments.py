@@ -15,10 +15,15 @@ from tests.payments.conftest import Invoiced
 URL = "/api/v1/backoffice/payments"
 
 
-def _payment(invoiced: Invoiced, reference: str = "BANK-1", amount: str | None = None
-             ) -> dict[str, str]:
-    return {"reference": reference, "invoice_number": invoiced.number,
-            "amount": amount or f"{invoiced.total:.2f}", "paid_at": "2026-11-25T10:00:00+01:00"}
+def _payment(
+    invoiced: Invoiced, reference: str = "BANK-1", amount: str | None = None
+) -> dict[str, str]:
+    return {
+        "reference": reference,
+        "invoice_number": invoiced.number,
+        "amount": amount or f"{invoiced.total:.2f}",
+        "paid_at": "2026-11-25T10:00:00+01:00",
+    }
 
 
 async def _status(session) -> InvoiceStatus:  # type: ignore[no-untyped-def]
@@ -60,8 +65,9 @@ async def test_partial_payments_add_up(backoffice, session, invoiced):
 async def test_paying_more_than_is_due_or_an_unknown_invoice_is_refused(backoffice, invoiced):
     too_much = await backoffice.post(URL, json=_payment(invoiced, amount="99999.00"))
     assert too_much.status_code == 422 and "still due" in too_much.text
-    unknown = await backoffice.post(URL, json=_payment(invoiced) | {
-        "invoice_number": "2026/999999"})
+    unknown = await backoffice.post(
+        URL, json=_payment(invoiced) | {"invoice_number": "2026/999999"}
+    )
     assert unknown.status_code == 422
     assert unknown.json()["error"]["details"][0]["field"] == "invoice_number"
 
@@ -69,28 +75,34 @@ async def test_paying_more_than_is_due_or_an_unknown_invoice_is_refused(backoffi
 async def test_a_bank_file_is_recorded_and_can_be_sent_again(backoffice, session, invoiced):
     half = (invoiced.total / 2).quantize(Decimal("0.01"))
     rest = invoiced.total - half
-    text = ("reference;invoice_number;amount;paid_at\n"
-            f"SEPA-1;{invoiced.number};{str(half).replace('.', ',')};2026-11-21\n"
-            f"SEPA-2;{invoiced.number};{rest};2026-11-22T09:00:00\n")
-    response = await backoffice.post(f"{URL}/import", content=text,
-                                     headers={"Content-Type": "text/csv"})
+    text = (
+        "reference;invoice_number;amount;paid_at\n"
+        f"SEPA-1;{invoiced.number};{str(half).replace('.', ',')};2026-11-21\n"
+        f"SEPA-2;{invoiced.number};{rest};2026-11-22T09:00:00\n"
+    )
+    response = await backoffice.post(
+        f"{URL}/import", content=text, headers={"Content-Type": "text/csv"}
+    )
     assert response.status_code == 200, response.text
     assert response.json() == {"recorded": 2, "already_recorded": 0, "invoices_paid": 1}
-    again = await backoffice.post(f"{URL}/import", content=text,
-                                  headers={"Content-Type": "text/csv"})
+    again = await backoffice.post(
+        f"{URL}/import", content=text, headers={"Content-Type": "text/csv"}
+    )
     assert again.json() == {"recorded": 0, "already_recorded": 2, "invoices_paid": 0}
     assert await _status(session) is InvoiceStatus.paid
 
 
-async def test_a_file_with_bad_rows_records_nothing_and_names_them(backoffice, session,
-                                                                   invoiced):
-    text = ("reference,invoice_number,amount,paid_at\n"
-            f"OK-1,{invoiced.number},1.00,2026-11-21\n"
-            "BAD-1,2026/999999,1.00,2026-11-21\n"
-            f"BAD-2,{invoiced.number},-5,2026-11-21\n"
-            f"OK-1,{invoiced.number},1.00,2026-11-21\n")
-    response = await backoffice.post(f"{URL}/import", content=text,
-                                     headers={"Content-Type": "text/csv"})
+async def test_a_file_with_bad_rows_records_nothing_and_names_them(backoffice, session, invoiced):
+    text = (
+        "reference,invoice_number,amount,paid_at\n"
+        f"OK-1,{invoiced.number},1.00,2026-11-21\n"
+        "BAD-1,2026/999999,1.00,2026-11-21\n"
+        f"BAD-2,{invoiced.number},-5,2026-11-21\n"
+        f"OK-1,{invoiced.number},1.00,2026-11-21\n"
+    )
+    response = await backoffice.post(
+        f"{URL}/import", content=text, headers={"Content-Type": "text/csv"}
+    )
     assert response.status_code == 422
     error = response.json()["error"]
     assert error["code"] == "import_rejected"
@@ -123,10 +135,11 @@ async def test_the_cli_imports_a_file(cli_env, tmp_path, session, invoiced):
     from linedesk.cli import app
 
     path = tmp_path / "bank.csv"
-    path.write_text("reference;invoice_number;amount;paid_at\n"
-                    f"CLI-1;{invoiced.number};{invoiced.total};2026-11-21\n")
-    result = await asyncio.to_thread(CliRunner().invoke, app,
-                                     ["payments", "import", str(path)])
+    path.write_text(
+        "reference;invoice_number;amount;paid_at\n"
+        f"CLI-1;{invoiced.number};{invoiced.total};2026-11-21\n"
+    )
+    result = await asyncio.to_thread(CliRunner().invoke, app, ["payments", "import", str(path)])
     assert result.exit_code == 0, result.output
     assert "recorded" in result.output
     assert await _status(session) is InvoiceStatus.paid

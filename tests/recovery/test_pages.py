@@ -30,18 +30,18 @@ async def employee(session):
 
 def generated_in(page_html: str) -> str:
     match = re.search(r'<code class="generated">([^<]+)</code>', page_html)
-    assert match, page_html[page_html.find("<main"):][:1500]
+    assert match, page_html[page_html.find("<main") :][:1500]
     return match.group(1)
 
 
-async def test_recovery_shows_the_password_once_then_asks_for_a_new_one(client, employee,
-                                                                      mailbox):
+async def test_recovery_shows_the_password_once_then_asks_for_a_new_one(client, employee, mailbox):
     number = employee["numbers"][0]
     start = await client.get("/recover")
     assert "<h1>Recupera password</h1>" in start.text
     path = code_path_of(await submit(client, "/recover", username=number[3:]))
-    assert re.search(r'class="link-button resend">Invia di nuovo l&#39;SMS<',
-                     (await client.get(path)).text)
+    assert re.search(
+        r'class="link-button resend">Invia di nuovo l&#39;SMS<', (await client.get(path)).text
+    )
     (sms,) = await mailbox(number)
     shown = await submit(client, path, code=code_in(sms))
     assert shown.status_code == 200 and shown.headers["Cache-Control"] == "no-store"
@@ -51,9 +51,14 @@ async def test_recovery_shows_the_password_once_then_asks_for_a_new_one(client, 
 
     page = await client.get("/account/password")
     assert generated not in page.text  # shown once
-    changed = await client.post("/account/password", data={
-        "csrf_token": csrf_of(page.text), "new_password": NEW_PASSWORD,
-        "confirm_password": NEW_PASSWORD})
+    changed = await client.post(
+        "/account/password",
+        data={
+            "csrf_token": csrf_of(page.text),
+            "new_password": NEW_PASSWORD,
+            "confirm_password": NEW_PASSWORD,
+        },
+    )
     assert changed.status_code == 200
     client.cookies.clear()
     assert (await sign_in_web(client, number, PASSWORD)).status_code == 401
@@ -76,8 +81,9 @@ async def test_an_unknown_username_gets_the_same_pages(client, employee, mailbox
 
 
 async def test_the_code_by_email_instead(client, employee, mailbox, clock):
-    path = code_path_of(await submit(client, "/recover", username=employee["numbers"][0],
-                                     by_email="1"))
+    path = code_path_of(
+        await submit(client, "/recover", username=employee["numbers"][0], by_email="1")
+    )
     assert "Invia di nuovo l&#39;e-mail" in (await client.get(path)).text
     assert len(await mailbox("giulia@example.it")) == 1  # delivered before the resend
     clock.at = NOW + timedelta(seconds=31)
@@ -91,10 +97,12 @@ async def test_the_code_by_email_instead(client, employee, mailbox, clock):
 
 
 async def test_after_a_sim_swap_no_sms_code_and_the_email_on_file_says_why(
-        client, backoffice, employee, clock, mailbox):
+    client, backoffice, employee, clock, mailbox
+):
     number = employee["numbers"][0]
-    swap = await backoffice.post(f"/api/v1/backoffice/lines/{number}/sim-swap",
-                                 json={"iccid": iccid(), "puk": "12121212"})
+    swap = await backoffice.post(
+        f"/api/v1/backoffice/lines/{number}/sim-swap", json={"iccid": iccid(), "puk": "12121212"}
+    )
     assert swap.status_code == 200
     del client.headers["Authorization"]
     # The next step is the one every username gets, with its note on codes that do not come.

@@ -35,17 +35,27 @@ async def numbers(session):
     await create_one(session, RESOURCES["lines"], LineCreate(**data), CTX)
     await session.commit()
     hashed = await password_hash()
-    for username, email in ((plain, None), (swapped_email, "anna@example.it"), (swapped, None),
-                            (with_email, "marco@example.it"),
-                            (data["msisdn"], "dati@example.it")):
+    for username, email in (
+        (plain, None),
+        (swapped_email, "anna@example.it"),
+        (swapped, None),
+        (with_email, "marco@example.it"),
+        (data["msisdn"], "dati@example.it"),
+    ):
         await make_user(session, world, username=username, email=email, password_hash=hashed)
     for number in (swapped_email, swapped):
-        await swap_sim(session, Scope.operator(), number,
-                       SimSwap(iccid=iccid(), puk="12121212"), CTX)
+        await swap_sim(
+            session, Scope.operator(), number, SimSwap(iccid=iccid(), puk="12121212"), CTX
+        )
     await session.commit()
-    return {"plain": plain, "swapped_email": swapped_email, "swapped": swapped,
-            "unregistered": unregistered, "with_email": with_email,
-            "data_only": data["msisdn"]}
+    return {
+        "plain": plain,
+        "swapped_email": swapped_email,
+        "swapped": swapped,
+        "unregistered": unregistered,
+        "with_email": with_email,
+        "data_only": data["msisdn"],
+    }
 
 
 async def _recover(client, username, channel=None):
@@ -59,7 +69,8 @@ def _seen(response):
 
 
 async def test_by_sms_every_number_gets_the_unknown_numbers_answer_after_the_same_reads(
-        app, client, numbers):
+    app, client, numbers
+):
     with statements(app.state.engine) as unknown_work:
         unknown = await _recover(client, UNKNOWN)
     for case in ("plain", "swapped_email", "swapped", "unregistered", "data_only"):
@@ -73,7 +84,8 @@ async def test_by_sms_every_number_gets_the_unknown_numbers_answer_after_the_sam
 
 
 async def test_by_email_every_number_gets_the_unknown_numbers_answer_after_the_same_reads(
-        app, client, numbers):
+    app, client, numbers
+):
     with statements(app.state.engine) as unknown_work:
         unknown = await _recover(client, UNKNOWN, "email")
     for case in ("plain", "with_email", "unregistered"):
@@ -84,11 +96,11 @@ async def test_by_email_every_number_gets_the_unknown_numbers_answer_after_the_s
         assert without_outbox(work) == unknown_work, case
 
 
-async def test_a_manager_username_and_an_unknown_one_get_the_same_answer(app, client,
-                                                                          session):
+async def test_a_manager_username_and_an_unknown_one_get_the_same_answer(app, client, session):
     world = await make_world(session, lines=0)
-    await make_user(session, world, profile="user_admin", username="laura",
-                    email="laura@example.it")
+    await make_user(
+        session, world, profile="user_admin", username="laura", email="laura@example.it"
+    )
     with statements(app.state.engine) as unknown_work:
         unknown = await _recover(client, "nobody.here")
     with statements(app.state.engine) as work:
@@ -97,16 +109,16 @@ async def test_a_manager_username_and_an_unknown_one_get_the_same_answer(app, cl
     assert without_outbox(work) == unknown_work
 
 
-async def test_the_reason_reaches_the_user_on_the_channel_they_own(client, numbers,
-                                                                    mailbox):
+async def test_the_reason_reaches_the_user_on_the_channel_they_own(client, numbers, mailbox):
     for case in ("plain", "swapped_email", "swapped", "unregistered"):
         await _recover(client, numbers[case])
     await _recover(client, numbers["plain"], "email")
     await _recover(client, numbers["data_only"])
 
     # Both sent at the same (frozen) time: told apart by what they say.
-    code_sms, no_email = sorted(await mailbox(numbers["plain"]),
-                                key=lambda sms: "indirizzo e-mail" in sms["text"])
+    code_sms, no_email = sorted(
+        await mailbox(numbers["plain"]), key=lambda sms: "indirizzo e-mail" in sms["text"]
+    )
     assert "il codice per recuperare la password è" in code_sms["text"]
     assert "non c'è un indirizzo e-mail registrato" in no_email["text"]
     assert "Chiedilo via SMS" in no_email["text"]
@@ -128,28 +140,31 @@ async def test_the_reason_reaches_the_user_on_the_channel_they_own(client, numbe
     assert await mailbox(UNKNOWN) == []
 
 
-async def test_send_again_answers_alike_and_repeats_the_reason(client, numbers, clock,
-                                                                mailbox):
+async def test_send_again_answers_alike_and_repeats_the_reason(client, numbers, clock, mailbox):
     unknown = (await _recover(client, UNKNOWN)).json()["recovery_id"]
     swapped = (await _recover(client, numbers["swapped"])).json()["recovery_id"]
     clock.at = NOW + timedelta(seconds=31)
     try:
-        again = [await client.post(f"/api/v1/password-recoveries/{ticket}/resend")
-                 for ticket in (unknown, swapped)]
+        again = [
+            await client.post(f"/api/v1/password-recoveries/{ticket}/resend")
+            for ticket in (unknown, swapped)
+        ]
         delivered = await mailbox(numbers["swapped"])
     finally:
         clock.at = NOW
     assert _seen(again[0]) == _seen(again[1])
     assert len(delivered) == 2
-    assert all("72 ore" in sms["text"] and not re.search(r"\d{6}", sms["text"])
-               for sms in delivered)
+    assert all(
+        "72 ore" in sms["text"] and not re.search(r"\d{6}", sms["text"]) for sms in delivered
+    )
 
 
 async def test_no_code_is_good_where_none_was_sent(client, numbers):
     ticket = (await _recover(client, numbers["swapped"])).json()["recovery_id"]
     for guess in ("000000", "999999"):
-        refused = await client.post(f"/api/v1/password-recoveries/{ticket}/complete",
-                                    json={"code": guess})
+        refused = await client.post(
+            f"/api/v1/password-recoveries/{ticket}/complete", json={"code": guess}
+        )
         assert refused.status_code == 422
         assert refused.json()["error"]["code"] == "invalid_code"
 
@@ -163,8 +178,11 @@ async def test_the_pages_are_the_same_for_every_username(app, client, numbers):
         path = code_path_of(started)
         page = await client.get(path)
         public_id = path.rsplit("/", 1)[1]
-        return (seen_by_client(started, public_id),
-                seen_by_client(page, public_id, csrf_of(page.text)), without_outbox(work))
+        return (
+            seen_by_client(started, public_id),
+            seen_by_client(page, public_id, csrf_of(page.text)),
+            without_outbox(work),
+        )
 
     for fields in ({}, {"by_email": "1"}):
         unknown = await journey(UNKNOWN, **fields)

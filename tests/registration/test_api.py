@@ -38,12 +38,13 @@ async def test_register_by_sms_code_then_sign_in(client, world, mailbox):
     assert ticket["expires_at"].startswith("2026-11-20T09:40")
     (sms,) = await mailbox(number)
     assert "codice di registrazione" in sms["text"]
-    done = await client.post(f"/api/v1/registrations/{ticket['registration_id']}/complete",
-                             json={"code": code_in(sms), "password": PASSWORD})
+    done = await client.post(
+        f"/api/v1/registrations/{ticket['registration_id']}/complete",
+        json={"code": code_in(sms), "password": PASSWORD},
+    )
     assert done.status_code == 201, done.text
     assert done.json()["profile"] == "employee"
-    login = await client.post("/api/v1/auth/login",
-                              json={"username": number, "password": PASSWORD})
+    login = await client.post("/api/v1/auth/login", json={"username": number, "password": PASSWORD})
     assert login.status_code == 200
 
 
@@ -58,7 +59,8 @@ async def test_codes_are_stored_hashed(client, world, mailbox, session):
 
 
 async def test_an_already_registered_number_gets_the_same_answer_and_a_different_sms(
-        client, world, mailbox, session):
+    client, world, mailbox, session
+):
     registered, fresh = world["numbers"][0], world["numbers"][1]
     await make_user(session, world, username=registered)
     answers = [await _start(client, n) for n in (registered, fresh)]
@@ -81,30 +83,39 @@ async def test_the_code_expires_after_ten_minutes(client, world, mailbox, clock)
     ticket = (await _start(client, number)).json()
     (sms,) = await mailbox(number)
     clock.at = NOW + timedelta(minutes=10, seconds=1)
-    late = await client.post(f"/api/v1/registrations/{ticket['registration_id']}/complete",
-                             json={"code": code_in(sms), "password": PASSWORD})
+    late = await client.post(
+        f"/api/v1/registrations/{ticket['registration_id']}/complete",
+        json={"code": code_in(sms), "password": PASSWORD},
+    )
     clock.at = NOW
     assert late.status_code == 422
     assert late.json()["error"]["code"] == "invalid_code"
 
 
-async def test_the_sixth_try_finds_the_code_dead_even_after_a_resend(client, world, mailbox,
-                                                                     clock):
+async def test_the_sixth_try_finds_the_code_dead_even_after_a_resend(client, world, mailbox, clock):
     number = world["numbers"][0]
     ticket = (await _start(client, number)).json()
     path = f"/api/v1/registrations/{ticket['registration_id']}"
     for _ in range(3):
-        assert (await client.post(f"{path}/complete", json={
-            "code": "000000", "password": PASSWORD})).status_code == 422
+        assert (
+            await client.post(f"{path}/complete", json={"code": "000000", "password": PASSWORD})
+        ).status_code == 422
     clock.at = NOW + timedelta(seconds=31)
     assert (await client.post(f"{path}/resend")).status_code == 202
     newest = (await mailbox(number))[0]
     for _ in range(2):  # tries 4 and 5: the count was not reset by the resend
-        assert (await client.post(f"{path}/complete", json={
-            "code": "000000" if code_in(newest) != "000000" else "111111",
-            "password": PASSWORD})).status_code == 422
-    sixth = await client.post(f"{path}/complete", json={"code": code_in(newest),
-                                                        "password": PASSWORD})
+        assert (
+            await client.post(
+                f"{path}/complete",
+                json={
+                    "code": "000000" if code_in(newest) != "000000" else "111111",
+                    "password": PASSWORD,
+                },
+            )
+        ).status_code == 422
+    sixth = await client.post(
+        f"{path}/complete", json={"code": code_in(newest), "password": PASSWORD}
+    )
     clock.at = NOW
     assert sixth.status_code == 422
 
@@ -116,13 +127,18 @@ async def test_a_code_is_single_use_and_bound_to_its_number(client, world, mailb
     (sms_a,) = await mailbox(first)
     wrong_number = await client.post(
         f"/api/v1/registrations/{ticket_b['registration_id']}/complete",
-        json={"code": code_in(sms_a), "password": PASSWORD})
+        json={"code": code_in(sms_a), "password": PASSWORD},
+    )
     assert wrong_number.status_code == 422
-    ok = await client.post(f"/api/v1/registrations/{ticket_a['registration_id']}/complete",
-                           json={"code": code_in(sms_a), "password": PASSWORD})
+    ok = await client.post(
+        f"/api/v1/registrations/{ticket_a['registration_id']}/complete",
+        json={"code": code_in(sms_a), "password": PASSWORD},
+    )
     assert ok.status_code == 201
-    again = await client.post(f"/api/v1/registrations/{ticket_a['registration_id']}/complete",
-                              json={"code": code_in(sms_a), "password": PASSWORD})
+    again = await client.post(
+        f"/api/v1/registrations/{ticket_a['registration_id']}/complete",
+        json={"code": code_in(sms_a), "password": PASSWORD},
+    )
     assert again.status_code == 422
 
 
@@ -152,8 +168,9 @@ async def test_a_weak_password_is_refused_without_using_up_the_code(client, worl
     path = f"/api/v1/registrations/{ticket['registration_id']}/complete"
     weak = await client.post(path, json={"code": code_in(sms), "password": "password"})
     assert weak.status_code == 422 and weak.json()["error"]["code"] == "weak_password"
-    assert (await client.post(path, json={"code": code_in(sms),
-                                          "password": PASSWORD})).status_code == 201
+    assert (
+        await client.post(path, json={"code": code_in(sms), "password": PASSWORD})
+    ).status_code == 201
 
 
 async def test_sends_per_client_address_are_limited(client, engine):

@@ -20,8 +20,10 @@ async def data_sim(session):
 
 
 async def _start(client, msisdn, puk=PUK, email="giulia@example.it"):
-    return await client.post("/api/v1/registrations", json={
-        "msisdn": msisdn, "data_only": True, "puk": puk, "email": email})
+    return await client.post(
+        "/api/v1/registrations",
+        json={"msisdn": msisdn, "data_only": True, "puk": puk, "email": email},
+    )
 
 
 async def test_the_right_puk_sends_the_code_to_the_given_email(client, data_sim, mailbox):
@@ -33,12 +35,12 @@ async def test_the_right_puk_sends_the_code_to_the_given_email(client, data_sim,
     assert await mailbox(data_sim["data"]) == []  # a data-only SIM gets no SMS
     done = await client.post(
         f"/api/v1/registrations/{started.json()['registration_id']}/complete",
-        json={"code": code_in(email), "password": PASSWORD})
+        json={"code": code_in(email), "password": PASSWORD},
+    )
     assert done.status_code == 201
 
 
-async def test_a_wrong_puk_is_refused_and_throttled_at_three_per_hour(client, data_sim,
-                                                                      mailbox):
+async def test_a_wrong_puk_is_refused_and_throttled_at_three_per_hour(client, data_sim, mailbox):
     answers = [await _start(client, data_sim["data"], puk="00000000") for _ in range(3)]
     assert {a.status_code for a in answers} == {422}
     assert answers[0].json()["error"]["code"] == "wrong_puk"
@@ -56,8 +58,11 @@ async def test_a_voice_sim_cannot_take_the_data_only_path(client, session, data_
     from linedesk.kit.hashing import keyed_hash
     from tests.conftest import TEST_SECRET
 
-    voice_sim = (await session.scalars(select(Sim).join(Line, Line.id == Sim.line_id)
-                                       .where(Line.msisdn == data_sim["voice"]))).one()
+    voice_sim = (
+        await session.scalars(
+            select(Sim).join(Line, Line.id == Sim.line_id).where(Line.msisdn == data_sim["voice"])
+        )
+    ).one()
     assert voice_sim.puk_hash == keyed_hash(TEST_SECRET, PUK_PURPOSE, "87654321")
     response = await _start(client, data_sim["voice"], puk="87654321")
     assert response.status_code == 422
@@ -65,7 +70,8 @@ async def test_a_voice_sim_cannot_take_the_data_only_path(client, session, data_
 
 
 async def test_the_data_only_path_needs_puk_and_email(client, data_sim):
-    response = await client.post("/api/v1/registrations",
-                                 json={"msisdn": data_sim["data"], "data_only": True})
+    response = await client.post(
+        "/api/v1/registrations", json={"msisdn": data_sim["data"], "data_only": True}
+    )
     assert response.status_code == 422
     assert "PUK and an e-mail" in response.json()["error"]["message"]

@@ -53,8 +53,9 @@ async def test_an_employee_registers_by_sms_and_lands_signed_in(client, world, m
     assert "Codice di verifica" in page.text
     assert re.search(r'class="link-button resend">Invia di nuovo l&#39;SMS<', page.text)
     (sms,) = await mailbox(number)
-    done = await submit(client, path, code=code_in(sms), password=PASSWORD,
-                        confirm_password=PASSWORD)
+    done = await submit(
+        client, path, code=code_in(sms), password=PASSWORD, confirm_password=PASSWORD
+    )
     assert done.status_code == 303 and done.headers["location"] == "/home"
     home = await client.get("/home")
     assert home.status_code == 200 and number in home.text
@@ -63,18 +64,18 @@ async def test_an_employee_registers_by_sms_and_lands_signed_in(client, world, m
 async def test_wrong_code_and_differing_passwords_show_the_form_again(client, world, mailbox):
     number = world["numbers"][0]
     path = code_path_of(await submit(client, "/register", msisdn=number))
-    differ = await submit(client, path, code="000000", password=PASSWORD,
-                          confirm_password=PASSWORD + "x")
+    differ = await submit(
+        client, path, code="000000", password=PASSWORD, confirm_password=PASSWORD + "x"
+    )
     assert differ.status_code == 422 and "Le due password non coincidono" in differ.text
-    wrong = await submit(client, path, code="000000", password=PASSWORD,
-                         confirm_password=PASSWORD)
+    wrong = await submit(client, path, code="000000", password=PASSWORD, confirm_password=PASSWORD)
     assert wrong.status_code == 422 and "Il codice è errato o scaduto" in wrong.text
-    weak = await submit(client, path, code="000000", password="short",
-                        confirm_password="short")
+    weak = await submit(client, path, code="000000", password="short", confirm_password="short")
     assert "La password deve avere almeno 12 caratteri." in weak.text
     (sms,) = await mailbox(number)
-    done = await submit(client, path, code=code_in(sms), password=PASSWORD,
-                        confirm_password=PASSWORD)
+    done = await submit(
+        client, path, code=code_in(sms), password=PASSWORD, confirm_password=PASSWORD
+    )
     assert done.headers["location"] == "/home"
 
 
@@ -101,15 +102,15 @@ async def test_send_again_waits_then_sends_a_new_code(client, world, clock, mail
         assert "Ti abbiamo inviato un nuovo codice" in page.text
         assert "Puoi chiedere un nuovo codice dalle 10:31:31" in page.text  # Rome time
         newest, _older = await mailbox(number)
-        done = await submit(client, path, code=code_in(newest), password=PASSWORD,
-                            confirm_password=PASSWORD)
+        done = await submit(
+            client, path, code=code_in(newest), password=PASSWORD, confirm_password=PASSWORD
+        )
         assert done.headers["location"] == "/home"
     finally:
         clock.at = NOW
 
 
-async def test_an_already_registered_number_gets_the_same_pages(client, session, world,
-                                                               mailbox):
+async def test_an_already_registered_number_gets_the_same_pages(client, session, world, mailbox):
     await make_user(session, world)
     path = code_path_of(await submit(client, "/register", msisdn=world["numbers"][0]))
     assert "Invia di nuovo l&#39;SMS" in (await client.get(path)).text
@@ -126,25 +127,41 @@ async def data_sim(session, world):
 
 
 async def test_a_data_only_sim_registers_with_its_puk_by_email(client, data_sim, mailbox):
-    wrong = await submit(client, "/register", msisdn=data_sim, data_only="1",
-                         puk="00000000", email="giulia@example.it")
+    wrong = await submit(
+        client,
+        "/register",
+        msisdn=data_sim,
+        data_only="1",
+        puk="00000000",
+        email="giulia@example.it",
+    )
     assert wrong.status_code == 422 and "Il PUK è errato" in wrong.text
     assert 'value="giulia@example.it"' in wrong.text and "00000000" not in wrong.text
     missing = await submit(client, "/register", msisdn=data_sim, data_only="1")
     assert "Per una SIM solo dati servono il PUK e un indirizzo e-mail" in missing.text
-    path = code_path_of(await submit(client, "/register", msisdn=data_sim, data_only="1",
-                                     puk=PUK, email="giulia@example.it"))
+    path = code_path_of(
+        await submit(
+            client, "/register", msisdn=data_sim, data_only="1", puk=PUK, email="giulia@example.it"
+        )
+    )
     page = await client.get(path)
     assert "Invia di nuovo l&#39;e-mail" in page.text and "via e-mail" in page.text
     (email,) = await mailbox("giulia@example.it")
-    done = await submit(client, path, code=code_in(email), password=PASSWORD,
-                        confirm_password=PASSWORD)
+    done = await submit(
+        client, path, code=code_in(email), password=PASSWORD, confirm_password=PASSWORD
+    )
     assert done.headers["location"] == "/home"
 
 
 async def test_a_voice_sim_is_told_to_use_sms(client, world):
-    response = await submit(client, "/register", msisdn=world["numbers"][0], data_only="1",
-                            puk="87654321", email="giulia@example.it")
+    response = await submit(
+        client,
+        "/register",
+        msisdn=world["numbers"][0],
+        data_only="1",
+        puk="87654321",
+        email="giulia@example.it",
+    )
     assert "Questa SIM riceve SMS: registrati con il codice via SMS" in response.text
 
 
@@ -162,21 +179,40 @@ async def test_a_form_without_csrf_is_refused(client, world):
 
 # --- user admins on the portal -------------------------------------------------------------
 
-async def test_a_user_admin_registers_the_company_on_the_portal(client, session, world,
-                                                                mailbox):
+
+async def test_a_user_admin_registers_the_company_on_the_portal(client, session, world, mailbox):
     await make_user(session, world, profile="user_admin", username="taken")
     start = await client.get("/portal/register")
     assert "Partita IVA" in start.text and "Codice conto di fatturazione" in start.text
-    path = code_path_of(await submit(client, "/portal/register", vat_number=world["vat"],
-                                     billing_account_code=world["account"]))
+    path = code_path_of(
+        await submit(
+            client,
+            "/portal/register",
+            vat_number=world["vat"],
+            billing_account_code=world["account"],
+        )
+    )
     assert "Invia di nuovo l&#39;e-mail" in (await client.get(path)).text
     (email,) = await mailbox("amministrazione@rossi-impianti.it")
-    taken = await submit(client, path, code=code_in(email), username="Taken",
-                         password=PASSWORD, confirm_password=PASSWORD)
+    taken = await submit(
+        client,
+        path,
+        code=code_in(email),
+        username="Taken",
+        password=PASSWORD,
+        confirm_password=PASSWORD,
+    )
     assert "Questo nome utente è già in uso: scegline un altro" in taken.text
     # The refusal is undone as a whole: the same code still works with another username.
-    done = await submit(client, path, code=code_in(email), username="laura.admin",
-                        password=PASSWORD, confirm_password=PASSWORD, email="")
+    done = await submit(
+        client,
+        path,
+        code=code_in(email),
+        username="laura.admin",
+        password=PASSWORD,
+        confirm_password=PASSWORD,
+        email="",
+    )
     assert done.headers["location"] == "/home"
     assert "laura.admin" in (await client.get("/home")).text
 
@@ -189,8 +225,14 @@ async def test_a_large_enterprise_is_told_clearly_by_e_mail(client, session, mai
     await session.commit()
     # The portal states the rule to everyone; the company's own address gets the message.
     assert "solo piccole e medie imprese" in (await client.get("/portal/register")).text
-    path = code_path_of(await submit(client, "/portal/register", vat_number=company.vat_number,
-                                     billing_account_code=account.code))
+    path = code_path_of(
+        await submit(
+            client,
+            "/portal/register",
+            vat_number=company.vat_number,
+            billing_account_code=account.code,
+        )
+    )
     assert "Invia di nuovo l&#39;e-mail" in (await client.get(path)).text
     (email,) = await mailbox(company.contact_email)
     assert "Le grandi aziende non hanno il profilo Responsabile Aziendale" in email["text"]

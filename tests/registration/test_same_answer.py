@@ -24,15 +24,15 @@ def _seen(response):
 
 
 async def test_a_registered_number_a_new_one_and_an_unknown_one_get_the_same_answer(
-        app, client, session, mailbox):
+    app, client, session, mailbox
+):
     world = await make_world(session, lines=2)
     registered, new = world["numbers"]
     await make_user(session, world, username=registered, password_hash=await password_hash())
     answers, work = {}, {}
     for number in (UNKNOWN, registered, new):
         with statements(app.state.engine) as work[number]:
-            answers[number] = await client.post("/api/v1/registrations",
-                                                json={"msisdn": number})
+            answers[number] = await client.post("/api/v1/registrations", json={"msisdn": number})
     assert _seen(answers[registered]) == _seen(answers[new]) == _seen(answers[UNKNOWN])
     # The same statements for both lines of ours; an unknown number gets no message.
     assert work[registered] == work[new]
@@ -45,7 +45,8 @@ async def test_a_registered_number_a_new_one_and_an_unknown_one_get_the_same_ans
 
 
 async def test_a_wrong_puk_answers_alike_for_a_line_of_ours_and_an_unknown_number(
-        app, client, session, mailbox):
+    app, client, session, mailbox
+):
     world = await make_world(session, lines=0)
     data = line_data(world["account"], world["offer"], puk=PUK, data_only=True)
     await create_one(session, RESOURCES["lines"], LineCreate(**data), CTX)
@@ -53,9 +54,15 @@ async def test_a_wrong_puk_answers_alike_for_a_line_of_ours_and_an_unknown_numbe
     answers, work = {}, {}
     for number in (UNKNOWN, data["msisdn"]):
         with statements(app.state.engine) as work[number]:
-            answers[number] = await client.post("/api/v1/registrations", json={
-                "msisdn": number, "data_only": True, "puk": "00000000",
-                "email": "giulia@example.it"})
+            answers[number] = await client.post(
+                "/api/v1/registrations",
+                json={
+                    "msisdn": number,
+                    "data_only": True,
+                    "puk": "00000000",
+                    "email": "giulia@example.it",
+                },
+            )
     assert seen_by_client(answers[UNKNOWN]) == seen_by_client(answers[data["msisdn"]])
     assert answers[UNKNOWN].json()["error"]["code"] == "wrong_puk"
     assert work[UNKNOWN] == work[data["msisdn"]]
@@ -67,15 +74,18 @@ async def companies(session):
     """An SME, a large enterprise (each with its billing account), a VAT number nobody has."""
     sme = await make_world(session, lines=0)
     large = await make_world(session, "Grande Impresa S.p.A.", lines=0)
-    await session.execute(update(Company).where(Company.id == large["company_id"])
-                          .values(segment="large", contact_email="ufficio@grande.it"))
+    await session.execute(
+        update(Company)
+        .where(Company.id == large["company_id"])
+        .values(segment="large", contact_email="ufficio@grande.it")
+    )
     await session.commit()
-    return {"sme": sme, "large": large, "unknown_vat": vat(),
-            "unknown_account": "BA-NOBODY"}
+    return {"sme": sme, "large": large, "unknown_vat": vat(), "unknown_account": "BA-NOBODY"}
 
 
 async def test_manager_registration_answers_alike_for_an_sme_a_large_enterprise_and_no_one(
-        app, client, companies, mailbox):
+    app, client, companies, mailbox
+):
     sme, large = companies["sme"], companies["large"]
     cases = {
         "unknown": (companies["unknown_vat"], companies["unknown_account"]),
@@ -87,8 +97,10 @@ async def test_manager_registration_answers_alike_for_an_sme_a_large_enterprise_
     answers, work = {}, {}
     for case, (vat_number, account) in cases.items():
         with statements(app.state.engine) as work[case]:
-            answers[case] = await client.post("/api/v1/manager-registrations", json={
-                "vat_number": vat_number, "billing_account_code": account})
+            answers[case] = await client.post(
+                "/api/v1/manager-registrations",
+                json={"vat_number": vat_number, "billing_account_code": account},
+            )
     for case in cases:
         assert _seen(answers[case]) == _seen(answers["unknown"]), case
         assert without_outbox(work[case]) == work["unknown"], case
@@ -98,25 +110,30 @@ async def test_manager_registration_answers_alike_for_an_sme_a_large_enterprise_
     (code,) = await mailbox("amministrazione@rossi-impianti.it")
     assert code["subject"].startswith("Codice per registrare il Responsabile Aziendale")
     (refusal,) = await mailbox("ufficio@grande.it")
-    assert refusal["subject"] == \
-        "Registrazione del Responsabile Aziendale di Grande Impresa S.p.A."
+    assert refusal["subject"] == "Registrazione del Responsabile Aziendale di Grande Impresa S.p.A."
     assert "Le grandi aziende non hanno il profilo Responsabile Aziendale" in refusal["text"]
 
 
 async def test_the_portal_pages_are_the_same_for_a_large_enterprise_and_no_one(
-        app, client, companies):
+    app, client, companies
+):
     client.headers.update(HTML)
     large = companies["large"]
 
     async def journey(vat_number, account):
         with statements(app.state.engine) as work:
-            started = await submit(client, "/portal/register", vat_number=vat_number,
-                                   billing_account_code=account)
+            started = await submit(
+                client, "/portal/register", vat_number=vat_number, billing_account_code=account
+            )
         path = code_path_of(started)
         page = await client.get(path)
         public_id = path.rsplit("/", 1)[1]
-        return (seen_by_client(started, public_id),
-                seen_by_client(page, public_id, csrf_of(page.text)), without_outbox(work))
+        return (
+            seen_by_client(started, public_id),
+            seen_by_client(page, public_id, csrf_of(page.text)),
+            without_outbox(work),
+        )
 
     assert await journey(large["vat"], large["account"]) == await journey(
-        companies["unknown_vat"], companies["unknown_account"])
+        companies["unknown_vat"], companies["unknown_account"]
+    )

@@ -28,8 +28,9 @@ async def test_csv_by_month_is_excel_friendly(client, laura):
     response = await client.get("/api/v1/spending.csv", params=RANGE, headers=laura)
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
-    assert 'filename="spending-2026-09-2026-11-month.csv"' in \
-        response.headers["content-disposition"]
+    assert (
+        'filename="spending-2026-09-2026-11-month.csv"' in response.headers["content-disposition"]
+    )
     assert rows_of(response.content) == [
         ["month", "mobile", "fixed", "total", "estimate"],
         ["2026-09", "70,80", "30,00", "100,80", "no"],
@@ -39,10 +40,12 @@ async def test_csv_by_month_is_excel_friendly(client, laura):
     assert parse_amount("125,96") == parse_amount("125.96")
 
 
-async def test_csv_by_billing_account_has_a_row_per_account_and_month(client, laura,
-                                                                    spending_world):
-    response = await client.get("/api/v1/spending.csv",
-                                params=RANGE | {"group_by": "billing_account"}, headers=laura)
+async def test_csv_by_billing_account_has_a_row_per_account_and_month(
+    client, laura, spending_world
+):
+    response = await client.get(
+        "/api/v1/spending.csv", params=RANGE | {"group_by": "billing_account"}, headers=laura
+    )
     rows = rows_of(response.content)
     assert rows[0] == ["month", "billing_account", "amount", "estimate"]
     assert ["2026-11", spending_world.fixed_account, "30,00", "yes"] in rows
@@ -50,16 +53,16 @@ async def test_csv_by_billing_account_has_a_row_per_account_and_month(client, la
 
 
 async def test_csv_by_line_lists_every_line(client, laura, spending_world):
-    response = await client.get("/api/v1/spending.csv", params=RANGE | {"group_by": "line"},
-                                headers=laura)
+    response = await client.get(
+        "/api/v1/spending.csv", params=RANGE | {"group_by": "line"}, headers=laura
+    )
     rows = rows_of(response.content)
     assert rows[0] == ["msisdn", "kind", "billing_account", "total"]
     assert rows[1] == [spending_world.mobile, "mobile", spending_world.account, "74,26"]
     assert spending_world.other_number not in response.text
 
 
-async def test_the_page_draws_stacked_bars_the_estimate_apart_and_tables(client,
-                                                                      spending_world):
+async def test_the_page_draws_stacked_bars_the_estimate_apart_and_tables(client, spending_world):
     await sign_in_web(client, "laura")
     page = await client.get("/spending", params=RANGE, headers=HTML)
     assert page.status_code == 200
@@ -74,8 +77,9 @@ async def test_the_page_draws_stacked_bars_the_estimate_apart_and_tables(client,
 
 async def test_the_page_in_english_grouped_by_billing_account(client, spending_world):
     await sign_in_web(client, "laura")
-    page = await client.get("/spending", params=RANGE | {"group_by": "billing_account",
-                                                         "lang": "en"}, headers=HTML)
+    page = await client.get(
+        "/spending", params=RANGE | {"group_by": "billing_account", "lang": "en"}, headers=HTML
+    )
     assert page.status_code == 200
     assert "Spending by billing account" in page.text and spending_world.fixed_account in page.text
     assert "€125.96" in page.text

@@ -15,9 +15,15 @@ from linedesk.usage.models import DailyUsage, LineCounter, PrepaidBalance, Usage
 from linedesk.usage.rating import OfferTerms
 from tests.factories import CTX, account_data, company_data, line_data, offer_data
 
-TIGHT_OFFER = {"data_mb": 1, "voice_minutes": 2, "sms": 3, "eu_roaming_data_mb": 1,
-               "rate_data_per_mb": "0.0100", "rate_voice_per_minute": "0.1900",
-               "rate_sms": "0.1900"}
+TIGHT_OFFER = {
+    "data_mb": 1,
+    "voice_minutes": 2,
+    "sms": 3,
+    "eu_roaming_data_mb": 1,
+    "rate_data_per_mb": "0.0100",
+    "rate_voice_per_minute": "0.1900",
+    "rate_sms": "0.1900",
+}
 HEADER = "record_id,line,started_at,type,quantity,destination\n"
 
 
@@ -43,13 +49,19 @@ async def usage_world(session: AsyncSession) -> UsageWorld:
     await _add(session, "offers", mobile)
     await _add(session, "offers", fixed)
     numbers = {}
-    for name, extra in (("postpaid", {}), ("prepaid", {"payment_mode": "prepaid"}),
-                        ("ceased", {"status": "ceased"})):
+    for name, extra in (
+        ("postpaid", {}),
+        ("prepaid", {"payment_mode": "prepaid"}),
+        ("ceased", {"status": "ceased"}),
+    ):
         line = LineCreate(**line_data(account.code, mobile.code, **extra))
         await _add(session, "lines", line)
         numbers[name] = line.msisdn
-    fixed_line = LineCreate(**line_data(account.code, fixed.code, kind="fixed",
-                                        msisdn="+390512345678", iccid=None, puk=None))
+    fixed_line = LineCreate(
+        **line_data(
+            account.code, fixed.code, kind="fixed", msisdn="+390512345678", iccid=None, puk=None
+        )
+    )
     await _add(session, "lines", fixed_line)
     numbers["fixed"] = fixed_line.msisdn
     offer = await session.scalar(select(Offer).where(Offer.code == mobile.code))
@@ -75,6 +87,12 @@ async def forget_usage(session: AsyncSession) -> None:
 async def set_credit(session: AsyncSession, msisdn: str, amount: Decimal) -> None:
     line = await session.scalar(select(Line).where(Line.msisdn == msisdn))
     assert line is not None
-    session.add(PrepaidBalance(line_id=line.id, company_id=line.company_id, balance=amount,
-                               updated_at=datetime(2026, 1, 1, tzinfo=UTC)))
+    session.add(
+        PrepaidBalance(
+            line_id=line.id,
+            company_id=line.company_id,
+            balance=amount,
+            updated_at=datetime(2026, 1, 1, tzinfo=UTC),
+        )
+    )
     await session.commit()

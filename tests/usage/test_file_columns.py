@@ -11,16 +11,28 @@ from linedesk.usage.files import Batch, UsageFileParser
 CELLS = {
     "record_id": ["r1", "r2", "r3", " r4", "", "x" * 65, "ok-5"],
     "line": ["+393471234567", "3471234567", "", "12", " +393471234567"],
-    "started_at": ["2026-11-03T10:00:00Z", "2026-11-03T10:00:00+01:00",
-                   "2026-10-25 01:30:00.5-02:00", "2026-11-03T10:00:00", "yesterday",
-                   "2026-02-30T10:00:00Z", "2026-11-03T10:00Z"],
+    "started_at": [
+        "2026-11-03T10:00:00Z",
+        "2026-11-03T10:00:00+01:00",
+        "2026-10-25 01:30:00.5-02:00",
+        "2026-11-03T10:00:00",
+        "yesterday",
+        "2026-02-30T10:00:00Z",
+        "2026-11-03T10:00Z",
+    ],
     "type": ["data", "voice", "sms", "Data", "", "fax"],
     "quantity": ["0", "5", "10000000000000", "10000000000001", "-1", "5.0", " 5", "007", ""],
     "destination": ["", "national", "eu_roaming", "premium", "moon"],
 }
 NAMES = list(CELLS)
-GOOD = {"record_id": "g", "line": "+393471234567", "started_at": "2026-11-03T10:00:00Z",
-        "type": "voice", "quantity": "30", "destination": "national"}
+GOOD = {
+    "record_id": "g",
+    "line": "+393471234567",
+    "started_at": "2026-11-03T10:00:00Z",
+    "type": "voice",
+    "quantity": "30",
+    "destination": "national",
+}
 
 
 @st.composite
@@ -39,17 +51,25 @@ def rows(draw: st.DrawFn) -> list[dict[str, str]]:
 def _parse(text: str, columns: bool, batch_size: int):
     parser = UsageFileParser(batch_size, columns=columns)
     batches = [*parser.feed(text), *parser.finish()]
-    return ([b.rows for b in batches],
-            [[(n, r.model_dump()) for n, r in b.records] for b in batches],
-            [[e.as_dict() for e in b.errors] for b in batches])
+    return (
+        [b.rows for b in batches],
+        [[(n, r.model_dump()) for n, r in b.records] for b in batches],
+        [[e.as_dict() for e in b.errors] for b in batches],
+    )
 
 
 def _same(text: str, batch_size: int) -> None:
     assert _parse(text, True, batch_size) == _parse(text, False, batch_size)
 
 
-@given(rows(), st.sampled_from([",", ";"]), st.sampled_from(["\n", "\r\n"]), st.booleans(),
-       st.booleans(), st.integers(1, 5))
+@given(
+    rows(),
+    st.sampled_from([",", ";"]),
+    st.sampled_from(["\n", "\r\n"]),
+    st.booleans(),
+    st.booleans(),
+    st.integers(1, 5),
+)
 @settings(max_examples=150, deadline=None)
 def test_csv_as_columns_reads_like_row_by_row(items, sep, end, blank, short, batch_size):
     lines = [sep.join(NAMES)] + [sep.join(row[n] for n in NAMES) for row in items]
@@ -60,8 +80,11 @@ def test_csv_as_columns_reads_like_row_by_row(items, sep, end, blank, short, bat
     _same(end.join(lines) + end, batch_size)
 
 
-@given(rows(), st.lists(st.sampled_from(["drop", "int", "null", "extra", "broken"]),
-                        max_size=3), st.integers(1, 5))
+@given(
+    rows(),
+    st.lists(st.sampled_from(["drop", "int", "null", "extra", "broken"]), max_size=3),
+    st.integers(1, 5),
+)
 @settings(max_examples=150, deadline=None)
 def test_ndjson_as_columns_reads_like_row_by_row(items, quirks, batch_size):
     objects: list[dict] = []
@@ -86,8 +109,9 @@ def test_ndjson_as_columns_reads_like_row_by_row(items, quirks, batch_size):
 
 
 def test_a_plain_file_is_read_as_columns():
-    lines = [",".join(NAMES)] + [",".join({**GOOD, "record_id": f"g{n}"}[k] for k in NAMES)
-                                 for n in range(5)]
+    lines = [",".join(NAMES)] + [
+        ",".join({**GOOD, "record_id": f"g{n}"}[k] for k in NAMES) for n in range(5)
+    ]
     parser = UsageFileParser(10)
     (batch,) = [*parser.feed("\n".join(lines) + "\n"), *parser.finish()]
     assert batch.columns and not batch.parsed
@@ -96,8 +120,10 @@ def test_a_plain_file_is_read_as_columns():
 
 def test_a_batch_made_by_hand_gives_its_records_and_columns():
     parser = UsageFileParser(10, columns=False)
-    (read,) = [*parser.feed(",".join(NAMES) + "\n" + ",".join(GOOD[k] for k in NAMES) + "\n"),
-               *parser.finish()]
+    (read,) = [
+        *parser.feed(",".join(NAMES) + "\n" + ",".join(GOOD[k] for k in NAMES) + "\n"),
+        *parser.finish(),
+    ]
     batch = Batch(records=read.records, errors=[], rows=1)
     assert batch.records == read.records
     assert batch.frame()["record_id"].to_list() == ["g"]

@@ -17,10 +17,22 @@ from tests.usage.conftest import HEADER, line_id
 AT = datetime(2026, 11, 3, 10, tzinfo=UTC)
 
 
-def record(n: int, line: str, usage_type: str = "data", quantity: int = 400_000,
-           destination: str = "national", **extra) -> tuple[int, UsageRecordIn]:
-    return n, UsageRecordIn(record_id=f"cdr-{n}", line=line, started_at=extra.get("at", AT),
-                            type=usage_type, quantity=quantity, destination=destination)
+def record(
+    n: int,
+    line: str,
+    usage_type: str = "data",
+    quantity: int = 400_000,
+    destination: str = "national",
+    **extra,
+) -> tuple[int, UsageRecordIn]:
+    return n, UsageRecordIn(
+        record_id=f"cdr-{n}",
+        line=line,
+        started_at=extra.get("at", AT),
+        type=usage_type,
+        quantity=quantity,
+        destination=destination,
+    )
 
 
 async def _count(session, model) -> int:
@@ -28,9 +40,11 @@ async def _count(session, model) -> int:
 
 
 async def _counter(session, msisdn: str) -> LineCounter:
-    counter = await session.scalar(select(LineCounter).where(
-        LineCounter.line_id == await line_id(session, msisdn))
-        .execution_options(populate_existing=True))
+    counter = await session.scalar(
+        select(LineCounter)
+        .where(LineCounter.line_id == await line_id(session, msisdn))
+        .execution_options(populate_existing=True)
+    )
     assert counter is not None
     return counter
 
@@ -45,8 +59,11 @@ async def test_beyond_the_allowance_the_offer_rate_applies(session, usage_world)
     assert [r.in_bundle for r in rows] == [400_000, 400_000, 200_000]
     assert [r.charge for r in rows] == [0, 0, Decimal("0.002")]
     counter = await _counter(session, postpaid)
-    assert (counter.data_bytes, counter.charges, counter.updated_at) == (1_200_000,
-                                                                         Decimal("0.002"), NOW)
+    assert (counter.data_bytes, counter.charges, counter.updated_at) == (
+        1_200_000,
+        Decimal("0.002"),
+        NOW,
+    )
 
 
 async def test_importing_again_adds_nothing(session, usage_world):
@@ -73,11 +90,15 @@ async def test_the_first_of_a_repeated_record_id_wins(session, usage_world):
 
 async def test_one_bad_row_rejects_the_batch_and_names_every_bad_row(session, usage_world):
     numbers = usage_world.numbers
-    batch = [record(2, numbers["postpaid"]), record(3, "+393470000000"),
-             record(4, numbers["ceased"]), record(5, numbers["fixed"], "sms", 1),
-             record(6, numbers["fixed"], "voice", 10, "eu_roaming"),
-             record(7, "not a number"), record(8, numbers["postpaid"], at=datetime(
-                 2027, 1, 1, tzinfo=UTC))]
+    batch = [
+        record(2, numbers["postpaid"]),
+        record(3, "+393470000000"),
+        record(4, numbers["ceased"]),
+        record(5, numbers["fixed"], "sms", 1),
+        record(6, numbers["fixed"], "voice", 10, "eu_roaming"),
+        record(7, "not a number"),
+        record(8, numbers["postpaid"], at=datetime(2027, 1, 1, tzinfo=UTC)),
+    ]
     with pytest.raises(ImportRejected) as rejected:
         await import_records(session, NOW, batch)
     await session.rollback()
@@ -95,23 +116,28 @@ async def test_one_bad_row_rejects_the_batch_and_names_every_bad_row(session, us
 
 async def test_rows_that_cannot_be_read_reject_the_batch_with_the_rest(session, usage_world):
     parser = UsageFileParser(batch_size=10)
-    text = (HEADER + f"a,{usage_world.numbers['postpaid']},2026-11-03T10:00:00Z,data,5,\n"
-            f"b,{usage_world.numbers['postpaid']},yesterday,data,5,national\n"
-            "c,+393470000000,2026-11-03T10:00:00Z,sms,one,national\n")
+    text = (
+        HEADER + f"a,{usage_world.numbers['postpaid']},2026-11-03T10:00:00Z,data,5,\n"
+        f"b,{usage_world.numbers['postpaid']},yesterday,data,5,national\n"
+        "c,+393470000000,2026-11-03T10:00:00Z,sms,one,national\n"
+    )
     (batch,) = [*parser.feed(text), *parser.finish()]
     assert batch.rows == 3
     with pytest.raises(ImportRejected) as rejected:
         await import_records(session, NOW, batch.records, errors=batch.errors)
     assert [(d["row"], d["field"]) for d in rejected.value.details] == [
-        (3, "started_at"), (4, "quantity")]
+        (3, "started_at"),
+        (4, "quantity"),
+    ]
 
 
 async def test_a_prepaid_line_pays_from_its_credit_down_to_zero(session, usage_world):
     prepaid = usage_world.numbers["prepaid"]
     await top_up(session, NOW, prepaid, Decimal("0.50"), "TOP-1")
     # 120 s included, then 0.19 EUR/min: 3 more minutes cost 0.57, more than the credit
-    await import_records(session, NOW, [record(2, prepaid, "voice", 120),
-                                        record(3, prepaid, "voice", 180)])
+    await import_records(
+        session, NOW, [record(2, prepaid, "voice", 120), record(3, prepaid, "voice", 180)]
+    )
     balance = await session.scalar(select(PrepaidBalance.balance))
     assert balance == 0
     assert (await _counter(session, prepaid)).charges == Decimal("0.57")

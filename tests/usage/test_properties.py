@@ -27,14 +27,25 @@ from tests.conftest import NOW
 from tests.usage.conftest import forget_usage, line_id, set_credit
 
 START = datetime(2026, 9, 28, tzinfo=UTC)  # spans three periods and their Rome midnights
-QUANTITIES = {UsageType.data: st.integers(0, 700_000), UsageType.voice: st.integers(0, 90),
-              UsageType.sms: st.integers(0, 2)}
-SETTINGS = settings(max_examples=60, deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                           HealthCheck.too_slow])
-TERMS = OfferTerms(data_bytes=1_000_000, voice_seconds=120, sms=3, roaming_data_bytes=500_000,
-                   rate_data_per_mb=Decimal("0.01"), rate_voice_per_minute=Decimal("0.19"),
-                   rate_sms=Decimal("0.19"))
+QUANTITIES = {
+    UsageType.data: st.integers(0, 700_000),
+    UsageType.voice: st.integers(0, 90),
+    UsageType.sms: st.integers(0, 2),
+}
+SETTINGS = settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+TERMS = OfferTerms(
+    data_bytes=1_000_000,
+    voice_seconds=120,
+    sms=3,
+    roaming_data_bytes=500_000,
+    rate_data_per_mb=Decimal("0.01"),
+    rate_voice_per_minute=Decimal("0.19"),
+    rate_sms=Decimal("0.19"),
+)
 
 
 @st.composite
@@ -45,12 +56,19 @@ def usage(draw: st.DrawFn) -> tuple[UsageType, Destination, int]:
 
 @st.composite
 def records(draw: st.DrawFn) -> list[tuple[str, datetime, UsageType, Destination, int]]:
-    items = draw(st.lists(st.tuples(st.sampled_from(["postpaid", "prepaid"]),
-                                    st.integers(0, 52 * 24 * 60), usage()), max_size=40))
+    items = draw(
+        st.lists(
+            st.tuples(
+                st.sampled_from(["postpaid", "prepaid"]), st.integers(0, 52 * 24 * 60), usage()
+            ),
+            max_size=40,
+        )
+    )
     return [(who, START + timedelta(minutes=minutes), *what) for who, minutes, what in items]
 
 
 # --- the engine alone, many examples -------------------------------------------------------
+
 
 @given(st.lists(usage(), max_size=60), st.decimals("0", "3", places=2))
 @settings(max_examples=300, deadline=None)
@@ -75,6 +93,7 @@ def test_rating_charges_out_of_bundle_use_and_credit_stops_at_zero(items, start)
 
 # --- through the import, on the real database ----------------------------------------------
 
+
 def _period(at: datetime) -> date:
     return at.astimezone(ROME).date().replace(day=1)
 
@@ -84,8 +103,11 @@ def _expected(rows: list[UsageRecord]) -> dict[tuple[int, date], dict[str, objec
     for row in rows:
         totals = out[(row.line_id, row.period)]
         eligible = row.destination in (Destination.national, Destination.eu_roaming)
-        field = {UsageType.data: "data_bytes", UsageType.voice: "voice_seconds",
-                 UsageType.sms: "sms_count"}[row.usage_type]
+        field = {
+            UsageType.data: "data_bytes",
+            UsageType.voice: "voice_seconds",
+            UsageType.sms: "sms_count",
+        }[row.usage_type]
         totals[field] += row.quantity if eligible else 0  # type: ignore[operator]
         if row.destination is Destination.eu_roaming:
             if row.usage_type is UsageType.data:
@@ -105,13 +127,25 @@ def _batches(items: list, sizes: list[int]) -> list[list]:
 
 @given(records(), st.lists(st.integers(1, 15), max_size=3), st.decimals("0", "2", places=2))
 @SETTINGS
-async def test_counters_are_the_aggregate_of_the_records(session, usage_world, items, sizes,
-                                                         credit):
+async def test_counters_are_the_aggregate_of_the_records(
+    session, usage_world, items, sizes, credit
+):
     await forget_usage(session)
     await set_credit(session, usage_world.numbers["prepaid"], credit)
-    numbered = [(n, UsageRecordIn(record_id=f"r{n}", line=usage_world.numbers[who],
-                                  started_at=at, type=t, quantity=q, destination=d))
-                for n, (who, at, t, d, q) in enumerate(items, start=2)]
+    numbered = [
+        (
+            n,
+            UsageRecordIn(
+                record_id=f"r{n}",
+                line=usage_world.numbers[who],
+                started_at=at,
+                type=t,
+                quantity=q,
+                destination=d,
+            ),
+        )
+        for n, (who, at, t, d, q) in enumerate(items, start=2)
+    ]
     seen: dict = {}
 
     async def hook(_session, _now, changes):
@@ -125,21 +159,29 @@ async def test_counters_are_the_aggregate_of_the_records(session, usage_world, i
     rows = list(await session.scalars(select(UsageRecord)))
     assert len(rows) == len(items)
     for row in rows:
-        assert row.charge == usage_world.terms.charge(row.usage_type,
-                                                      row.quantity - row.in_bundle)
+        assert row.charge == usage_world.terms.charge(row.usage_type, row.quantity - row.in_bundle)
         assert row.period == _period(row.started_at)
     expected = _expected(rows)
     counters = {(c.line_id, c.period): c for c in await session.scalars(select(LineCounter))}
     assert set(counters) == set(expected)
     for key, totals in expected.items():
         counter = counters[key]
-        for name in ("data_bytes", "voice_seconds", "sms_count", "roaming_data_bytes",
-                     "charges", "roaming_charges"):
+        for name in (
+            "data_bytes",
+            "voice_seconds",
+            "sms_count",
+            "roaming_data_bytes",
+            "charges",
+            "roaming_charges",
+        ):
             assert getattr(counter, name) == totals.get(name, 0), name
             assert getattr(seen[key], name) == getattr(counter, name)
         for usage_type in UsageType:  # the allowance is never given twice
-            in_bundle = sum(r.in_bundle for r in rows if (r.line_id, r.period) == key
-                            and r.usage_type is usage_type)
+            in_bundle = sum(
+                r.in_bundle
+                for r in rows
+                if (r.line_id, r.period) == key and r.usage_type is usage_type
+            )
             allowance = usage_world.terms.allowance(usage_type)
             assert allowance is None or in_bundle <= allowance
 
@@ -148,24 +190,40 @@ async def test_counters_are_the_aggregate_of_the_records(session, usage_world, i
     assert sum(d.charge for d in daily) == sum(r.charge for r in rows)
 
     prepaid = await line_id(session, usage_world.numbers["prepaid"])
-    balance = await session.scalar(select(PrepaidBalance.balance)
-                                   .where(PrepaidBalance.line_id == prepaid))
+    balance = await session.scalar(
+        select(PrepaidBalance.balance).where(PrepaidBalance.line_id == prepaid)
+    )
     charged = sum((r.charge for r in rows if r.line_id == prepaid), Decimal(0))
     assert balance == max(Decimal(0), credit - charged) >= 0
 
 
 @given(records(), st.lists(st.integers(1, 15), max_size=3), st.decimals("0", "3", places=2))
-@settings(max_examples=30, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 async def test_the_alerts_pick_in_columns_exactly_the_line_periods_that_cross(
-        session, usage_world, items, sizes, credit):
+    session, usage_world, items, sizes, credit
+):
     """`may_cross` (columns) picks the line periods where `crossings` (one by one) finds a
     threshold: the alerts hook is told about no fewer, and builds no more."""
     await forget_usage(session)
     await set_credit(session, usage_world.numbers["prepaid"], credit)
-    numbered = [(n, UsageRecordIn(record_id=f"r{n}", line=usage_world.numbers[who],
-                                  started_at=at, type=t, quantity=q, destination=d))
-                for n, (who, at, t, d, q) in enumerate(items, start=2)]
+    numbered = [
+        (
+            n,
+            UsageRecordIn(
+                record_id=f"r{n}",
+                line=usage_world.numbers[who],
+                started_at=at,
+                type=t,
+                quantity=q,
+                destination=d,
+            ),
+        )
+        for n, (who, at, t, d, q) in enumerate(items, start=2)
+    ]
     picked: set = set()
     told: list = []
 
@@ -180,5 +238,4 @@ async def test_the_alerts_pick_in_columns_exactly_the_line_periods_that_cross(
     for batch in _batches(numbered, sizes):
         await import_records(session, NOW, batch, on_counters=Watched(hook, picks))
     await session.commit()
-    assert picked == {(c.line.id, c.period) for c in told
-                      if crossings(c.terms, c.before, c.after)}
+    assert picked == {(c.line.id, c.period) for c in told if crossings(c.terms, c.before, c.after)}

@@ -30,10 +30,17 @@ BACKENDS = ["memory", "nats"] if NATS_URL else ["memory"]
 AT = datetime(2026, 11, 3, 10, tzinfo=UTC)
 
 
-def record(record_id: str, line: str, usage_type: str = "data", quantity: int = 100_000,
-           **extra: object) -> dict[str, object]:
-    return {"record_id": record_id, "line": line, "started_at": AT.isoformat(),
-            "type": usage_type, "quantity": quantity, **extra}
+def record(
+    record_id: str, line: str, usage_type: str = "data", quantity: int = 100_000, **extra: object
+) -> dict[str, object]:
+    return {
+        "record_id": record_id,
+        "line": line,
+        "started_at": AT.isoformat(),
+        "type": usage_type,
+        "quantity": quantity,
+        **extra,
+    }
 
 
 def ndjson(*records: dict[str, object]) -> bytes:
@@ -64,14 +71,18 @@ def config() -> StreamConfig:
     # Each test has a stream, subjects and durable of its own: parallel and earlier runs do
     # not interfere.
     tag = uuid.uuid4().hex[:10]
-    return StreamConfig(stream=f"USAGE_TEST_{tag}", subject=f"usage-test-{tag}.records",
-                        dead_letter_subject=f"usage-test-{tag}.dead", durable=f"test-{tag}",
-                        batch_records=1000, batch_ms=100)
+    return StreamConfig(
+        stream=f"USAGE_TEST_{tag}",
+        subject=f"usage-test-{tag}.records",
+        dead_letter_subject=f"usage-test-{tag}.dead",
+        durable=f"test-{tag}",
+        batch_records=1000,
+        batch_ms=100,
+    )
 
 
 @pytest.fixture(params=BACKENDS)
-async def broker(request: pytest.FixtureRequest, config: StreamConfig
-                 ) -> AsyncIterator[Broker]:
+async def broker(request: pytest.FixtureRequest, config: StreamConfig) -> AsyncIterator[Broker]:
     if request.param == "memory":
         yield MemoryBroker()
         return
@@ -82,13 +93,21 @@ async def broker(request: pytest.FixtureRequest, config: StreamConfig
 
 
 def consumer(broker: Broker, engine, config: StreamConfig, **changes: object) -> UsageConsumer:  # type: ignore[no-untyped-def]
-    return UsageConsumer(broker, create_sessionmaker(engine), lambda: NOW,
-                         replace(config, **changes),  # type: ignore[arg-type]
-                         on_counters=evaluate_changes)
+    return UsageConsumer(
+        broker,
+        create_sessionmaker(engine),
+        lambda: NOW,
+        replace(config, **changes),  # type: ignore[arg-type]
+        on_counters=evaluate_changes,
+    )
 
 
-async def started(broker: Broker, engine, config: StreamConfig, **changes: object  # type: ignore[no-untyped-def]
-                  ) -> UsageConsumer:
+async def started(
+    broker: Broker,
+    engine,
+    config: StreamConfig,
+    **changes: object,  # type: ignore[no-untyped-def]
+) -> UsageConsumer:
     found = consumer(broker, engine, config, **changes)
     await found.start()
     return found
@@ -96,8 +115,10 @@ async def started(broker: Broker, engine, config: StreamConfig, **changes: objec
 
 async def counted(session, msisdn: str) -> LineCounter:  # type: ignore[no-untyped-def]
     found = await session.scalar(
-        select(LineCounter).where(LineCounter.line_id == await line_id(session, msisdn))
-        .execution_options(populate_existing=True))
+        select(LineCounter)
+        .where(LineCounter.line_id == await line_id(session, msisdn))
+        .execution_options(populate_existing=True)
+    )
     assert found is not None
     return found
 
@@ -115,11 +136,14 @@ async def dead_letters(broker: Broker, config: StreamConfig) -> list[tuple[bytes
 
 
 async def test_single_and_batched_messages_count_once_even_when_sent_again(
-        broker, engine, session, usage_world, config):
+    broker, engine, session, usage_world, config
+):
     postpaid = usage_world.numbers["postpaid"]
     stream = await started(broker, engine, config)
-    messages = [ndjson(record("s-1", postpaid, "sms", 1)),
-                ndjson(*(record(f"s-{n}", postpaid, "sms", 1) for n in (2, 3)))]
+    messages = [
+        ndjson(record("s-1", postpaid, "sms", 1)),
+        ndjson(*(record(f"s-{n}", postpaid, "sms", 1) for n in (2, 3))),
+    ]
     for data in messages * 2:  # the mediation system sends everything twice
         await broker.publish(config.subject, data)
     outcome = await stream.step(idle=5)
@@ -130,7 +154,8 @@ async def test_single_and_batched_messages_count_once_even_when_sent_again(
 
 
 async def test_a_batch_not_committed_is_delivered_again_and_counted_once(
-        broker, engine, session, usage_world, config):
+    broker, engine, session, usage_world, config
+):
     postpaid = usage_world.numbers["postpaid"]
     crashed = await started(broker, engine, config, ack_wait=1.0)
     await broker.publish(config.subject, ndjson(record("v-1", postpaid, "voice", 30)))
@@ -144,16 +169,20 @@ async def test_a_batch_not_committed_is_delivered_again_and_counted_once(
 
 
 async def test_malformed_messages_go_to_the_dead_letter_subject_and_the_rest_is_counted(
-        broker, engine, session, usage_world, config):
+    broker, engine, session, usage_world, config
+):
     postpaid, fixed = usage_world.numbers["postpaid"], usage_world.numbers["fixed"]
     stream = await started(broker, engine, config)
-    good = [ndjson(record("g-1", postpaid, "sms", 1)),
-            ndjson(record("g-2", postpaid, "sms", 1), record("g-3", fixed, "voice", 60))]
+    good = [
+        ndjson(record("g-1", postpaid, "sms", 1)),
+        ndjson(record("g-2", postpaid, "sms", 1), record("g-3", fixed, "voice", 60)),
+    ]
     bad = {
         b'{"record_id": "b-1", "line": ': "line 1: not a JSON object",
         ndjson(record("b-2", "+393470000000", "sms", 1)): "line 1: line: no line has this",
-        ndjson(record("g-4", postpaid), record("b-3", postpaid, quantity=-5)):
-            "line 2: quantity: Input should be greater than or equal to 0",
+        ndjson(
+            record("g-4", postpaid), record("b-3", postpaid, quantity=-5)
+        ): "line 2: quantity: Input should be greater than or equal to 0",
         b"x" * 1_000_000: f"message too large: 1000000 bytes (at most {MAX_MESSAGE_BYTES})",
         b"\xff\xfe": "not UTF-8 text",
         ndjson(record("b-4", fixed, "sms", 1)): "line 1: type: a fixed line has no sms use",
@@ -174,7 +203,8 @@ async def test_malformed_messages_go_to_the_dead_letter_subject_and_the_rest_is_
 
 
 async def test_a_threshold_crossed_on_the_stream_puts_its_alert_in_the_outbox_once(
-        broker, engine, session, usage_world, config):
+    broker, engine, session, usage_world, config
+):
     postpaid = usage_world.numbers["postpaid"]  # 1 MB of data included
     stream = await started(broker, engine, config)
     crossing = ndjson(record("a-1", postpaid, quantity=850_000))
@@ -185,8 +215,9 @@ async def test_a_threshold_crossed_on_the_stream_puts_its_alert_in_the_outbox_on
     assert alerts == ["usage_alert_80"]
 
 
-async def test_consumers_on_one_durable_share_the_messages(broker, engine, session,
-                                                           usage_world, config):
+async def test_consumers_on_one_durable_share_the_messages(
+    broker, engine, session, usage_world, config
+):
     postpaid = usage_world.numbers["postpaid"]
     first = await started(broker, engine, config, batch_records=4, batch_ms=50)
     second = await started(broker, engine, config, batch_records=4, batch_ms=50)

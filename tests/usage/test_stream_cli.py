@@ -22,16 +22,27 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def consume_env(monkeypatch: pytest.MonkeyPatch, database_url: str, engine: object,
-                tmp_path: object) -> Iterator[StreamConfig]:
+def consume_env(
+    monkeypatch: pytest.MonkeyPatch, database_url: str, engine: object, tmp_path: object
+) -> Iterator[StreamConfig]:
     tag = uuid.uuid4().hex[:10]
-    config = StreamConfig(stream=f"USAGE_TEST_{tag}", subject=f"usage-test-{tag}.records",
-                          dead_letter_subject=f"usage-test-{tag}.dead", durable=f"test-{tag}")
-    for name, value in {"DATABASE_URL": database_url, "SECRET_KEY": TEST_SECRET,
-                        "DATA_DIR": str(tmp_path), "NATS_URL": NATS_URL,
-                        "USAGE_STREAM": config.stream, "USAGE_SUBJECT": config.subject,
-                        "USAGE_DEAD_LETTER_SUBJECT": config.dead_letter_subject,
-                        "USAGE_DURABLE": config.durable, "REDIS_URL": ""}.items():
+    config = StreamConfig(
+        stream=f"USAGE_TEST_{tag}",
+        subject=f"usage-test-{tag}.records",
+        dead_letter_subject=f"usage-test-{tag}.dead",
+        durable=f"test-{tag}",
+    )
+    for name, value in {
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": TEST_SECRET,
+        "DATA_DIR": str(tmp_path),
+        "NATS_URL": NATS_URL,
+        "USAGE_STREAM": config.stream,
+        "USAGE_SUBJECT": config.subject,
+        "USAGE_DEAD_LETTER_SUBJECT": config.dead_letter_subject,
+        "USAGE_DURABLE": config.durable,
+        "REDIS_URL": "",
+    }.items():
         monkeypatch.setenv(f"LINEDESK_{name}", value)
     get_settings.cache_clear()
     yield config
@@ -48,19 +59,31 @@ def test_without_a_nats_url_there_is_nothing_to_consume(consume_env, monkeypatch
 
 
 async def consume_imports_what_was_published_then_stops_when_idle(
-        consume_env, session, usage_world):
+    consume_env, session, usage_world
+):
     postpaid = usage_world.numbers["postpaid"]
     broker = await nats_broker()
     config = consume_env
     await broker.ensure_stream(config.stream, [config.subject, config.dead_letter_subject])
-    body = "".join(json.dumps({"record_id": f"cli-{n}", "line": postpaid, "type": "sms",
-                               "started_at": "2026-11-05T12:00:00Z", "quantity": 1}) + "\n"
-                   for n in range(3))
+    body = "".join(
+        json.dumps(
+            {
+                "record_id": f"cli-{n}",
+                "line": postpaid,
+                "type": "sms",
+                "started_at": "2026-11-05T12:00:00Z",
+                "quantity": 1,
+            }
+        )
+        + "\n"
+        for n in range(3)
+    )
     await broker.publish(config.subject, body.encode())
     await broker.publish(config.subject, b"not json")
     try:
-        result = await asyncio.to_thread(runner.invoke, app,
-                                         ["usage", "consume", "--until-idle", "1.5"])
+        result = await asyncio.to_thread(
+            runner.invoke, app, ["usage", "consume", "--until-idle", "1.5"]
+        )
     finally:
         await forget_stream(broker, config.stream)
         await broker.close()
@@ -70,5 +93,6 @@ async def consume_imports_what_was_published_then_stops_when_idle(
 
 
 if NATS_URL:  # the command reads NATS only: this one exists where a server is (CI sets it)
-    test_consume_imports_what_was_published_then_stops_when_idle = \
+    test_consume_imports_what_was_published_then_stops_when_idle = (
         consume_imports_what_was_published_then_stops_when_idle
+    )

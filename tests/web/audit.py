@@ -19,7 +19,8 @@ async def audit(page) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
         await page.evaluate(AXE.axe_script)  # once per document, not once per run
     response = await page.evaluate(
         "options => axe.run(document, options)",
-        {"runOnly": {"type": "tag", "values": TAGS}, "resultTypes": ["violations"]})
+        {"runOnly": {"type": "tag", "values": TAGS}, "resultTypes": ["violations"]},
+    )
     return [v for v in response["violations"] if v["impact"] in BLOCKING]
 
 
@@ -47,4 +48,5 @@ async def assert_no_horizontal_scroll(page) -> None:  # type: ignore[no-untyped-
     sizes = await page.evaluate(OVERFLOW)
     assert sizes["scroll"] <= sizes["client"], (
         f"{page.url} scrolls sideways: {sizes['scroll']}px of content in {sizes['client']}px, "
-        f"wider elements: {', '.join(sizes['wide'])}")
+        f"wider elements: {', '.join(sizes['wide'])}"
+    )

@@ -16,8 +16,13 @@ from tests.invoices.conftest import invoice_world  # noqa: F401 (an invoiced com
 
 CHROMIUM = os.environ.get("LINEDESK_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -33,8 +38,9 @@ class LiveServer:
     def __init__(self, settings, clock) -> None:  # type: ignore[no-untyped-def]
         port = _free_port()
         self.app = create_app(settings, clock=clock)
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=port, log_level="warning",
-                                lifespan="on")
+        config = uvicorn.Config(
+            self.app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"
+        )
         self.url = f"http://127.0.0.1:{port}"
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
@@ -73,8 +79,9 @@ async def browser() -> AsyncIterator:  # type: ignore[type-arg]
     if not Path(CHROMIUM).exists():  # noqa: ASYNC240 (one stat before the browser starts)
         pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium package")
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                                   args=CHROMIUM_ARGS)
+        browser = await playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
         yield browser
         await browser.close()
 

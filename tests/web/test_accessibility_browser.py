@@ -27,19 +27,43 @@ LANGUAGES = ("it", "en")
 # Every GET route that answers a page, by who sees it. A new page must be added here (the
 # first test fails until it is), so that the audit below visits it.
 PUBLIC_PAGES = (
-    "/", "/login", "/register", "/register/{registration_id}", "/portal/register",
-    "/portal/register/{registration_id}", "/recover", "/recover/{recovery_id}", "/dev/outbox",
+    "/",
+    "/login",
+    "/register",
+    "/register/{registration_id}",
+    "/portal/register",
+    "/portal/register/{registration_id}",
+    "/recover",
+    "/recover/{recovery_id}",
+    "/dev/outbox",
     "/offline",
 )
 EMPLOYEE_PAGES = (
-    "/home", "/usage", "/widget/light", "/widget/extended", "/widget/settings", "/link-sim",
-    "/link-sim/{link_id}", "/account/password",
+    "/home",
+    "/usage",
+    "/widget/light",
+    "/widget/extended",
+    "/widget/settings",
+    "/link-sim",
+    "/link-sim/{link_id}",
+    "/account/password",
 )
 MANAGER_PAGES = (
-    "/home", "/usage", "/managers", "/managers/{manager_id}/remove",
-    "/managers/activate/{activation_id}", "/audit-log", "/invoices", "/invoices/{invoice_id}",
-    "/account/two-factor", "/notifications", "/notifications/preferences", "/spending",
-    "/company", "/company/lines", "/account/password",
+    "/home",
+    "/usage",
+    "/managers",
+    "/managers/{manager_id}/remove",
+    "/managers/activate/{activation_id}",
+    "/audit-log",
+    "/invoices",
+    "/invoices/{invoice_id}",
+    "/account/two-factor",
+    "/notifications",
+    "/notifications/preferences",
+    "/spending",
+    "/company",
+    "/company/lines",
+    "/account/password",
 )
 
 
@@ -56,9 +80,13 @@ def _routes(routes, prefix: str = ""):  # type: ignore[no-untyped-def]
 def html_pages(app) -> set[str]:  # type: ignore[no-untyped-def]
     """The app's GET routes that answer HTML: those of the `pages` modules, but for files
     (the service worker, the manifest)."""
-    return {path for path, route in _routes(app.routes)
-            if "GET" in route.methods and route.endpoint.__module__.endswith("pages")
-            and "." not in path.rsplit("/", 1)[-1]}
+    return {
+        path
+        for path, route in _routes(app.routes)
+        if "GET" in route.methods
+        and route.endpoint.__module__.endswith("pages")
+        and "." not in path.rsplit("/", 1)[-1]
+    }
 
 
 def test_every_html_page_is_in_the_audit(settings):
@@ -87,8 +115,12 @@ class Sweep:
         self.visited.add(route)
         await self.check(page, f"{target} [{lang}]")
 
-    async def check(self, page, label: str,  # type: ignore[no-untyped-def]
-                    sizes: tuple[dict[str, int], ...] = (PHONE, DESKTOP)) -> None:
+    async def check(
+        self,
+        page,
+        label: str,  # type: ignore[no-untyped-def]
+        sizes: tuple[dict[str, int], ...] = (PHONE, DESKTOP),
+    ) -> None:
         """The page as it is now, at phone and at desktop width (a page's other states, such
         as a form sent back with errors, change its content, not its layout: at 320 px)."""
         for size in sizes:
@@ -123,7 +155,8 @@ async def _assert_tied_to_the_error(page, field: str) -> None:  # type: ignore[n
     error = await page.get_by_role("alert").inner_text()
     described = await locator.evaluate(
         "e => e.getAttribute('aria-describedby').split(' ')"
-        ".map(id => document.getElementById(id).innerText).join(' ')")
+        ".map(id => document.getElementById(id).innerText).join(' ')"
+    )
     assert described == error
 
 
@@ -151,8 +184,15 @@ async def test_public_pages(live_server, browser, session):
     recovery = page.url.removeprefix(live_server)
 
     for lang in LANGUAGES:
-        for route in ("/", "/login", "/register", "/portal/register", "/recover", "/dev/outbox",
-                      "/offline"):
+        for route in (
+            "/",
+            "/login",
+            "/register",
+            "/portal/register",
+            "/recover",
+            "/dev/outbox",
+            "/offline",
+        ):
             await sweep.visit(page, route, lang)
         await sweep.visit(page, "/register/{registration_id}", lang, registration)
         await sweep.visit(page, "/portal/register/{registration_id}", lang, portal)
@@ -186,8 +226,14 @@ async def test_employee_pages(live_server, browser, session, invoice_world):
     mine, colleague = world.employee, world.company["numbers"][1]
     await counter(session, mine, data=12 * 10**9, voice=3600, sms=3, charges="2.5")
     await day(session, mine, date(2026, 11, 2), UsageType.data, 2 * 10**9)
-    await record(session, mine, datetime(2026, 11, 19, 8, tzinfo=NOW.tzinfo),
-                 UsageType.voice, 180, charge="0.30")
+    await record(
+        session,
+        mine,
+        datetime(2026, 11, 19, 8, tzinfo=NOW.tzinfo),
+        UsageType.voice,
+        180,
+        charge="0.30",
+    )
     context = await browser.new_context(locale="it-IT")
     page = await context.new_page()
     sweep = Sweep(live_server)
@@ -202,8 +248,13 @@ async def test_employee_pages(live_server, browser, session, invoice_world):
             await sweep.visit(page, route, lang)
         await page.locator("details:has(table) > summary").first.click()  # the chart's table
         await sweep.check(page, f"/usage with its table open [{lang}]", (PHONE,))
-        for route in ("/widget/light", "/widget/extended", "/widget/settings", "/link-sim",
-                      "/account/password"):
+        for route in (
+            "/widget/light",
+            "/widget/extended",
+            "/widget/settings",
+            "/link-sim",
+            "/account/password",
+        ):
             await sweep.visit(page, route, lang)
         await sweep.visit(page, "/link-sim/{link_id}", lang, link)
         await page.locator("#code").fill("000000")
@@ -242,9 +293,19 @@ async def test_manager_pages(live_server, browser, session, invoice_world):
     activation = await _activation_path(live_server, "marco@example.it")
 
     for lang in LANGUAGES:
-        for route in ("/home", "/managers", "/audit-log", "/invoices", "/account/two-factor",
-                      "/notifications", "/notifications/preferences", "/spending", "/company",
-                      "/company/lines", "/account/password"):
+        for route in (
+            "/home",
+            "/managers",
+            "/audit-log",
+            "/invoices",
+            "/account/two-factor",
+            "/notifications",
+            "/notifications/preferences",
+            "/spending",
+            "/company",
+            "/company/lines",
+            "/account/password",
+        ):
             await sweep.visit(page, route, lang)
         await sweep.visit(page, "/home", lang, f"/home?line={line}")
         await sweep.visit(page, "/usage", lang, f"/usage?line={line}")
@@ -259,13 +320,15 @@ async def test_manager_pages(live_server, browser, session, invoice_world):
         await page.goto(f"{live_server}{invoice}?lang={lang}")
         await page.locator("#email").fill("not-an-address@")
         await page.locator("#email").evaluate("e => e.type = 'text'")  # past the browser's check
-        await page.get_by_role("button", name="Invia il PDF per e-mail" if lang == "it"
-                               else "Send the PDF by e-mail").click()
+        await page.get_by_role(
+            "button", name="Invia il PDF per e-mail" if lang == "it" else "Send the PDF by e-mail"
+        ).click()
         await page.wait_for_load_state()
         await sweep.check(page, f"/invoices/{{id}} with a wrong e-mail [{lang}]", (PHONE,))
         visitor = await browser.new_context(locale="it-IT")
-        await sweep.visit(await visitor.new_page(), "/managers/activate/{activation_id}", lang,
-                          activation)
+        await sweep.visit(
+            await visitor.new_page(), "/managers/activate/{activation_id}", lang, activation
+        )
         await visitor.close()
     await context.close()
     sweep.assert_clean(MANAGER_PAGES)
@@ -332,8 +395,14 @@ async def test_keyboard_only_sign_in_and_navigation(live_server, page, session):
     await page.goto(live_server + "/login")
 
     # Sign in: skip link, brand, the other language, then the form's fields in order.
-    order = [("a", "Vai al contenuto"), ("a", "linedesk"), ("a", "English"),
-             ("input", "username"), ("input", "password"), ("button", "Accedi")]
+    order = [
+        ("a", "Vai al contenuto"),
+        ("a", "linedesk"),
+        ("a", "English"),
+        ("input", "username"),
+        ("input", "password"),
+        ("button", "Accedi"),
+    ]
     for tag, name in order:
         focused = await _tab(page)
         assert (focused["tag"], focused["name"]) == (tag, name)
@@ -354,9 +423,15 @@ async def test_keyboard_only_sign_in_and_navigation(live_server, page, session):
     # …and the navigation is all reachable by Tab: the account menu, then the main sections,
     # in the bar at the bottom of the phone's screen.
     await page.goto(live_server + "/home")
-    order = [("a", "Vai al contenuto"), ("summary", "Il tuo account e le tue linee"),
-             ("a", "linedesk"), ("a", "English"), ("a", "Home"), ("a", "Consumi"),
-             ("a", "Associa SIM")]
+    order = [
+        ("a", "Vai al contenuto"),
+        ("summary", "Il tuo account e le tue linee"),
+        ("a", "linedesk"),
+        ("a", "English"),
+        ("a", "Home"),
+        ("a", "Consumi"),
+        ("a", "Associa SIM"),
+    ]
     for tag, name in order:
         focused = await _tab(page)
         assert (focused["tag"], focused["name"]) == (tag, name)
@@ -365,5 +440,6 @@ async def test_keyboard_only_sign_in_and_navigation(live_server, page, session):
     assert bar is not None and bar["y"] + bar["height"] == 720  # at the bottom, by the thumb
     await page.keyboard.press("Enter")
     await page.wait_for_url("**/link-sim")
-    assert await page.get_by_role("link", name="Associa SIM").get_attribute(
-        "aria-current") == "page"
+    assert (
+        await page.get_by_role("link", name="Associa SIM").get_attribute("aria-current") == "page"
+    )

@@ -23,9 +23,13 @@ AT = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 @pytest.fixture
 async def stream() -> AsyncIterator[tuple[Broker, StreamConfig]]:
     tag = uuid.uuid4().hex[:10]
-    config = StreamConfig(stream=f"USAGE_TEST_{tag}", subject=f"usage-test-{tag}.records",
-                          dead_letter_subject=f"usage-test-{tag}.dead", durable=f"test-{tag}",
-                          batch_ms=50)
+    config = StreamConfig(
+        stream=f"USAGE_TEST_{tag}",
+        subject=f"usage-test-{tag}.records",
+        dead_letter_subject=f"usage-test-{tag}.dead",
+        durable=f"test-{tag}",
+        batch_ms=50,
+    )
     if not NATS_URL:
         yield MemoryBroker(), config
         return
@@ -36,15 +40,17 @@ async def stream() -> AsyncIterator[tuple[Broker, StreamConfig]]:
 
 
 async def test_the_home_updates_by_itself_when_a_record_is_published(
-        stoppable_server, page, session, engine, stream):
+    stoppable_server, page, session, engine, stream
+):
     broker, config = stream
     world = await make_world(session, lines=1)
     await make_user(session, world)
     await session.commit()
     mine = world["numbers"][0]
     app = stoppable_server.app  # its bus lives in the server's thread; publishing reaches it
-    consumer = UsageConsumer(broker, create_sessionmaker(engine), lambda: NOW, config,
-                             app.state.live.publish)
+    consumer = UsageConsumer(
+        broker, create_sessionmaker(engine), lambda: NOW, config, app.state.live.publish
+    )
     await consumer.start()
 
     await sign_in(page, stoppable_server.url, mine)
@@ -53,8 +59,13 @@ async def test_the_home_updates_by_itself_when_a_record_is_published(
     await page.wait_for_selector("html[data-live='on']")  # listening
     await page.evaluate("window.notReloaded = true")
 
-    record = {"record_id": "live-1", "line": mine, "started_at": AT.isoformat(),
-              "type": "sms", "quantity": 3}
+    record = {
+        "record_id": "live-1",
+        "line": mine,
+        "started_at": AT.isoformat(),
+        "type": "sms",
+        "quantity": 3,
+    }
     await broker.publish(config.subject, (json.dumps(record) + "\n").encode())
     assert (await consumer.step(idle=5)).imported == 1
 
@@ -62,5 +73,7 @@ async def test_the_home_updates_by_itself_when_a_record_is_published(
     await updated.wait_for(state="visible", timeout=10_000)
     assert await page.get_by_text("3 SMS su 100 SMS").is_visible()
     assert await page.evaluate("window.notReloaded") is True
-    assert await page.locator("[data-live-status]").text_content() == \
-        "Aggiornato alle 20 nov 2026, 10:30:00"
+    assert (
+        await page.locator("[data-live-status]").text_content()
+        == "Aggiornato alle 20 nov 2026, 10:30:00"
+    )

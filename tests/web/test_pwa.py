@@ -14,26 +14,36 @@ async def test_the_manifest_describes_an_installable_app(client):
     assert response.headers["Content-Type"] == "application/manifest+json"
     manifest = response.json()
     assert manifest["name"] == manifest["short_name"] == "linedesk"
-    assert (manifest["start_url"], manifest["scope"], manifest["display"]) == \
-        ("/home", "/", "standalone")
+    assert (manifest["start_url"], manifest["scope"], manifest["display"]) == (
+        "/home",
+        "/",
+        "standalone",
+    )
     assert manifest["lang"] == "it"
     assert (manifest["theme_color"], manifest["background_color"]) == ("#0b5cab", "#f6f7f9")
     css = (await client.get("/static/app.css")).text
     assert "--brand: #0b5cab" in css and "--bg: #f6f7f9" in css
-    pngs = {(icon["sizes"], icon["purpose"]) for icon in manifest["icons"]
-            if icon["type"] == "image/png"}
+    pngs = {
+        (icon["sizes"], icon["purpose"])
+        for icon in manifest["icons"]
+        if icon["type"] == "image/png"
+    }
     assert {("192x192", "any"), ("512x512", "any"), ("512x512", "maskable")} <= pngs
     assert any(icon["type"] == "image/svg+xml" for icon in manifest["icons"])
     assert [(s["name"], s["url"]) for s in manifest["shortcuts"]] == [
-        ("Dettaglio consumi", "/usage"), ("Fatture", "/invoices"),
-        ("Notifiche", "/notifications"), ("Widget esteso", "/widget/extended")]
+        ("Dettaglio consumi", "/usage"),
+        ("Fatture", "/invoices"),
+        ("Notifiche", "/notifications"),
+        ("Widget esteso", "/widget/extended"),
+    ]
 
 
 async def test_every_icon_is_there_at_its_stated_size(client):
     manifest = (await client.get("/manifest.webmanifest")).json()
     icons = manifest["icons"] + [icon for s in manifest["shortcuts"] for icon in s["icons"]]
-    icons.append({"src": "/static/icons/apple-touch-icon.png", "sizes": "180x180",
-                  "type": "image/png"})
+    icons.append(
+        {"src": "/static/icons/apple-touch-icon.png", "sizes": "180x180", "type": "image/png"}
+    )
     for icon in icons:
         response = await client.get(icon["src"])
         assert response.status_code == 200, icon["src"]

@@ -14,16 +14,25 @@ from tests.web.journeys import sign_in
 pytestmark = pytest.mark.browser
 GB = 1_000_000_000
 TEXTS = {
-    "it": {"used": "12,00 GB su 50,00 GB", "updated": "Aggiornato alle 20 nov 2026, 10:30:00",
-           "notice": "Sei offline: questi sono gli ultimi consumi noti, scaricati il "
-                     "20/11/26, 10:30.",
-           "offline": "Sei offline", "needs": "Questa pagina ha bisogno di una connessione",
-           "home": "Vai alla home", "install": "Installa l'app"},
-    "en": {"used": "12.00 GB of 50.00 GB", "updated": "Updated at 20 Nov 2026, 10:30:00",
-           "notice": "You are offline: these are the last known counters, fetched at "
-                     "20/11/2026, 10:30.",
-           "offline": "You are offline", "needs": "This page needs an Internet connection",
-           "home": "Go to the home page", "install": "Install the app"},
+    "it": {
+        "used": "12,00 GB su 50,00 GB",
+        "updated": "Aggiornato alle 20 nov 2026, 10:30:00",
+        "notice": "Sei offline: questi sono gli ultimi consumi noti, scaricati il 20/11/26, 10:30.",
+        "offline": "Sei offline",
+        "needs": "Questa pagina ha bisogno di una connessione",
+        "home": "Vai alla home",
+        "install": "Installa l'app",
+    },
+    "en": {
+        "used": "12.00 GB of 50.00 GB",
+        "updated": "Updated at 20 Nov 2026, 10:30:00",
+        "notice": "You are offline: these are the last known counters, fetched at "
+        "20/11/2026, 10:30.",
+        "offline": "You are offline",
+        "needs": "This page needs an Internet connection",
+        "home": "Go to the home page",
+        "install": "Install the app",
+    },
 }
 KEPT = """async () => {
   const url = new URL(location.href);
@@ -37,8 +46,12 @@ KEPT = """async () => {
 async def app_page(browser, tmp_path) -> AsyncIterator:  # type: ignore[no-untyped-def,type-arg]
     """A page in a normal (not incognito) profile: only there may a site be installed."""
     context = await browser.browser_type.launch_persistent_context(
-        tmp_path / "profile", executable_path=CHROMIUM, headless=True, locale="it-IT",
-        args=CHROMIUM_ARGS)
+        tmp_path / "profile",
+        executable_path=CHROMIUM,
+        headless=True,
+        locale="it-IT",
+        args=CHROMIUM_ARGS,
+    )
     yield context.pages[0] if context.pages else await context.new_page()
     await context.close()
 
@@ -73,8 +86,7 @@ async def test_installable_with_an_install_button(live_server, app_page, lang):
     await install.wait_for(state="visible")
 
 
-async def test_the_install_button_stays_hidden_where_installing_is_not_offered(live_server,
-                                                                              page):
+async def test_the_install_button_stays_hidden_where_installing_is_not_offered(live_server, page):
     await page.goto(live_server + "/")
     await _controlled(page)
     cdp = await page.context.new_cdp_session(page)
@@ -92,8 +104,9 @@ async def _employee(session) -> str:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("lang", ["it", "en"])
-async def test_offline_the_home_and_widget_show_the_last_counters(stoppable_server, page,
-                                                                  session, lang):
+async def test_offline_the_home_and_widget_show_the_last_counters(
+    stoppable_server, page, session, lang
+):
     text, base = TEXTS[lang], stoppable_server.url
     await sign_in(page, base, await _employee(session))
     await _controlled(page)
@@ -115,8 +128,9 @@ async def test_offline_the_home_and_widget_show_the_last_counters(stoppable_serv
     assert await page.get_by_text(text["used"]).is_visible()
     assert await page.get_by_text(text["updated"]).is_visible()
 
-    await page.get_by_role("link", name="Dettaglio consumi" if lang == "it" else "Usage detail"
-                           ).click()
+    await page.get_by_role(
+        "link", name="Dettaglio consumi" if lang == "it" else "Usage detail"
+    ).click()
     await page.wait_for_url("**/usage")
     assert await page.get_by_role("heading", level=1, name=text["offline"]).is_visible()
     assert await page.get_by_text(text["needs"]).is_visible()

@@ -15,8 +15,14 @@ from tests.identity.test_web_sessions import HTML, sign_in_web
 from tests.web.test_accessibility_browser import html_pages
 
 WIDGETS = {"/widget/light", "/widget/extended"}
-PAGE_DIRECTIVES = {"default-src 'self'", "script-src 'self'", "style-src 'self'",
-                   "object-src 'none'", "base-uri 'none'", "form-action 'self'"}
+PAGE_DIRECTIVES = {
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+}
 
 
 def policy(response: httpx.Response) -> set[str]:
@@ -79,14 +85,20 @@ async def production(engine) -> AsyncIterator:  # type: ignore[type-arg]
     """A production app, for what does not reach its (unused) database and Redis."""
 
     async def make(**overrides: object) -> httpx.AsyncClient:
-        settings = Settings(_env_file=None, env="production", secret_key=TEST_SECRET,
-                            database_url="postgresql+asyncpg://nobody@127.0.0.1:1/none",
-                            redis_url="redis://127.0.0.1:1/0", log_level="WARNING",
-                            **overrides)  # type: ignore[arg-type]
+        settings = Settings(
+            _env_file=None,
+            env="production",
+            secret_key=TEST_SECRET,
+            database_url="postgresql+asyncpg://nobody@127.0.0.1:1/none",
+            redis_url="redis://127.0.0.1:1/0",
+            log_level="WARNING",
+            **overrides,
+        )  # type: ignore[arg-type]
         app = create_app(settings)
         apps.append(app)
-        return httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                 base_url="https://testserver")
+        return httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="https://testserver"
+        )
 
     apps: list = []  # type: ignore[type-arg]
     yield make
@@ -118,10 +130,10 @@ async def test_metrics_and_api_docs_are_not_served_in_production_by_default(prod
 async def test_development_serves_metrics_and_api_docs_unless_turned_off(client, settings):
     for path in ("/metrics", "/docs", "/redoc", "/openapi.json"):
         assert (await client.get(path)).status_code == 200, path
-    app = create_app(settings.model_copy(update={"serve_metrics": False,
-                                                 "serve_api_docs": False}))
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                 base_url="https://testserver") as off:
+    app = create_app(settings.model_copy(update={"serve_metrics": False, "serve_api_docs": False}))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="https://testserver"
+    ) as off:
         for path in ("/metrics", "/docs", "/openapi.json"):
             assert (await off.get(path)).status_code == 404, path
     await app.state.limiter.close()
@@ -134,9 +146,12 @@ async def test_the_api_description_pages_may_load_what_fastapi_gives_them(client
 
     from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 
-    urls = [parameter.default for function in (get_swagger_ui_html, get_redoc_html)
-            for parameter in inspect.signature(function).parameters.values()
-            if str(parameter.default).startswith("https://")]
+    urls = [
+        parameter.default
+        for function in (get_swagger_ui_html, get_redoc_html)
+        for parameter in inspect.signature(function).parameters.values()
+        if str(parameter.default).startswith("https://")
+    ]
     assert urls
     for path in ("/docs", "/redoc"):
         response = await client.get(path)

@@ -18,8 +18,14 @@ pytestmark = pytest.mark.browser
 
 def _csp_reports(page) -> list[str]:  # type: ignore[no-untyped-def]
     reports: list[str] = []
-    page.on("console", lambda message: reports.append(f"{page.url}: {message.text}")
-            if "Content Security Policy" in message.text else None)
+    page.on(
+        "console",
+        lambda message: (
+            reports.append(f"{page.url}: {message.text}")
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
     return reports
 
 
@@ -57,8 +63,9 @@ class _Embedder(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         src = html.escape(parse_qs(urlsplit(self.path).query)["src"][0])
-        body = ("<!doctype html><title>another site</title>"
-                f"<iframe name='framed' src='{src}'></iframe>").encode()
+        body = (
+            f"<!doctype html><title>another site</title><iframe name='framed' src='{src}'></iframe>"
+        ).encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/html")
         self.send_header("Content-Length", str(len(body)))
@@ -81,7 +88,8 @@ def other_site() -> Iterator[str]:
 
 
 async def test_another_site_frames_the_widgets_but_not_the_sign_in_page(
-        live_server, browser, invoice_world, other_site):
+    live_server, browser, invoice_world, other_site
+):
     world: InvoiceWorld = invoice_world
     context = await browser.new_context(locale="it-IT")
     page = await context.new_page()

@@ -19,8 +19,9 @@ async def get_switches(principal: CurrentUser, session: SessionDep) -> AlertSwit
 
 
 @router.put("/me/usage-alerts", response_model=AlertSwitches)
-async def put_switches(body: AlertSwitchesUpdate, principal: CurrentUser, session: SessionDep,
-                       clock: ClockDep) -> AlertSwitches:
+async def put_switches(
+    body: AlertSwitchesUpdate, principal: CurrentUser, session: SessionDep, clock: ClockDep
+) -> AlertSwitches:
     """Switch usage alerts on or off; a switched-off alert is not sent (nor counted as
     sent, so switching it back on later in the period still lets it arrive)."""
     kinds = await set_alert_switches(session, principal.user, body.kinds, clock.now())

@@ -33,8 +33,10 @@ from linedesk.usage.service import Watched
 
 FALLBACK_LANGUAGE = "it"  # a line with no registered user is told in Italian
 TEMPLATES = {
-    "80": "usage_alert_80", "100": "usage_alert_100",
-    AlertKind.low_credit: "low_credit", AlertKind.roaming_first_use: "roaming_first_use",
+    "80": "usage_alert_80",
+    "100": "usage_alert_100",
+    AlertKind.low_credit: "low_credit",
+    AlertKind.roaming_first_use: "roaming_first_use",
     AlertKind.roaming_bill_shock: "roaming_bill_shock",
 }
 
@@ -58,11 +60,15 @@ class Allowance:
 
 ALLOWANCES = (
     Allowance("data", AlertKind.data_80, AlertKind.data_100, "data_bytes", "data_bytes"),
-    Allowance("voice", AlertKind.voice_80, AlertKind.voice_100, "voice_seconds",
-              "voice_seconds"),
+    Allowance("voice", AlertKind.voice_80, AlertKind.voice_100, "voice_seconds", "voice_seconds"),
     Allowance("sms", AlertKind.sms_80, AlertKind.sms_100, "sms", "sms_count"),
-    Allowance("roaming_data", AlertKind.roaming_data_80, AlertKind.roaming_data_100,
-              "roaming_data_bytes", "roaming_data_bytes"),
+    Allowance(
+        "roaming_data",
+        AlertKind.roaming_data_80,
+        AlertKind.roaming_data_100,
+        "roaming_data_bytes",
+        "roaming_data_bytes",
+    ),
 )
 
 
@@ -78,8 +84,7 @@ def _crossed(before: int | Decimal, after: int | Decimal, threshold: int | Decim
     return before < threshold <= after
 
 
-def allowance_crossings(terms: OfferTerms, before: Counters, after: Counters
-                        ) -> list[Crossing]:
+def allowance_crossings(terms: OfferTerms, before: Counters, after: Counters) -> list[Crossing]:
     """80 % and 100 % of each limited, non-zero allowance (usage only grows in a period)."""
     out = []
     for allowance in ALLOWANCES:
@@ -95,11 +100,15 @@ def allowance_crossings(terms: OfferTerms, before: Counters, after: Counters
     return out
 
 
-def money_crossings(before: Counters, after: Counters, *, low_credit: Decimal,
-                    bill_shock: Decimal) -> list[Crossing]:
+def money_crossings(
+    before: Counters, after: Counters, *, low_credit: Decimal, bill_shock: Decimal
+) -> list[Crossing]:
     out = []
-    if before.credit is not None and after.credit is not None \
-            and before.credit > low_credit >= after.credit:
+    if (
+        before.credit is not None
+        and after.credit is not None
+        and before.credit > low_credit >= after.credit
+    ):
         out.append(Crossing(AlertKind.low_credit))
     if before.roaming_charges <= bill_shock < after.roaming_charges:
         out.append(Crossing(AlertKind.roaming_bill_shock))
@@ -115,8 +124,12 @@ def crossings(terms: OfferTerms, before: Counters, after: Counters) -> list[Cros
     line it touched at no cost, and goes to the database only for the lines that crossed."""
     settings = get_settings()
     out = allowance_crossings(terms, before, after)
-    out += money_crossings(before, after, low_credit=settings.low_credit_threshold,
-                           bill_shock=settings.roaming_charge_alert)
+    out += money_crossings(
+        before,
+        after,
+        low_credit=settings.low_credit_threshold,
+        bill_shock=settings.roaming_charge_alert,
+    )
     if not _roamed(before) and _roamed(after):
         out.append(Crossing(AlertKind.roaming_first_use))
     return out
@@ -129,36 +142,60 @@ def may_cross(sums: pl.DataFrame) -> pl.Series:
     built and evaluated one by one."""
     settings = get_settings()
     crossed = []
-    for name, used in (("data", "data_bytes"), ("voice", "voice_seconds"), ("sms", "sms_count"),
-                       ("roam", "roaming_data_bytes")):
+    for name, used in (
+        ("data", "data_bytes"),
+        ("voice", "voice_seconds"),
+        ("sms", "sms_count"),
+        ("roam", "roaming_data_bytes"),
+    ):
         included, old = pl.col(f"allow_{name}"), pl.col(f"c_{name}").fill_null(0)
         new = old + pl.col(used)
-        crossed.append((included > 0) & (((old * 5 < included * 4) & (included * 4 <= new * 5))
-                                         | ((old < included) & (included <= new))))
+        crossed.append(
+            (included > 0)
+            & (
+                ((old * 5 < included * 4) & (included * 4 <= new * 5))
+                | ((old < included) & (included <= new))
+            )
+        )
     low = micros(settings.low_credit_threshold)
-    crossed.append(pl.col("credit0").is_not_null() & (pl.col("credit_before") > low)
-                   & (pl.col("credit_after") <= low))
+    crossed.append(
+        pl.col("credit0").is_not_null()
+        & (pl.col("credit_before") > low)
+        & (pl.col("credit_after") <= low)
+    )
     shock, old_charges = micros(settings.roaming_charge_alert), pl.col("c_roaming_charges")
-    crossed.append((old_charges.fill_null(0) <= shock)
-                   & (old_charges.fill_null(0) + pl.col("roaming_charges") > shock))
-    crossed.append((pl.col("c_roaming_events").fill_null(0) == 0)
-                   & (pl.col("roaming_events") > 0))
+    crossed.append(
+        (old_charges.fill_null(0) <= shock)
+        & (old_charges.fill_null(0) + pl.col("roaming_charges") > shock)
+    )
+    crossed.append((pl.col("c_roaming_events").fill_null(0) == 0) & (pl.col("roaming_events") > 0))
     return sums.select(pl.any_horizontal(crossed).fill_null(False)).to_series()
 
 
-async def evaluate_alerts(session: AsyncSession, now: datetime, line: Line, period: date,
-                          terms: OfferTerms, before: Counters, after: Counters) -> None:
+async def evaluate_alerts(
+    session: AsyncSession,
+    now: datetime,
+    line: Line,
+    period: date,
+    terms: OfferTerms,
+    before: Counters,
+    after: Counters,
+) -> None:
     """The alerts of one line's period (see `evaluate_changes`)."""
     await evaluate_changes(session, now, [CountersChange(line, period, terms, before, after)])
 
 
-async def evaluate_changes(session: AsyncSession, now: datetime,
-                           changes: Sequence[CountersChange]) -> None:
+async def evaluate_changes(
+    session: AsyncSession, now: datetime, changes: Sequence[CountersChange]
+) -> None:
     """Queue an SMS to each line for each alert whose threshold an import crossed, once per
     line, period and kind, unless its user switched that kind off. A whole batch costs a
     handful of queries, and none when nothing crossed. Flushes only."""
-    crossed = [(change, found) for change in changes
-               if (found := crossings(change.terms, change.before, change.after))]
+    crossed = [
+        (change, found)
+        for change in changes
+        if (found := crossings(change.terms, change.before, change.after))
+    ]
     if not crossed:
         return
     users = await _users_of(session, {change.line.id for change, _ in crossed})
@@ -170,15 +207,23 @@ async def evaluate_changes(session: AsyncSession, now: datetime,
         kept = [c for c in found if c.kind.value not in off]
         # Crossing 80 % and 100 % at once: the 100 % message says it all.
         full = {c.allowance.name for c in kept if c.allowance and c.kind is c.allowance.full}
-        wanted += [(change, c, language) for c in kept
-                   if not (c.allowance and c.kind is c.allowance.warn
-                           and c.allowance.name in full)]
+        wanted += [
+            (change, c, language)
+            for c in kept
+            if not (c.allowance and c.kind is c.allowance.warn and c.allowance.name in full)
+        ]
     claimed = await _claim(session, now, wanted)
-    await enqueue_many(session, [
-        message for change, crossing, language in wanted
-        if (change.line.id, change.period, crossing.kind) in claimed
-        and (message := _message(change.line, language, crossing, change.terms,
-                                 change.after)) is not None], now=now)
+    await enqueue_many(
+        session,
+        [
+            message
+            for change, crossing, language in wanted
+            if (change.line.id, change.period, crossing.kind) in claimed
+            and (message := _message(change.line, language, crossing, change.terms, change.after))
+            is not None
+        ],
+        now=now,
+    )
     await session.flush()
 
 
@@ -190,16 +235,21 @@ async def _users_of(session: AsyncSession, line_ids: set[int]) -> dict[int, tupl
     rows = await session.execute(
         select(User.main_line_id, User.id, User.language)
         .where(User.main_line_id.in_(line_ids), User.disabled_at.is_(None))
-        .order_by(User.id.desc()))
-    return {line_id: (user_id, language) for line_id, user_id, language in rows
-            if line_id is not None}
+        .order_by(User.id.desc())
+    )
+    return {
+        line_id: (user_id, language) for line_id, user_id, language in rows if line_id is not None
+    }
 
 
 async def _switches_of(session: AsyncSession, user_ids: set[int]) -> dict[int, set[str]]:
     if not user_ids:
         return {}
-    rows = await session.execute(select(UsagePreferences.user_id, UsagePreferences.alerts_off)
-                                 .where(UsagePreferences.user_id.in_(user_ids)))
+    rows = await session.execute(
+        select(UsagePreferences.user_id, UsagePreferences.alerts_off).where(
+            UsagePreferences.user_id.in_(user_ids)
+        )
+    )
     return {user_id: set(off or ()) for user_id, off in rows}
 
 
@@ -213,30 +263,45 @@ def _insert_ignoring_conflicts(session: AsyncSession) -> Insert:
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         return postgresql.insert(SentAlert).on_conflict_do_nothing(
-            index_elements=["line_id", "period", "kind"])
+            index_elements=["line_id", "period", "kind"]
+        )
     return sqlite.insert(SentAlert).on_conflict_do_nothing(
-        index_elements=["line_id", "period", "kind"])
+        index_elements=["line_id", "period", "kind"]
+    )
 
 
-async def _claim(session: AsyncSession, now: datetime,
-                 wanted: Sequence[tuple[CountersChange, Crossing, str]]
-                 ) -> set[tuple[int, date, AlertKind]]:
+async def _claim(
+    session: AsyncSession, now: datetime, wanted: Sequence[tuple[CountersChange, Crossing, str]]
+) -> set[tuple[int, date, AlertKind]]:
     """Record the alerts for their periods; only those not sent before (by anyone) come
     back: the table's key makes it once per line, period and kind, even under concurrency."""
-    rows = [{"line_id": change.line.id, "period": change.period, "kind": crossing.kind,
-             "company_id": change.line.company_id, "sent_at": now}
-            for change, crossing, _ in wanted]
+    rows = [
+        {
+            "line_id": change.line.id,
+            "period": change.period,
+            "kind": crossing.kind,
+            "company_id": change.line.company_id,
+            "sent_at": now,
+        }
+        for change, crossing, _ in wanted
+    ]
     claimed: set[tuple[int, date, AlertKind]] = set()
     for start in range(0, len(rows), 500):
-        statement = _insert_ignoring_conflicts(session).values(rows[start:start + 500]) \
+        statement = (
+            _insert_ignoring_conflicts(session)
+            .values(rows[start : start + 500])
             .returning(SentAlert.line_id, SentAlert.period, SentAlert.kind)
-        claimed.update((line_id, period, AlertKind(kind))
-                       for line_id, period, kind in await session.execute(statement))
+        )
+        claimed.update(
+            (line_id, period, AlertKind(kind))
+            for line_id, period, kind in await session.execute(statement)
+        )
     return claimed
 
 
-def _message(line: LineFacts | Line, language: str, crossing: Crossing, terms: OfferTerms,
-             after: Counters) -> NewMessage | None:
+def _message(
+    line: LineFacts | Line, language: str, crossing: Crossing, terms: OfferTerms, after: Counters
+) -> NewMessage | None:
     if line.kind is not LineKind.mobile:
         return None  # no SMS to a fixed line; its offers have no limited allowances anyway
     allowance = crossing.allowance
@@ -248,27 +313,34 @@ def _message(line: LineFacts | Line, language: str, crossing: Crossing, terms: O
     return NewMessage(Channel.sms, line.msisdn, template, language, payload, line.company_id)
 
 
-def alert_payload(crossing: Crossing, language: str, msisdn: str, terms: OfferTerms,
-                  after: Counters) -> dict[str, Any]:
+def alert_payload(
+    crossing: Crossing, language: str, msisdn: str, terms: OfferTerms, after: Counters
+) -> dict[str, Any]:
     """What the templates show, in human units and the reader's number format."""
     settings = get_settings()
     payload: dict[str, Any] = {"msisdn": msisdn, "kind": crossing.kind.value}
     if crossing.allowance is not None:
         name = crossing.allowance.name
-        payload |= {"allowance": name,
-                    "used": quantity_text(name, crossing.allowance.used(after), language),
-                    "included": quantity_text(name, crossing.allowance.included(terms) or 0,
-                                              language)}
+        payload |= {
+            "allowance": name,
+            "used": quantity_text(name, crossing.allowance.used(after), language),
+            "included": quantity_text(name, crossing.allowance.included(terms) or 0, language),
+        }
     elif crossing.kind is AlertKind.low_credit:
-        payload |= {"credit": money_text(after.credit or Decimal(0), language),
-                    "threshold": money_text(settings.low_credit_threshold, language)}
+        payload |= {
+            "credit": money_text(after.credit or Decimal(0), language),
+            "threshold": money_text(settings.low_credit_threshold, language),
+        }
     elif crossing.kind is AlertKind.roaming_bill_shock:
-        payload |= {"charges": money_text(after.roaming_charges, language),
-                    "threshold": money_text(settings.roaming_charge_alert, language)}
+        payload |= {
+            "charges": money_text(after.roaming_charges, language),
+            "threshold": money_text(settings.roaming_charge_alert, language),
+        }
     else:
         roaming = terms.roaming_data_bytes
-        payload["roaming_included"] = (None if roaming is None
-                                       else quantity_text("roaming_data", roaming, language))
+        payload["roaming_included"] = (
+            None if roaming is None else quantity_text("roaming_data", roaming, language)
+        )
     return payload
 
 
@@ -299,8 +371,9 @@ async def alert_switches(session: AsyncSession, user: User) -> dict[AlertKind, b
     return {kind: kind.value not in off for kind in AlertKind}
 
 
-async def set_alert_switches(session: AsyncSession, user: User, changes: dict[AlertKind, bool],
-                             now: datetime) -> dict[AlertKind, bool]:
+async def set_alert_switches(
+    session: AsyncSession, user: User, changes: dict[AlertKind, bool], now: datetime
+) -> dict[AlertKind, bool]:
     """Apply the switches given; insert the user's preferences or update only their
     `alerts_off`, so the widget settings kept in the same row are left alone."""
     switches = await alert_switches(session, user) | changes
@@ -308,9 +381,16 @@ async def set_alert_switches(session: AsyncSession, user: User, changes: dict[Al
     dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
     statement = module.insert(UsagePreferences).values(
-        user_id=user.id, company_id=user.company_id, alerts_off=alerts_off, pinned_links=[],
-        updated_at=now)
-    await session.execute(statement.on_conflict_do_update(
-        index_elements=["user_id"],
-        set_={"alerts_off": statement.excluded.alerts_off, "updated_at": now}))
+        user_id=user.id,
+        company_id=user.company_id,
+        alerts_off=alerts_off,
+        pinned_links=[],
+        updated_at=now,
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["user_id"],
+            set_={"alerts_off": statement.excluded.alerts_off, "updated_at": now},
+        )
+    )
     return switches

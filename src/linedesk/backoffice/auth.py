@@ -33,4 +33,3 @@ async def _operator(
 
 
 OperatorKey = Annotated[ApiKey, Depends(_operator)]
-

@@ -77,14 +77,22 @@ def prorated_fee(fee: Decimal, activation: date, period: date) -> Decimal:
     return round_cents(fee * days / end.day)
 
 
-def _taxable(line: BillableLine, description: str, kind: InvoiceLineKind, start: date,
-             end: date, amount: Decimal) -> DraftLine:
-    return DraftLine(line.id, line.msisdn, description, kind, start, end, ONE, amount, amount,
-                     VAT_RATE, None)
+def _taxable(
+    line: BillableLine,
+    description: str,
+    kind: InvoiceLineKind,
+    start: date,
+    end: date,
+    amount: Decimal,
+) -> DraftLine:
+    return DraftLine(
+        line.id, line.msisdn, description, kind, start, end, ONE, amount, amount, VAT_RATE, None
+    )
 
 
-def line_charges(line: BillableLine, offer: OfferFee, usage: Decimal, period: date
-                 ) -> list[DraftLine]:
+def line_charges(
+    line: BillableLine, offer: OfferFee, usage: Decimal, period: date
+) -> list[DraftLine]:
     """The invoice lines of one postpaid line for the month `period` starts."""
     end = month_end(period)
     start = max(period, line.activation_date)
@@ -97,13 +105,32 @@ def line_charges(line: BillableLine, offer: OfferFee, usage: Decimal, period: da
     out = [_taxable(line, label, InvoiceLineKind.fee, start, end, fee)]
     extra = round_cents(usage)
     if extra > 0:
-        out.append(_taxable(line, f"Traffico oltre soglia {line.msisdn}",
-                            InvoiceLineKind.out_of_bundle, start, end, extra))
+        out.append(
+            _taxable(
+                line,
+                f"Traffico oltre soglia {line.msisdn}",
+                InvoiceLineKind.out_of_bundle,
+                start,
+                end,
+                extra,
+            )
+        )
     if line.kind is LineKind.mobile:
-        out.append(DraftLine(line.id, line.msisdn,
-                             f"Tassa di concessione governativa {line.msisdn}",
-                             InvoiceLineKind.concession_tax, start, end, ONE, CONCESSION_TAX,
-                             CONCESSION_TAX, NO_VAT, CONCESSION_TAX_NATURE))
+        out.append(
+            DraftLine(
+                line.id,
+                line.msisdn,
+                f"Tassa di concessione governativa {line.msisdn}",
+                InvoiceLineKind.concession_tax,
+                start,
+                end,
+                ONE,
+                CONCESSION_TAX,
+                CONCESSION_TAX,
+                NO_VAT,
+                CONCESSION_TAX_NATURE,
+            )
+        )
     return out
 
 

@@ -67,11 +67,18 @@ def _fill(parent: etree._Element, *pairs: tuple[str, str | None]) -> None:
             _add(parent, tag, text)
 
 
-def _address(parent: etree._Element, street: str, postal_code: str, city: str,
-             province: str) -> None:
+def _address(
+    parent: etree._Element, street: str, postal_code: str, city: str, province: str
+) -> None:
     sede = _add(parent, "Sede")
-    _fill(sede, ("Indirizzo", street[:60]), ("CAP", postal_code), ("Comune", city[:60]),
-          ("Provincia", province.upper()), ("Nazione", "IT"))
+    _fill(
+        sede,
+        ("Indirizzo", street[:60]),
+        ("CAP", postal_code),
+        ("Comune", city[:60]),
+        ("Provincia", province.upper()),
+        ("Nazione", "IT"),
+    )
 
 
 def _vat_id(parent: etree._Element, tag: str, vat_number: str) -> None:
@@ -79,8 +86,9 @@ def _vat_id(parent: etree._Element, tag: str, vat_number: str) -> None:
     _fill(vat_id, ("IdPaese", "IT"), ("IdCodice", vat_number))
 
 
-def _transmission(header: etree._Element, invoice: Invoice, company: Company,
-                  settings: Settings) -> None:
+def _transmission(
+    header: etree._Element, invoice: Invoice, company: Company, settings: Settings
+) -> None:
     data = _add(header, "DatiTrasmissione")
     _vat_id(data, "IdTrasmittente", settings.operator_vat_number)
     _add(data, "ProgressivoInvio", f"{invoice.year % 100:02d}{invoice.sequence:08d}")
@@ -96,11 +104,20 @@ def _supplier(header: etree._Element, settings: Settings) -> None:
     _vat_id(personal, "IdFiscaleIVA", settings.operator_vat_number)
     _add(_add(personal, "Anagrafica"), "Denominazione", settings.operator_name[:80])
     _add(personal, "RegimeFiscale", settings.operator_regime_fiscale)
-    _address(supplier, settings.operator_address_street, settings.operator_address_postal_code,
-             settings.operator_address_city, settings.operator_address_province)
+    _address(
+        supplier,
+        settings.operator_address_street,
+        settings.operator_address_postal_code,
+        settings.operator_address_city,
+        settings.operator_address_province,
+    )
     rea = _add(supplier, "IscrizioneREA")
-    _fill(rea, ("Ufficio", settings.operator_rea_office),
-          ("NumeroREA", settings.operator_rea_number), ("StatoLiquidazione", "LN"))
+    _fill(
+        rea,
+        ("Ufficio", settings.operator_rea_office),
+        ("NumeroREA", settings.operator_rea_number),
+        ("StatoLiquidazione", "LN"),
+    )
 
 
 def _customer(header: etree._Element, company: Company) -> None:
@@ -109,26 +126,42 @@ def _customer(header: etree._Element, company: Company) -> None:
     _vat_id(personal, "IdFiscaleIVA", company.vat_number)
     _add(personal, "CodiceFiscale", company.fiscal_code)
     _add(_add(personal, "Anagrafica"), "Denominazione", company.name[:80])
-    _address(customer, company.address_street, company.address_postal_code,
-             company.address_city, company.address_province)
+    _address(
+        customer,
+        company.address_street,
+        company.address_postal_code,
+        company.address_city,
+        company.address_province,
+    )
 
 
 def _document(body: etree._Element, invoice: Invoice) -> None:
     data = _add(_add(body, "DatiGenerali"), "DatiGeneraliDocumento")
-    _fill(data, ("TipoDocumento", "TD01"), ("Divisa", invoice.currency),
-          ("Data", invoice.issue_date.isoformat()), ("Numero", invoice.number),
-          ("ImportoTotaleDocumento", _amount(invoice.total_amount)),
-          ("Causale", f"Servizi di telecomunicazione {invoice.period:%m/%Y}"))
+    _fill(
+        data,
+        ("TipoDocumento", "TD01"),
+        ("Divisa", invoice.currency),
+        ("Data", invoice.issue_date.isoformat()),
+        ("Numero", invoice.number),
+        ("ImportoTotaleDocumento", _amount(invoice.total_amount)),
+        ("Causale", f"Servizi di telecomunicazione {invoice.period:%m/%Y}"),
+    )
 
 
 def _detail_line(parent: etree._Element, line: InvoiceLine) -> None:
     detail = _add(parent, "DettaglioLinee")
-    _fill(detail, ("NumeroLinea", str(line.position)), ("Descrizione", line.description),
-          ("Quantita", f"{line.quantity:.2f}"),
-          ("DataInizioPeriodo", line.start_date.isoformat()),
-          ("DataFinePeriodo", line.end_date.isoformat()),
-          ("PrezzoUnitario", _amount(line.unit_price)), ("PrezzoTotale", _amount(line.amount)),
-          ("AliquotaIVA", _amount(line.vat_rate)), ("Natura", line.vat_nature))
+    _fill(
+        detail,
+        ("NumeroLinea", str(line.position)),
+        ("Descrizione", line.description),
+        ("Quantita", f"{line.quantity:.2f}"),
+        ("DataInizioPeriodo", line.start_date.isoformat()),
+        ("DataFinePeriodo", line.end_date.isoformat()),
+        ("PrezzoUnitario", _amount(line.unit_price)),
+        ("PrezzoTotale", _amount(line.amount)),
+        ("AliquotaIVA", _amount(line.vat_rate)),
+        ("Natura", line.vat_nature),
+    )
 
 
 def _summaries(parent: etree._Element, invoice: Invoice, lines: Sequence[InvoiceLine]) -> None:
@@ -138,31 +171,49 @@ def _summaries(parent: etree._Element, invoice: Invoice, lines: Sequence[Invoice
         bases[(line.vat_rate, line.vat_nature)] += line.amount
     for (rate, nature), base in sorted(bases.items(), key=lambda item: -item[0][0]):
         summary = _add(parent, "DatiRiepilogo")
-        _fill(summary, ("AliquotaIVA", _amount(rate)), ("Natura", nature),
-              ("ImponibileImporto", _amount(base)),
-              ("Imposta", _amount(invoice.vat_amount if nature is None else Decimal(0))))
+        _fill(
+            summary,
+            ("AliquotaIVA", _amount(rate)),
+            ("Natura", nature),
+            ("ImponibileImporto", _amount(base)),
+            ("Imposta", _amount(invoice.vat_amount if nature is None else Decimal(0))),
+        )
         if nature is None:
             _add(summary, "EsigibilitaIVA", "I")
         else:
             _add(summary, "RiferimentoNormativo", N1_REFERENCE)
 
 
-def _payment(body: etree._Element, invoice: Invoice, account: BillingAccount,
-             settings: Settings) -> None:
+def _payment(
+    body: etree._Element, invoice: Invoice, account: BillingAccount, settings: Settings
+) -> None:
     payment = _add(body, "DatiPagamento")
     _add(payment, "CondizioniPagamento", "TP02")  # paid in full
     detail = _add(payment, "DettaglioPagamento")
-    iban = account.iban if account.payment_method is PaymentMethod.sepa_direct_debit \
+    iban = (
+        account.iban
+        if account.payment_method is PaymentMethod.sepa_direct_debit
         else settings.operator_iban
-    _fill(detail, ("ModalitaPagamento", PAYMENT_MODES[account.payment_method]),
-          ("DataScadenzaPagamento", invoice.due_date.isoformat()),
-          ("ImportoPagamento", _amount(invoice.total_amount)), ("IBAN", iban))
+    )
+    _fill(
+        detail,
+        ("ModalitaPagamento", PAYMENT_MODES[account.payment_method]),
+        ("DataScadenzaPagamento", invoice.due_date.isoformat()),
+        ("ImportoPagamento", _amount(invoice.total_amount)),
+        ("IBAN", iban),
+    )
 
 
-def build(invoice: Invoice, lines: Sequence[InvoiceLine], company: Company,
-          account: BillingAccount, settings: Settings) -> bytes:
-    root = etree.Element(f"{{{NS}}}FatturaElettronica", nsmap={"p": NS, "ds": DSIG_NS},
-                         versione="FPR12")
+def build(
+    invoice: Invoice,
+    lines: Sequence[InvoiceLine],
+    company: Company,
+    account: BillingAccount,
+    settings: Settings,
+) -> bytes:
+    root = etree.Element(
+        f"{{{NS}}}FatturaElettronica", nsmap={"p": NS, "ds": DSIG_NS}, versione="FPR12"
+    )
     header = _add(root, "FatturaElettronicaHeader")
     _transmission(header, invoice, company, settings)
     _supplier(header, settings)
@@ -177,11 +228,17 @@ def build(invoice: Invoice, lines: Sequence[InvoiceLine], company: Company,
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
 
 
-async def invoice_xml(session: AsyncSession, invoice: Invoice,
-                      settings: Settings | None = None) -> bytes:
+async def invoice_xml(
+    session: AsyncSession, invoice: Invoice, settings: Settings | None = None
+) -> bytes:
     """The invoice's FatturaPA XML, as the SdI would receive it."""
-    lines = list(await session.scalars(select(InvoiceLine).where(
-        InvoiceLine.invoice_id == invoice.id).order_by(InvoiceLine.position)))
+    lines = list(
+        await session.scalars(
+            select(InvoiceLine)
+            .where(InvoiceLine.invoice_id == invoice.id)
+            .order_by(InvoiceLine.position)
+        )
+    )
     company = await session.get_one(Company, invoice.company_id)
     account = await session.get_one(BillingAccount, invoice.billing_account_id)
     return build(invoice, lines, company, account, settings or get_settings())

@@ -41,8 +41,9 @@ class Invoice(Base):
     period: Mapped[date] = mapped_column(Date)  # first day of the billed month
     issue_date: Mapped[date] = mapped_column(Date)
     due_date: Mapped[date] = mapped_column(Date)
-    status: Mapped[InvoiceStatus] = mapped_column(str_enum(InvoiceStatus, "invoice_status"),
-                                                  default=InvoiceStatus.issued)
+    status: Mapped[InvoiceStatus] = mapped_column(
+        str_enum(InvoiceStatus, "invoice_status"), default=InvoiceStatus.issued
+    )
     taxable_amount: Mapped[Decimal] = mapped_column(Amount)
     vat_amount: Mapped[Decimal] = mapped_column(Amount)
     # Outside the VAT base (the concession tax: Natura N1, art. 15 DPR 633/72).

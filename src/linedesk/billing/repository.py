@@ -31,8 +31,11 @@ class BillingRepository:
         return {offer_id: OfferFee(name, fee) for offer_id, name, fee in rows}
 
     async def invoiced(self, accounts: Sequence[int], period: date) -> set[int]:
-        rows = await self.session.scalars(select(Invoice.billing_account_id).where(
-            Invoice.period == period, Invoice.billing_account_id.in_(list(accounts))))
+        rows = await self.session.scalars(
+            select(Invoice.billing_account_id).where(
+                Invoice.period == period, Invoice.billing_account_id.in_(list(accounts))
+            )
+        )
         return set(rows)
 
     async def billable_lines(self, accounts: Sequence[int], period: date) -> list[BillableLine]:
@@ -40,43 +43,62 @@ class BillingRepository:
         they go from their credit, and a prepaid SIM owes no concession tax: nothing to
         invoice."""
         rows = await self.session.execute(
-            select(Line.id, Line.company_id, Line.billing_account_id, Line.msisdn, Line.kind,
-                   Line.activation_date, Line.offer_id)
-            .where(Line.billing_account_id.in_(list(accounts)),
-                   Line.status != LineStatus.ceased,
-                   Line.payment_mode == PaymentMode.postpaid,
-                   Line.activation_date <= month_end(period))
-            .order_by(Line.billing_account_id, Line.msisdn))
+            select(
+                Line.id,
+                Line.company_id,
+                Line.billing_account_id,
+                Line.msisdn,
+                Line.kind,
+                Line.activation_date,
+                Line.offer_id,
+            )
+            .where(
+                Line.billing_account_id.in_(list(accounts)),
+                Line.status != LineStatus.ceased,
+                Line.payment_mode == PaymentMode.postpaid,
+                Line.activation_date <= month_end(period),
+            )
+            .order_by(Line.billing_account_id, Line.msisdn)
+        )
         return [BillableLine(*row) for row in rows]
 
     async def usage_charges(self, accounts: Sequence[int], period: date) -> dict[int, Decimal]:
         rows = await self.session.execute(
             select(LineCounter.line_id, LineCounter.charges)
             .join(Line, Line.id == LineCounter.line_id)
-            .where(Line.billing_account_id.in_(list(accounts)), LineCounter.period == period))
+            .where(Line.billing_account_id.in_(list(accounts)), LineCounter.period == period)
+        )
         return {line_id: charges for line_id, charges in rows}
 
     async def lock_sequence(self, year: int) -> int:
         """The year's last number, its row locked until the transaction ends (PostgreSQL:
         SELECT … FOR UPDATE; SQLite has a single writer, taken by the INSERT)."""
         await self.session.execute(
-            dialect_insert(self.session, InvoiceSequence).values(year=year, last_number=0)
-            .on_conflict_do_nothing(index_elements=["year"]))
-        last = await self.session.scalar(select(InvoiceSequence.last_number)
-                                         .where(InvoiceSequence.year == year).with_for_update())
+            dialect_insert(self.session, InvoiceSequence)
+            .values(year=year, last_number=0)
+            .on_conflict_do_nothing(index_elements=["year"])
+        )
+        last = await self.session.scalar(
+            select(InvoiceSequence.last_number)
+            .where(InvoiceSequence.year == year)
+            .with_for_update()
+        )
         assert last is not None
         return last
 
     async def set_last_number(self, year: int, last: int) -> None:
-        await self.session.execute(update(InvoiceSequence).where(InvoiceSequence.year == year)
-                                   .values(last_number=last))
+        await self.session.execute(
+            update(InvoiceSequence).where(InvoiceSequence.year == year).values(last_number=last)
+        )
 
     async def insert_invoices(self, rows: list[dict[str, Any]]) -> dict[int, int]:
         """The new invoices' ids by billing account."""
         inserted = await self.session.execute(
-            insert(Invoice).returning(Invoice.id, Invoice.billing_account_id), rows)
+            insert(Invoice).returning(Invoice.id, Invoice.billing_account_id), rows
+        )
         return {account_id: invoice_id for invoice_id, account_id in inserted}
 
     async def by_number(self, year: int, sequence: int) -> Invoice | None:
-        return await self.session.scalar(select(Invoice).where(Invoice.year == year,
-                                                               Invoice.sequence == sequence))
+        return await self.session.scalar(
+            select(Invoice).where(Invoice.year == year, Invoice.sequence == sequence)
+        )

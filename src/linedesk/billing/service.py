@@ -31,9 +31,22 @@ from linedesk.kit.bulk import chunks, copy_or_insert
 from linedesk.kit.clock import ROME
 
 DEFAULT_CHUNK = 500
-LINE_COLUMNS = ("company_id", "invoice_id", "position", "line_id", "msisdn", "description",
-                "kind", "start_date", "end_date", "quantity", "unit_price", "amount",
-                "vat_rate", "vat_nature")
+LINE_COLUMNS = (
+    "company_id",
+    "invoice_id",
+    "position",
+    "line_id",
+    "msisdn",
+    "description",
+    "kind",
+    "start_date",
+    "end_date",
+    "quantity",
+    "unit_price",
+    "amount",
+    "vat_rate",
+    "vat_nature",
+)
 Commit = Callable[[], Awaitable[None]]
 InvoicesIssued = Callable[[AsyncSession, datetime, Sequence[int]], Awaitable[object]]
 """Told of each chunk's new invoices inside its transaction (the managers' notices): passed
@@ -53,8 +66,10 @@ def check_period(period: date, today: date) -> None:
     if period.day != 1:
         raise ValidationFailed("A billing period is a month: give its first day")
     if month_end(period) >= today:
-        raise ValidationFailed("Only a month that has ended can be billed",
-                               details=[{"field": "period", "reason": "not ended yet"}])
+        raise ValidationFailed(
+            "Only a month that has ended can be billed",
+            details=[{"field": "period", "reason": "not ended yet"}],
+        )
 
 
 def invoice_number(year: int, sequence: int) -> str:
@@ -63,49 +78,94 @@ def invoice_number(year: int, sequence: int) -> str:
 
 # --- writing -------------------------------------------------------------------------------
 
-def _drafts(lines: Sequence[BillableLine], offers: dict[int, OfferFee],
-            usage: dict[int, Decimal], period: date) -> dict[int, tuple[int, list[DraftLine]]]:
+
+def _drafts(
+    lines: Sequence[BillableLine],
+    offers: dict[int, OfferFee],
+    usage: dict[int, Decimal],
+    period: date,
+) -> dict[int, tuple[int, list[DraftLine]]]:
     """Per billing account (in order): its company and its invoice lines."""
     out: dict[int, tuple[int, list[DraftLine]]] = {}
     for line in lines:
-        drafts = line_charges(line, offers[line.offer_id], usage.get(line.id, Decimal(0)),
-                              period)
+        drafts = line_charges(line, offers[line.offer_id], usage.get(line.id, Decimal(0)), period)
         if drafts:
             out.setdefault(line.billing_account_id, (line.company_id, []))[1].extend(drafts)
     return out
 
 
-def _invoice_rows(drafts: dict[int, tuple[int, list[DraftLine]]], first: int, period: date,
-                  issue: date, due: date, now: datetime) -> list[dict[str, Any]]:
+def _invoice_rows(
+    drafts: dict[int, tuple[int, list[DraftLine]]],
+    first: int,
+    period: date,
+    issue: date,
+    due: date,
+    now: datetime,
+) -> list[dict[str, Any]]:
     rows = []
-    for sequence, (account_id, (company_id, lines)) in enumerate(sorted(drafts.items()),
-                                                                  start=first):
+    for sequence, (account_id, (company_id, lines)) in enumerate(
+        sorted(drafts.items()), start=first
+    ):
         sums = totals(lines)
-        rows.append({
-            "company_id": company_id, "billing_account_id": account_id,
-            "number": invoice_number(issue.year, sequence), "year": issue.year,
-            "sequence": sequence, "period": period, "issue_date": issue, "due_date": due,
-            "status": InvoiceStatus.issued, "taxable_amount": sums.taxable,
-            "vat_amount": sums.vat, "exempt_amount": sums.exempt, "total_amount": sums.total,
-            "currency": "EUR", "created_at": now})
+        rows.append(
+            {
+                "company_id": company_id,
+                "billing_account_id": account_id,
+                "number": invoice_number(issue.year, sequence),
+                "year": issue.year,
+                "sequence": sequence,
+                "period": period,
+                "issue_date": issue,
+                "due_date": due,
+                "status": InvoiceStatus.issued,
+                "taxable_amount": sums.taxable,
+                "vat_amount": sums.vat,
+                "exempt_amount": sums.exempt,
+                "total_amount": sums.total,
+                "currency": "EUR",
+                "created_at": now,
+            }
+        )
     return rows
 
 
-def _line_rows(drafts: dict[int, tuple[int, list[DraftLine]]], invoice_ids: dict[int, int]
-               ) -> list[tuple[Any, ...]]:
+def _line_rows(
+    drafts: dict[int, tuple[int, list[DraftLine]]], invoice_ids: dict[int, int]
+) -> list[tuple[Any, ...]]:
     rows = []
     for account_id, (company_id, lines) in drafts.items():
         invoice_id = invoice_ids[account_id]
         for position, d in enumerate(lines, start=1):
-            rows.append((company_id, invoice_id, position, d.line_id, d.msisdn, d.description,
-                         d.kind.value, d.start_date, d.end_date, d.quantity, d.unit_price,
-                         d.amount, d.vat_rate, d.vat_nature))
+            rows.append(
+                (
+                    company_id,
+                    invoice_id,
+                    position,
+                    d.line_id,
+                    d.msisdn,
+                    d.description,
+                    d.kind.value,
+                    d.start_date,
+                    d.end_date,
+                    d.quantity,
+                    d.unit_price,
+                    d.amount,
+                    d.vat_rate,
+                    d.vat_nature,
+                )
+            )
     return rows
 
 
-async def _issue_chunk(session: AsyncSession, now: datetime, period: date,
-                       accounts: Sequence[int], offers: dict[int, OfferFee], due_days: int,
-                       on_issued: InvoicesIssued | None) -> _Chunk:
+async def _issue_chunk(
+    session: AsyncSession,
+    now: datetime,
+    period: date,
+    accounts: Sequence[int],
+    offers: dict[int, OfferFee],
+    due_days: int,
+    on_issued: InvoicesIssued | None,
+) -> _Chunk:
     issue = now.astimezone(ROME).date()
     repo = BillingRepository(session)
     last = await repo.lock_sequence(issue.year)  # first: runs queue here
@@ -130,11 +190,18 @@ async def _issue_chunk(session: AsyncSession, now: datetime, period: date,
     return result
 
 
-async def issue_invoices(session: AsyncSession, now: datetime, period: date, *,
-                         billing_account_ids: Sequence[int] | None = None,
-                         due_days: int = 30, chunk_size: int = DEFAULT_CHUNK,
-                         commit: Commit | None = None, progress: Progress | None = None,
-                         on_issued: InvoicesIssued | None = None) -> RunSummary:
+async def issue_invoices(
+    session: AsyncSession,
+    now: datetime,
+    period: date,
+    *,
+    billing_account_ids: Sequence[int] | None = None,
+    due_days: int = 30,
+    chunk_size: int = DEFAULT_CHUNK,
+    commit: Commit | None = None,
+    progress: Progress | None = None,
+    on_issued: InvoicesIssued | None = None,
+) -> RunSummary:
     """Invoice the month `period` starts for every billing account (or the given ones) not
     invoiced for it yet. With `commit`, each chunk of accounts is its own transaction.
     `on_issued` is told of each chunk's new invoices in the same transaction (the managers'

@@ -14,13 +14,22 @@ from linedesk.kit.clock import ROME
 def previous_month(today: date) -> date:
     """The first day of the month before `today`'s."""
     first = today.replace(day=1)
-    return first.replace(year=first.year - 1, month=12) if first.month == 1 \
+    return (
+        first.replace(year=first.year - 1, month=12)
+        if first.month == 1
         else first.replace(month=first.month - 1)
+    )
 
 
-async def bill_previous_month(session: AsyncSession, now: datetime, *, due_days: int,
-                              commit: Commit | None = None,
-                              on_issued: InvoicesIssued | None = None) -> RunSummary:
+async def bill_previous_month(
+    session: AsyncSession,
+    now: datetime,
+    *,
+    due_days: int,
+    commit: Commit | None = None,
+    on_issued: InvoicesIssued | None = None,
+) -> RunSummary:
     period = previous_month(now.astimezone(ROME).date())
-    return await issue_invoices(session, now, period, due_days=due_days, commit=commit,
-                                on_issued=on_issued)
+    return await issue_invoices(
+        session, now, period, due_days=due_days, commit=commit, on_issued=on_issued
+    )

@@ -46,9 +46,12 @@ def list_keys() -> None:
         async with unit_of_work(current) as session:
             table = Table("name", "created", "last used", "revoked")
             for key in await list_api_keys(session):
-                table.add_row(key.name, f"{key.created_at:%Y-%m-%d %H:%M}",
-                              f"{key.last_used_at:%Y-%m-%d %H:%M}" if key.last_used_at else "",
-                              f"{key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "")
+                table.add_row(
+                    key.name,
+                    f"{key.created_at:%Y-%m-%d %H:%M}",
+                    f"{key.last_used_at:%Y-%m-%d %H:%M}" if key.last_used_at else "",
+                    f"{key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "",
+                )
             return table
 
     console.print(run(_list()))

@@ -16,8 +16,9 @@ from linedesk.inventory.models import BillingAccount
 from linedesk.jobs import bill_month
 from linedesk.kit.clock import Clock
 
-app = typer.Typer(help="Billing: the monthly run that issues invoices (operator staff).",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Billing: the monthly run that issues invoices (operator staff).", no_args_is_help=True
+)
 
 
 def _period(value: str) -> date:
@@ -41,8 +42,9 @@ def _summary_table(summary: RunSummary, seconds: float) -> Table:
     return table
 
 
-async def run_period(period: date, database_url: str, due_days: int, chunk_size: int,
-                     bar: Progress | None = None) -> RunSummary:
+async def run_period(
+    period: date, database_url: str, due_days: int, chunk_size: int, bar: Progress | None = None
+) -> RunSummary:
     """Bill a month, each chunk of billing accounts in its own transaction."""
     engine = create_engine(database_url)
     try:
@@ -54,9 +56,15 @@ async def run_period(period: date, database_url: str, due_days: int, chunk_size:
                 if bar is not None and task is not None:
                     bar.advance(task, done)
 
-            return await bill_month(session, Clock().now(), period, due_days=due_days,
-                                    chunk_size=chunk_size, commit=session.commit,
-                                    progress=progress)
+            return await bill_month(
+                session,
+                Clock().now(),
+                period,
+                due_days=due_days,
+                chunk_size=chunk_size,
+                commit=session.commit,
+                progress=progress,
+            )
     finally:
         await engine.dispose()
 
@@ -64,8 +72,7 @@ async def run_period(period: date, database_url: str, due_days: int, chunk_size:
 @app.command("run")
 def run_billing(
     period: str = typer.Option(..., help="The month to bill, YYYY-MM (it must have ended)."),
-    chunk_size: int = typer.Option(DEFAULT_CHUNK, min=1,
-                                   help="Billing accounts per transaction."),
+    chunk_size: int = typer.Option(DEFAULT_CHUNK, min=1, help="Billing accounts per transaction."),
 ) -> None:
     """Issue the month's invoices for every billing account not invoiced for it yet. Safe to
     run again: a finished month issues nothing new, an interrupted one is completed."""
@@ -74,11 +81,16 @@ def run_billing(
     started = time.perf_counter()
 
     async def _run() -> RunSummary:
-        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                   TimeElapsedColumn())
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+        )
         with Progress(*columns, console=console, transient=True) as bar:
-            return await run_period(month, current.effective_database_url,
-                                    current.invoice_due_days, chunk_size, bar)
+            return await run_period(
+                month, current.effective_database_url, current.invoice_due_days, chunk_size, bar
+            )
 
     summary = run(_run())
     console.print(_summary_table(summary, time.perf_counter() - started))

@@ -21,8 +21,9 @@ app = typer.Typer(help="Demo data.", no_args_is_help=True)
 def load(
     lines: int = typer.Option(DEFAULT_LINES, min=35, help="Total lines across the companies."),
     seed: int = typer.Option(1, help="Random seed: the same seed gives the same data."),
-    usage: bool = typer.Option(True, "--usage/--no-usage",
-                               help="Also 13 months of usage records for the demo's lines."),
+    usage: bool = typer.Option(
+        True, "--usage/--no-usage", help="Also 13 months of usage records for the demo's lines."
+    ),
 ) -> None:
     """Load the demo companies, billing accounts, offers, lines and usage (skipped if
     present)."""
@@ -32,13 +33,16 @@ def load(
         started = time.perf_counter()
         await migrate_database(current)  # a fresh database gets its schema first
         async with unit_of_work(current) as session:
-            summary = await load_demo(session, import_context(current), lines, seed,
-                                      with_usage=usage)
+            summary = await load_demo(
+                session, import_context(current), lines, seed, with_usage=usage
+            )
         elapsed = time.perf_counter() - started
         if summary.loaded:
-            console.print(f"Loaded {summary.companies} companies, {summary.billing_accounts} "
-                          f"billing accounts, {summary.lines} lines, {summary.usage_records} "
-                          f"usage records in {elapsed:.1f} s.")
+            console.print(
+                f"Loaded {summary.companies} companies, {summary.billing_accounts} "
+                f"billing accounts, {summary.lines} lines, {summary.usage_records} "
+                f"usage records in {elapsed:.1f} s."
+            )
         else:
             console.print("The demo data is already loaded; nothing to do.")
 

@@ -35,17 +35,29 @@ app = typer.Typer(help="Provision the inventory (operator staff).", no_args_is_h
 
 COLUMNS = {
     InventoryResource.companies: ("id", "name", "vat_number", "segment", "address_city"),
-    InventoryResource.billing_accounts: ("id", "code", "company_id", "payment_method",
-                                         "invoice_email"),
+    InventoryResource.billing_accounts: (
+        "id",
+        "code",
+        "company_id",
+        "payment_method",
+        "invoice_email",
+    ),
     InventoryResource.offers: ("code", "name", "kind", "monthly_fee", "data_mb"),
-    InventoryResource.lines: ("msisdn", "kind", "status", "payment_mode", "billing_account_code",
-                         "offer_code"),
+    InventoryResource.lines: (
+        "msisdn",
+        "kind",
+        "status",
+        "payment_mode",
+        "billing_account_code",
+        "offer_code",
+    ),
 }
 
 
 @app.command("create")
-def create(resource: InventoryResource,
-           fields: list[str] = typer.Argument(..., help="field=value pairs")) -> None:
+def create(
+    resource: InventoryResource, fields: list[str] = typer.Argument(..., help="field=value pairs")
+) -> None:
     """Create one record, e.g. `create offers code=X name="..." kind=mobile monthly_fee=9.99`."""
     current = settings()
     spec = RESOURCES[resource.value]
@@ -77,16 +89,18 @@ def _pair(field: str) -> tuple[str, str]:
 
 
 @app.command("import")
-def import_file(resource: InventoryResource,
-                path: Path = typer.Argument(..., exists=True, dir_okay=False)) -> None:
+def import_file(
+    resource: InventoryResource, path: Path = typer.Argument(..., exists=True, dir_okay=False)
+) -> None:
     """Import a CSV file: every row or none; bad rows are listed with their line numbers."""
     current = settings()
     text = path.read_text(encoding="utf-8-sig")
 
     async def _import() -> int:
         async with unit_of_work(current) as session:
-            return await import_csv(session, RESOURCES[resource.value], text,
-                                    import_context(current))
+            return await import_csv(
+                session, RESOURCES[resource.value], text, import_context(current)
+            )
 
     console.print(f"Imported {run(_import())} {resource.value}.")
 
@@ -125,8 +139,12 @@ def list_records(
     table = Table(*COLUMNS[resource], caption=f"{len(records)} of {total}")
     for record in records:
         dumped = record.model_dump(mode="json")
-        table.add_row(*(str(dumped.get(column) if dumped.get(column) is not None else "")
-                        for column in COLUMNS[resource]))
+        table.add_row(
+            *(
+                str(dumped.get(column) if dumped.get(column) is not None else "")
+                for column in COLUMNS[resource]
+            )
+        )
     console.print(table)
 
 
@@ -159,8 +177,13 @@ def sim_swap(msisdn: str, iccid: str = typer.Option(...), puk: str = typer.Optio
 
     async def _swap() -> None:
         async with unit_of_work(current) as session:
-            await swap_sim(session, Scope.operator(), parse_italian_number(msisdn), swap,
-                           import_context(current))
+            await swap_sim(
+                session,
+                Scope.operator(),
+                parse_italian_number(msisdn),
+                swap,
+                import_context(current),
+            )
 
     run(_swap())
     console.print(json.dumps({"msisdn": msisdn, "iccid": swap.iccid, "swapped": True}))

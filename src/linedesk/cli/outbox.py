@@ -38,12 +38,19 @@ def status(
 
     async def _status() -> Table:
         async with unit_of_work(current) as session:
-            table = Table("id", "created", "channel", "template", "status", "attempts",
-                          "last error")
+            table = Table(
+                "id", "created", "channel", "template", "status", "attempts", "last error"
+            )
             for message in await OutboxRepository(session).list(state, limit):
-                table.add_row(str(message.id), f"{message.created_at:%Y-%m-%d %H:%M}",
-                              message.channel.value, message.template, message.status.value,
-                              str(message.attempts), message.last_error or "")
+                table.add_row(
+                    str(message.id),
+                    f"{message.created_at:%Y-%m-%d %H:%M}",
+                    message.channel.value,
+                    message.template,
+                    message.status.value,
+                    str(message.attempts),
+                    message.last_error or "",
+                )
             return table
 
     console.print(run(_status()))

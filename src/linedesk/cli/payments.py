@@ -14,8 +14,13 @@ app = typer.Typer(help="Payments of invoices (operator staff).", no_args_is_help
 
 @app.command("import")
 def import_file(
-    file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True,
-                                help="CSV: reference;invoice_number;amount;paid_at"),
+    file: Path = typer.Argument(
+        ...,
+        exists=True,
+        dir_okay=False,
+        readable=True,
+        help="CSV: reference;invoice_number;amount;paid_at",
+    ),
 ) -> None:
     """Record the payments of a bank file, every row or none (each bad row is named).
     Safe to run again: references recorded before are skipped."""

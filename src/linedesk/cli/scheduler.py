@@ -20,8 +20,9 @@ def _print(result: DailyJobsResult | None) -> None:
     if result is None:
         console.print("Another process is running the daily jobs: nothing done.")
         return
-    console.print(f"Billing run {result.billing.period:%Y-%m}: "
-                  f"{result.billing.issued} invoice(s) issued")
+    console.print(
+        f"Billing run {result.billing.period:%Y-%m}: {result.billing.issued} invoice(s) issued"
+    )
     console.print(f"Invoices now overdue: {result.due_dates.overdue}")
     for kind, count in result.due_dates.notices.items():
         console.print(f"Notified {kind}: {count}")
@@ -29,8 +30,9 @@ def _print(result: DailyJobsResult | None) -> None:
 
 def scheduler(
     once: bool = typer.Option(False, "--once", help="Run the daily jobs once, then exit."),
-    every: float = typer.Option(3600.0, min=1.0,
-                                help="Seconds between two runs (each does only what is due)."),
+    every: float = typer.Option(
+        3600.0, min=1.0, help="Seconds between two runs (each does only what is due)."
+    ),
 ) -> None:
     """Run the daily jobs (the billing run of the month just ended, overdue invoices,
     due-date notices) at start and then every hour, until SIGINT/SIGTERM."""

@@ -24,8 +24,9 @@ async def prepare_database(current: Settings, load_demo_data: bool) -> list[Demo
         async with create_sessionmaker(engine)() as session, session.begin():
             summary = await load_demo(session, import_context(current))
             if summary.loaded:
-                console.print(f"Demo data loaded: {summary.companies} companies, "
-                              f"{summary.lines} lines.")
+                console.print(
+                    f"Demo data loaded: {summary.companies} companies, {summary.lines} lines."
+                )
             return await demo_credentials(session)
     finally:
         await engine.dispose()
@@ -48,8 +49,11 @@ def serve(
     """Run the web app and API. With no configuration: SQLite, migrations, demo data."""
     current = settings()
     embedded = current.effective_database_url.startswith("sqlite")
-    credentials = asyncio.run(prepare_database(
-        current, embedded and current.demo_on_first_start and not current.is_production))
+    credentials = asyncio.run(
+        prepare_database(
+            current, embedded and current.demo_on_first_start and not current.is_production
+        )
+    )
     url = f"http://{host}:{port}/"
     console.print(f"[bold]linedesk[/bold] is serving at [link={url}]{url}[/link]")
     console.print(f"  database: {'SQLite ' + str(current.data_dir) if embedded else 'PostgreSQL'}")
@@ -59,9 +63,16 @@ def serve(
     # With --workers, each API process first imports this command and the app before it can
     # answer uvicorn's health pings: give it more than the default 5 s, or a slow start (a
     # busy host, a CPU-limited container) is taken for a hang and restarted forever.
-    uvicorn.run("linedesk.app:create_app", factory=True, host=host, port=port,
-                workers=workers, log_level="warning", proxy_headers=False,
-                timeout_worker_healthcheck=60)
+    uvicorn.run(
+        "linedesk.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        proxy_headers=False,
+        timeout_worker_healthcheck=60,
+    )
 
 
 def migrate() -> None:

@@ -20,8 +20,7 @@ from linedesk.usage.live import Announced
 from linedesk.usage.schemas import ImportSummary
 from linedesk.usage.service import BatchRejected, import_batches, top_up
 
-app = typer.Typer(help="Usage records and prepaid credit (operator staff).",
-                  no_args_is_help=True)
+app = typer.Typer(help="Usage records and prepaid credit (operator staff).", no_args_is_help=True)
 app.command("consume")(consume)
 
 
@@ -45,13 +44,16 @@ def _summary_table(summary: ImportSummary, seconds: float, title: str) -> Table:
     table.add_row("imported", f"{summary.imported:,}")
     table.add_row("duplicates (already imported)", f"{summary.duplicates:,}")
     table.add_row("batches", f"{summary.batches:,}")
-    table.add_row("time", f"{seconds:.1f} s"
-                  + (f" ({summary.records / seconds:,.0f} records/s)" if seconds else ""))
+    table.add_row(
+        "time",
+        f"{seconds:.1f} s" + (f" ({summary.records / seconds:,.0f} records/s)" if seconds else ""),
+    )
     return table
 
 
-async def import_path(path: Path, batch_size: int, database_url: str,
-                      bar: Progress | None = None, redis_url: str = "") -> ImportSummary:
+async def import_path(
+    path: Path, batch_size: int, database_url: str, bar: Progress | None = None, redis_url: str = ""
+) -> ImportSummary:
     """Import a usage file, each batch in its own transaction (what the command runs)."""
     engine = create_engine(database_url)
     task = bar.add_task("Importing", total=_rows_in(path)) if bar else None
@@ -67,9 +69,14 @@ async def import_path(path: Path, batch_size: int, database_url: str,
     try:
         async with create_sessionmaker(engine)() as session:
             announced = Announced(bus, _batches(read_file(path, batch_size)), session.commit)
-            return await import_batches(session, Clock().now, announced.batches(),
-                                        announced.commit, progress=progress,
-                                        on_counters=alerts_hook)
+            return await import_batches(
+                session,
+                Clock().now,
+                announced.batches(),
+                announced.commit,
+                progress=progress,
+                on_counters=alerts_hook,
+            )
     finally:
         if bus is not None:
             await bus.close()
@@ -78,9 +85,12 @@ async def import_path(path: Path, batch_size: int, database_url: str,
 
 @app.command("import")
 def import_usage(
-    path: Path = typer.Argument(..., exists=True, dir_okay=False,
-                                help="A CSV (record_id,line,started_at,type,quantity,"
-                                     "destination) or NDJSON file."),
+    path: Path = typer.Argument(
+        ...,
+        exists=True,
+        dir_okay=False,
+        help="A CSV (record_id,line,started_at,type,quantity,destination) or NDJSON file.",
+    ),
     batch_size: int = typer.Option(DEFAULT_BATCH_SIZE, min=1, help="Records per transaction."),
 ) -> None:
     """Import usage records, rated against each line's offer; safe to run again (records
@@ -90,16 +100,24 @@ def import_usage(
     started = time.perf_counter()
 
     async def _import() -> ImportSummary:
-        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                   TimeElapsedColumn())
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+        )
         with Progress(*columns, console=console, transient=True) as bar:
             try:
-                return await import_path(path, batch_size, current.effective_database_url, bar,
-                                         current.redis_url)
+                return await import_path(
+                    path, batch_size, current.effective_database_url, bar, current.redis_url
+                )
             except BatchRejected as exc:
                 bar.stop()
-                console.print(_summary_table(exc.summary, time.perf_counter() - started,
-                                             "Imported before the bad batch"))
+                console.print(
+                    _summary_table(
+                        exc.summary, time.perf_counter() - started, "Imported before the bad batch"
+                    )
+                )
                 raise
 
     summary = run(_import())
@@ -107,9 +125,11 @@ def import_usage(
 
 
 @app.command("topup")
-def topup(msisdn: str, amount: str,
-          reference: str = typer.Option(..., help="Unique per top-up: a retry is ignored.")
-          ) -> None:
+def topup(
+    msisdn: str,
+    amount: str,
+    reference: str = typer.Option(..., help="Unique per top-up: a retry is ignored."),
+) -> None:
     """Add credit (in euro) to a prepaid line."""
     current = settings()
     try:

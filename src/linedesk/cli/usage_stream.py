@@ -20,8 +20,9 @@ from linedesk.usage.stream import StreamConfig, UsageConsumer
 def consume(
     batch_records: int = typer.Option(0, min=0, help="Records per batch (0: the setting)."),
     batch_ms: int = typer.Option(0, min=0, help="Longest wait to fill a batch (0: the setting)."),
-    until_idle: float = typer.Option(0, min=0, help="Exit once nothing arrived for this many "
-                                                    "seconds (0: run until stopped)."),
+    until_idle: float = typer.Option(
+        0, min=0, help="Exit once nothing arrived for this many seconds (0: run until stopped)."
+    ),
 ) -> None:
     """Import usage records published on LINEDESK_USAGE_SUBJECT, a batch per transaction,
     acknowledged after the commit. Run as many as needed: they share the durable consumer.
@@ -32,16 +33,27 @@ def consume(
         err_console.print("[red]LINEDESK_NATS_URL is not set:[/red] there is no stream to read")
         raise typer.Exit(2)
     config = StreamConfig.of(current)
-    config = StreamConfig(config.stream, config.subject, config.dead_letter_subject,
-                          config.durable, batch_records or config.batch_records,
-                          batch_ms or config.batch_ms)
+    config = StreamConfig(
+        config.stream,
+        config.subject,
+        config.dead_letter_subject,
+        config.durable,
+        batch_records or config.batch_records,
+        batch_ms or config.batch_ms,
+    )
 
     async def _consume() -> tuple[int, int]:
         engine = create_engine(current.effective_database_url)
         broker = NatsBroker(current.nats_url)
         bus = RedisBus(current.redis_url) if current.redis_url else None
-        consumer = UsageConsumer(broker, create_sessionmaker(engine), Clock().now, config,
-                                 bus.publish if bus else None, on_counters=evaluate_changes)
+        consumer = UsageConsumer(
+            broker,
+            create_sessionmaker(engine),
+            Clock().now,
+            config,
+            bus.publish if bus else None,
+            on_counters=evaluate_changes,
+        )
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):

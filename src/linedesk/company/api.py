@@ -27,25 +27,31 @@ async def company(principal: Manager, session: SessionDep) -> CompanyData:
 
 @router.get("/company/lines", response_model=list[LineView])
 async def company_lines(
-    principal: Manager, session: SessionDep, response: Response, page: PageParams,
-    search: Annotated[str | None, Query(max_length=20, description="part of the number")]
-    = None,
-    kind: LineKind | None = None, status: LineStatus | None = None,
+    principal: Manager,
+    session: SessionDep,
+    response: Response,
+    page: PageParams,
+    search: Annotated[str | None, Query(max_length=20, description="part of the number")] = None,
+    kind: LineKind | None = None,
+    status: LineStatus | None = None,
     offer: Annotated[str | None, Query(max_length=32, description="offer code")] = None,
-    billing_account: Annotated[str | None, Query(max_length=32,
-                                                 description="billing account code")] = None,
+    billing_account: Annotated[
+        str | None, Query(max_length=32, description="billing account code")
+    ] = None,
 ) -> list[LineView]:
     """The company's lines by number, filtered by kind, status, offer and billing account;
     paged (offset/limit, the total in X-Total-Count)."""
-    filters = LineFilters(search=search, kind=kind, status=status, offer=offer,
-                          billing_account=billing_account)
+    filters = LineFilters(
+        search=search, kind=kind, status=status, offer=offer, billing_account=billing_account
+    )
     items, total = await service.lines(session, principal.scope, filters, page)
     return paged(response, items, total)
 
 
 @router.get("/billing-accounts", response_model=list[BillingAccountRead])
-async def billing_accounts(principal: Manager, session: SessionDep, response: Response,
-                           page: PageParams) -> list[BillingAccountRead]:
+async def billing_accounts(
+    principal: Manager, session: SessionDep, response: Response, page: PageParams
+) -> list[BillingAccountRead]:
     """The company's billing accounts, by code (X-Total-Count)."""
     items, total = await service.billing_accounts(session, principal.scope, page)
     return paged(response, [BillingAccountRead.model_validate(a) for a in items], total)

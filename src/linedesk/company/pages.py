@@ -25,17 +25,26 @@ def _blank_is_none(value: str | None) -> str | None:
 
 
 @router.get("/company")
-async def company_page(request: Request, principal: WebManager,
-                       session: SessionDep) -> Response:
+async def company_page(request: Request, principal: WebManager, session: SessionDep) -> Response:
     data = await service.company_data(session, principal.scope)
     accounts, total = await service.billing_accounts(session, principal.scope, ALL_ACCOUNTS)
-    return render(request, "company/overview.html", company=data, accounts=accounts,
-                  accounts_total=total, kinds=list(LineKind), statuses=list(LineStatus))
+    return render(
+        request,
+        "company/overview.html",
+        company=data,
+        accounts=accounts,
+        accounts_total=total,
+        kinds=list(LineKind),
+        statuses=list(LineStatus),
+    )
 
 
 @router.get("/company/lines")
 async def company_lines_page(
-    request: Request, principal: WebManager, session: SessionDep, page: PageParams,
+    request: Request,
+    principal: WebManager,
+    session: SessionDep,
+    page: PageParams,
     search: Annotated[str | None, Query(max_length=20)] = None,
     kind: Annotated[str | None, Query(max_length=10)] = None,
     status: Annotated[str | None, Query(max_length=10)] = None,
@@ -47,13 +56,22 @@ async def company_lines_page(
         search=_blank_is_none(search),
         kind=LineKind(kind) if kind in set(LineKind) else None,
         status=LineStatus(status) if status in set(LineStatus) else None,
-        offer=_blank_is_none(offer), billing_account=_blank_is_none(billing_account))
+        offer=_blank_is_none(offer),
+        billing_account=_blank_is_none(billing_account),
+    )
     lines, total = await service.lines(session, principal.scope, filters, page)
     repo = CompanyDataRepository(session, principal.scope)
     params = filters.query_items() | {"limit": str(page.limit)}
-    return render(request, "company/lines.html", lines=lines, total=total, page=page,
-                  filters=filters, kinds=list(LineKind), statuses=list(LineStatus),
-                  offers=await repo.offers_in_use(),
-                  accounts=await repo.billing_account_codes(),
-                  page_url=lambda offset: "/company/lines?" + urlencode(params | {
-                      "offset": str(offset)}))
+    return render(
+        request,
+        "company/lines.html",
+        lines=lines,
+        total=total,
+        page=page,
+        filters=filters,
+        kinds=list(LineKind),
+        statuses=list(LineStatus),
+        offers=await repo.offers_in_use(),
+        accounts=await repo.billing_account_codes(),
+        page_url=lambda offset: "/company/lines?" + urlencode(params | {"offset": str(offset)}),
+    )

@@ -15,7 +15,7 @@ class LineFilters:
     search: str | None = None
     kind: LineKind | None = None
     status: LineStatus | None = None
-    offer: str | None = None            # offer code
+    offer: str | None = None  # offer code
     billing_account: str | None = None  # billing account code
 
     def query_items(self) -> dict[str, str]:
@@ -33,10 +33,12 @@ class CompanyDataRepository(ScopedRepository[Line]):
         return (await self.session.execute(statement.limit(1))).scalar_one_or_none()
 
     async def line_counts(self) -> list[tuple[LineKind, LineStatus, int]]:
-        statement = self._scoped(select(Line.kind, Line.status, func.count())
-                                 .group_by(Line.kind, Line.status))
-        return [(kind, status, count) for kind, status, count
-                in await self.session.execute(statement)]
+        statement = self._scoped(
+            select(Line.kind, Line.status, func.count()).group_by(Line.kind, Line.status)
+        )
+        return [
+            (kind, status, count) for kind, status, count in await self.session.execute(statement)
+        ]
 
     def billing_accounts(self) -> Select[BillingAccount]:
         statement = select(BillingAccount).order_by(BillingAccount.code)
@@ -53,13 +55,17 @@ class CompanyDataRepository(ScopedRepository[Line]):
     async def offers_in_use(self) -> list[Offer]:
         """The offers the company's lines have (the filter's choices)."""
         used = self._scoped(select(Line.offer_id).distinct())
-        return list(await self.session.scalars(
-            select(Offer).where(Offer.id.in_(used)).order_by(Offer.name, Offer.code)))
+        return list(
+            await self.session.scalars(
+                select(Offer).where(Offer.id.in_(used)).order_by(Offer.name, Offer.code)
+            )
+        )
 
     def lines(self, filters: LineFilters) -> Select[Line]:
         statement = (
             self.readable()
-            .join(Line.billing_account).join(Line.offer)
+            .join(Line.billing_account)
+            .join(Line.offer)
             .options(contains_eager(Line.billing_account), contains_eager(Line.offer))
             .order_by(Line.msisdn)
         )

@@ -19,9 +19,12 @@ def counts(rows: list[tuple[LineKind, LineStatus, int]]) -> LineCounts:
     for kind, status, count in rows:
         by_kind[kind] += count
         by_status[status] += count
-    return LineCounts(total=sum(by_kind.values()), by_kind=by_kind, by_status=by_status,
-                      by_kind_and_status=[LineCount(kind=k, status=s, count=c)
-                                          for k, s, c in sorted(rows)])
+    return LineCounts(
+        total=sum(by_kind.values()),
+        by_kind=by_kind,
+        by_status=by_status,
+        by_kind_and_status=[LineCount(kind=k, status=s, count=c) for k, s, c in sorted(rows)],
+    )
 
 
 async def company_data(session: AsyncSession, scope: Scope) -> CompanyData:
@@ -29,33 +32,45 @@ async def company_data(session: AsyncSession, scope: Scope) -> CompanyData:
     company = await repo.company()
     if company is None:
         raise NotFound("No such company")
-    accounts = await session.scalar(select(func.count()).select_from(
-        repo.billing_accounts().order_by(None).subquery()))
-    return CompanyData(**CompanyRead.model_validate(company).model_dump(),
-                       billing_accounts=int(accounts or 0),
-                       lines=counts(await repo.line_counts()))
+    accounts = await session.scalar(
+        select(func.count()).select_from(repo.billing_accounts().order_by(None).subquery())
+    )
+    return CompanyData(
+        **CompanyRead.model_validate(company).model_dump(),
+        billing_accounts=int(accounts or 0),
+        lines=counts(await repo.line_counts()),
+    )
 
 
-async def billing_accounts(session: AsyncSession, scope: Scope,
-                           page: Page) -> tuple[list[BillingAccount], int]:
+async def billing_accounts(
+    session: AsyncSession, scope: Scope, page: Page
+) -> tuple[list[BillingAccount], int]:
     repo = CompanyDataRepository(session, scope)
     statement = repo.billing_accounts()
-    total = await session.scalar(select(func.count()).select_from(
-        statement.order_by(None).subquery()))
+    total = await session.scalar(
+        select(func.count()).select_from(statement.order_by(None).subquery())
+    )
     items = await session.scalars(statement.offset(page.offset).limit(page.limit))
     return list(items), int(total or 0)
 
 
 def line_view(line: Line) -> LineView:
-    return LineView(msisdn=line.msisdn, kind=line.kind, status=line.status,
-                    payment_mode=line.payment_mode, offer_code=line.offer.code,
-                    offer_name=line.offer.name, activation_date=line.activation_date,
-                    holder_name=line.holder_name,
-                    billing_account_code=line.billing_account.code)
+    return LineView(
+        msisdn=line.msisdn,
+        kind=line.kind,
+        status=line.status,
+        payment_mode=line.payment_mode,
+        offer_code=line.offer.code,
+        offer_name=line.offer.name,
+        activation_date=line.activation_date,
+        holder_name=line.holder_name,
+        billing_account_code=line.billing_account.code,
+    )
 
 
-async def lines(session: AsyncSession, scope: Scope, filters: LineFilters,
-                page: Page) -> tuple[list[LineView], int]:
+async def lines(
+    session: AsyncSession, scope: Scope, filters: LineFilters, page: Page
+) -> tuple[list[LineView], int]:
     repo = CompanyDataRepository(session, scope)
     items, total = await repo.page(repo.lines(filters), page)
     return [line_view(line) for line in items], total

@@ -31,8 +31,9 @@ WIDGET_CACHE = "private, max-age=60"
 
 
 @router.get("/lines/{msisdn}/summary", response_model=Summary)
-async def line_summary(principal: CurrentUser, session: SessionDep, clock: ClockDep,
-                       msisdn: str) -> Summary:
+async def line_summary(
+    principal: CurrentUser, session: SessionDep, clock: ClockDep, msisdn: str
+) -> Summary:
     """The line's counters for the current period: data (bytes), voice (seconds) and SMS,
     each used, included and remaining (null when unlimited); EU-roaming data; the credit
     (a prepaid balance, or a postpaid line's out-of-bundle charges so far); the offer's
@@ -42,7 +43,10 @@ async def line_summary(principal: CurrentUser, session: SessionDep, clock: Clock
 
 @router.get("/lines/{msisdn}/usage", response_model=UsageDetail, response_model_by_alias=True)
 async def line_usage(
-    principal: CurrentUser, session: SessionDep, clock: ClockDep, msisdn: str,
+    principal: CurrentUser,
+    session: SessionDep,
+    clock: ClockDep,
+    msisdn: str,
     from_: Annotated[Day | None, Query(alias="from", description="first day, YYYY-MM-DD")] = None,
     to: Annotated[Day | None, Query(description="last day, YYYY-MM-DD")] = None,
     type: UsageType | None = None,
@@ -54,10 +58,15 @@ async def line_usage(
     return await service.usage_detail(session, principal, msisdn, now, first, last, type)
 
 
-@router.get("/widget", response_model=WidgetExtended | WidgetLight,
-            responses={304: {"description": "Not modified (the ETag matched)"}})
+@router.get(
+    "/widget",
+    response_model=WidgetExtended | WidgetLight,
+    responses={304: {"description": "Not modified (the ETag matched)"}},
+)
 async def widget(
-    principal: CurrentUser, session: SessionDep, clock: ClockDep,
+    principal: CurrentUser,
+    session: SessionDep,
+    clock: ClockDep,
     variant: WidgetVariant = WidgetVariant.light,
     line: Annotated[str | None, Query(description="default: the widget settings' line")] = None,
     if_none_match: Annotated[str | None, Header()] = None,
@@ -67,11 +76,17 @@ async def widget(
     Send the `ETag` back in `If-None-Match` to get `304` while nothing changed."""
     msisdn = await service.widget_line(session, principal, line)
     summary = await service.summary(session, principal, msisdn, clock.now())
-    payload: WidgetLight = service.light(summary) if variant is WidgetVariant.light \
+    payload: WidgetLight = (
+        service.light(summary)
+        if variant is WidgetVariant.light
         else await service.extended(session, principal, summary)
+    )
     body = payload.model_dump_json().encode()
-    headers = {"ETag": service.etag(body), "Cache-Control": WIDGET_CACHE,
-               "Vary": "Authorization, Cookie"}
+    headers = {
+        "ETag": service.etag(body),
+        "Cache-Control": WIDGET_CACHE,
+        "Vary": "Authorization, Cookie",
+    }
     if service.etag_matches(if_none_match, headers["ETag"]):
         return Response(status_code=304, headers=headers)
     return Response(body, media_type="application/json", headers=headers)
@@ -84,8 +99,9 @@ async def get_widget_settings(principal: CurrentUser, session: SessionDep) -> Wi
 
 
 @router.put("/me/widget-settings", response_model=WidgetSettings)
-async def put_widget_settings(principal: CurrentUser, session: SessionDep, clock: ClockDep,
-                              body: WidgetSettings) -> WidgetSettings:
+async def put_widget_settings(
+    principal: CurrentUser, session: SessionDep, clock: ClockDep, body: WidgetSettings
+) -> WidgetSettings:
     """Choose the widget's line (one you may read) and pin up to 4 links among `home`,
     `usage`, `link_sim`, `password`, `invoices`, `managers` (the last two for managers)."""
     return await service.save_widget_settings(session, principal, body, clock.now())
@@ -99,8 +115,14 @@ async def line(principal: CurrentUser, session: SessionDep, msisdn: str) -> Line
     found = await repo.get_by_msisdn(number_in_path(msisdn))
     if found is None:
         raise NotFound("No such line")
-    return LineView(msisdn=found.msisdn, kind=found.kind, status=found.status,
-                    payment_mode=found.payment_mode, offer_code=found.offer.code,
-                    offer_name=found.offer.name, activation_date=found.activation_date,
-                    holder_name=found.holder_name,
-                    billing_account_code=found.billing_account.code)
+    return LineView(
+        msisdn=found.msisdn,
+        kind=found.kind,
+        status=found.status,
+        payment_mode=found.payment_mode,
+        offer_code=found.offer.code,
+        offer_name=found.offer.name,
+        activation_date=found.activation_date,
+        holder_name=found.holder_name,
+        billing_account_code=found.billing_account.code,
+    )

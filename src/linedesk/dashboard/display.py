@@ -12,8 +12,7 @@ from linedesk.usage.models import UsageType
 
 GB, MB = 1_000_000_000, 1_000_000
 CHART_WIDTH, CHART_HEIGHT = 640, 160
-UNIT_OF = {UsageType.data: Unit.bytes, UsageType.voice: Unit.seconds,
-           UsageType.sms: Unit.messages}
+UNIT_OF = {UsageType.data: Unit.bytes, UsageType.voice: Unit.seconds, UsageType.sms: Unit.messages}
 
 
 def quantity(l10n: Localizer, unit: Unit, value: int) -> str:
@@ -28,39 +27,44 @@ def quantity(l10n: Localizer, unit: Unit, value: int) -> str:
 
 @dataclass(frozen=True)
 class Gauge:
-    kind: str       # data | voice | sms | roaming_data
+    kind: str  # data | voice | sms | roaming_data
     used: str
     included: str | None
     remaining: str | None
     value: int
-    maximum: int    # for <meter>; 0 when unlimited
+    maximum: int  # for <meter>; 0 when unlimited
     percent: int
 
 
 def gauge(l10n: Localizer, kind: str, allowance: Allowance) -> Gauge:
     unit, maximum = allowance.unit, allowance.included or 0
     percent = min(100, round(100 * allowance.used / maximum)) if maximum else 0
-    return Gauge(kind=kind, used=quantity(l10n, unit, allowance.used),
-                 included=None if allowance.included is None
-                 else quantity(l10n, unit, allowance.included),
-                 remaining=None if allowance.remaining is None
-                 else quantity(l10n, unit, allowance.remaining),
-                 value=min(allowance.used, maximum) if maximum else 0,
-                 maximum=maximum, percent=percent)
+    return Gauge(
+        kind=kind,
+        used=quantity(l10n, unit, allowance.used),
+        included=None if allowance.included is None else quantity(l10n, unit, allowance.included),
+        remaining=None
+        if allowance.remaining is None
+        else quantity(l10n, unit, allowance.remaining),
+        value=min(allowance.used, maximum) if maximum else 0,
+        maximum=maximum,
+        percent=percent,
+    )
 
 
 @dataclass(frozen=True)
 class Bar:
     day: date
-    label: str      # the day's quantity as text (table and tooltip)
+    label: str  # the day's quantity as text (table and tooltip)
     x: float
     y: float
     width: float
     height: float
 
 
-def chart(l10n: Localizer, days: Iterable[DayUsage], first: date, last: date,
-          usage_type: UsageType) -> list[Bar]:
+def chart(
+    l10n: Localizer, days: Iterable[DayUsage], first: date, last: date, usage_type: UsageType
+) -> list[Bar]:
     """One bar per day of the range for one type, scaled to the busiest day."""
     per_day: dict[date, int] = defaultdict(int)
     for d in days:
@@ -72,7 +76,14 @@ def chart(l10n: Localizer, days: Iterable[DayUsage], first: date, last: date,
     bars = []
     for n, day in enumerate(every_day):
         height = (CHART_HEIGHT - 10) * per_day[day] / peak
-        bars.append(Bar(day=day, label=quantity(l10n, UNIT_OF[usage_type], per_day[day]),
-                        x=round(n * slot + slot * 0.1, 2), y=round(CHART_HEIGHT - height, 2),
-                        width=round(max(slot * 0.8, 0.5), 2), height=round(height, 2)))
+        bars.append(
+            Bar(
+                day=day,
+                label=quantity(l10n, UNIT_OF[usage_type], per_day[day]),
+                x=round(n * slot + slot * 0.1, 2),
+                y=round(CHART_HEIGHT - height, 2),
+                width=round(max(slot * 0.8, 0.5), 2),
+                height=round(height, 2),
+            )
+        )
     return bars

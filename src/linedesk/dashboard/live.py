@@ -26,9 +26,14 @@ def _event(msisdn: str, updated_at: datetime | None = None) -> str:
 
 
 @router.get("/events/counters")
-async def counters_events(request: Request, principal: WebUser, session: SessionDep,
-                          clock: ClockDep, line: Annotated[str, Query(max_length=20)],
-                          since: Annotated[str, Query(max_length=40)] = "") -> Response:
+async def counters_events(
+    request: Request,
+    principal: WebUser,
+    session: SessionDep,
+    clock: ClockDep,
+    line: Annotated[str, Query(max_length=20)],
+    since: Annotated[str, Query(max_length=40)] = "",
+) -> Response:
     """`counters` events for a line the user may read; one at once when its counters changed
     after `since` (the time the page showed), so a change while connecting is not lost."""
     summary = await service.summary(session, principal, line, clock.now())
@@ -47,5 +52,8 @@ async def counters_events(request: Request, principal: WebUser, session: Session
                 else:
                     yield ": keep-alive\n\n"
 
-    return StreamingResponse(events(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+    return StreamingResponse(
+        events(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )

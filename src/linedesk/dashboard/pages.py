@@ -47,12 +47,21 @@ def _shown_line(request: Request, line: str | None) -> str | None:
 
 def _gauges(request: Request, summary: Summary) -> list[Gauge]:
     l10n, usage = _l10n(request), summary.usage
-    return [gauge(l10n, "data", usage.data), gauge(l10n, "voice", usage.voice),
-            gauge(l10n, "sms", usage.sms), gauge(l10n, "roaming_data", summary.roaming_data)]
+    return [
+        gauge(l10n, "data", usage.data),
+        gauge(l10n, "voice", usage.voice),
+        gauge(l10n, "sms", usage.sms),
+        gauge(l10n, "roaming_data", summary.roaming_data),
+    ]
 
 
-async def visit(session: SessionDep, principal: Principal, feature: str,
-                clock: ClockDep, request: Request | None = None) -> None:
+async def visit(
+    session: SessionDep,
+    principal: Principal,
+    feature: str,
+    clock: ClockDep,
+    request: Request | None = None,
+) -> None:
     """Call from a feature's page: the extended widget's quick links learn from it (a page
     reading itself again for its live counters is not a visit)."""
     if request is not None and LIVE_REFRESH in request.headers:
@@ -67,14 +76,24 @@ async def _picker(session: SessionDep, principal: Principal) -> list[str]:
 
 
 @router.get("/home")
-async def home(request: Request, principal: WebUser, session: SessionDep, clock: ClockDep,
-               line: LineParam = None) -> Response:
+async def home(
+    request: Request,
+    principal: WebUser,
+    session: SessionDep,
+    clock: ClockDep,
+    line: LineParam = None,
+) -> Response:
     await visit(session, principal, "home", clock, request)
     msisdn = _shown_line(request, line)
     summary = await service.summary(session, principal, msisdn, clock.now()) if msisdn else None
-    return render(request, "dashboard/home.html", summary=summary,
-                  gauges=_gauges(request, summary) if summary else [],
-                  suggestions=await _picker(session, principal), fetched_at=clock.now())
+    return render(
+        request,
+        "dashboard/home.html",
+        summary=summary,
+        gauges=_gauges(request, summary) if summary else [],
+        suggestions=await _picker(session, principal),
+        fetched_at=clock.now(),
+    )
 
 
 def _parse_day(raw: str | None, name: str) -> date | None:
@@ -83,73 +102,124 @@ def _parse_day(raw: str | None, name: str) -> date | None:
     try:
         return date.fromisoformat(raw)
     except ValueError as exc:
-        raise ValidationFailed(f"'{name}' must be a date (YYYY-MM-DD)", code="bad_range") \
-            from exc
+        raise ValidationFailed(f"'{name}' must be a date (YYYY-MM-DD)", code="bad_range") from exc
 
 
 @router.get("/usage")
-async def usage(request: Request, principal: WebUser, session: SessionDep, clock: ClockDep,
-                line: LineParam = None, from_: Annotated[str | None, Query(alias="from")] = None,
-                to: str | None = None, type: UsageType = UsageType.data) -> Response:
+async def usage(
+    request: Request,
+    principal: WebUser,
+    session: SessionDep,
+    clock: ClockDep,
+    line: LineParam = None,
+    from_: Annotated[str | None, Query(alias="from")] = None,
+    to: str | None = None,
+    type: UsageType = UsageType.data,
+) -> Response:
     await visit(session, principal, "usage", clock, request)
     msisdn = _shown_line(request, line)
     if msisdn is None:
         return redirect("/home")
     now = clock.now()
-    first, last = service.checked_range(_parse_day(from_, "from"), _parse_day(to, "to"),
-                                        now.astimezone(ROME).date())
+    first, last = service.checked_range(
+        _parse_day(from_, "from"), _parse_day(to, "to"), now.astimezone(ROME).date()
+    )
     detail = await service.usage_detail(session, principal, msisdn, now, first, last, None)
     updated_at = (await service.summary(session, principal, msisdn, now)).updated_at
     l10n = _l10n(request)
-    return render(request, "dashboard/usage.html", detail=detail, chosen=type,
-                  types=list(UsageType), bars=chart(l10n, detail.days, first, last, type),
-                  chart_width=CHART_WIDTH, chart_height=CHART_HEIGHT,
-                  quantity=lambda t, q: quantity(l10n, UNIT_OF[t], q), updated_at=updated_at,
-                  suggestions=await _picker(session, principal))
+    return render(
+        request,
+        "dashboard/usage.html",
+        detail=detail,
+        chosen=type,
+        types=list(UsageType),
+        bars=chart(l10n, detail.days, first, last, type),
+        chart_width=CHART_WIDTH,
+        chart_height=CHART_HEIGHT,
+        quantity=lambda t, q: quantity(l10n, UNIT_OF[t], q),
+        updated_at=updated_at,
+        suggestions=await _picker(session, principal),
+    )
 
 
-async def _widget_page(request: Request, principal: Principal, session: SessionDep,
-                       clock: ClockDep, line: str | None, extended: bool) -> Response:
+async def _widget_page(
+    request: Request,
+    principal: Principal,
+    session: SessionDep,
+    clock: ClockDep,
+    line: str | None,
+    extended: bool,
+) -> Response:
     msisdn = await service.widget_line(session, principal, line)
     summary = await service.summary(session, principal, msisdn, clock.now())
     links = await service.quick_links(session, principal) if extended else []
-    response = render(request, "dashboard/widget.html", summary=summary, extended=extended,
-                      gauges=_gauges(request, summary)[:3], quick_links=links,
-                      settings_url=service.SETTINGS_URL, fetched_at=clock.now())
+    response = render(
+        request,
+        "dashboard/widget.html",
+        summary=summary,
+        extended=extended,
+        gauges=_gauges(request, summary)[:3],
+        quick_links=links,
+        settings_url=service.SETTINGS_URL,
+        fetched_at=clock.now(),
+    )
     response.headers.update(EMBEDDABLE)
     return response
 
 
 @router.get("/widget/light")
-async def widget_light(request: Request, principal: WebUser, session: SessionDep,
-                       clock: ClockDep, line: LineParam = None) -> Response:
+async def widget_light(
+    request: Request,
+    principal: WebUser,
+    session: SessionDep,
+    clock: ClockDep,
+    line: LineParam = None,
+) -> Response:
     return await _widget_page(request, principal, session, clock, line, extended=False)
 
 
 @router.get("/widget/extended")
-async def widget_extended(request: Request, principal: WebUser, session: SessionDep,
-                          clock: ClockDep, line: LineParam = None) -> Response:
+async def widget_extended(
+    request: Request,
+    principal: WebUser,
+    session: SessionDep,
+    clock: ClockDep,
+    line: LineParam = None,
+) -> Response:
     return await _widget_page(request, principal, session, clock, line, extended=True)
 
 
-def _settings_page(request: Request, principal: Principal, current: WidgetSettings,
-                   status_code: int = 200, **context: object) -> Response:
+def _settings_page(
+    request: Request,
+    principal: Principal,
+    current: WidgetSettings,
+    status_code: int = 200,
+    **context: object,
+) -> Response:
     features = [f for f, feature in service.FEATURES.items() if feature.open_to(principal)]
-    return render(request, "dashboard/widget_settings.html", status_code=status_code,
-                  current=current, features=features, lines=request.state.menu.lines,
-                  **context)
+    return render(
+        request,
+        "dashboard/widget_settings.html",
+        status_code=status_code,
+        current=current,
+        features=features,
+        lines=request.state.menu.lines,
+        **context,
+    )
 
 
 @router.get("/widget/settings")
-async def widget_settings_page(request: Request, principal: WebUser, session: SessionDep,
-                               saved: bool = False) -> Response:
+async def widget_settings_page(
+    request: Request, principal: WebUser, session: SessionDep, saved: bool = False
+) -> Response:
     current = await service.widget_settings(session, principal)
     return _settings_page(request, principal, current, saved=saved)
 
 
 @router.post("/widget/settings")
-async def widget_settings_save(request: Request, _: CsrfChecked, principal: WebUser,
-                               session: SessionDep, clock: ClockDep) -> Response:
+async def widget_settings_save(
+    request: Request, _: CsrfChecked, principal: WebUser, session: SessionDep, clock: ClockDep
+) -> Response:
     form = await request.form()
     line = str(form.get("line") or "").strip() or None
     pinned = [str(value) for value in form.getlist("pinned_links")]
@@ -157,9 +227,17 @@ async def widget_settings_save(request: Request, _: CsrfChecked, principal: WebU
         body = WidgetSettings(line=line, pinned_links=pinned)
         await service.save_widget_settings(session, principal, body, clock.now())
     except (LinedeskError, ValueError) as exc:
-        error = exc if isinstance(exc, LinedeskError) else \
-            ValidationFailed("Pin features from the list, each once", code="bad_pinned_links")
+        error = (
+            exc
+            if isinstance(exc, LinedeskError)
+            else ValidationFailed("Pin features from the list, each once", code="bad_pinned_links")
+        )
         await settle(session, error)
-        return _settings_page(request, principal, WidgetSettings.model_construct(
-            line=line, pinned_links=pinned), status_code=error.status_code, error=error)
+        return _settings_page(
+            request,
+            principal,
+            WidgetSettings.model_construct(line=line, pinned_links=pinned),
+            status_code=error.status_code,
+            error=error,
+        )
     return redirect("/widget/settings?saved=1")

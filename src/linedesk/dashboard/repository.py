@@ -54,8 +54,9 @@ class DashboardRepository(ScopedRepository[Line]):
             self.readable()
             .add_columns(Offer, LineCounter, PrepaidBalance)
             .join(Offer, Offer.id == Line.offer_id)
-            .outerjoin(LineCounter, and_(LineCounter.line_id == Line.id,
-                                         LineCounter.period == period))
+            .outerjoin(
+                LineCounter, and_(LineCounter.line_id == Line.id, LineCounter.period == period)
+            )
             .outerjoin(PrepaidBalance, PrepaidBalance.line_id == Line.id)
             .where(Line.msisdn == msisdn)
         )
@@ -70,22 +71,31 @@ class DashboardRepository(ScopedRepository[Line]):
         statement = self.readable().with_only_columns(Line.msisdn).order_by(Line.msisdn)
         return (await self.session.scalars(statement.limit(limit))).all()
 
-    async def daily(self, line_id: int, first: date, last: date,
-                    usage_type: UsageType | None) -> Sequence[DailyUsage]:
-        statement = select(DailyUsage).where(
-            DailyUsage.line_id == line_id, DailyUsage.day >= first, DailyUsage.day <= last
-        ).order_by(DailyUsage.day, DailyUsage.usage_type)
+    async def daily(
+        self, line_id: int, first: date, last: date, usage_type: UsageType | None
+    ) -> Sequence[DailyUsage]:
+        statement = (
+            select(DailyUsage)
+            .where(DailyUsage.line_id == line_id, DailyUsage.day >= first, DailyUsage.day <= last)
+            .order_by(DailyUsage.day, DailyUsage.usage_type)
+        )
         if usage_type is not None:
             statement = statement.where(DailyUsage.usage_type == usage_type)
         return (await self.session.scalars(statement)).all()
 
-    async def latest_records(self, line_id: int, first: date, last: date,
-                             usage_type: UsageType | None) -> Sequence[UsageRecord]:
-        statement = select(UsageRecord).where(
-            UsageRecord.line_id == line_id,
-            UsageRecord.started_at >= rome_midnight(first),
-            UsageRecord.started_at < rome_midnight(last + timedelta(days=1)),
-        ).order_by(UsageRecord.started_at.desc(), UsageRecord.id.desc()).limit(LATEST_RECORDS)
+    async def latest_records(
+        self, line_id: int, first: date, last: date, usage_type: UsageType | None
+    ) -> Sequence[UsageRecord]:
+        statement = (
+            select(UsageRecord)
+            .where(
+                UsageRecord.line_id == line_id,
+                UsageRecord.started_at >= rome_midnight(first),
+                UsageRecord.started_at < rome_midnight(last + timedelta(days=1)),
+            )
+            .order_by(UsageRecord.started_at.desc(), UsageRecord.id.desc())
+            .limit(LATEST_RECORDS)
+        )
         if usage_type is not None:
             statement = statement.where(UsageRecord.usage_type == usage_type)
         return (await self.session.scalars(statement)).all()
@@ -101,20 +111,25 @@ class PreferencesRepository:
         return await self.session.get(UsagePreferences, user_id)
 
     async def most_visited(self, user_id: int, limit: int) -> Sequence[str]:
-        statement = (select(FeatureVisit.feature).where(FeatureVisit.user_id == user_id)
-                     .order_by(FeatureVisit.visits.desc(), FeatureVisit.last_visit_at.desc(),
-                               FeatureVisit.feature).limit(limit))
+        statement = (
+            select(FeatureVisit.feature)
+            .where(FeatureVisit.user_id == user_id)
+            .order_by(
+                FeatureVisit.visits.desc(), FeatureVisit.last_visit_at.desc(), FeatureVisit.feature
+            )
+            .limit(limit)
+        )
         return (await self.session.scalars(statement)).all()
 
-    async def count_visit(self, user_id: int, company_id: int, feature: str,
-                          now: datetime) -> None:
+    async def count_visit(self, user_id: int, company_id: int, feature: str, now: datetime) -> None:
         """One statement, safe under concurrent visits (insert, or add one)."""
         bind = self.session.get_bind()
         insert = pg_insert if bind.dialect.name == "postgresql" else sqlite_insert
-        statement = insert(FeatureVisit).values(user_id=user_id, feature=feature,
-                                                company_id=company_id, visits=1,
-                                                last_visit_at=now)
+        statement = insert(FeatureVisit).values(
+            user_id=user_id, feature=feature, company_id=company_id, visits=1, last_visit_at=now
+        )
         statement = statement.on_conflict_do_update(
             index_elements=[FeatureVisit.user_id, FeatureVisit.feature],
-            set_={"visits": FeatureVisit.visits + 1, "last_visit_at": now})
+            set_={"visits": FeatureVisit.visits + 1, "last_visit_at": now},
+        )
         await self.session.execute(statement)

@@ -112,5 +112,6 @@ Feature = Annotated[str, one_line(max_length=32)]
 
 class WidgetSettings(CreateSchema):
     line: Annotated[str, one_line(max_length=20)] | None = Field(
-        default=None, description="the widget's line; null: main line")
+        default=None, description="the widget's line; null: main line"
+    )
     pinned_links: Annotated[list[Feature], Field(max_length=4)] = Field(default_factory=list)

@@ -64,14 +64,22 @@ def current_period(now: datetime) -> date:
 
 
 def _allowance(used: int, included: int | None, unit: Unit) -> Allowance:
-    return Allowance(used=used, included=included, unit=unit, unlimited=included is None,
-                     remaining=None if included is None else max(0, included - used))
+    return Allowance(
+        used=used,
+        included=included,
+        unit=unit,
+        unlimited=included is None,
+        remaining=None if included is None else max(0, included - used),
+    )
 
 
 def summarize(state: LineState, period: date) -> Summary:
     terms, counter = OfferTerms.of(state.offer), state.counter
-    used = (counter.data_bytes, counter.voice_seconds, counter.sms_count,
-            counter.roaming_data_bytes) if counter else (0, 0, 0, 0)
+    used = (
+        (counter.data_bytes, counter.voice_seconds, counter.sms_count, counter.roaming_data_bytes)
+        if counter
+        else (0, 0, 0, 0)
+    )
     if state.line.payment_mode is PaymentMode.prepaid:
         balance = state.balance.balance if state.balance else Decimal(0)
         credit = Credit(kind=CreditKind.prepaid_balance, amount=Money.eur(balance))
@@ -79,13 +87,18 @@ def summarize(state: LineState, period: date) -> Summary:
         charges = counter.charges if counter else Decimal(0)
         credit = Credit(kind=CreditKind.out_of_bundle_charges, amount=Money.eur(charges))
     return Summary(
-        msisdn=state.line.msisdn, period=period, offer_name=state.offer.name,
+        msisdn=state.line.msisdn,
+        period=period,
+        offer_name=state.offer.name,
         payment_mode=state.line.payment_mode.value,
-        usage=Usage(data=_allowance(used[0], terms.data_bytes, Unit.bytes),
-                    voice=_allowance(used[1], terms.voice_seconds, Unit.seconds),
-                    sms=_allowance(used[2], terms.sms, Unit.messages)),
+        usage=Usage(
+            data=_allowance(used[0], terms.data_bytes, Unit.bytes),
+            voice=_allowance(used[1], terms.voice_seconds, Unit.seconds),
+            sms=_allowance(used[2], terms.sms, Unit.messages),
+        ),
         roaming_data=_allowance(used[3], terms.roaming_data_bytes, Unit.bytes),
-        credit=credit, updated_at=counter.updated_at if counter else None,
+        credit=credit,
+        updated_at=counter.updated_at if counter else None,
     )
 
 
@@ -93,8 +106,13 @@ async def readable(session: AsyncSession, principal: Principal) -> DashboardRepo
     return DashboardRepository(session, await line_scope(session, principal))
 
 
-async def line_state(session: AsyncSession, principal: Principal, msisdn: str,
-                     now: datetime, repo: DashboardRepository | None = None) -> LineState:
+async def line_state(
+    session: AsyncSession,
+    principal: Principal,
+    msisdn: str,
+    now: datetime,
+    repo: DashboardRepository | None = None,
+) -> LineState:
     """The caller's readable line with its counters; any other number is 404."""
     repo = repo or await readable(session, principal)
     state = await repo.state(number_in_path(msisdn), current_period(now))
@@ -103,8 +121,9 @@ async def line_state(session: AsyncSession, principal: Principal, msisdn: str,
     return state
 
 
-async def summary(session: AsyncSession, principal: Principal, msisdn: str,
-                  now: datetime) -> Summary:
+async def summary(
+    session: AsyncSession, principal: Principal, msisdn: str, now: datetime
+) -> Summary:
     state = await line_state(session, principal, msisdn, now)
     return summarize(state, current_period(now))
 
@@ -116,27 +135,48 @@ def checked_range(first: date | None, last: date | None, today: date) -> tuple[d
     if last < first:
         raise ValidationFailed("'from' must not be after 'to'", code="bad_range")
     if first < FIRST_DAY or last > LAST_DAY:
-        raise ValidationFailed(f"Choose days within {FIRST_DAY.year}-{LAST_DAY.year}",
-                               code="bad_range")
+        raise ValidationFailed(
+            f"Choose days within {FIRST_DAY.year}-{LAST_DAY.year}", code="bad_range"
+        )
     if (last - first).days + 1 > MAX_RANGE_DAYS:
         raise ValidationFailed(f"Choose at most {MAX_RANGE_DAYS} days", code="bad_range")
     return first, last
 
 
-async def usage_detail(session: AsyncSession, principal: Principal, msisdn: str, now: datetime,
-                       first: date, last: date, usage_type: UsageType | None) -> UsageDetail:
+async def usage_detail(
+    session: AsyncSession,
+    principal: Principal,
+    msisdn: str,
+    now: datetime,
+    first: date,
+    last: date,
+    usage_type: UsageType | None,
+) -> UsageDetail:
     repo = await readable(session, principal)
     line = (await line_state(session, principal, msisdn, now, repo)).line
     days = await repo.daily(line.id, first, last, usage_type)
     records = await repo.latest_records(line.id, first, last, usage_type)
     return UsageDetail(
-        msisdn=line.msisdn, from_=first, to=last, type=usage_type,
-        days=[DayUsage(day=d.day, type=d.usage_type, quantity=d.quantity,
-                       charge=Money.eur(d.charge)) for d in days],
-        latest_records=[RecordRead(started_at=r.started_at, type=r.usage_type,
-                                   destination=r.destination, quantity=r.quantity,
-                                   in_bundle=r.in_bundle, charge=Money.eur(r.charge))
-                        for r in records])
+        msisdn=line.msisdn,
+        from_=first,
+        to=last,
+        type=usage_type,
+        days=[
+            DayUsage(day=d.day, type=d.usage_type, quantity=d.quantity, charge=Money.eur(d.charge))
+            for d in days
+        ],
+        latest_records=[
+            RecordRead(
+                started_at=r.started_at,
+                type=r.usage_type,
+                destination=r.destination,
+                quantity=r.quantity,
+                in_bundle=r.in_bundle,
+                charge=Money.eur(r.charge),
+            )
+            for r in records
+        ],
+    )
 
 
 def days_of(first: date, last: date) -> list[date]:
@@ -144,6 +184,7 @@ def days_of(first: date, last: date) -> list[date]:
 
 
 # --- widgets ---------------------------------------------------------------------------------
+
 
 async def widget_line(session: AsyncSession, principal: Principal, line: str | None) -> str:
     """The line asked for, else the one chosen in the settings, else the user's main line."""
@@ -155,29 +196,41 @@ async def widget_line(session: AsyncSession, principal: Principal, line: str | N
         found = await repo.by_id(line_id) if line_id is not None else None
         if found is not None:
             return found.msisdn
-    raise ValidationFailed("Choose the widget's line (?line= or the widget settings)",
-                           code="line_required")
+    raise ValidationFailed(
+        "Choose the widget's line (?line= or the widget settings)", code="line_required"
+    )
 
 
 def light(summary_: Summary) -> WidgetLight:
-    return WidgetLight(usage=summary_.usage, credit=summary_.credit,
-                       offer_name=summary_.offer_name, updated_at=summary_.updated_at)
+    return WidgetLight(
+        usage=summary_.usage,
+        credit=summary_.credit,
+        offer_name=summary_.offer_name,
+        updated_at=summary_.updated_at,
+    )
 
 
 async def quick_links(session: AsyncSession, principal: Principal) -> list[QuickLink]:
     """The pinned links when there are any, else the features the user opens most."""
     repo = PreferencesRepository(session)
     prefs = await repo.preferences(principal.user.id)
-    chosen = list(prefs.pinned_links) if prefs and prefs.pinned_links else \
-        await repo.most_visited(principal.user.id, len(FEATURES))
+    chosen = (
+        list(prefs.pinned_links)
+        if prefs and prefs.pinned_links
+        else await repo.most_visited(principal.user.id, len(FEATURES))
+    )
     allowed = [f for f in chosen if f in FEATURES and FEATURES[f].open_to(principal)]
     return [QuickLink(feature=f, url=FEATURES[f].url) for f in allowed[:MAX_QUICK_LINKS]]
 
 
-async def extended(session: AsyncSession, principal: Principal,
-                   summary_: Summary) -> WidgetExtended:
-    return WidgetExtended(**light(summary_).model_dump(), settings_url=SETTINGS_URL,
-                          quick_links=await quick_links(session, principal))
+async def extended(
+    session: AsyncSession, principal: Principal, summary_: Summary
+) -> WidgetExtended:
+    return WidgetExtended(
+        **light(summary_).model_dump(),
+        settings_url=SETTINGS_URL,
+        quick_links=await quick_links(session, principal),
+    )
 
 
 def etag(body: bytes) -> str:
@@ -199,35 +252,44 @@ async def widget_settings(session: AsyncSession, principal: Principal) -> Widget
     return WidgetSettings(line=line, pinned_links=list(prefs.pinned_links) if prefs else [])
 
 
-async def save_widget_settings(session: AsyncSession, principal: Principal,
-                               body: WidgetSettings, now: datetime) -> WidgetSettings:
+async def save_widget_settings(
+    session: AsyncSession, principal: Principal, body: WidgetSettings, now: datetime
+) -> WidgetSettings:
     """Keep the widget's line (one the caller may read) and the pinned links (from the
     catalogue of features, each once)."""
-    unknown = [f for f in body.pinned_links
-               if f not in FEATURES or not FEATURES[f].open_to(principal)]
+    unknown = [
+        f for f in body.pinned_links if f not in FEATURES or not FEATURES[f].open_to(principal)
+    ]
     if unknown or len(set(body.pinned_links)) != len(body.pinned_links):
-        raise ValidationFailed("Pin features from the list, each once",
-                               code="bad_pinned_links",
-                               details=[{"field": "pinned_links", "reason": f"unknown: {f}"}
-                                        for f in unknown])
+        raise ValidationFailed(
+            "Pin features from the list, each once",
+            code="bad_pinned_links",
+            details=[{"field": "pinned_links", "reason": f"unknown: {f}"} for f in unknown],
+        )
     line_id = None
     if body.line:
         line_id = (await line_state(session, principal, body.line, now)).line.id
     prefs = await PreferencesRepository(session).preferences(principal.user.id)
     if prefs is None:
-        prefs = UsagePreferences(user_id=principal.user.id,
-                                 company_id=principal.user.company_id, alerts_off=[])
+        prefs = UsagePreferences(
+            user_id=principal.user.id, company_id=principal.user.company_id, alerts_off=[]
+        )
         session.add(prefs)
-    prefs.widget_line_id, prefs.pinned_links, prefs.updated_at = \
-        line_id, list(body.pinned_links), now
+    prefs.widget_line_id, prefs.pinned_links, prefs.updated_at = (
+        line_id,
+        list(body.pinned_links),
+        now,
+    )
     await session.flush()
     return await widget_settings(session, principal)
 
 
-async def record_visit(session: AsyncSession, principal: Principal, feature: str,
-                       now: datetime) -> None:
+async def record_visit(
+    session: AsyncSession, principal: Principal, feature: str, now: datetime
+) -> None:
     """Count that the user opened a feature's page: the extended widget's quick links."""
     if feature not in FEATURES:
         raise ValueError(f"unknown feature {feature!r}")
-    await PreferencesRepository(session).count_visit(principal.user.id,
-                                                     principal.user.company_id, feature, now)
+    await PreferencesRepository(session).count_visit(
+        principal.user.id, principal.user.company_id, feature, now
+    )

@@ -93,13 +93,20 @@ class _Generator:
     def activation(self) -> date:
         return date(2019, 1, 1) + timedelta(days=self.rng.randrange(0, 2700))
 
-    def company(self, name: str, vat: str, segment: Segment, address: tuple[str, ...],
-                email_domain: str) -> CompanyCreate:
+    def company(
+        self, name: str, vat: str, segment: Segment, address: tuple[str, ...], email_domain: str
+    ) -> CompanyCreate:
         street, postal_code, city, province = address
         company = CompanyCreate(
-            name=name, vat_number=vat, segment=segment, address_street=street,
-            address_postal_code=postal_code, address_city=city, address_province=province,
-            contact_email=f"amministrazione@{email_domain}", sdi_code="M5UXCR1",
+            name=name,
+            vat_number=vat,
+            segment=segment,
+            address_street=street,
+            address_postal_code=postal_code,
+            address_city=city,
+            address_province=province,
+            contact_email=f"amministrazione@{email_domain}",
+            sdi_code="M5UXCR1",
         )
         self.plan.companies.append(company)
         return company
@@ -107,30 +114,55 @@ class _Generator:
     def account(self, company: CompanyCreate, code: str, email_domain: str) -> str:
         method = self.rng.choice((PaymentMethod.sepa_direct_debit, PaymentMethod.bank_transfer))
         iban = f"IT00X0542811101{self.rng.randrange(10**12):012d}"
-        self.plan.accounts.append(BillingAccountCreate(
-            company_vat_number=company.vat_number, code=code, payment_method=method,
-            iban=_iban_with_check(iban) if method is PaymentMethod.sepa_direct_debit else None,
-            address_street=company.address_street,
-            address_postal_code=company.address_postal_code,
-            address_city=company.address_city, address_province=company.address_province,
-            invoice_email=f"fatture@{email_domain}",
-        ))
+        self.plan.accounts.append(
+            BillingAccountCreate(
+                company_vat_number=company.vat_number,
+                code=code,
+                payment_method=method,
+                iban=_iban_with_check(iban) if method is PaymentMethod.sepa_direct_debit else None,
+                address_street=company.address_street,
+                address_postal_code=company.address_postal_code,
+                address_city=company.address_city,
+                address_province=company.address_province,
+                invoice_email=f"fatture@{email_domain}",
+            )
+        )
         return code
 
-    def mobile_line(self, account: str, offer: str, *, prepaid: bool = False,
-                    data_only: bool = False, puk: str | None = None) -> None:
-        self.plan.lines.append(LineCreate(
-            msisdn=self.mobile_number(), kind=LineKind.mobile, billing_account_code=account,
-            offer_code=offer, activation_date=self.activation(), holder_name=self.person(),
-            payment_mode=PaymentMode.prepaid if prepaid else PaymentMode.postpaid,
-            iccid=self.iccid(), puk=puk or self.puk(), data_only=data_only,
-        ))
+    def mobile_line(
+        self,
+        account: str,
+        offer: str,
+        *,
+        prepaid: bool = False,
+        data_only: bool = False,
+        puk: str | None = None,
+    ) -> None:
+        self.plan.lines.append(
+            LineCreate(
+                msisdn=self.mobile_number(),
+                kind=LineKind.mobile,
+                billing_account_code=account,
+                offer_code=offer,
+                activation_date=self.activation(),
+                holder_name=self.person(),
+                payment_mode=PaymentMode.prepaid if prepaid else PaymentMode.postpaid,
+                iccid=self.iccid(),
+                puk=puk or self.puk(),
+                data_only=data_only,
+            )
+        )
 
     def fixed_line(self, account: str, offer: str, province: str) -> None:
-        self.plan.lines.append(LineCreate(
-            msisdn=self.fixed_number(province), kind=LineKind.fixed, billing_account_code=account,
-            offer_code=offer, activation_date=self.activation(),
-        ))
+        self.plan.lines.append(
+            LineCreate(
+                msisdn=self.fixed_number(province),
+                kind=LineKind.fixed,
+                billing_account_code=account,
+                offer_code=offer,
+                activation_date=self.activation(),
+            )
+        )
 
 
 def _iban_with_check(iban: str) -> str:
@@ -140,8 +172,9 @@ def _iban_with_check(iban: str) -> str:
 def build_plan(total_lines: int = DEFAULT_LINES, seed: int = 1) -> DemoPlan:
     """The SME (35 lines) and large enterprises holding the rest, 10 lines per account."""
     gen = _Generator(seed)
-    sme = gen.company("Bellini Arredamenti S.r.l.", SME_VAT, Segment.sme, ADDRESSES[0],
-                      "bellini-arredamenti.it")
+    sme = gen.company(
+        "Bellini Arredamenti S.r.l.", SME_VAT, Segment.sme, ADDRESSES[0], "bellini-arredamenti.it"
+    )
     accounts = [gen.account(sme, f"BA-SME-{i:02d}", "bellini-arredamenti.it") for i in (1, 2, 3)]
     mobile_offers = ("BIZ-START", "BIZ-PRO", "BIZ-UNLIMITED")
     for i in range(SME_MOBILE_LINES):
@@ -184,8 +217,14 @@ def _unique_vat(gen: _Generator) -> str:
     return vat
 
 
-async def load_demo(session: AsyncSession, ctx: ImportContext, total_lines: int = DEFAULT_LINES,
-                    seed: int = 1, *, with_usage: bool = True) -> DemoSummary:
+async def load_demo(
+    session: AsyncSession,
+    ctx: ImportContext,
+    total_lines: int = DEFAULT_LINES,
+    seed: int = 1,
+    *,
+    with_usage: bool = True,
+) -> DemoSummary:
     """Load the demo data set unless it is there already (safe to run twice); with usage,
     also 13 months of usage records for its lines."""
     if await session.scalar(select(Company.id).where(Company.vat_number == SME_VAT)):
@@ -200,13 +239,19 @@ async def load_demo(session: AsyncSession, ctx: ImportContext, total_lines: int 
     await create_demo_users(session, ctx.now)
     records = await load_demo_usage(session, ctx, seed) if with_usage else 0
     invoices = await load_demo_invoices(session, ctx.now, SME_VAT) if with_usage else 0
-    return DemoSummary(loaded=True, companies=len(plan.companies),
-                       billing_accounts=len(plan.accounts), lines=len(plan.lines),
-                       usage_records=records, invoices=invoices)
+    return DemoSummary(
+        loaded=True,
+        companies=len(plan.companies),
+        billing_accounts=len(plan.accounts),
+        lines=len(plan.lines),
+        usage_records=records,
+        invoices=invoices,
+    )
 
 
-async def _import(session: AsyncSession, resource: str, items: list[Any], ctx: ImportContext
-                  ) -> None:
+async def _import(
+    session: AsyncSession, resource: str, items: list[Any], ctx: ImportContext
+) -> None:
     if items:
         numbered: list[tuple[int, BaseModel]] = list(enumerate(items, start=1))
         await import_items(session, RESOURCES[resource], numbered, ctx)

@@ -32,8 +32,11 @@ BATCH = 5000
 STARTING_TOP_UP = Decimal("20.00")
 LARGE_LINES_WITH_USAGE = 200  # beyond the default demo's size, only the first lines get usage
 # A typical month's use where the offer has no limit (or for spreading the out-of-bundle use).
-NOMINAL = {UsageType.data: (8 * GB, 60 * GB), UsageType.voice: (300 * 60, 1500 * 60),
-           UsageType.sms: (5, 60)}
+NOMINAL = {
+    UsageType.data: (8 * GB, 60 * GB),
+    UsageType.voice: (300 * 60, 1500 * 60),
+    UsageType.sms: (5, 60),
+}
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,7 @@ class DemoLine:
     sme: bool
     activation: date
     terms: OfferTerms
-    heavy: bool = False   # past 80 % of its data this month (the demo employee)
+    heavy: bool = False  # past 80 % of its data this month (the demo employee)
     roaming: bool = False  # in the EU for a few days this month
 
 
@@ -76,8 +79,10 @@ class _LineUsage:
     def records(self) -> Iterator[UsageRecordIn]:
         months = month_starts(self.now)
         for start in months:
-            window = (max(_at(start), _at(self.line.activation)),
-                      min(_at(_next_month(start)), self.now - timedelta(minutes=1)))
+            window = (
+                max(_at(start), _at(self.line.activation)),
+                min(_at(_next_month(start)), self.now - timedelta(minutes=1)),
+            )
             if window[0] < window[1]:
                 yield from self._month(window, current=start == months[-1])
 
@@ -99,8 +104,7 @@ class _LineUsage:
             fraction = self.rng.uniform(0.15, 0.65)
         return int(allowance * fraction)
 
-    def _month(self, window: tuple[datetime, datetime], current: bool
-               ) -> Iterator[UsageRecordIn]:
+    def _month(self, window: tuple[datetime, datetime], current: bool) -> Iterator[UsageRecordIn]:
         span = window[1] - window[0]
         days = max(1, round(span / timedelta(days=1)))
         kinds = [UsageType.voice] if self.line.kind is LineKind.fixed else list(UsageType)
@@ -112,13 +116,19 @@ class _LineUsage:
             count = (days if self.line.sme else days // 2) if current else 2
             count = min(max(count, 1), total, 5 if usage_type is UsageType.sms else count)
             yield from self._spread(window, usage_type, total, count, Destination.national)
-        if not self.line.prepaid and self.line.kind is LineKind.mobile and \
-                self.line.terms.voice_seconds != 0 and self.rng.random() < 0.3:
-            yield from self._spread(window, UsageType.voice, self.rng.randint(60, 900), 1,
-                                    Destination.international)
+        if (
+            not self.line.prepaid
+            and self.line.kind is LineKind.mobile
+            and self.line.terms.voice_seconds != 0
+            and self.rng.random() < 0.3
+        ):
+            yield from self._spread(
+                window, UsageType.voice, self.rng.randint(60, 900), 1, Destination.international
+            )
         if self.line.prepaid and self.rng.random() < 0.5:
-            yield from self._spread(window, UsageType.voice, self.rng.randint(60, 300), 1,
-                                    Destination.international)
+            yield from self._spread(
+                window, UsageType.voice, self.rng.randint(60, 300), 1, Destination.international
+            )
         if current and self.line.roaming:
             yield from self._roaming(window)
 
@@ -126,13 +136,20 @@ class _LineUsage:
         """A few days in the EU at the end of the window: data, calls and an SMS."""
         trip = (max(window[0], window[1] - timedelta(days=4)), window[1])
         allowance = self.line.terms.roaming_data_bytes or 5 * GB
-        yield from self._spread(trip, UsageType.data, int(allowance * 0.45), 4,
-                                Destination.eu_roaming)
+        yield from self._spread(
+            trip, UsageType.data, int(allowance * 0.45), 4, Destination.eu_roaming
+        )
         yield from self._spread(trip, UsageType.voice, 40 * 60, 5, Destination.eu_roaming)
         yield from self._spread(trip, UsageType.sms, 3, 3, Destination.eu_roaming)
 
-    def _spread(self, window: tuple[datetime, datetime], usage_type: UsageType, total: int,
-                count: int, destination: Destination) -> Iterator[UsageRecordIn]:
+    def _spread(
+        self,
+        window: tuple[datetime, datetime],
+        usage_type: UsageType,
+        total: int,
+        count: int,
+        destination: Destination,
+    ) -> Iterator[UsageRecordIn]:
         """`count` records adding up to `total`, at times spread over the window."""
         if count <= 0 or total <= 0:
             return
@@ -146,18 +163,27 @@ class _LineUsage:
             self.serial += 1
             yield UsageRecordIn(
                 record_id=f"demo-{self.line.msisdn[1:]}-{self.serial:05d}",
-                line=self.line.msisdn, started_at=at.replace(microsecond=0),
-                type=usage_type, quantity=quantity, destination=destination)
+                line=self.line.msisdn,
+                started_at=at.replace(microsecond=0),
+                type=usage_type,
+                quantity=quantity,
+                destination=destination,
+            )
 
 
 async def demo_lines(session: AsyncSession) -> list[DemoLine]:
     """The lines that get usage: the SME's and the first large-enterprise lines."""
-    rows = (await session.execute(
-        select(Line, Offer, Company.segment)
-        .join(Offer, Offer.id == Line.offer_id).join(Company, Company.id == Line.company_id)
-        .order_by(Company.segment.desc(), Line.id))).all()  # "sme" before "large"
-    employees = set(await session.scalars(select(User.main_line_id)
-                                          .where(User.main_line_id.is_not(None))))
+    rows = (
+        await session.execute(
+            select(Line, Offer, Company.segment)
+            .join(Offer, Offer.id == Line.offer_id)
+            .join(Company, Company.id == Line.company_id)
+            .order_by(Company.segment.desc(), Line.id)
+        )
+    ).all()  # "sme" before "large"
+    employees = set(
+        await session.scalars(select(User.main_line_id).where(User.main_line_id.is_not(None)))
+    )
     out: list[DemoLine] = []
     roaming_chosen = False
     large = 0
@@ -169,19 +195,31 @@ async def demo_lines(session: AsyncSession) -> list[DemoLine]:
                 continue
         prepaid = line.payment_mode is PaymentMode.prepaid
         terms = OfferTerms.of(offer)
-        roams = (sme and not roaming_chosen and not prepaid and line.id not in employees
-                 and line.kind is LineKind.mobile and bool(terms.voice_seconds != 0))
+        roams = (
+            sme
+            and not roaming_chosen
+            and not prepaid
+            and line.id not in employees
+            and line.kind is LineKind.mobile
+            and bool(terms.voice_seconds != 0)
+        )
         roaming_chosen |= roams
-        out.append(DemoLine(
-            msisdn=line.msisdn, kind=line.kind, prepaid=prepaid, sme=sme,
-            activation=line.activation_date, terms=terms,
-            heavy=sme and line.id in employees and terms.data_bytes is not None,
-            roaming=roams))
+        out.append(
+            DemoLine(
+                msisdn=line.msisdn,
+                kind=line.kind,
+                prepaid=prepaid,
+                sme=sme,
+                activation=line.activation_date,
+                terms=terms,
+                heavy=sme and line.id in employees and terms.data_bytes is not None,
+                roaming=roams,
+            )
+        )
     return out
 
 
-def demo_records(lines: Sequence[DemoLine], now: datetime, seed: int
-                 ) -> Iterator[UsageRecordIn]:
+def demo_records(lines: Sequence[DemoLine], now: datetime, seed: int) -> Iterator[UsageRecordIn]:
     """Every line's records, line after line, each line's in time order."""
     for line in lines:
         yield from _LineUsage(line, now, seed).records()
@@ -193,12 +231,14 @@ async def load_demo_usage(session: AsyncSession, ctx: ImportContext, seed: int =
     for line in lines:
         if line.prepaid:
             start = _at(month_starts(ctx.now)[0]) - timedelta(days=1)
-            await top_up(session, start, line.msisdn, STARTING_TOP_UP,
-                         f"demo-start-{line.msisdn[1:]}")
+            await top_up(
+                session, start, line.msisdn, STARTING_TOP_UP, f"demo-start-{line.msisdn[1:]}"
+            )
     current = month_starts(ctx.now)[-1]
 
-    async def current_alerts(session: AsyncSession, now: datetime,
-                             changes: Sequence[CountersChange]) -> None:
+    async def current_alerts(
+        session: AsyncSession, now: datetime, changes: Sequence[CountersChange]
+    ) -> None:
         # Alerts of months long gone would only fill the demo's mailbox.
         await evaluate_changes(session, now, [c for c in changes if c.period == current])
 
@@ -214,8 +254,9 @@ async def load_demo_usage(session: AsyncSession, ctx: ImportContext, seed: int =
     return total + len(batch)
 
 
-def generate_records(msisdns: Sequence[str], count: int, start: datetime, seed: int
-                     ) -> Iterator[UsageRecordIn]:
+def generate_records(
+    msisdns: Sequence[str], count: int, start: datetime, seed: int
+) -> Iterator[UsageRecordIn]:
     """`count` plausible national records over the given lines, for benchmarks: a record
     every few seconds from `start`, cycling through the lines; the same seed, the same
     records."""
@@ -230,6 +271,10 @@ def generate_records(msisdns: Sequence[str], count: int, start: datetime, seed: 
             usage_type, quantity = UsageType.voice, rng.randint(5, 900)
         else:
             usage_type, quantity = UsageType.sms, 1
-        yield UsageRecordIn(record_id=f"bench-{seed}-{index}",
-                            line=msisdns[index % len(msisdns)], started_at=at,
-                            type=usage_type, quantity=quantity)
+        yield UsageRecordIn(
+            record_id=f"bench-{seed}-{index}",
+            line=msisdns[index % len(msisdns)],
+            started_at=at,
+            type=usage_type,
+            quantity=quantity,
+        )

@@ -24,12 +24,19 @@ async def _first_voice_line(session: AsyncSession, segment: Segment) -> Line | N
     """The first postpaid mobile line with a voice SIM and a data allowance (so its gauges
     show something) of the first company of a segment."""
     return await session.scalar(
-        select(Line).join(Company, Company.id == Line.company_id)
+        select(Line)
+        .join(Company, Company.id == Line.company_id)
         .join(Sim, (Sim.line_id == Line.id) & Sim.replaced_at.is_(None))
         .join(Offer, Offer.id == Line.offer_id)
-        .where(Company.segment == segment, Line.payment_mode == PaymentMode.postpaid,
-               Sim.data_only.is_(False), Offer.data_mb.is_not(None))
-        .order_by(Company.id, Line.id).limit(1))
+        .where(
+            Company.segment == segment,
+            Line.payment_mode == PaymentMode.postpaid,
+            Sim.data_only.is_(False),
+            Offer.data_mb.is_not(None),
+        )
+        .order_by(Company.id, Line.id)
+        .limit(1)
+    )
 
 
 async def create_demo_users(session: AsyncSession, now: datetime) -> None:
@@ -44,16 +51,35 @@ async def create_demo_users(session: AsyncSession, now: datetime) -> None:
     finally:
         hasher.close()
     people = [
-        User(company_id=sme.id, profile=Profile.employee, username=sme_line.msisdn,
-             main_line_id=sme_line.id, email=None),
-        User(company_id=sme.id, profile=Profile.user_admin, username="admin.bellini",
-             email=sme.contact_email),
-        User(company_id=sme.id, profile=Profile.telco_manager, username="telco.bellini",
-             email="telco@bellini-arredamenti.it"),
+        User(
+            company_id=sme.id,
+            profile=Profile.employee,
+            username=sme_line.msisdn,
+            main_line_id=sme_line.id,
+            email=None,
+        ),
+        User(
+            company_id=sme.id,
+            profile=Profile.user_admin,
+            username="admin.bellini",
+            email=sme.contact_email,
+        ),
+        User(
+            company_id=sme.id,
+            profile=Profile.telco_manager,
+            username="telco.bellini",
+            email="telco@bellini-arredamenti.it",
+        ),
     ]
     if large_line is not None:
-        people.append(User(company_id=large_line.company_id, profile=Profile.employee,
-                           username=large_line.msisdn, main_line_id=large_line.id))
+        people.append(
+            User(
+                company_id=large_line.company_id,
+                profile=Profile.employee,
+                username=large_line.msisdn,
+                main_line_id=large_line.id,
+            )
+        )
     for person in people:
         person.password_hash, person.language = password_hash, "it"
         person.created_at = person.password_changed_at = now
@@ -64,11 +90,15 @@ async def create_demo_users(session: AsyncSession, now: datetime) -> None:
 async def demo_credentials(session: AsyncSession) -> list[DemoCredential]:
     """Who can sign in to the demo (empty when the demo data is not loaded)."""
     labels = {"admin.bellini": "SME user admin", "telco.bellini": "SME telco manager"}
-    rows = (await session.execute(
-        select(User.username, User.profile, Company.segment)
-        .join(Company, Company.id == User.company_id)
-        .where(User.created_by_id.is_(None))
-        .order_by(User.id).limit(4))).all()
+    rows = (
+        await session.execute(
+            select(User.username, User.profile, Company.segment)
+            .join(Company, Company.id == User.company_id)
+            .where(User.created_by_id.is_(None))
+            .order_by(User.id)
+            .limit(4)
+        )
+    ).all()
     out = []
     for username, profile, segment in rows:
         if profile is Profile.employee:
@@ -77,6 +107,3 @@ async def demo_credentials(session: AsyncSession) -> list[DemoCredential]:
             label = labels.get(username, profile.value)
         out.append(DemoCredential(label, username))
     return out
-
-
-

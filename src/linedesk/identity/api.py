@@ -35,14 +35,23 @@ router = APIRouter(tags=["signing in"])
 
 def tokens_response(issued: IssuedSession) -> TokenResponse:
     assert issued.refresh_token is not None
-    return TokenResponse(access_token=issued.token, refresh_token=issued.refresh_token,
-                         expires_in=issued.expires_in, profile=issued.user.profile,
-                         must_change_password=issued.user.must_change_password)
+    return TokenResponse(
+        access_token=issued.token,
+        refresh_token=issued.refresh_token,
+        expires_in=issued.expires_in,
+        profile=issued.user.profile,
+        must_change_password=issued.user.must_change_password,
+    )
 
 
 @router.post("/auth/login", response_model=TokenResponse)
-async def login(body: LoginRequest, session: SessionDep, ctx: AuthContextDep,
-                hasher: HasherDep, limiter: LimiterDep) -> TokenResponse:
+async def login(
+    body: LoginRequest,
+    session: SessionDep,
+    ctx: AuthContextDep,
+    hasher: HasherDep,
+    limiter: LimiterDep,
+) -> TokenResponse:
     """Sign in with username (an employee's mobile number) and password.
 
     A wrong password and an unknown username get the same answer. Managers with two-factor
@@ -51,14 +60,16 @@ async def login(body: LoginRequest, session: SessionDep, ctx: AuthContextDep,
     address; past 10 from everywhere in an hour a username's tries wait a little, but not
     from an address it signed in from lately.
     """
-    user = await password_sign_in(session, hasher, limiter, ctx, body.username,
-                                  body.password, body.totp_code)
+    user = await password_sign_in(
+        session, hasher, limiter, ctx, body.username, body.password, body.totp_code
+    )
     return tokens_response(await open_session(session, ctx, user, SessionKind.app, via="password"))
 
 
 @router.post("/auth/refresh", response_model=TokenResponse)
-async def refresh_tokens(body: RefreshRequest, session: SessionDep,
-                         ctx: AuthContextDep) -> TokenResponse:
+async def refresh_tokens(
+    body: RefreshRequest, session: SessionDep, ctx: AuthContextDep
+) -> TokenResponse:
     """Trade a refresh token for new tokens. Each refresh token works once; presenting a
     used one again ends the whole session (a stolen token is then worthless)."""
     return tokens_response(await refresh(session, ctx, body.refresh_token))
@@ -78,11 +89,23 @@ async def me(principal: PendingUser, session: SessionDep) -> MeResponse:
 
 
 @router.put("/me/password", status_code=status.HTTP_204_NO_CONTENT)
-async def put_password(body: PasswordChange, principal: PendingUser, session: SessionDep,
-                       ctx: AuthContextDep, hasher: HasherDep) -> Response:
+async def put_password(
+    body: PasswordChange,
+    principal: PendingUser,
+    session: SessionDep,
+    ctx: AuthContextDep,
+    hasher: HasherDep,
+) -> Response:
     """Change the password; every other session of the user ends."""
-    await change_password(session, hasher, ctx, principal.user, principal.session,
-                          body.current_password, body.new_password)
+    await change_password(
+        session,
+        hasher,
+        ctx,
+        principal.user,
+        principal.session,
+        body.current_password,
+        body.new_password,
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -92,23 +115,23 @@ async def autologin(request: Request, session: SessionDep, ctx: AuthContextDep) 
     trusted only from the configured gateway ranges, signed when a key is set). The profile
     is always `employee`. Elsewhere (Wi-Fi, other networks) the answer is 401
     `autologin_unavailable`: use the password form."""
-    msisdn = vouched_msisdn(parse_address(ctx.client_ip or ""), request.headers, ctx.settings,
-                            ctx.now)
+    msisdn = vouched_msisdn(
+        parse_address(ctx.client_ip or ""), request.headers, ctx.settings, ctx.now
+    )
     user = await employee_of_line(session, ctx, msisdn)
-    return tokens_response(await open_session(session, ctx, user, SessionKind.app,
-                                              via="autologin"))
+    return tokens_response(await open_session(session, ctx, user, SessionKind.app, via="autologin"))
 
 
 @router.post("/dev/autologin", response_model=TokenResponse, tags=["development"])
-async def simulated_autologin(body: SimulatedAutologin, session: SessionDep,
-                              ctx: AuthContextDep) -> TokenResponse:
+async def simulated_autologin(
+    body: SimulatedAutologin, session: SessionDep, ctx: AuthContextDep
+) -> TokenResponse:
     """Development only: sign in as if the mobile network vouched for `msisdn`, to try
     autologin on the demo. Production refuses to start with it switched on."""
     if not ctx.settings.simulates_autologin:
         raise NotFound("Not Found")
     user = await employee_of_line(session, ctx, parse_mobile(body.msisdn))
-    return tokens_response(await open_session(session, ctx, user, SessionKind.app,
-                                              via="autologin"))
+    return tokens_response(await open_session(session, ctx, user, SessionKind.app, via="autologin"))
 
 
 @router.post("/me/two-factor", response_model=TwoFactorSetup)
@@ -118,8 +141,13 @@ async def two_factor_setup(principal: Manager, session: SessionDep) -> TwoFactor
 
 
 @router.post("/me/two-factor/enable", status_code=status.HTTP_204_NO_CONTENT)
-async def two_factor_enable(body: CodeEntry, principal: Manager, session: SessionDep,
-                            ctx: AuthContextDep, limiter: LimiterDep) -> Response:
+async def two_factor_enable(
+    body: CodeEntry,
+    principal: Manager,
+    session: SessionDep,
+    ctx: AuthContextDep,
+    limiter: LimiterDep,
+) -> Response:
     """Confirm the setup with a first code: two-factor sign-in is on, and every other session
     of the user ends. Codes are limited as at sign-in (429 with `Retry-After`)."""
     await enable(session, ctx, limiter, principal.user, principal.session, body.code)
@@ -127,8 +155,13 @@ async def two_factor_enable(body: CodeEntry, principal: Manager, session: Sessio
 
 
 @router.post("/me/two-factor/disable", status_code=status.HTTP_204_NO_CONTENT)
-async def two_factor_disable(body: CodeEntry, principal: Manager, session: SessionDep,
-                             ctx: AuthContextDep, limiter: LimiterDep) -> Response:
+async def two_factor_disable(
+    body: CodeEntry,
+    principal: Manager,
+    session: SessionDep,
+    ctx: AuthContextDep,
+    limiter: LimiterDep,
+) -> Response:
     """Turn two-factor sign-in off with a current code (limited as at sign-in)."""
     await disable(session, ctx, limiter, principal.user, body.code)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

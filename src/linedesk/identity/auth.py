@@ -19,10 +19,10 @@ UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 CSRF_HEADER = "X-CSRF-Token"
 
 
-async def _auth_context(request: Request, settings: SettingsDep,
-                        clock: ClockDep) -> AuthContext:
-    ip = client_address(request.client.host if request.client else None, request.headers,
-                        settings.trusted_proxies)
+async def _auth_context(request: Request, settings: SettingsDep, clock: ClockDep) -> AuthContext:
+    ip = client_address(
+        request.client.host if request.client else None, request.headers, settings.trusted_proxies
+    )
     return AuthContext(settings=settings, now=clock.now(), client_ip=str(ip) if ip else None)
 
 
@@ -37,20 +37,27 @@ async def _hasher(request: Request) -> PasswordHasher:
 HasherDep = Annotated[PasswordHasher, Depends(_hasher)]
 
 
-async def _principal(request: Request, session: SessionDep, ctx: AuthContextDep,
-                     bearer: Annotated[HTTPAuthorizationCredentials | None,
-                                       Depends(_bearer)]) -> Principal:
+async def _principal(
+    request: Request,
+    session: SessionDep,
+    ctx: AuthContextDep,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
     found = None
     if bearer is not None:
         found = await authenticate(session, ctx, bearer.credentials, SessionKind.app)
     elif cookie := request.cookies.get(ctx.settings.session_cookie_name):
         found = await authenticate(session, ctx, cookie, SessionKind.web)
-        if found and request.method in UNSAFE_METHODS and \
-                request.headers.get(CSRF_HEADER) != found[0].csrf_token:
+        if (
+            found
+            and request.method in UNSAFE_METHODS
+            and request.headers.get(CSRF_HEADER) != found[0].csrf_token
+        ):
             raise Forbidden("Missing or wrong CSRF token", code="csrf_failed")
     if found is None:
-        raise Unauthorized("Sign in to continue", code="not_authenticated",
-                           headers={"WWW-Authenticate": "Bearer"})
+        raise Unauthorized(
+            "Sign in to continue", code="not_authenticated", headers={"WWW-Authenticate": "Bearer"}
+        )
     request.state.principal = Principal(user=found[1], session=found[0])
     return request.state.principal
 
@@ -64,14 +71,17 @@ async def _active(principal: Annotated[Principal, Depends(_principal)]) -> Princ
 PrincipalDependency = Callable[..., Awaitable[Principal]]
 
 
-def restricted(to: PrincipalDependency, allowed: Callable[[Principal], bool], refusal: str,
-               code: str) -> PrincipalDependency:
+def restricted(
+    to: PrincipalDependency, allowed: Callable[[Principal], bool], refusal: str, code: str
+) -> PrincipalDependency:
     """A dependency that takes the principal `to` gives and lets it through if `allowed`,
     else answers 403 with `refusal` (worded for the API or for the pages) and `code`."""
+
     async def check(principal: Annotated[Principal, Depends(to)]) -> Principal:
         if not allowed(principal):
             raise Forbidden(refusal, code=code)
         return principal
+
     return check
 
 
@@ -83,10 +93,10 @@ def is_user_admin(principal: Principal) -> bool:
     return principal.profile is Profile.user_admin
 
 
-_manager = restricted(_active, is_manager, "Only company managers can do this",
-                      "managers_only")
-_user_admin = restricted(_active, is_user_admin, "Only the company's user admin can do this",
-                         "user_admins_only")
+_manager = restricted(_active, is_manager, "Only company managers can do this", "managers_only")
+_user_admin = restricted(
+    _active, is_user_admin, "Only the company's user admin can do this", "user_admins_only"
+)
 
 
 # Signed in, even with a generated password still to change (only /me and /me/password).

@@ -22,7 +22,8 @@ def autologin_unavailable() -> Unauthorized:
     return Unauthorized(
         "Automatic sign-in works only on the operator's mobile network (not on Wi-Fi or "
         "other networks): sign in with your username and password",
-        code="autologin_unavailable")
+        code="autologin_unavailable",
+    )
 
 
 async def employee_of_line(session: AsyncSession, ctx: AuthContext, msisdn: str | None) -> User:
@@ -32,17 +33,37 @@ async def employee_of_line(session: AsyncSession, ctx: AuthContext, msisdn: str 
         raise autologin_unavailable()
     user = await UserRepository(session, OPERATOR).by_username(line.msisdn)
     if user is None:
-        user = User(company_id=line.company_id, profile=Profile.employee,
-                    username=line.msisdn, main_line_id=line.id, language="it",
-                    created_at=ctx.now)
+        user = User(
+            company_id=line.company_id,
+            profile=Profile.employee,
+            username=line.msisdn,
+            main_line_id=line.id,
+            language="it",
+            created_at=ctx.now,
+        )
         session.add(user)
         await session.flush()
     if user.disabled_at is not None or user.profile is not Profile.employee:
         raise autologin_unavailable()
     if user.autologin_seen_at is None:
-        await enqueue(session, Channel.sms, line.msisdn, "autologin_first", user.language,
-                      {"msisdn": line.msisdn}, now=ctx.now, company_id=user.company_id)
-        await record(session, "autologin_first", now=ctx.now, company_id=user.company_id,
-                     user_id=user.id, subject=user.username, client_ip=ctx.client_ip)
+        await enqueue(
+            session,
+            Channel.sms,
+            line.msisdn,
+            "autologin_first",
+            user.language,
+            {"msisdn": line.msisdn},
+            now=ctx.now,
+            company_id=user.company_id,
+        )
+        await record(
+            session,
+            "autologin_first",
+            now=ctx.now,
+            company_id=user.company_id,
+            user_id=user.id,
+            subject=user.username,
+            client_ip=ctx.client_ip,
+        )
     user.autologin_seen_at = ctx.now
     return user

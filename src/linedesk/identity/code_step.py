@@ -38,18 +38,27 @@ def code_step(request: Request, ctx: AuthContext, record: OneTimeCode) -> dict[s
     """What the code step shows: the channel, and when "send again" becomes possible."""
     after = resend_after(record)
     at = format_time(after, "medium", tzinfo=ROME, locale=LOCALES[language(request, ctx)])
-    return {"channel": record.channel, "resend_at": at if after > ctx.now else None,
-            "resent": request.query_params.get("resent") == "1"}
+    return {
+        "channel": record.channel,
+        "resend_at": at if after > ctx.now else None,
+        "resent": request.query_params.get("resent") == "1",
+    }
 
 
-async def code_page(request: Request, session: AsyncSession, ctx: AuthContext, template: str,
-                    public_id: str, purpose: CodePurpose, exc: LinedeskError | None = None,
-                    **context: Any) -> Response:
+async def code_page(
+    request: Request,
+    session: AsyncSession,
+    ctx: AuthContext,
+    template: str,
+    public_id: str,
+    purpose: CodePurpose,
+    exc: LinedeskError | None = None,
+    **context: Any,
+) -> Response:
     """The code step, shown fresh or again with an error."""
     if exc is not None:
         await settle(session, exc)
     step = code_step(request, ctx, await ticket(session, public_id, purpose))
     if exc is None:
         return render(request, template, public_id=public_id, **step, **context)
-    return await refused(request, session, exc, template, public_id=public_id,
-                         **step, **context)
+    return await refused(request, session, exc, template, public_id=public_id, **step, **context)

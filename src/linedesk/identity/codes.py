@@ -59,35 +59,62 @@ def resend_after(record: OneTimeCode) -> datetime:
 
 def invalid_code(*, keep_changes: bool = True) -> ValidationFailed:
     """A wrong, spent or expired code; the try it cost is kept unless `keep_changes` is off."""
-    return ValidationFailed("The code is wrong or has expired", code="invalid_code",
-                            details=[{"field": "code", "reason": "wrong or expired"}],
-                            keep_changes=keep_changes)
+    return ValidationFailed(
+        "The code is wrong or has expired",
+        code="invalid_code",
+        details=[{"field": "code", "reason": "wrong or expired"}],
+        keep_changes=keep_changes,
+    )
 
 
-async def issue_code(session: AsyncSession, secret_key: str, now: datetime, *,
-                     purpose: CodePurpose, subject: str, channel: str, destination: str,
-                     company_id: int | None = None, user_id: int | None = None,
-                     context: dict[str, Any] | None = None) -> IssuedCode:
+async def issue_code(
+    session: AsyncSession,
+    secret_key: str,
+    now: datetime,
+    *,
+    purpose: CodePurpose,
+    subject: str,
+    channel: str,
+    destination: str,
+    company_id: int | None = None,
+    user_id: int | None = None,
+    context: dict[str, Any] | None = None,
+) -> IssuedCode:
     code = _new_code()
     record = OneTimeCode(
-        public_id=secrets.token_urlsafe(16), purpose=purpose, subject=subject, channel=channel,
-        destination=destination, code_digest=_digest(secret_key, purpose, subject, code),
-        company_id=company_id, user_id=user_id, context=context or {}, attempts=0, sends=1,
-        last_sent_at=now, expires_at=now + CODE_TTL, created_at=now,
+        public_id=secrets.token_urlsafe(16),
+        purpose=purpose,
+        subject=subject,
+        channel=channel,
+        destination=destination,
+        code_digest=_digest(secret_key, purpose, subject, code),
+        company_id=company_id,
+        user_id=user_id,
+        context=context or {},
+        attempts=0,
+        sends=1,
+        last_sent_at=now,
+        expires_at=now + CODE_TTL,
+        created_at=now,
     )
     session.add(record)
     await session.flush()
     return IssuedCode(record, code)
 
 
-async def find_code(session: AsyncSession, public_id: str,
-                    purpose: CodePurpose) -> OneTimeCode | None:
-    return await session.scalar(select(OneTimeCode).where(
-        OneTimeCode.public_id == public_id, OneTimeCode.purpose == purpose))
+async def find_code(
+    session: AsyncSession, public_id: str, purpose: CodePurpose
+) -> OneTimeCode | None:
+    return await session.scalar(
+        select(OneTimeCode).where(
+            OneTimeCode.public_id == public_id, OneTimeCode.purpose == purpose
+        )
+    )
 
 
-async def resend_code(session: AsyncSession, secret_key: str, now: datetime,
-                      record: OneTimeCode) -> IssuedCode:
+async def resend_code(
+    session: AsyncSession, secret_key: str, now: datetime, record: OneTimeCode
+) -> IssuedCode:
     """A fresh code (the old one stops working) after a growing wait; the count of wrong
     tries carries over. Of resends at the same moment one goes out, the others wait."""
     if record.used_at is not None or record.attempts >= MAX_WRONG_TRIES:
@@ -99,12 +126,21 @@ async def resend_code(session: AsyncSession, secret_key: str, now: datetime,
     # Only over the send this request saw: a concurrent resend got there first otherwise.
     resent = await session.scalar(
         update(OneTimeCode)
-        .where(OneTimeCode.id == record.id, OneTimeCode.sends == record.sends,
-               OneTimeCode.used_at.is_(None), OneTimeCode.attempts < MAX_WRONG_TRIES)
-        .values(code_digest=_digest(secret_key, record.purpose, record.subject, code),
-                sends=OneTimeCode.sends + 1, last_sent_at=now, expires_at=now + CODE_TTL)
+        .where(
+            OneTimeCode.id == record.id,
+            OneTimeCode.sends == record.sends,
+            OneTimeCode.used_at.is_(None),
+            OneTimeCode.attempts < MAX_WRONG_TRIES,
+        )
+        .values(
+            code_digest=_digest(secret_key, record.purpose, record.subject, code),
+            sends=OneTimeCode.sends + 1,
+            last_sent_at=now,
+            expires_at=now + CODE_TTL,
+        )
         .returning(OneTimeCode)
-        .execution_options(synchronize_session=False, populate_existing=True))
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
     if resent is None:
         await session.refresh(record)
         raise _resend_refused(record, now)
@@ -115,12 +151,14 @@ def _resend_refused(record: OneTimeCode, now: datetime) -> RateLimited:
     seconds = max(int((resend_after(record) - now).total_seconds()) + 1, 1)
     if record.sends >= MAX_SENDS:
         seconds = int(CODE_TTL.total_seconds())
-    return RateLimited("Wait a little before asking for the code again",
-                       headers={"Retry-After": str(seconds)})
+    return RateLimited(
+        "Wait a little before asking for the code again", headers={"Retry-After": str(seconds)}
+    )
 
 
-async def consume_code(session: AsyncSession, secret_key: str, now: datetime,
-                       record: OneTimeCode | None, code: str) -> OneTimeCode:
+async def consume_code(
+    session: AsyncSession, secret_key: str, now: datetime, record: OneTimeCode | None, code: str
+) -> OneTimeCode:
     """Accept the right code once; count every wrong one (the 6th try finds the code dead).
 
     Spending the code and counting a wrong try are each one conditional UPDATE: requests
@@ -128,25 +166,38 @@ async def consume_code(session: AsyncSession, secret_key: str, now: datetime,
     code after 5 counted wrong ones is refused, whatever the order."""
     if record is None:
         raise invalid_code()
-    live = (OneTimeCode.id == record.id, OneTimeCode.used_at.is_(None),
-            OneTimeCode.expires_at > now, OneTimeCode.attempts < MAX_WRONG_TRIES)
+    live = (
+        OneTimeCode.id == record.id,
+        OneTimeCode.used_at.is_(None),
+        OneTimeCode.expires_at > now,
+        OneTimeCode.attempts < MAX_WRONG_TRIES,
+    )
     expected = _digest(secret_key, record.purpose, record.subject, code)
     spent = await session.scalar(
-        update(OneTimeCode).where(*live, OneTimeCode.code_digest == expected)
-        .values(used_at=now).returning(OneTimeCode)
-        .execution_options(synchronize_session=False, populate_existing=True))
+        update(OneTimeCode)
+        .where(*live, OneTimeCode.code_digest == expected)
+        .values(used_at=now)
+        .returning(OneTimeCode)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
     if spent is not None:
         return spent
-    await session.execute(update(OneTimeCode).where(*live)
-                          .values(attempts=OneTimeCode.attempts + 1)
-                          .execution_options(synchronize_session=False))
+    await session.execute(
+        update(OneTimeCode)
+        .where(*live)
+        .values(attempts=OneTimeCode.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
     raise invalid_code()
 
 
 def ticket_fields(issued: IssuedCode) -> dict[str, Any]:
     """The fields of a CodeTicket; each flow names the id (registration_id, recovery_id…)."""
-    return {"channel": issued.record.channel, "expires_at": issued.record.expires_at,
-            "resend_after": issued.resend_after}
+    return {
+        "channel": issued.record.channel,
+        "expires_at": issued.record.expires_at,
+        "resend_after": issued.resend_after,
+    }
 
 
 @dataclass(frozen=True)
@@ -168,9 +219,14 @@ class Limits:
         await self.limiter.hit(CODE_VERIFY_PER_ADDRESS, self.client_ip)
 
 
-async def resend_by_id(session: AsyncSession, ctx: "AuthContext", limits: Limits,
-                       public_id: str, purpose: CodePurpose,
-                       owner_id: int | None = None) -> IssuedCode:
+async def resend_by_id(
+    session: AsyncSession,
+    ctx: "AuthContext",
+    limits: Limits,
+    public_id: str,
+    purpose: CodePurpose,
+    owner_id: int | None = None,
+) -> IssuedCode:
     """'Send again' for a code of `purpose` (of `owner_id`, when it belongs to a user)."""
     code_record = await find_code(session, public_id, purpose)
     if code_record is None or (owner_id is not None and code_record.user_id != owner_id):
@@ -179,9 +235,17 @@ async def resend_by_id(session: AsyncSession, ctx: "AuthContext", limits: Limits
     return await resend_code(session, ctx.settings.secret_key, ctx.now, code_record)
 
 
-async def redeem(session: AsyncSession, ctx: "AuthContext", limits: Limits, public_id: str,
-                 purpose: CodePurpose, code: str, *, owner_id: int | None = None,
-                 precheck: Callable[[OneTimeCode], None] | None = None) -> OneTimeCode:
+async def redeem(
+    session: AsyncSession,
+    ctx: "AuthContext",
+    limits: Limits,
+    public_id: str,
+    purpose: CodePurpose,
+    code: str,
+    *,
+    owner_id: int | None = None,
+    precheck: Callable[[OneTimeCode], None] | None = None,
+) -> OneTimeCode:
     """Use a code: `precheck` runs first (a weak password must not use up a try), then the
     tries are limited and counted, and the right code is spent."""
     code_record = await find_code(session, public_id, purpose)
@@ -194,11 +258,23 @@ async def redeem(session: AsyncSession, ctx: "AuthContext", limits: Limits, publ
     return await consume_code(session, ctx.settings.secret_key, ctx.now, code_record, code)
 
 
-async def redeem_choosing_password(session: AsyncSession, ctx: "AuthContext", limits: Limits,
-                                   public_id: str, purpose: CodePurpose, code: str,
-                                   password: str) -> OneTimeCode:
+async def redeem_choosing_password(
+    session: AsyncSession,
+    ctx: "AuthContext",
+    limits: Limits,
+    public_id: str,
+    purpose: CodePurpose,
+    code: str,
+    password: str,
+) -> OneTimeCode:
     """Use a code that comes with the password its user chooses: a password the policy
     refuses (for the username the code is for) fails first, before the code loses a try."""
     return await redeem(
-        session, ctx, limits, public_id, purpose, code,
-        precheck=lambda record: check_password_policy(password, record.subject))
+        session,
+        ctx,
+        limits,
+        public_id,
+        purpose,
+        code,
+        precheck=lambda record: check_password_policy(password, record.subject),
+    )

@@ -23,8 +23,8 @@ BigId = BigInteger().with_variant(Integer, "sqlite")
 
 
 class Profile(StrEnum):
-    employee = "employee"            # Dipendente
-    user_admin = "user_admin"        # Responsabile Aziendale, registered on the portal
+    employee = "employee"  # Dipendente
+    user_admin = "user_admin"  # Responsabile Aziendale, registered on the portal
     telco_manager = "telco_manager"  # Responsabile Aziendale, created by a user_admin
 
     @property

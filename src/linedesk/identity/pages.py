@@ -1,7 +1,6 @@
 """Pages of signing in: the sign-in page (password, autologin attempt), sign-out, change of
 password, the line switcher. (Home is the dashboard's: linedesk.dashboard.pages.)"""
 
-
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.responses import Response
@@ -43,36 +42,58 @@ async def login_page(request: Request, visitor: Visitor, next: str | None = None
 
 
 @router.post("/login")
-async def login(request: Request, _: CsrfChecked, session: SessionDep, ctx: AuthContextDep,
-                hasher: HasherDep, limiter: LimiterDep, username: Field, password: Field,
-                totp_code: OptionalField = None, next: OptionalField = None) -> Response:
+async def login(
+    request: Request,
+    _: CsrfChecked,
+    session: SessionDep,
+    ctx: AuthContextDep,
+    hasher: HasherDep,
+    limiter: LimiterDep,
+    username: Field,
+    password: Field,
+    totp_code: OptionalField = None,
+    next: OptionalField = None,
+) -> Response:
     try:
-        user = await password_sign_in(session, hasher, limiter, ctx, username, password,
-                                      totp_code or None)
+        user = await password_sign_in(
+            session, hasher, limiter, ctx, username, password, totp_code or None
+        )
     except LinedeskError as exc:
         await settle(session, exc)
-        refused = render(request, "identity/login.html", status_code=exc.status_code,
-                         error=exc, username=username, next=_safe_next(next),
-                         ask_totp=exc.code in ("totp_required", "totp_invalid"))
+        refused = render(
+            request,
+            "identity/login.html",
+            status_code=exc.status_code,
+            error=exc,
+            username=username,
+            next=_safe_next(next),
+            ask_totp=exc.code in ("totp_required", "totp_invalid"),
+        )
         refused.headers.update(exc.headers or {})  # Retry-After of a limit, as the API's
         return refused
-    return await signed_in(session, ctx, user, "password",
-                           redirect("/account/password" if user.must_change_password
-                                    else _safe_next(next)))
+    return await signed_in(
+        session,
+        ctx,
+        user,
+        "password",
+        redirect("/account/password" if user.must_change_password else _safe_next(next)),
+    )
 
 
 @router.post("/login/autologin")
 async def web_autologin(request: Request, session: SessionDep, ctx: AuthContextDep) -> Response:
     """Tried by the sign-in page on load: signs in when the mobile network vouches for the
     line, else explains why not (JSON, for the page's script)."""
-    msisdn = vouched_msisdn(parse_address(ctx.client_ip or ""), request.headers, ctx.settings,
-                            ctx.now)
+    msisdn = vouched_msisdn(
+        parse_address(ctx.client_ip or ""), request.headers, ctx.settings, ctx.now
+    )
     return await _autologin_response(session, ctx, msisdn)
 
 
 @router.post("/dev/autologin")
-async def simulated_web_autologin(request: Request, _: CsrfChecked, session: SessionDep,
-                                  ctx: AuthContextDep, msisdn: Field) -> Response:
+async def simulated_web_autologin(
+    request: Request, _: CsrfChecked, session: SessionDep, ctx: AuthContextDep, msisdn: Field
+) -> Response:
     """Development only: the demo's autologin simulator."""
     if not ctx.settings.simulates_autologin:
         raise NotFound("Not Found")
@@ -81,25 +102,29 @@ async def simulated_web_autologin(request: Request, _: CsrfChecked, session: Ses
         user = await employee_of_line(session, ctx, number)
     except LinedeskError as exc:
         await settle(session, exc)
-        return render(request, "identity/login.html", status_code=exc.status_code,
-                      error=exc, next="/home")
+        return render(
+            request, "identity/login.html", status_code=exc.status_code, error=exc, next="/home"
+        )
     return await signed_in(session, ctx, user, "autologin", redirect("/home"))
 
 
-async def _autologin_response(session: SessionDep, ctx: AuthContextDep,
-                              msisdn: str | None) -> Response:
+async def _autologin_response(
+    session: SessionDep, ctx: AuthContextDep, msisdn: str | None
+) -> Response:
     try:
         user = await employee_of_line(session, ctx, msisdn)
     except LinedeskError as exc:
         await settle(session, exc)
         return JSONResponse({"signed_in": False, "code": exc.code}, status_code=401)
-    return await signed_in(session, ctx, user, "autologin",
-                           JSONResponse({"signed_in": True, "redirect": "/home"}))
+    return await signed_in(
+        session, ctx, user, "autologin", JSONResponse({"signed_in": True, "redirect": "/home"})
+    )
 
 
 @router.post("/logout")
-async def logout(_: CsrfChecked, visitor: Visitor, session: SessionDep,
-                 ctx: AuthContextDep) -> Response:
+async def logout(
+    _: CsrfChecked, visitor: Visitor, session: SessionDep, ctx: AuthContextDep
+) -> Response:
     if visitor is not None:
         await sign_out(session, ctx, visitor.session)
     response = redirect("/login")
@@ -108,32 +133,44 @@ async def logout(_: CsrfChecked, visitor: Visitor, session: SessionDep,
 
 
 @router.get("/account/password")
-async def password_page(request: Request, principal: WebUser, session: SessionDep,
-                        clock: ClockDep) -> Response:
+async def password_page(
+    request: Request, principal: WebUser, session: SessionDep, clock: ClockDep
+) -> Response:
     await count_visit(request, session, principal, "password", clock.now())
     return render(request, "identity/password.html")
 
 
 @router.post("/account/password")
-async def password_change(request: Request, _: CsrfChecked, principal: WebUser,
-                          session: SessionDep, ctx: AuthContextDep, hasher: HasherDep,
-                          new_password: Field, confirm_password: Field,
-                          current_password: OptionalField = None) -> Response:
+async def password_change(
+    request: Request,
+    _: CsrfChecked,
+    principal: WebUser,
+    session: SessionDep,
+    ctx: AuthContextDep,
+    hasher: HasherDep,
+    new_password: Field,
+    confirm_password: Field,
+    current_password: OptionalField = None,
+) -> Response:
     if new_password != confirm_password:
-        return render(request, "identity/password.html", status_code=422,
-                      mismatch=True)
+        return render(request, "identity/password.html", status_code=422, mismatch=True)
     try:
-        await change_password(session, hasher, ctx, principal.user, principal.session,
-                              current_password, new_password)
+        await change_password(
+            session, hasher, ctx, principal.user, principal.session, current_password, new_password
+        )
     except LinedeskError as exc:
         await settle(session, exc)
-        return render(request, "identity/password.html", status_code=exc.status_code,
-                      error=exc)
+        return render(request, "identity/password.html", status_code=exc.status_code, error=exc)
     return render(request, "identity/password.html", changed=True)
 
 
 @router.post("/switch-line")
-async def switch_line(_: CsrfChecked, principal: WebUser, session: SessionDep,
-                      msisdn: Field, next: OptionalField = None) -> Response:
+async def switch_line(
+    _: CsrfChecked,
+    principal: WebUser,
+    session: SessionDep,
+    msisdn: Field,
+    next: OptionalField = None,
+) -> Response:
     await choose_active_line(session, principal.user, principal.session, msisdn)
     return redirect(_safe_next(next))

@@ -44,8 +44,9 @@ _GENERATED_GROUP_LENGTH = 5
 
 
 def _weak(message: str) -> ValidationFailed:
-    return ValidationFailed(message, code="weak_password",
-                            details=[{"field": "password", "reason": message}])
+    return ValidationFailed(
+        message, code="weak_password", details=[{"field": "password", "reason": message}]
+    )
 
 
 def normalize(password: str) -> str:
@@ -76,11 +77,14 @@ def check_password_policy(password: str, username: str | None = None) -> None:
         raise _weak("The password must not be the same as the username.")
     if folded in common_passwords():
         raise _weak("This password is too common: it appears in lists of leaked passwords.")
-    strength = zxcvbn(normalize(password), user_inputs=_user_inputs(username),
-                      max_length=MAX_LENGTH)
+    strength = zxcvbn(
+        normalize(password), user_inputs=_user_inputs(username), max_length=MAX_LENGTH
+    )
     if strength["score"] < MIN_STRENGTH_SCORE:
-        raise _weak("This password is too easy to guess: avoid repeated words, sequences, "
-                    "keyboard patterns and your own details.")
+        raise _weak(
+            "This password is too easy to guess: avoid repeated words, sequences, "
+            "keyboard patterns and your own details."
+        )
 
 
 def _user_inputs(username: str | None) -> list[str]:
@@ -127,11 +131,16 @@ class PasswordHasher:
         self._max_waiting = max_waiting
         self._waiting = 0
         self._argon2 = argon2.PasswordHasher(
-            time_cost=TIME_COST, memory_cost=MEMORY_COST_KIB, parallelism=PARALLELISM,
-            hash_len=32, salt_len=16, type=argon2.Type.ID)
-        self._executor = ThreadPoolExecutor(max_workers=concurrency,
-                                            thread_name_prefix="password-hash",
-                                            initializer=_lower_priority)
+            time_cost=TIME_COST,
+            memory_cost=MEMORY_COST_KIB,
+            parallelism=PARALLELISM,
+            hash_len=32,
+            salt_len=16,
+            type=argon2.Type.ID,
+        )
+        self._executor = ThreadPoolExecutor(
+            max_workers=concurrency, thread_name_prefix="password-hash", initializer=_lower_priority
+        )
         self._slots = asyncio.Semaphore(concurrency)
         # Made now, so even the first unknown user costs exactly one verification.
         self._dummy_hash = self._argon2.hash(secrets.token_urlsafe(16))
@@ -184,8 +193,9 @@ class PasswordHasher:
         """Refuse at once (503) when every slot is busy and the queue is full: sign-in
         routes call this before any other work, so a flood costs next to nothing."""
         if self._slots.locked() and self._waiting >= self._max_waiting:
-            raise ServiceBusy("Too many sign-ins right now: try again in a moment",
-                              headers={"Retry-After": "1"})
+            raise ServiceBusy(
+                "Too many sign-ins right now: try again in a moment", headers={"Retry-After": "1"}
+            )
 
     async def _run(self, function: Callable[..., T], *args: str) -> T:
         self.ensure_capacity()

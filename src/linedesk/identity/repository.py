@@ -38,43 +38,54 @@ class UserRepository(ScopedRepository[User]):
         PostgreSQL locks the row; SQLite has no row locks but one writer at a time, taken by
         a transaction's first write, so there a write that changes nothing takes it."""
         if self.session.get_bind().dialect.name == "sqlite":
-            await self.session.execute(update(User).where(User.id == user_id)
-                                       .values(language=User.language)
-                                       .execution_options(synchronize_session=False))
+            await self.session.execute(
+                update(User)
+                .where(User.id == user_id)
+                .values(language=User.language)
+                .execution_options(synchronize_session=False)
+            )
         else:
-            await self.session.execute(select(User.id).where(User.id == user_id)
-                                       .with_for_update())
+            await self.session.execute(select(User.id).where(User.id == user_id).with_for_update())
 
     async def spend_password(self, user: User, verified_hash: str) -> bool:
         """Forget a password good for one sign-in (a generated one), unless a sign-in a moment
         ago already did: of two sign-ins with it at once, one goes through."""
         await self.session.flush()  # a hash just set in this transaction is compared too
-        return await self._set_if(user, User.password_hash == verified_hash,
-                                  "password_hash", None)
+        return await self._set_if(user, User.password_hash == verified_hash, "password_hash", None)
 
     async def claim_totp_step(self, user: User, step: int) -> bool:
         """Record `step` as the user's last accepted TOTP step, unless that step or a later
         one was accepted already (by a request a moment ago too)."""
         return await self._set_if(
-            user, or_(User.totp_last_step.is_(None), User.totp_last_step < step),
-            "totp_last_step", step)
+            user,
+            or_(User.totp_last_step.is_(None), User.totp_last_step < step),
+            "totp_last_step",
+            step,
+        )
 
-    async def _set_if(self, user: User, condition: ColumnElement[bool], attribute: str,
-                      value: object) -> bool:
+    async def _set_if(
+        self, user: User, condition: ColumnElement[bool], attribute: str, value: object
+    ) -> bool:
         """Set `attribute` of `user` to `value` in one conditional UPDATE, only while
         `condition` still holds in the database; tell whether it did."""
         updated = await self.session.scalar(
-            update(User).where(User.id == user.id, condition)
-            .values({attribute: value}).returning(User.id)
-            .execution_options(synchronize_session=False))
+            update(User)
+            .where(User.id == user.id, condition)
+            .values({attribute: value})
+            .returning(User.id)
+            .execution_options(synchronize_session=False)
+        )
         if updated is None:
             return False
         set_committed_value(user, attribute, value)
         return True
 
     async def managers(self) -> Sequence[User]:
-        statement = self.readable().where(
-            User.profile != Profile.employee, User.disabled_at.is_(None)).order_by(User.id)
+        statement = (
+            self.readable()
+            .where(User.profile != Profile.employee, User.disabled_at.is_(None))
+            .order_by(User.id)
+        )
         return (await self.session.scalars(statement)).all()
 
     async def lines_of(self, user: User) -> list[Line]:
@@ -85,7 +96,8 @@ class UserRepository(ScopedRepository[User]):
             if main is not None:
                 lines.append(main)
         linked = await self.session.scalars(
-            select(Line).join(LinkedLine, LinkedLine.line_id == Line.id)
+            select(Line)
+            .join(LinkedLine, LinkedLine.line_id == Line.id)
             .where(LinkedLine.user_id == user.id, LinkedLine.company_id == user.company_id)
             .order_by(LinkedLine.linked_at, LinkedLine.id)
         )
@@ -99,9 +111,13 @@ class SessionRepository:
 
     async def with_user(self, digest: str) -> tuple[AuthSession, User] | None:
         """The session behind a token and its user, in one query (every request asks)."""
-        row = (await self.session.execute(
-            select(AuthSession, User).join(User, User.id == AuthSession.user_id)
-            .where(AuthSession.token_digest == digest))).first()
+        row = (
+            await self.session.execute(
+                select(AuthSession, User)
+                .join(User, User.id == AuthSession.user_id)
+                .where(AuthSession.token_digest == digest)
+            )
+        ).first()
         return (row[0], row[1]) if row is not None else None
 
     async def refresh_token(self, digest: str) -> RefreshToken | None:
@@ -115,12 +131,15 @@ class SessionRepository:
         spent = await self.session.scalar(
             update(RefreshToken)
             .where(RefreshToken.id == token_id, RefreshToken.used_at.is_(None))
-            .values(used_at=now).returning(RefreshToken.id)
-            .execution_options(synchronize_session=False))
+            .values(used_at=now)
+            .returning(RefreshToken.id)
+            .execution_options(synchronize_session=False)
+        )
         return spent is not None
 
-    async def revoke_all(self, user_id: int, reason: str, now_value: object,
-                         keep_session_id: int | None = None) -> None:
+    async def revoke_all(
+        self, user_id: int, reason: str, now_value: object, keep_session_id: int | None = None
+    ) -> None:
         statement = (
             update(AuthSession)
             .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))

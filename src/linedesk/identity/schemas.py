@@ -65,7 +65,8 @@ class MeResponse(Schema):
 
 class PasswordChange(CreateSchema):
     current_password: AnyPassword | None = Field(
-        default=None, description="not needed right after signing in with a generated password")
+        default=None, description="not needed right after signing in with a generated password"
+    )
     new_password: NewPassword
 
 

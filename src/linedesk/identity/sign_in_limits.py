@@ -51,8 +51,10 @@ def delay_after(failures: int) -> int:
 
 
 def _too_many(seconds: float) -> RateLimited:
-    return RateLimited("Too many attempts: try again later",
-                       headers={"Retry-After": str(max(1, math.ceil(seconds)))})
+    return RateLimited(
+        "Too many attempts: try again later",
+        headers={"Retry-After": str(max(1, math.ceil(seconds)))},
+    )
 
 
 @dataclass(frozen=True)
@@ -64,8 +66,7 @@ class SignInLimits:
     async def admit(self) -> None:
         """Refuse a try (429, Retry-After) that the limits do not allow."""
         await self.limiter.check(SIGN_IN_FAILURES_PER_ADDRESS, self.address)
-        await self.limiter.check(SIGN_IN_FAILURES_PER_USER_ADDRESS, self.username,
-                                 self.address)
+        await self.limiter.check(SIGN_IN_FAILURES_PER_USER_ADDRESS, self.username, self.address)
         if not await self.limiter.held(KNOWN_ADDRESS, self.username, self.address):
             wait = await self.limiter.held(SLOWED_DOWN, self.username)
             if wait > 0:
@@ -82,15 +83,21 @@ class SignInLimits:
             await self.limiter.hold(SLOWED_DOWN, delay, self.username)
 
     async def succeeded(self) -> None:
-        await self.limiter.clear(SIGN_IN_FAILURES_PER_USER_ADDRESS, self.username,
-                                 self.address)
-        await self.limiter.hold(KNOWN_ADDRESS, KNOWN_ADDRESS_FOR.total_seconds(),
-                                self.username, self.address)
+        await self.limiter.clear(SIGN_IN_FAILURES_PER_USER_ADDRESS, self.username, self.address)
+        await self.limiter.hold(
+            KNOWN_ADDRESS, KNOWN_ADDRESS_FOR.total_seconds(), self.username, self.address
+        )
 
 
-async def password_sign_in(session: AsyncSession, hasher: PasswordHasher,
-                           limiter: RateLimiter, ctx: AuthContext, username: str,
-                           password: str, totp_code: str | None) -> User:
+async def password_sign_in(
+    session: AsyncSession,
+    hasher: PasswordHasher,
+    limiter: RateLimiter,
+    ctx: AuthContext,
+    username: str,
+    password: str,
+    totp_code: str | None,
+) -> User:
     """A sign-in with username, password (and a manager's TOTP code) under the sign-in
     limits: what the API's /auth/login and the sign-in page both do."""
     hasher.ensure_capacity()

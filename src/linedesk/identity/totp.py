@@ -32,8 +32,9 @@ def current_code(secret: str, now: datetime) -> str:
     return _totp(secret).at(_unix(now))
 
 
-def accepted_step(secret: str, code: str, now: datetime,
-                  last_used_step: int | None = None) -> int | None:
+def accepted_step(
+    secret: str, code: str, now: datetime, last_used_step: int | None = None
+) -> int | None:
     """The time step `code` belongs to if valid at `now`, else None. Store the step and pass
     it back as `last_used_step`, so a code cannot be used twice (RFC 6238 §5.2)."""
     code = code.replace(" ", "").strip()

@@ -12,8 +12,11 @@ from linedesk.kit.ratelimit import TOTP_TRIES_PER_USER, RateLimiter
 
 
 def _wrong_code() -> ValidationFailed:
-    return ValidationFailed("The code is wrong or expired", code="totp_invalid",
-                            details=[{"field": "code", "reason": "wrong or expired"}])
+    return ValidationFailed(
+        "The code is wrong or expired",
+        code="totp_invalid",
+        details=[{"field": "code", "reason": "wrong or expired"}],
+    )
 
 
 async def begin_setup(session: AsyncSession, user: User) -> TwoFactorSetup:
@@ -27,16 +30,23 @@ async def begin_setup(session: AsyncSession, user: User) -> TwoFactorSetup:
     return TwoFactorSetup(secret=user.totp_secret, otpauth_uri=uri, qr_svg=qr_svg(uri))
 
 
-async def _check_code(session: AsyncSession, limiter: RateLimiter, user: User, code: str,
-                      ctx: AuthContext) -> None:
+async def _check_code(
+    session: AsyncSession, limiter: RateLimiter, user: User, code: str, ctx: AuthContext
+) -> None:
     """The same tries as at sign-in: they share its count of codes per user."""
     await limiter.hit(TOTP_TRIES_PER_USER, str(user.id))
     if not await accept_totp_code(session, user, code, ctx.now):
         raise _wrong_code()
 
 
-async def enable(session: AsyncSession, ctx: AuthContext, limiter: RateLimiter, user: User,
-                 current: AuthSession, code: str) -> None:
+async def enable(
+    session: AsyncSession,
+    ctx: AuthContext,
+    limiter: RateLimiter,
+    user: User,
+    current: AuthSession,
+    code: str,
+) -> None:
     """Turn two-factor sign-in on; every other session of the user ends, as they were opened
     without it."""
     if user.totp_secret is None:
@@ -44,15 +54,30 @@ async def enable(session: AsyncSession, ctx: AuthContext, limiter: RateLimiter, 
     await _check_code(session, limiter, user, code, ctx)
     user.totp_enabled = True
     await end_all_sessions(session, ctx, user, "two_factor_enabled", keep=current)
-    await record(session, "two_factor_enabled", now=ctx.now, company_id=user.company_id,
-                 user_id=user.id, subject=user.username, client_ip=ctx.client_ip)
+    await record(
+        session,
+        "two_factor_enabled",
+        now=ctx.now,
+        company_id=user.company_id,
+        user_id=user.id,
+        subject=user.username,
+        client_ip=ctx.client_ip,
+    )
 
 
-async def disable(session: AsyncSession, ctx: AuthContext, limiter: RateLimiter, user: User,
-                  code: str) -> None:
+async def disable(
+    session: AsyncSession, ctx: AuthContext, limiter: RateLimiter, user: User, code: str
+) -> None:
     if not user.totp_enabled or user.totp_secret is None:
         raise _wrong_code()
     await _check_code(session, limiter, user, code, ctx)
     user.totp_enabled, user.totp_secret, user.totp_last_step = False, None, None
-    await record(session, "two_factor_disabled", now=ctx.now, company_id=user.company_id,
-                 user_id=user.id, subject=user.username, client_ip=ctx.client_ip)
+    await record(
+        session,
+        "two_factor_disabled",
+        now=ctx.now,
+        company_id=user.company_id,
+        user_id=user.id,
+        subject=user.username,
+        client_ip=ctx.client_ip,
+    )

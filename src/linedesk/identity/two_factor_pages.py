@@ -34,28 +34,39 @@ def _pending(principal: Principal) -> TwoFactorSetup | None:
 
 
 @router.get(PAGE)
-async def two_factor_page(request: Request, principal: WebManager,
-                          done: Literal["on", "off"] | None = None) -> Response:
+async def two_factor_page(
+    request: Request, principal: WebManager, done: Literal["on", "off"] | None = None
+) -> Response:
     return render(request, TEMPLATE, done=done)
 
 
 @router.post(PAGE)
-async def two_factor_change(request: Request, _: CsrfChecked, principal: WebManager,
-                            session: SessionDep, ctx: AuthContextDep, limiter: LimiterDep,
-                            action: Annotated[Action, Form()],
-                            code: Annotated[str, Form()] = "") -> Response:
+async def two_factor_change(
+    request: Request,
+    _: CsrfChecked,
+    principal: WebManager,
+    session: SessionDep,
+    ctx: AuthContextDep,
+    limiter: LimiterDep,
+    action: Annotated[Action, Form()],
+    code: Annotated[str, Form()] = "",
+) -> Response:
     """One form per state: `setup` shows the QR code, `enable` and `disable` take a code."""
     try:
         if action == "setup":
             setup = await begin_setup(session, principal.user)
             return render(request, TEMPLATE, setup=setup)
         if action == "enable":
-            await enable(session, ctx, limiter, principal.user, principal.session,
-                         code.strip())
+            await enable(session, ctx, limiter, principal.user, principal.session, code.strip())
         else:
             await disable(session, ctx, limiter, principal.user, code.strip())
     except LinedeskError as exc:
         await settle(session, exc)
-        return render(request, TEMPLATE, status_code=exc.status_code, error=exc,
-                      setup=_pending(principal) if action == "enable" else None)
+        return render(
+            request,
+            TEMPLATE,
+            status_code=exc.status_code,
+            error=exc,
+            setup=_pending(principal) if action == "enable" else None,
+        )
     return redirect(f"{PAGE}?done={'on' if action == 'enable' else 'off'}")

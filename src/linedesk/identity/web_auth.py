@@ -31,12 +31,20 @@ class Menu:
 
 def set_session_cookie(response: Response, settings: Settings, issued: IssuedSession) -> None:
     max_age = int((issued.session.expires_at - issued.session.created_at).total_seconds())
-    response.set_cookie(settings.session_cookie_name, issued.token, max_age=max_age,
-                        secure=True, httponly=True, samesite="lax", path="/")
+    response.set_cookie(
+        settings.session_cookie_name,
+        issued.token,
+        max_age=max_age,
+        secure=True,
+        httponly=True,
+        samesite="lax",
+        path="/",
+    )
 
 
-async def signed_in(session: AsyncSession, ctx: AuthContext, user: User, via: str,
-                    response: Response) -> Response:
+async def signed_in(
+    session: AsyncSession, ctx: AuthContext, user: User, via: str, response: Response
+) -> Response:
     """`response`, carrying the cookie of a new web session of `user` (signed in `via`)."""
     issued = await open_session(session, ctx, user, SessionKind.web, via=via)
     set_session_cookie(response, ctx.settings, issued)
@@ -44,12 +52,12 @@ async def signed_in(session: AsyncSession, ctx: AuthContext, user: User, via: st
 
 
 def clear_session_cookie(response: Response, settings: Settings) -> None:
-    response.delete_cookie(settings.session_cookie_name, secure=True, httponly=True,
-                           samesite="lax", path="/")
+    response.delete_cookie(
+        settings.session_cookie_name, secure=True, httponly=True, samesite="lax", path="/"
+    )
 
 
-async def _visitor(request: Request, session: SessionDep,
-                   ctx: AuthContextDep) -> Principal | None:
+async def _visitor(request: Request, session: SessionDep, ctx: AuthContextDep) -> Principal | None:
     token = request.cookies.get(ctx.settings.session_cookie_name)
     found = await authenticate(session, ctx, token, SessionKind.web) if token else None
     principal = Principal(user=found[1], session=found[0]) if found else None
@@ -66,16 +74,23 @@ async def _signed_in(request: Request, visitor: Visitor, session: SessionDep) ->
     if visitor.user.must_change_password and request.url.path != PASSWORD_PAGE:
         raise PasswordChangeRequired()
     lines = await UserRepository(session, visitor.scope).lines_of(visitor.user)
-    active = next((line for line in lines if line.id == visitor.session.active_line_id),
-                  lines[0] if lines else None)
+    active = next(
+        (line for line in lines if line.id == visitor.session.active_line_id),
+        lines[0] if lines else None,
+    )
     request.state.menu = Menu(lines=lines, active=active)
     return visitor
 
 
-_manager = restricted(_signed_in, is_manager, "Only company managers can open this page",
-                      "managers_only")
-_user_admin = restricted(_signed_in, is_user_admin,
-                         "Only the company's user admin can open this page", "user_admins_only")
+_manager = restricted(
+    _signed_in, is_manager, "Only company managers can open this page", "managers_only"
+)
+_user_admin = restricted(
+    _signed_in,
+    is_user_admin,
+    "Only the company's user admin can open this page",
+    "user_admins_only",
+)
 
 
 WebUser = Annotated[Principal, Depends(_signed_in)]
@@ -88,7 +103,8 @@ VisitCounter = Callable[[AsyncSession, Principal, str, datetime], Awaitable[None
 wires it as `app.state.count_visit`, so a page counts a visit without importing the dashboard."""
 
 
-async def count_visit(request: Request, session: AsyncSession, principal: Principal,
-                      feature: str, now: datetime) -> None:
+async def count_visit(
+    request: Request, session: AsyncSession, principal: Principal, feature: str, now: datetime
+) -> None:
     counter: VisitCounter = request.app.state.count_visit
     await counter(session, principal, feature, now)

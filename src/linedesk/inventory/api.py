@@ -45,16 +45,21 @@ router = APIRouter(prefix="/backoffice", tags=["back office: inventory"])
 OPERATOR = Scope.operator()
 
 
-
 def _ctx(settings: SettingsDep, clock: ClockDep) -> ImportContext:
     return ImportContext(secret_key=settings.secret_key, now=clock.now())
 
 
 # --- companies -----------------------------------------------------------------------------
 
+
 @router.get("/companies", response_model=list[CompanyRead])
-async def list_companies(_: OperatorKey, session: SessionDep, response: Response,
-                         page: PageParams, segment: Segment | None = None) -> list[CompanyRead]:
+async def list_companies(
+    _: OperatorKey,
+    session: SessionDep,
+    response: Response,
+    page: PageParams,
+    segment: Segment | None = None,
+) -> list[CompanyRead]:
     """Every customer company, oldest first."""
     repo = CompanyRepository(session, OPERATOR)
     items, total = await repo.page(repo.listing(segment), page)
@@ -70,8 +75,9 @@ async def get_company(_: OperatorKey, session: SessionDep, company_id: IdPath) -
 
 
 @router.post("/companies", response_model=CompanyRead, status_code=status.HTTP_201_CREATED)
-async def create_company(_: OperatorKey, session: SessionDep, settings: SettingsDep,
-                         clock: ClockDep, body: CompanyCreate) -> CompanyRead:
+async def create_company(
+    _: OperatorKey, session: SessionDep, settings: SettingsDep, clock: ClockDep, body: CompanyCreate
+) -> CompanyRead:
     """Create a company; its VAT number is checked with its check digit."""
     new_id = await create_one(session, RESOURCES["companies"], body, _ctx(settings, clock))
     return await get_company(_, session, new_id)
@@ -79,38 +85,49 @@ async def create_company(_: OperatorKey, session: SessionDep, settings: Settings
 
 # --- billing accounts ----------------------------------------------------------------------
 
+
 @router.get("/billing-accounts", response_model=list[BillingAccountRead])
-async def list_billing_accounts(_: OperatorKey, session: SessionDep, response: Response,
-                                page: PageParams,
-                                company_id: IdQuery = None) -> list[BillingAccountRead]:
+async def list_billing_accounts(
+    _: OperatorKey,
+    session: SessionDep,
+    response: Response,
+    page: PageParams,
+    company_id: IdQuery = None,
+) -> list[BillingAccountRead]:
     repo = BillingAccountRepository(session, OPERATOR)
     items, total = await repo.page(repo.listing(company_id), page)
     return paged(response, [BillingAccountRead.model_validate(a) for a in items], total)
 
 
 @router.get("/billing-accounts/{code}", response_model=BillingAccountRead)
-async def get_billing_account(_: OperatorKey, session: SessionDep,
-                              code: str) -> BillingAccountRead:
+async def get_billing_account(_: OperatorKey, session: SessionDep, code: str) -> BillingAccountRead:
     account = await BillingAccountRepository(session, OPERATOR).get_by_code(code)
     if account is None:
         raise NotFound("No such billing account")
     return BillingAccountRead.model_validate(account)
 
 
-@router.post("/billing-accounts", response_model=BillingAccountRead,
-             status_code=status.HTTP_201_CREATED)
-async def create_billing_account(_: OperatorKey, session: SessionDep, settings: SettingsDep,
-                                 clock: ClockDep,
-                                 body: BillingAccountCreate) -> BillingAccountRead:
+@router.post(
+    "/billing-accounts", response_model=BillingAccountRead, status_code=status.HTTP_201_CREATED
+)
+async def create_billing_account(
+    _: OperatorKey,
+    session: SessionDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    body: BillingAccountCreate,
+) -> BillingAccountRead:
     await create_one(session, RESOURCES["billing-accounts"], body, _ctx(settings, clock))
     return await get_billing_account(_, session, body.code)
 
 
 # --- offers --------------------------------------------------------------------------------
 
+
 @router.get("/offers", response_model=list[OfferRead])
-async def list_offers(_: OperatorKey, session: SessionDep, response: Response,
-                      page: PageParams) -> list[OfferRead]:
+async def list_offers(
+    _: OperatorKey, session: SessionDep, response: Response, page: PageParams
+) -> list[OfferRead]:
     repo = OfferRepository(session, OPERATOR)
     items, total = await repo.page(repo.listing(), page)
     return paged(response, [OfferRead.model_validate(o) for o in items], total)
@@ -125,24 +142,36 @@ async def get_offer(_: OperatorKey, session: SessionDep, code: str) -> OfferRead
 
 
 @router.post("/offers", response_model=OfferRead, status_code=status.HTTP_201_CREATED)
-async def create_offer(_: OperatorKey, session: SessionDep, settings: SettingsDep,
-                       clock: ClockDep, body: OfferCreate) -> OfferRead:
+async def create_offer(
+    _: OperatorKey, session: SessionDep, settings: SettingsDep, clock: ClockDep, body: OfferCreate
+) -> OfferRead:
     await create_one(session, RESOURCES["offers"], body, _ctx(settings, clock))
     return await get_offer(_, session, body.code)
 
 
 # --- lines ---------------------------------------------------------------------------------
 
+
 @router.get("/lines", response_model=list[LineRead])
 async def list_lines(
-    _: OperatorKey, session: SessionDep, response: Response, page: PageParams,
-    company_id: IdQuery = None, kind: LineKind | None = None,
-    status: LineStatus | None = None, billing_account_code: str | None = None,
+    _: OperatorKey,
+    session: SessionDep,
+    response: Response,
+    page: PageParams,
+    company_id: IdQuery = None,
+    kind: LineKind | None = None,
+    status: LineStatus | None = None,
+    billing_account_code: str | None = None,
     search: Annotated[str | None, Query(max_length=20, description="part of the number")] = None,
 ) -> list[LineRead]:
     repo = LineRepository(session, OPERATOR)
-    statement = repo.listing(company_id=company_id, kind=kind, status=status,
-                             billing_account_code=billing_account_code, search=search)
+    statement = repo.listing(
+        company_id=company_id,
+        kind=kind,
+        status=status,
+        billing_account_code=billing_account_code,
+        search=search,
+    )
     items, total = await repo.page(statement, page)
     return paged(response, await read_lines(repo, items), total)
 
@@ -159,16 +188,23 @@ async def get_line(_: OperatorKey, session: SessionDep, msisdn: str) -> LineRead
 
 
 @router.post("/lines", response_model=LineRead, status_code=status.HTTP_201_CREATED)
-async def create_line(_: OperatorKey, session: SessionDep, settings: SettingsDep,
-                      clock: ClockDep, body: LineCreate) -> LineRead:
+async def create_line(
+    _: OperatorKey, session: SessionDep, settings: SettingsDep, clock: ClockDep, body: LineCreate
+) -> LineRead:
     """Create a line; a mobile line comes with its SIM (ICCID and PUK, stored hashed)."""
     await create_one(session, RESOURCES["lines"], body, _ctx(settings, clock))
     return await get_line(_, session, number_in_path(body.msisdn))
 
 
 @router.post("/lines/{msisdn}/sim-swap", response_model=LineRead)
-async def sim_swap(_: OperatorKey, session: SessionDep, settings: SettingsDep,
-                   clock: ClockDep, msisdn: str, body: SimSwap) -> LineRead:
+async def sim_swap(
+    _: OperatorKey,
+    session: SessionDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    msisdn: str,
+    body: SimSwap,
+) -> LineRead:
     """Give a mobile line a new SIM; the change and its date are kept in the SIM history."""
     line = await swap_sim(session, OPERATOR, number_in_path(msisdn), body, _ctx(settings, clock))
     return await get_line(_, session, line.msisdn)
@@ -176,11 +212,21 @@ async def sim_swap(_: OperatorKey, session: SessionDep, settings: SettingsDep,
 
 # --- bulk CSV ------------------------------------------------------------------------------
 
-@router.post("/{resource}/import", response_model=ImportResult, openapi_extra=CSV_BODY,
-             responses=UPLOAD_RESPONSES)
-async def import_resource(_: OperatorKey, session: SessionDep, settings: SettingsDep,
-                          clock: ClockDep, request: Request,
-                          resource: InventoryResource) -> ImportResult:
+
+@router.post(
+    "/{resource}/import",
+    response_model=ImportResult,
+    openapi_extra=CSV_BODY,
+    responses=UPLOAD_RESPONSES,
+)
+async def import_resource(
+    _: OperatorKey,
+    session: SessionDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    request: Request,
+    resource: InventoryResource,
+) -> ImportResult:
     """Import a CSV file (`,` or `;` separated, header row of field names): every row or none.
 
     A file with any bad row imports nothing; the error lists every bad row with its line

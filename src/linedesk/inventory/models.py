@@ -126,9 +126,7 @@ class Line(Base):
     billing_account: Mapped[BillingAccount] = relationship(lazy="raise")
     offer: Mapped[Offer] = relationship(lazy="raise")
 
-    __table_args__ = (
-        Index("ix_lines_company_id_kind_status", "company_id", "kind", "status"),
-    )
+    __table_args__ = (Index("ix_lines_company_id_kind_status", "company_id", "kind", "status"),)
 
 
 class Sim(Base):

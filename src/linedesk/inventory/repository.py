@@ -37,9 +37,7 @@ class BillingAccountRepository(ScopedRepository[BillingAccount]):
         return statement
 
     async def by_codes(self, codes: Collection[str]) -> dict[str, BillingAccount]:
-        result = await self.session.execute(
-            self.readable().where(BillingAccount.code.in_(codes))
-        )
+        result = await self.session.execute(self.readable().where(BillingAccount.code.in_(codes)))
         return {account.code: account for account in result.scalars()}
 
     async def get_by_code(self, code: str) -> BillingAccount | None:
@@ -69,8 +67,8 @@ class LineRepository(ScopedRepository[Line]):
     model = Line
 
     def readable(self) -> Select[Line]:
-        statement = super().readable().options(
-            joinedload(Line.billing_account), joinedload(Line.offer)
+        statement = (
+            super().readable().options(joinedload(Line.billing_account), joinedload(Line.offer))
         )
         if self.scope.line_ids is not None:
             statement = statement.where(Line.id.in_(self.scope.line_ids))

@@ -70,8 +70,9 @@ class ImportRejected(ValidationFailed):
         )
 
 
-async def _look_up(lookup: Callable[[Sequence[K]], Awaitable[Mapping[K, V]]],
-                   keys: Collection[K]) -> dict[K, V]:
+async def _look_up(
+    lookup: Callable[[Sequence[K]], Awaitable[Mapping[K, V]]], keys: Collection[K]
+) -> dict[K, V]:
     """A lookup by many keys, a chunk of them per query: a file of 40,000 rows stays under
     the drivers' limit of bind parameters (32,767 on PostgreSQL, 32,766 on SQLite)."""
     found: dict[K, V] = {}
@@ -80,23 +81,29 @@ async def _look_up(lookup: Callable[[Sequence[K]], Awaitable[Mapping[K, V]]],
     return found
 
 
-def _duplicates(items: list[tuple[int, Any]], key: Callable[[Any], Any], field: str,
-                label: str) -> list[RowError]:
+def _duplicates(
+    items: list[tuple[int, Any]], key: Callable[[Any], Any], field: str, label: str
+) -> list[RowError]:
     counts = Counter(key(item) for _, item in items if key(item) is not None)
-    return [RowError(line, f"{label} appears more than once in the file", field)
-            for line, item in items if counts.get(key(item), 0) > 1]
+    return [
+        RowError(line, f"{label} appears more than once in the file", field)
+        for line, item in items
+        if counts.get(key(item), 0) > 1
+    ]
 
 
-async def _insert_returning_ids(session: AsyncSession, model: type[Any],
-                                rows: list[dict[str, Any]], key: str) -> list[int]:
+async def _insert_returning_ids(
+    session: AsyncSession, model: type[Any], rows: list[dict[str, Any]], key: str
+) -> list[int]:
     """Insert in chunks, then read the new ids back by each row's unique `key`: a multi-row
     INSERT … RETURNING in the rows' order runs one row at a time on SQLite."""
     column = getattr(model, key)
     ids: list[int] = []
     for part in chunks(rows, 2000):
         await session.execute(insert(model), list(part))
-        found = await session.execute(select(column, model.id)
-                                      .where(column.in_([row[key] for row in part])))
+        found = await session.execute(
+            select(column, model.id).where(column.in_([row[key] for row in part]))
+        )
         by_key: dict[Any, int] = {row[0]: row[1] for row in found}
         ids.extend(by_key[row[key]] for row in part)
     return ids
@@ -104,11 +111,14 @@ async def _insert_returning_ids(session: AsyncSession, model: type[Any],
 
 # --- companies -----------------------------------------------------------------------------
 
-async def _prepare_companies(session: AsyncSession, items: list[tuple[int, CompanyCreate]],
-                             ctx: ImportContext) -> Prepared:
+
+async def _prepare_companies(
+    session: AsyncSession, items: list[tuple[int, CompanyCreate]], ctx: ImportContext
+) -> Prepared:
     errors = _duplicates(items, lambda c: c.vat_number, "vat_number", "this VAT number")
-    existing = await _look_up(CompanyRepository(session, Scope.operator()).ids_by_vat,
-                              [c.vat_number for _, c in items])
+    existing = await _look_up(
+        CompanyRepository(session, Scope.operator()).ids_by_vat, [c.vat_number for _, c in items]
+    )
     rows = []
     for line, company in items:
         if company.vat_number in existing:
@@ -125,14 +135,18 @@ async def _insert_companies(session: AsyncSession, rows: list[dict[str, Any]]) -
 
 # --- billing accounts ----------------------------------------------------------------------
 
-async def _prepare_billing_accounts(session: AsyncSession,
-                                    items: list[tuple[int, BillingAccountCreate]],
-                                    ctx: ImportContext) -> Prepared:
+
+async def _prepare_billing_accounts(
+    session: AsyncSession, items: list[tuple[int, BillingAccountCreate]], ctx: ImportContext
+) -> Prepared:
     errors = _duplicates(items, lambda a: a.code, "code", "this billing account code")
-    company_ids = await _look_up(CompanyRepository(session, Scope.operator()).ids_by_vat,
-                                 {a.company_vat_number for _, a in items})
-    existing = await _look_up(BillingAccountRepository(session, Scope.operator()).by_codes,
-                              [a.code for _, a in items])
+    company_ids = await _look_up(
+        CompanyRepository(session, Scope.operator()).ids_by_vat,
+        {a.company_vat_number for _, a in items},
+    )
+    existing = await _look_up(
+        BillingAccountRepository(session, Scope.operator()).by_codes, [a.code for _, a in items]
+    )
     rows = []
     for line, account in items:
         if account.code in existing:
@@ -146,20 +160,25 @@ async def _prepare_billing_accounts(session: AsyncSession,
     return rows, errors
 
 
-async def _insert_billing_accounts(session: AsyncSession,
-                                   rows: list[dict[str, Any]]) -> list[int]:
+async def _insert_billing_accounts(session: AsyncSession, rows: list[dict[str, Any]]) -> list[int]:
     return await _insert_returning_ids(session, BillingAccount, rows, "code")
 
 
 # --- offers --------------------------------------------------------------------------------
 
-async def _prepare_offers(session: AsyncSession, items: list[tuple[int, OfferCreate]],
-                          ctx: ImportContext) -> Prepared:
+
+async def _prepare_offers(
+    session: AsyncSession, items: list[tuple[int, OfferCreate]], ctx: ImportContext
+) -> Prepared:
     errors = _duplicates(items, lambda o: o.code, "code", "this offer code")
-    existing = await _look_up(OfferRepository(session, Scope.operator()).by_codes,
-                              [o.code for _, o in items])
-    errors += [RowError(line, "an offer with this code exists", "code")
-               for line, offer in items if offer.code in existing]
+    existing = await _look_up(
+        OfferRepository(session, Scope.operator()).by_codes, [o.code for _, o in items]
+    )
+    errors += [
+        RowError(line, "an offer with this code exists", "code")
+        for line, offer in items
+        if offer.code in existing
+    ]
     return [offer.model_dump() for _, offer in items], errors
 
 
@@ -169,8 +188,10 @@ async def _insert_offers(session: AsyncSession, rows: list[dict[str, Any]]) -> l
 
 # --- lines with their SIMs -----------------------------------------------------------------
 
-async def _prepare_lines(session: AsyncSession, items: list[tuple[int, LineCreate]],
-                         ctx: ImportContext) -> Prepared:
+
+async def _prepare_lines(
+    session: AsyncSession, items: list[tuple[int, LineCreate]], ctx: ImportContext
+) -> Prepared:
     errors: list[RowError] = []
     numbers: dict[int, str] = {}
     for line, item in items:
@@ -190,10 +211,13 @@ async def _prepare_lines(session: AsyncSession, items: list[tuple[int, LineCreat
     iccids = [item.iccid for _, item in items if item.iccid]
     for part in chunks(iccids):
         taken_iccids |= await lines_repo.existing_iccids(part)
-    accounts = await _look_up(BillingAccountRepository(session, Scope.operator()).by_codes,
-                              {item.billing_account_code for _, item in items})
-    offers = await _look_up(OfferRepository(session, Scope.operator()).by_codes,
-                            {item.offer_code for _, item in items})
+    accounts = await _look_up(
+        BillingAccountRepository(session, Scope.operator()).by_codes,
+        {item.billing_account_code for _, item in items},
+    )
+    offers = await _look_up(
+        OfferRepository(session, Scope.operator()).by_codes, {item.offer_code for _, item in items}
+    )
 
     rows = []
     for line, item in items:
@@ -204,15 +228,18 @@ async def _prepare_lines(session: AsyncSession, items: list[tuple[int, LineCreat
         if item.iccid in taken_iccids:
             errors.append(RowError(line, "this ICCID belongs to another SIM", "iccid"))
         if account is None:
-            errors.append(RowError(line, "no billing account has this code",
-                                   "billing_account_code"))
+            errors.append(
+                RowError(line, "no billing account has this code", "billing_account_code")
+            )
         if offer is None:
             errors.append(RowError(line, "no offer has this code", "offer_code"))
         elif offer.kind is not item.kind:
-            errors.append(RowError(line, f"offer {offer.code} is for {offer.kind.value} lines",
-                                   "offer_code"))
-        row = item.model_dump(exclude={"billing_account_code", "offer_code", "iccid", "puk",
-                                       "data_only"})
+            errors.append(
+                RowError(line, f"offer {offer.code} is for {offer.kind.value} lines", "offer_code")
+            )
+        row = item.model_dump(
+            exclude={"billing_account_code", "offer_code", "iccid", "puk", "data_only"}
+        )
         row.update(
             msisdn=numbers.get(line),
             company_id=account.company_id if account else None,
@@ -246,15 +273,20 @@ async def _insert_lines(session: AsyncSession, rows: list[dict[str, Any]]) -> li
 
 RESOURCES: dict[str, Resource] = {
     "companies": Resource("companies", CompanyCreate, _prepare_companies, _insert_companies),
-    "billing-accounts": Resource("billing-accounts", BillingAccountCreate,
-                                 _prepare_billing_accounts, _insert_billing_accounts),
+    "billing-accounts": Resource(
+        "billing-accounts",
+        BillingAccountCreate,
+        _prepare_billing_accounts,
+        _insert_billing_accounts,
+    ),
     "offers": Resource("offers", OfferCreate, _prepare_offers, _insert_offers),
     "lines": Resource("lines", LineCreate, _prepare_lines, _insert_lines),
 }
 
 
-async def import_items(session: AsyncSession, resource: Resource,
-                       items: list[tuple[int, Any]], ctx: ImportContext) -> list[int]:
+async def import_items(
+    session: AsyncSession, resource: Resource, items: list[tuple[int, Any]], ctx: ImportContext
+) -> list[int]:
     """Insert every item or none: any bad row rejects the whole set, naming each bad row."""
     rows, errors = await resource.prepare(session, items, ctx)
     if errors:
@@ -266,8 +298,9 @@ async def import_items(session: AsyncSession, resource: Resource,
         raise Conflict(f"{resource.name}: a record changed meanwhile; try again") from exc
 
 
-async def import_csv(session: AsyncSession, resource: Resource, text: str,
-                     ctx: ImportContext) -> int:
+async def import_csv(
+    session: AsyncSession, resource: Resource, text: str, ctx: ImportContext
+) -> int:
     items, errors = validate_file(resource.schema, text)
     if errors:
         prepared_errors = (await resource.prepare(session, items, ctx))[1] if items else []
@@ -275,8 +308,9 @@ async def import_csv(session: AsyncSession, resource: Resource, text: str,
     return len(await import_items(session, resource, items, ctx))
 
 
-async def create_one(session: AsyncSession, resource: Resource, item: BaseModel,
-                     ctx: ImportContext) -> int:
+async def create_one(
+    session: AsyncSession, resource: Resource, item: BaseModel, ctx: ImportContext
+) -> int:
     try:
         (new_id,) = await import_items(session, resource, [(1, item)], ctx)
     except ImportRejected as exc:
@@ -286,27 +320,37 @@ async def create_one(session: AsyncSession, resource: Resource, item: BaseModel,
     return new_id
 
 
-async def read_lines(repo: LineRepository, lines: Sequence[Line],
-                     with_history: bool = False) -> list[LineRead]:
+async def read_lines(
+    repo: LineRepository, lines: Sequence[Line], with_history: bool = False
+) -> list[LineRead]:
     sims = await repo.sims_of([line.id for line in lines])
     out = []
     for line in lines:
         history = sims.get(line.id, [])
         current = next((sim for sim in history if sim.replaced_at is None), None)
-        out.append(LineRead(
-            id=line.id, company_id=line.company_id, msisdn=line.msisdn, kind=line.kind,
-            status=line.status, payment_mode=line.payment_mode,
-            billing_account_code=line.billing_account.code, offer_code=line.offer.code,
-            offer_name=line.offer.name, activation_date=line.activation_date,
-            holder_name=line.holder_name,
-            sim=SimRead.model_validate(current) if current else None,
-            sim_history=[SimRead.model_validate(s) for s in history] if with_history else [],
-        ))
+        out.append(
+            LineRead(
+                id=line.id,
+                company_id=line.company_id,
+                msisdn=line.msisdn,
+                kind=line.kind,
+                status=line.status,
+                payment_mode=line.payment_mode,
+                billing_account_code=line.billing_account.code,
+                offer_code=line.offer.code,
+                offer_name=line.offer.name,
+                activation_date=line.activation_date,
+                holder_name=line.holder_name,
+                sim=SimRead.model_validate(current) if current else None,
+                sim_history=[SimRead.model_validate(s) for s in history] if with_history else [],
+            )
+        )
     return out
 
 
-async def swap_sim(session: AsyncSession, scope: Scope, msisdn: str, swap: SimSwap,
-                   ctx: ImportContext) -> Line:
+async def swap_sim(
+    session: AsyncSession, scope: Scope, msisdn: str, swap: SimSwap, ctx: ImportContext
+) -> Line:
     """Replace a mobile line's SIM (new ICCID and PUK); the old one stays as history."""
     repo = LineRepository(session, scope)
     line = await repo.get_by_msisdn(msisdn)
@@ -316,14 +360,21 @@ async def swap_sim(session: AsyncSession, scope: Scope, msisdn: str, swap: SimSw
     if line.kind is not LineKind.mobile or current is None:
         raise ValidationFailed("Only a mobile line with a SIM can have its SIM swapped")
     if await repo.existing_iccids([swap.iccid]):
-        raise ValidationFailed("This ICCID belongs to another SIM",
-                               details=[{"field": "iccid", "reason": "already in use"}])
+        raise ValidationFailed(
+            "This ICCID belongs to another SIM",
+            details=[{"field": "iccid", "reason": "already in use"}],
+        )
     current.replaced_at = ctx.now
     await session.flush()
-    session.add(Sim(
-        company_id=line.company_id, line_id=line.id, iccid=swap.iccid,
-        puk_hash=keyed_hash(ctx.secret_key, PUK_PURPOSE, swap.puk),
-        data_only=current.data_only, installed_at=ctx.now,
-    ))
+    session.add(
+        Sim(
+            company_id=line.company_id,
+            line_id=line.id,
+            iccid=swap.iccid,
+            puk_hash=keyed_hash(ctx.secret_key, PUK_PURPOSE, swap.puk),
+            data_only=current.data_only,
+            installed_at=ctx.now,
+        )
+    )
     await session.flush()
     return line

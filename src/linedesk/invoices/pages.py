@@ -26,46 +26,84 @@ from linedesk.web.forms import settle
 from linedesk.web.templating import redirect, render
 
 router = APIRouter(include_in_schema=False)
-STATUS_LABELS = {InvoiceStatus.issued: "To be paid", InvoiceStatus.paid: "Paid",
-                 InvoiceStatus.overdue: "Overdue"}
+STATUS_LABELS = {
+    InvoiceStatus.issued: "To be paid",
+    InvoiceStatus.paid: "Paid",
+    InvoiceStatus.overdue: "Overdue",
+}
 
 
-def _page_filters(billing_account: str | None, period: str | None,
-                  status: str | None) -> InvoiceFilters:
+def _page_filters(
+    billing_account: str | None, period: str | None, status: str | None
+) -> InvoiceFilters:
     """The filter form as sent: an empty or unknown choice means no filter."""
     return InvoiceFilters(
         billing_account=billing_account or None,
         period=period_start(period) if period and re.match(PERIOD, period) else None,
-        status=InvoiceStatus(status) if status in set(InvoiceStatus) else None)
+        status=InvoiceStatus(status) if status in set(InvoiceStatus) else None,
+    )
 
 
 @router.get("/invoices")
-async def invoices_page(request: Request, principal: WebManager, session: SessionDep,
-                        page: PageParams, billing_account: str | None = None,
-                        period: str | None = None, status: str | None = None) -> Response:
+async def invoices_page(
+    request: Request,
+    principal: WebManager,
+    session: SessionDep,
+    page: PageParams,
+    billing_account: str | None = None,
+    period: str | None = None,
+    status: str | None = None,
+) -> Response:
     filters = _page_filters(billing_account, period, status)
     repository = InvoiceRepository(session, principal.scope)
     invoices, total = await repository.page(repository.listing(filters), page)
-    query = {"billing_account": filters.billing_account or "",
-             "period": f"{filters.period:%Y-%m}" if filters.period else "",
-             "status": filters.status.value if filters.status else ""}
-    return render(request, "invoices/list.html", invoices=invoices, total=total, page=page,
-                  codes=await repository.account_codes(invoices),
-                  accounts=await repository.accounts(), filters=query,
-                  statuses=STATUS_LABELS)
+    query = {
+        "billing_account": filters.billing_account or "",
+        "period": f"{filters.period:%Y-%m}" if filters.period else "",
+        "status": filters.status.value if filters.status else "",
+    }
+    return render(
+        request,
+        "invoices/list.html",
+        invoices=invoices,
+        total=total,
+        page=page,
+        codes=await repository.account_codes(invoices),
+        accounts=await repository.accounts(),
+        filters=query,
+        statuses=STATUS_LABELS,
+    )
 
 
-async def _invoice_page(request: Request, session: AsyncSession, principal: Principal,
-                        invoice_id: int, status_code: int = 200, **context: Any) -> Response:
+async def _invoice_page(
+    request: Request,
+    session: AsyncSession,
+    principal: Principal,
+    invoice_id: int,
+    status_code: int = 200,
+    **context: Any,
+) -> Response:
     document = await load_document(session, principal.scope, invoice_id)
-    return render(request, "invoices/detail.html", status_code=status_code,
-                  document=document, invoice=document.invoice, statuses=STATUS_LABELS,
-                  pdf_name=pdf_file_name(document.invoice), **context)
+    return render(
+        request,
+        "invoices/detail.html",
+        status_code=status_code,
+        document=document,
+        invoice=document.invoice,
+        statuses=STATUS_LABELS,
+        pdf_name=pdf_file_name(document.invoice),
+        **context,
+    )
 
 
 @router.get("/invoices/{invoice_id}")
-async def invoice_page(request: Request, invoice_id: IdPath, principal: WebManager,
-                       session: SessionDep, shared: str | None = None) -> Response:
+async def invoice_page(
+    request: Request,
+    invoice_id: IdPath,
+    principal: WebManager,
+    session: SessionDep,
+    shared: str | None = None,
+) -> Response:
     return await _invoice_page(request, session, principal, invoice_id, shared=shared)
 
 
@@ -73,21 +111,36 @@ def _share_request(email: str) -> ShareRequest:
     try:
         return ShareRequest(email=email)
     except ValidationError as exc:
-        raise ValidationFailed("Check the data you entered", details=[
-            {"field": "email", "reason": "Enter a valid e-mail address"}]) from exc
+        raise ValidationFailed(
+            "Check the data you entered",
+            details=[{"field": "email", "reason": "Enter a valid e-mail address"}],
+        ) from exc
 
 
 @router.post("/invoices/{invoice_id}/share")
-async def share(request: Request, invoice_id: IdPath, _: CsrfChecked, principal: WebManager,
-                session: SessionDep, clock: ClockDep, limiter: LimiterDep,
-                email: Annotated[str, Form()]) -> Response:
+async def share(
+    request: Request,
+    invoice_id: IdPath,
+    _: CsrfChecked,
+    principal: WebManager,
+    session: SessionDep,
+    clock: ClockDep,
+    limiter: LimiterDep,
+    email: Annotated[str, Form()],
+) -> Response:
     """Queue the e-mail, then show the invoice again saying to whom it goes."""
     try:
         body = _share_request(email)
-        await share_invoice(session, principal, limiter, invoice_id, str(body.email),
-                            clock.now())
+        await share_invoice(session, principal, limiter, invoice_id, str(body.email), clock.now())
     except LinedeskError as exc:
         await settle(session, exc)
-        return await _invoice_page(request, session, principal, invoice_id, exc.status_code,
-                                   error=exc, form={"email": email})
+        return await _invoice_page(
+            request,
+            session,
+            principal,
+            invoice_id,
+            exc.status_code,
+            error=exc,
+            form={"email": email},
+        )
     return redirect(f"/invoices/{invoice_id}?{urlencode({'shared': str(body.email)})}")

@@ -78,8 +78,15 @@ class _Bill(FPDF):
         self.cell(30, 4, f"Pagina {self.page_no()} di {{nb}}", align="R")
         self.set_text_color(0)
 
-    def row(self, cells: Sequence[tuple[str, float, str]], *, bold: bool = False,
-            fill: bool = False, height: float = 5.5, size: float = 8.5) -> None:
+    def row(
+        self,
+        cells: Sequence[tuple[str, float, str]],
+        *,
+        bold: bool = False,
+        fill: bool = False,
+        height: float = 5.5,
+        size: float = 8.5,
+    ) -> None:
         self.set_font("helvetica", "B" if bold else "", size)
         for text, width, align in cells:
             self.cell(width, height, _text(text), align=align, fill=fill)
@@ -118,38 +125,58 @@ def _operator(pdf: _Bill, settings: Settings) -> None:
     pdf.cell(110, 7, _text(settings.operator_name))
     pdf.set_text_color(0)
     pdf.set_font("helvetica", size=8.5)
-    for text in (settings.operator_address_street,
-                 f"{settings.operator_address_postal_code} {settings.operator_address_city} "
-                 f"({settings.operator_address_province})",
-                 f"P.IVA {settings.operator_vat_number} - REA {settings.operator_rea_office} "
-                 f"{settings.operator_rea_number}"):
+    for text in (
+        settings.operator_address_street,
+        f"{settings.operator_address_postal_code} {settings.operator_address_city} "
+        f"({settings.operator_address_province})",
+        f"P.IVA {settings.operator_vat_number} - REA {settings.operator_rea_office} "
+        f"{settings.operator_rea_number}",
+    ):
         pdf.set_xy(15, pdf.get_y() + (7 if text == settings.operator_address_street else 4.2))
         pdf.cell(110, 4.2, _text(text))
 
 
 def _title(pdf: _Bill, invoice: Invoice) -> None:
-    pdf.block(130, 15, 65, "FATTURA", [
-        f"Numero: {invoice.number}",
-        f"Data di emissione: {day(invoice.issue_date)}",
-        f"Periodo: {month(invoice.period)}",
-    ])
+    pdf.block(
+        130,
+        15,
+        65,
+        "FATTURA",
+        [
+            f"Numero: {invoice.number}",
+            f"Data di emissione: {day(invoice.issue_date)}",
+            f"Periodo: {month(invoice.period)}",
+        ],
+    )
 
 
 def _parties(pdf: _Bill, document: InvoiceDocument) -> float:
     company, account = document.company, document.account
     top = 45.0
-    left = pdf.block(15, top, 88, "INTESTATARIO", [
-        company.name,
-        company.address_street,
-        f"{company.address_postal_code} {company.address_city} ({company.address_province})",
-        f"P.IVA {company.vat_number} - C.F. {company.fiscal_code}",
-    ])
-    right = pdf.block(107, top, 88, "CONTO DI FATTURAZIONE", [
-        f"Codice conto: {account.code}",
-        account.address_street,
-        f"{account.address_postal_code} {account.address_city} ({account.address_province})",
-        f"Invio fatture: {account.invoice_email}",
-    ])
+    left = pdf.block(
+        15,
+        top,
+        88,
+        "INTESTATARIO",
+        [
+            company.name,
+            company.address_street,
+            f"{company.address_postal_code} {company.address_city} ({company.address_province})",
+            f"P.IVA {company.vat_number} - C.F. {company.fiscal_code}",
+        ],
+    )
+    right = pdf.block(
+        107,
+        top,
+        88,
+        "CONTO DI FATTURAZIONE",
+        [
+            f"Codice conto: {account.code}",
+            account.address_street,
+            f"{account.address_postal_code} {account.address_city} ({account.address_province})",
+            f"Invio fatture: {account.invoice_email}",
+        ],
+    )
     return max(left, right)
 
 
@@ -158,10 +185,8 @@ def _amount_due(pdf: _Bill, invoice: Invoice, top: float) -> None:
     pdf.set_fill_color(*ACCENT)
     pdf.set_text_color(255)
     pdf.set_font("helvetica", "B", 12)
-    pdf.cell(WIDTH / 2, 11, _text(f"  Totale da pagare: {money(invoice.total_amount)}"),
-             fill=True)
-    pdf.cell(WIDTH / 2, 11, _text(f"Scadenza: {day(invoice.due_date)}  "), fill=True,
-             align="R")
+    pdf.cell(WIDTH / 2, 11, _text(f"  Totale da pagare: {money(invoice.total_amount)}"), fill=True)
+    pdf.cell(WIDTH / 2, 11, _text(f"Scadenza: {day(invoice.due_date)}  "), fill=True, align="R")
     pdf.set_text_color(0)
     pdf.ln(12)
 
@@ -171,34 +196,82 @@ def _vat_summary(pdf: _Bill, document: InvoiceDocument) -> None:
     columns = (86.0, 34.0, 26.0, 34.0)
     pdf.heading("Riepilogo IVA e importi")
     pdf.set_fill_color(*GREY)
-    pdf.row(list(zip(("Descrizione", "Imponibile", "Aliquota", "Imposta"), columns,
-                     ("L", "R", "R", "R"), strict=True)), bold=True, fill=True)
-    pdf.row(list(zip(("Servizi di telecomunicazione", money(invoice.taxable_amount), "22%",
-                      money(invoice.vat_amount)), columns, ("L", "R", "R", "R"), strict=True)))
-    pdf.row(list(zip((N1_LABEL, money(invoice.exempt_amount), "N1", money(Decimal(0))),
-                     columns, ("L", "R", "R", "R"), strict=True)))
-    pdf.row([("Totale fattura", columns[0] + columns[1] + columns[2], "L"),
-             (money(invoice.total_amount), columns[3], "R")], bold=True, fill=True)
+    pdf.row(
+        list(
+            zip(
+                ("Descrizione", "Imponibile", "Aliquota", "Imposta"),
+                columns,
+                ("L", "R", "R", "R"),
+                strict=True,
+            )
+        ),
+        bold=True,
+        fill=True,
+    )
+    pdf.row(
+        list(
+            zip(
+                (
+                    "Servizi di telecomunicazione",
+                    money(invoice.taxable_amount),
+                    "22%",
+                    money(invoice.vat_amount),
+                ),
+                columns,
+                ("L", "R", "R", "R"),
+                strict=True,
+            )
+        )
+    )
+    pdf.row(
+        list(
+            zip(
+                (N1_LABEL, money(invoice.exempt_amount), "N1", money(Decimal(0))),
+                columns,
+                ("L", "R", "R", "R"),
+                strict=True,
+            )
+        )
+    )
+    pdf.row(
+        [
+            ("Totale fattura", columns[0] + columns[1] + columns[2], "L"),
+            (money(invoice.total_amount), columns[3], "R"),
+        ],
+        bold=True,
+        fill=True,
+    )
 
 
 def _line_rows(pdf: _Bill, lines: Sequence[InvoiceLine], columns: Sequence[float]) -> None:
     for line in lines:
         label = KIND_LABELS.get(line.kind, line.description)
         if line.kind is InvoiceLineKind.fee:
-            label = line.description.replace(f" {line.msisdn}", "") if line.msisdn \
-                else line.description
+            label = (
+                line.description.replace(f" {line.msisdn}", "") if line.msisdn else line.description
+            )
         vat = f"{line.vat_rate:.0f}%" if line.vat_nature is None else line.vat_nature
-        pdf.row([(f"   {label}", columns[0], "L"),
-                 (f"{line.start_date:%d/%m} - {line.end_date:%d/%m/%Y}", columns[1], "L"),
-                 (vat, columns[2], "R"), (money(line.amount), columns[3], "R")])
+        pdf.row(
+            [
+                (f"   {label}", columns[0], "L"),
+                (f"{line.start_date:%d/%m} - {line.end_date:%d/%m/%Y}", columns[1], "L"),
+                (vat, columns[2], "R"),
+                (money(line.amount), columns[3], "R"),
+            ]
+        )
 
 
 def _breakdown(pdf: _Bill, lines: Sequence[InvoiceLine]) -> None:
     columns = (96.0, 40.0, 14.0, 30.0)
     pdf.heading("Dettaglio per linea")
     pdf.set_fill_color(*GREY)
-    pdf.row(list(zip(("Voce", "Periodo", "IVA", "Importo"), columns, ("L", "L", "R", "R"),
-                     strict=True)), bold=True, fill=True)
+    pdf.row(
+        list(
+            zip(("Voce", "Periodo", "IVA", "Importo"), columns, ("L", "L", "R", "R"), strict=True)
+        ),
+        bold=True,
+        fill=True,
+    )
     for msisdn, group in groupby(lines, key=lambda line: line.msisdn):
         items = list(group)
         if pdf.will_page_break(5.5 * (len(items) + 2)):
@@ -206,8 +279,9 @@ def _breakdown(pdf: _Bill, lines: Sequence[InvoiceLine]) -> None:
         pdf.row([(f"Linea {msisdn}" if msisdn else "Altri addebiti", WIDTH, "L")], bold=True)
         _line_rows(pdf, items, columns)
         subtotal = sum((line.amount for line in items), Decimal(0))
-        pdf.row([("Totale linea", sum(columns[:3]), "R"), (money(subtotal), columns[3], "R")],
-                bold=True)
+        pdf.row(
+            [("Totale linea", sum(columns[:3]), "R"), (money(subtotal), columns[3], "R")], bold=True
+        )
         pdf.set_draw_color(220)
         pdf.line(15, pdf.get_y(), 15 + WIDTH, pdf.get_y())
 
@@ -220,14 +294,18 @@ def _payment(pdf: _Bill, document: InvoiceDocument, settings: Settings) -> None:
     invoice, account = document.invoice, document.account
     pdf.heading("Pagamento")
     if account.payment_method is PaymentMethod.sepa_direct_debit:
-        how = [f"Modalità: addebito diretto SEPA sul conto IBAN {_masked(account.iban)}",
-               f"L'importo di {money(invoice.total_amount)} sarà addebitato alla scadenza "
-               f"del {day(invoice.due_date)}."]
+        how = [
+            f"Modalità: addebito diretto SEPA sul conto IBAN {_masked(account.iban)}",
+            f"L'importo di {money(invoice.total_amount)} sarà addebitato alla scadenza "
+            f"del {day(invoice.due_date)}.",
+        ]
     else:
-        how = ["Modalità: bonifico bancario",
-               f"Beneficiario: {settings.operator_name} - IBAN {settings.operator_iban}",
-               f"Causale: fattura {invoice.number} - conto {account.code}",
-               f"Importo: {money(invoice.total_amount)} entro il {day(invoice.due_date)}"]
+        how = [
+            "Modalità: bonifico bancario",
+            f"Beneficiario: {settings.operator_name} - IBAN {settings.operator_iban}",
+            f"Causale: fattura {invoice.number} - conto {account.code}",
+            f"Importo: {money(invoice.total_amount)} entro il {day(invoice.due_date)}",
+        ]
     for text in how:
         pdf.row([(text, WIDTH, "L")])
 
@@ -235,8 +313,10 @@ def _payment(pdf: _Bill, document: InvoiceDocument, settings: Settings) -> None:
 def render_pdf(document: InvoiceDocument, settings: Settings) -> bytes:
     """The courtesy copy as PDF bytes (pure: the same invoice gives the same bytes)."""
     invoice = document.invoice
-    pdf = _Bill(f"Copia di cortesia della fattura {invoice.number}: l'originale elettronico "
-                "è trasmesso tramite SdI.")
+    pdf = _Bill(
+        f"Copia di cortesia della fattura {invoice.number}: l'originale elettronico "
+        "è trasmesso tramite SdI."
+    )
     pdf.set_creation_date(invoice.created_at)
     pdf.set_title(_text(f"Fattura {invoice.number}"))
     pdf.set_author(_text(settings.operator_name))

@@ -25,9 +25,13 @@ class InvoiceRepository(ScopedRepository[Invoice]):
         """Newest first; the billing account is matched by code within the company."""
         statement = self.readable()
         if filters.billing_account is not None:
-            statement = statement.where(Invoice.billing_account_id.in_(
-                self._accounts().with_only_columns(BillingAccount.id)
-                .where(BillingAccount.code == filters.billing_account)))
+            statement = statement.where(
+                Invoice.billing_account_id.in_(
+                    self._accounts()
+                    .with_only_columns(BillingAccount.id)
+                    .where(BillingAccount.code == filters.billing_account)
+                )
+            )
         if filters.period is not None:
             statement = statement.where(Invoice.period == filters.period)
         if filters.status is not None:
@@ -52,7 +56,8 @@ class InvoiceRepository(ScopedRepository[Invoice]):
 
     async def account(self, invoice: Invoice) -> BillingAccount:
         account = await self.session.scalar(
-            self._accounts().where(BillingAccount.id == invoice.billing_account_id))
+            self._accounts().where(BillingAccount.id == invoice.billing_account_id)
+        )
         assert account is not None  # an invoice's account is in the invoice's company
         return account
 
@@ -61,8 +66,10 @@ class InvoiceRepository(ScopedRepository[Invoice]):
         if not ids:
             return {}
         rows = await self.session.execute(
-            self._accounts().with_only_columns(BillingAccount.id, BillingAccount.code)
-            .where(BillingAccount.id.in_(ids)))
+            self._accounts()
+            .with_only_columns(BillingAccount.id, BillingAccount.code)
+            .where(BillingAccount.id.in_(ids))
+        )
         return {account_id: code for account_id, code in rows}
 
     async def company(self, invoice: Invoice) -> Company:

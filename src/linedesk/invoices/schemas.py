@@ -31,13 +31,18 @@ class InvoiceRead(Schema):
     def of(cls, invoice: Invoice, account_code: str) -> "InvoiceRead":
         currency = invoice.currency
         return cls(
-            id=invoice.id, number=invoice.number, billing_account=account_code,
-            period=f"{invoice.period:%Y-%m}", issue_date=invoice.issue_date,
-            due_date=invoice.due_date, status=invoice.status,
+            id=invoice.id,
+            number=invoice.number,
+            billing_account=account_code,
+            period=f"{invoice.period:%Y-%m}",
+            issue_date=invoice.issue_date,
+            due_date=invoice.due_date,
+            status=invoice.status,
             taxable_amount=_money(invoice.taxable_amount, currency),
             vat_amount=_money(invoice.vat_amount, currency),
             exempt_amount=_money(invoice.exempt_amount, currency),
-            total_amount=_money(invoice.total_amount, currency))
+            total_amount=_money(invoice.total_amount, currency),
+        )
 
 
 class InvoiceLineRead(Schema):
@@ -56,11 +61,18 @@ class InvoiceLineRead(Schema):
     @classmethod
     def of(cls, line: InvoiceLine, currency: str) -> "InvoiceLineRead":
         return cls(
-            position=line.position, msisdn=line.msisdn, description=line.description,
-            kind=line.kind, start_date=line.start_date, end_date=line.end_date,
-            quantity=line.quantity, unit_price=_money(line.unit_price, currency),
-            amount=_money(line.amount, currency), vat_rate=line.vat_rate,
-            vat_nature=line.vat_nature)
+            position=line.position,
+            msisdn=line.msisdn,
+            description=line.description,
+            kind=line.kind,
+            start_date=line.start_date,
+            end_date=line.end_date,
+            quantity=line.quantity,
+            unit_price=_money(line.unit_price, currency),
+            amount=_money(line.amount, currency),
+            vat_rate=line.vat_rate,
+            vat_nature=line.vat_nature,
+        )
 
 
 class InvoiceDetail(InvoiceRead):

@@ -58,14 +58,27 @@ class Broker(ABC):
         """Create the stream if it is missing; make it keep `subjects` if it does not."""
 
     @abstractmethod
-    async def publish(self, subject: str, data: bytes, headers: Mapping[str, str] | None = None,
-                      *, msg_id: str | None = None) -> None:
+    async def publish(
+        self,
+        subject: str,
+        data: bytes,
+        headers: Mapping[str, str] | None = None,
+        *,
+        msg_id: str | None = None,
+    ) -> None:
         """Publish and wait until the stream has stored it; a `msg_id` seen recently is
         stored once."""
 
     @abstractmethod
-    async def consumer(self, stream: str, subject: str, durable: str, *,
-                       ack_wait: float = 30.0, max_pending: int = 50_000) -> Consumer:
+    async def consumer(
+        self,
+        stream: str,
+        subject: str,
+        durable: str,
+        *,
+        ack_wait: float = 30.0,
+        max_pending: int = 50_000,
+    ) -> Consumer:
         """The durable pull consumer of `subject` (created if missing): every process that
         asks for the same durable shares its messages."""
 
@@ -78,6 +91,7 @@ class Broker(ABC):
 
 
 # --- in the process ----------------------------------------------------------------------
+
 
 @dataclass
 class _Stored:
@@ -131,7 +145,10 @@ class MemoryDelivery(Delivery):
     async def nak(self, delay: float = 0) -> None:
         if self._stored.sequence in self._durable.pending:
             self._durable.pending[self._stored.sequence] = (
-                time.monotonic() + delay, self._deliveries, self._stored)
+                time.monotonic() + delay,
+                self._deliveries,
+                self._stored,
+            )
             self._durable.arrived.set()
 
 
@@ -160,8 +177,11 @@ class MemoryConsumer(Consumer):
                 durable.pending[sequence] = (now + durable.ack_wait, count + 1, stored)
                 out.append(MemoryDelivery(durable, stored, count + 1))
         messages = durable.stream.messages
-        while (len(out) < max_messages and durable.cursor < len(messages)
-               and len(durable.pending) < durable.max_pending):
+        while (
+            len(out) < max_messages
+            and durable.cursor < len(messages)
+            and len(durable.pending) < durable.max_pending
+        ):
             stored = messages[durable.cursor]
             durable.cursor += 1
             if stored.subject == durable.subject:
@@ -181,8 +201,14 @@ class MemoryBroker(Broker):
     async def ensure_stream(self, name: str, subjects: Sequence[str]) -> None:
         self._streams.setdefault(name, _Stream(set())).subjects.update(subjects)
 
-    async def publish(self, subject: str, data: bytes, headers: Mapping[str, str] | None = None,
-                      *, msg_id: str | None = None) -> None:
+    async def publish(
+        self,
+        subject: str,
+        data: bytes,
+        headers: Mapping[str, str] | None = None,
+        *,
+        msg_id: str | None = None,
+    ) -> None:
         stream = next((s for s in self._streams.values() if subject in s.subjects), None)
         if stream is None:
             raise LookupError(f"no stream keeps the subject {subject}")
@@ -195,12 +221,20 @@ class MemoryBroker(Broker):
             if durable.stream is stream:
                 durable.arrived.set()
 
-    async def consumer(self, stream: str, subject: str, durable: str, *,
-                       ack_wait: float = 30.0, max_pending: int = 50_000) -> Consumer:
+    async def consumer(
+        self,
+        stream: str,
+        subject: str,
+        durable: str,
+        *,
+        ack_wait: float = 30.0,
+        max_pending: int = 50_000,
+    ) -> Consumer:
         if stream not in self._streams:
             raise LookupError(f"no stream {stream}")
         found = self._durables.setdefault(
-            (stream, durable), _Durable(self._streams[stream], subject, ack_wait, max_pending))
+            (stream, durable), _Durable(self._streams[stream], subject, ack_wait, max_pending)
+        )
         return MemoryConsumer(found)
 
 

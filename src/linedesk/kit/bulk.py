@@ -44,8 +44,9 @@ async def _driver(session: AsyncSession) -> Any:
     return raw.driver_connection
 
 
-async def copy_or_insert(session: AsyncSession, model: Any, columns: Sequence[str],
-                         rows: Sequence[tuple[Any, ...]]) -> None:
+async def copy_or_insert(
+    session: AsyncSession, model: Any, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+) -> None:
     """Append rows to a model's table: binary COPY on PostgreSQL, a chunked `executemany`
     INSERT elsewhere."""
     table = model.__table__
@@ -53,15 +54,20 @@ async def copy_or_insert(session: AsyncSession, model: Any, columns: Sequence[st
         return
     if is_postgres(session):
         await (await _driver(session)).copy_records_to_table(
-            table.name, records=rows, columns=list(columns))
+            table.name, records=rows, columns=list(columns)
+        )
         return
     for part in chunks(rows, SQLITE_CHUNK):
-        await session.execute(insert(table),
-                              [dict(zip(columns, row, strict=True)) for row in part])
+        await session.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in part])
 
 
-async def insert_ignore(session: AsyncSession, model: Any, columns: Sequence[str],
-                        rows: Sequence[tuple[Any, ...]], keys: Sequence[str]) -> int:
+async def insert_ignore(
+    session: AsyncSession,
+    model: Any,
+    columns: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+    keys: Sequence[str],
+) -> int:
     """Insert rows whose `keys` are new, skip the others; returns how many were inserted.
 
     SQLite only (`INSERT … ON CONFLICT DO NOTHING` by `executemany`); PostgreSQL imports go
@@ -71,38 +77,50 @@ async def insert_ignore(session: AsyncSession, model: Any, columns: Sequence[str
     statement = dialect_insert(session, table).on_conflict_do_nothing(index_elements=list(keys))
     for part in chunks(rows, SQLITE_CHUNK):
         result: Any = await session.execute(
-            statement, [dict(zip(columns, row, strict=True)) for row in part])
+            statement, [dict(zip(columns, row, strict=True)) for row in part]
+        )
         inserted += max(result.rowcount, 0)
     return inserted
 
 
-async def copy_staged(session: AsyncSession, staging_ddl: str, staging: str,
-                      columns: Sequence[str], rows: Sequence[tuple[Any, ...]],
-                      insert_sql: str) -> int:
+async def copy_staged(
+    session: AsyncSession,
+    staging_ddl: str,
+    staging: str,
+    columns: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+    insert_sql: str,
+) -> int:
     """PostgreSQL: binary COPY of rows into a temporary staging table (created once per
     connection, emptied at each use and at commit), then `insert_sql` from it (an
     `INSERT … SELECT … ON CONFLICT DO NOTHING`); returns how many rows that inserted."""
     connection = await _driver(session)
-    await connection.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} ({staging_ddl})"
-                             " ON COMMIT DELETE ROWS")
+    await connection.execute(
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} ({staging_ddl}) ON COMMIT DELETE ROWS"
+    )
     await connection.execute(f"TRUNCATE {staging}")
     await connection.copy_records_to_table(staging, records=rows, columns=list(columns))
     status: str = await connection.execute(insert_sql)
     return int(status.rsplit(" ", 1)[-1])  # "INSERT 0 <count>"
 
 
-async def copy_frame_staged(session: AsyncSession, staging_ddl: str, staging: str,
-                            frame: Any, insert_sql: str) -> int:
+async def copy_frame_staged(
+    session: AsyncSession, staging_ddl: str, staging: str, frame: Any, insert_sql: str
+) -> int:
     """`copy_staged` for rows in a Polars frame (columns in the staging table's order, no
     nulls): the frame is written as CSV by Polars and read by PostgreSQL's CSV COPY, so no
     row becomes a Python object on the way."""
     connection = await _driver(session)
-    await connection.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} ({staging_ddl})"
-                             " ON COMMIT DELETE ROWS")
+    await connection.execute(
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} ({staging_ddl}) ON COMMIT DELETE ROWS"
+    )
     await connection.execute(f"TRUNCATE {staging}")
-    await connection.copy_to_table(staging, source=io.BytesIO(
-        frame.write_csv(include_header=False).encode()), columns=list(frame.columns),
-        format="csv")
+    await connection.copy_to_table(
+        staging,
+        source=io.BytesIO(frame.write_csv(include_header=False).encode()),
+        columns=list(frame.columns),
+        format="csv",
+    )
     status: str = await connection.execute(insert_sql)
     return int(status.rsplit(" ", 1)[-1])  # "INSERT 0 <count>"
 
@@ -112,17 +130,28 @@ async def execute_sql(session: AsyncSession, sql: str) -> None:
     await (await _driver(session)).execute(sql)
 
 
-async def upsert_add(session: AsyncSession, model: Any, keys: Sequence[str],
-                     added: Sequence[str], rows: list[dict[str, Any]]) -> None:
+async def upsert_add(
+    session: AsyncSession,
+    model: Any,
+    keys: Sequence[str],
+    added: Sequence[str],
+    rows: list[dict[str, Any]],
+) -> None:
     """Insert rows, or add their `added` columns to the row already there; other columns
     take the new value."""
     if rows:
-        await upsert_add_columns(session, model, keys, added,
-                                 {name: [row[name] for row in rows] for name in rows[0]})
+        await upsert_add_columns(
+            session, model, keys, added, {name: [row[name] for row in rows] for name in rows[0]}
+        )
 
 
-async def upsert_add_columns(session: AsyncSession, model: Any, keys: Sequence[str],
-                             added: Sequence[str], columns: dict[str, Sequence[Any]]) -> None:
+async def upsert_add_columns(
+    session: AsyncSession,
+    model: Any,
+    keys: Sequence[str],
+    added: Sequence[str],
+    columns: dict[str, Sequence[Any]],
+) -> None:
     """`upsert_add` for rows given as columns (name → values). PostgreSQL: the whole set in
     one `INSERT … SELECT FROM unnest(…)`, one array per column; SQLite: `executemany`."""
     table, names = model.__table__, list(columns)
@@ -130,21 +159,29 @@ async def upsert_add_columns(session: AsyncSession, model: Any, keys: Sequence[s
         return
     if is_postgres(session):
         dialect = postgresql.dialect()
-        arrays = ", ".join(f"${n}::{table.c[name].type.compile(dialect=dialect)}[]"
-                           for n, name in enumerate(names, start=1))
+        arrays = ", ".join(
+            f"${n}::{table.c[name].type.compile(dialect=dialect)}[]"
+            for n, name in enumerate(names, start=1)
+        )
         changes = ", ".join(
-            f"{name} = {table.name}.{name} + EXCLUDED.{name}" if name in added
-            else f"{name} = EXCLUDED.{name}" for name in names if name not in keys)
-        sql = (f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM unnest({arrays}) "
-               f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {changes}")
+            f"{name} = {table.name}.{name} + EXCLUDED.{name}"
+            if name in added
+            else f"{name} = EXCLUDED.{name}"
+            for name in names
+            if name not in keys
+        )
+        sql = (
+            f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM unnest({arrays}) "
+            f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {changes}"
+        )
         await (await _driver(session)).execute(sql, *(list(columns[name]) for name in names))
         return
     statement = sqlite.insert(table)
     update = {name: table.c[name] + statement.excluded[name] for name in added}
-    update |= {name: statement.excluded[name] for name in names
-               if name not in added and name not in keys}
+    update |= {
+        name: statement.excluded[name] for name in names if name not in added and name not in keys
+    }
     statement = statement.on_conflict_do_update(index_elements=list(keys), set_=update)
-    rows = [dict(zip(names, values, strict=True)) for values in
-            zip(*columns.values(), strict=True)]
+    rows = [dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)]
     for part in chunks(rows, SQLITE_CHUNK):
         await session.execute(statement, list(part))

@@ -111,8 +111,10 @@ CSV_BODY = {
         "content": {
             "text/csv": {"schema": {"type": "string"}},
             "multipart/form-data": {
-                "schema": {"type": "object", "properties": {"file": {"type": "string",
-                                                                     "format": "binary"}}}
+                "schema": {
+                    "type": "object",
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }
             },
         },
     }

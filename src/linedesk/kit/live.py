@@ -53,8 +53,9 @@ class Subscription:
         self.fanout.add(self)
         return self
 
-    async def __aexit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.fanout.remove(self)
 
 
@@ -118,7 +119,7 @@ class RedisBus(LiveBus):
     async def publish(self, keys: Collection[str]) -> None:
         ordered = sorted(keys)
         for start in range(0, len(ordered), CHUNK):
-            await self._client.publish(self.channel, json.dumps(ordered[start:start + CHUNK]))
+            await self._client.publish(self.channel, json.dumps(ordered[start : start + CHUNK]))
 
     async def start(self) -> None:
         if self._listener is None:

@@ -41,14 +41,14 @@ async def _advisory_lock(engine: AsyncEngine, name: str) -> AsyncIterator[bool]:
     key = lock_key(name)
     async with engine.connect() as connection:
         await connection.execution_options(isolation_level="AUTOCOMMIT")
-        held = bool(await connection.scalar(text("SELECT pg_try_advisory_lock(:key)"),
-                                            {"key": key}))
+        held = bool(
+            await connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": key})
+        )
         try:
             yield held
         finally:
             if held:
-                await connection.execute(text("SELECT pg_advisory_unlock(:key)"),
-                                         {"key": key})
+                await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
 
 
 @contextmanager

@@ -68,8 +68,12 @@ class NatsBroker(Broker):
     async def connection(self) -> tuple[Client, JetStreamContext]:
         if self._client is None or self._js is None:
             self._client = await nats.connect(
-                self.url, name="linedesk", connect_timeout=CONNECT_TIMEOUT,
-                max_reconnect_attempts=-1, allow_reconnect=True)
+                self.url,
+                name="linedesk",
+                connect_timeout=CONNECT_TIMEOUT,
+                max_reconnect_attempts=-1,
+                allow_reconnect=True,
+            )
             self._js = self._client.jetstream()
         return self._client, self._js
 
@@ -78,8 +82,7 @@ class NatsBroker(Broker):
         try:
             info = await js.stream_info(name)
         except NotFoundError:
-            await js.add_stream(name=name, subjects=list(subjects),
-                                storage=api.StorageType.FILE)
+            await js.add_stream(name=name, subjects=list(subjects), storage=api.StorageType.FILE)
             return
         kept = list(info.config.subjects or [])
         missing = [subject for subject in subjects if subject not in kept]
@@ -87,22 +90,40 @@ class NatsBroker(Broker):
             info.config.subjects = kept + missing
             await js.update_stream(info.config)
 
-    async def publish(self, subject: str, data: bytes, headers: Mapping[str, str] | None = None,
-                      *, msg_id: str | None = None) -> None:
+    async def publish(
+        self,
+        subject: str,
+        data: bytes,
+        headers: Mapping[str, str] | None = None,
+        *,
+        msg_id: str | None = None,
+    ) -> None:
         _, js = await self.connection()
         sent: dict[str, Any] = dict(headers or {})
         if msg_id is not None:
             sent["Nats-Msg-Id"] = msg_id
         await js.publish(subject, data, headers=sent or None)
 
-    async def consumer(self, stream: str, subject: str, durable: str, *,
-                       ack_wait: float = 30.0, max_pending: int = 50_000) -> Consumer:
+    async def consumer(
+        self,
+        stream: str,
+        subject: str,
+        durable: str,
+        *,
+        ack_wait: float = 30.0,
+        max_pending: int = 50_000,
+    ) -> Consumer:
         _, js = await self.connection()
-        config = api.ConsumerConfig(ack_wait=ack_wait, max_ack_pending=max_pending,
-                                    filter_subject=subject, max_deliver=-1,
-                                    ack_policy=api.AckPolicy.EXPLICIT)
-        subscription = await js.pull_subscribe(subject, durable=durable, stream=stream,
-                                               config=config)
+        config = api.ConsumerConfig(
+            ack_wait=ack_wait,
+            max_ack_pending=max_pending,
+            filter_subject=subject,
+            max_deliver=-1,
+            ack_policy=api.AckPolicy.EXPLICIT,
+        )
+        subscription = await js.pull_subscribe(
+            subject, durable=durable, stream=stream, config=config
+        )
         return NatsConsumer(subscription)
 
     async def flush(self) -> None:

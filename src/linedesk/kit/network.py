@@ -39,8 +39,7 @@ def parse_address(raw: str) -> IPAddress | None:
 
 
 def parse_networks(cidrs: Iterable[str | IPNetwork]) -> tuple[IPNetwork, ...]:
-    return tuple(ipaddress.ip_network(cidr) if isinstance(cidr, str) else cidr
-                 for cidr in cidrs)
+    return tuple(ipaddress.ip_network(cidr) if isinstance(cidr, str) else cidr for cidr in cidrs)
 
 
 def in_networks(address: IPAddress, networks: Iterable[str | IPNetwork]) -> bool:
@@ -56,8 +55,9 @@ def header_values(headers: Mapping[str, str], name: str) -> list[str]:
     return [value for key, value in headers.items() if key.lower() == wanted]
 
 
-def client_address(peer: str | None, headers: Mapping[str, str],
-                   trusted_proxies: Iterable[str | IPNetwork]) -> IPAddress | None:
+def client_address(
+    peer: str | None, headers: Mapping[str, str], trusted_proxies: Iterable[str | IPNetwork]
+) -> IPAddress | None:
     """The client's address: the direct peer, unless the peer is one of our proxies; then the
     right-most X-Forwarded-For entry that is not one of our proxies. None without a peer."""
     address = parse_address(peer) if peer else None
@@ -86,8 +86,9 @@ def _mac(key: str, timestamp: int, msisdn: str) -> str:
     return hmac.new(key.encode(), f"{timestamp}.{msisdn}".encode(), hashlib.sha256).hexdigest()
 
 
-def signature_is_valid(key: str, msisdn: str, signature: str, now: datetime,
-                       max_skew_seconds: int) -> bool:
+def signature_is_valid(
+    key: str, msisdn: str, signature: str, now: datetime, max_skew_seconds: int
+) -> bool:
     """A well-formed `t=…,v1=…` whose time is within the skew and whose MAC matches."""
     timestamp: int | None = None
     macs: list[str] = []
@@ -119,8 +120,9 @@ class GatewayTrust(Protocol):
     def autologin_max_skew_seconds(self) -> int: ...
 
 
-def vouched_msisdn(client_ip: IPAddress | None, headers: Mapping[str, str],
-                   settings: GatewayTrust, now: datetime) -> str | None:
+def vouched_msisdn(
+    client_ip: IPAddress | None, headers: Mapping[str, str], settings: GatewayTrust, now: datetime
+) -> str | None:
     """The E.164 mobile number the operator's gateway vouches for, or None: the header is
     ignored unless the client is inside a gateway range and, with a key, correctly signed."""
     if client_ip is None or not in_networks(client_ip, settings.autologin_gateway_ranges):
@@ -132,8 +134,12 @@ def vouched_msisdn(client_ip: IPAddress | None, headers: Mapping[str, str],
     if settings.autologin_hmac_key:
         signatures = header_values(headers, settings.autologin_header + SIGNATURE_SUFFIX)
         if len(signatures) != 1 or not signature_is_valid(
-                settings.autologin_hmac_key, raw, signatures[0], now,
-                settings.autologin_max_skew_seconds):
+            settings.autologin_hmac_key,
+            raw,
+            signatures[0],
+            now,
+            settings.autologin_max_skew_seconds,
+        ):
             return None
     try:
         return parse_italian_number(raw, LineKind.mobile)

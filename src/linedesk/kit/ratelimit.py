@@ -125,11 +125,14 @@ class RateLimiter:
         options: dict[str, Any] = {}
         if uri.startswith(("async+redis", "async+rediss")):
             # redis-py's asyncio client; errors surface as limits.errors.StorageError.
-            options = {"implementation": "redispy", "key_prefix": key_prefix,
-                       "wrap_exceptions": True,
-                       "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
-                       "socket_timeout": REDIS_TIMEOUT_SECONDS,
-                       "retry": Retry(ExponentialBackoff(cap=0.1, base=0.02), retries=1)}
+            options = {
+                "implementation": "redispy",
+                "key_prefix": key_prefix,
+                "wrap_exceptions": True,
+                "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+                "socket_timeout": REDIS_TIMEOUT_SECONDS,
+                "retry": Retry(ExponentialBackoff(cap=0.1, base=0.02), retries=1),
+            }
         storage = storage_from_string(uri, **options)
         if not isinstance(storage, Storage) or not isinstance(storage, MovingWindowSupport):
             raise ValueError(f"{storage_uri!r} is not an async storage with moving windows")
@@ -232,4 +235,5 @@ async def _storage_errors() -> AsyncIterator[None]:
         log.warning("rate_limit_storage_unavailable", error_type=type(exc.storage_error).__name__)
         raise Unavailable(
             "The service is briefly unavailable: try again in a moment",
-            headers={"Retry-After": str(STORAGE_RETRY_AFTER)}) from exc
+            headers={"Retry-After": str(STORAGE_RETRY_AFTER)},
+        ) from exc

@@ -25,19 +25,26 @@ from linedesk.kit.phone import InvalidNumber  # noqa: F401  (re-exported for val
 class Schema(BaseModel):
     model_config = ConfigDict(from_attributes=True, str_strip_whitespace=True)
 
+
 class CreateSchema(Schema):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
 
 # One line of text, as every text we take in is: no control character (C0, DEL, C1) and no
 # line or paragraph separator. PostgreSQL cannot store a NUL, and a line break in a name ends
 # up in e-mail headers. A pattern, so pydantic-core checks it without calling Python.
 
 
-def one_line(max_length: int, *, min_length: int = 1,
-             strip_whitespace: bool | None = None) -> StringConstraints:
+def one_line(
+    max_length: int, *, min_length: int = 1, strip_whitespace: bool | None = None
+) -> StringConstraints:
     """The constraints of a text field: `Annotated[str, one_line(64)]`."""
-    return StringConstraints(min_length=min_length, max_length=max_length,
-                             pattern=ONE_LINE_PATTERN, strip_whitespace=strip_whitespace)
+    return StringConstraints(
+        min_length=min_length,
+        max_length=max_length,
+        pattern=ONE_LINE_PATTERN,
+        strip_whitespace=strip_whitespace,
+    )
 
 
 Email = Annotated[EmailStr, StringConstraints(max_length=254)]

@@ -41,8 +41,14 @@ class SpreadsheetWriter:
     """csv.writer whose rows are typed: str cells are text (neutralised), Decimal and int
     cells are numbers, None is an empty cell."""
 
-    def __init__(self, out: _Writable, *, delimiter: str = ";", decimal_comma: bool = True,
-                 lineterminator: str = "\r\n") -> None:
+    def __init__(
+        self,
+        out: _Writable,
+        *,
+        delimiter: str = ";",
+        decimal_comma: bool = True,
+        lineterminator: str = "\r\n",
+    ) -> None:
         self._writer = csv.writer(out, delimiter=delimiter, lineterminator=lineterminator)
         self._decimal_comma = decimal_comma
 

@@ -24,18 +24,22 @@ UPLOAD_RESPONSES: dict[int | str, dict[str, object]] = {
 
 
 def too_large(max_bytes: int) -> PayloadTooLarge:
-    return PayloadTooLarge(f"The file is larger than the limit of {max_bytes:,} bytes",
-                           details=[{"field": "body", "reason": f"over {max_bytes} bytes"}])
+    return PayloadTooLarge(
+        f"The file is larger than the limit of {max_bytes:,} bytes",
+        details=[{"field": "body", "reason": f"over {max_bytes} bytes"}],
+    )
 
 
 def line_too_long(line: int, max_line: int) -> ValidationFailed:
     reason = f"longer than {max_line:,} bytes"
-    return ValidationFailed(f"Line {line} is {reason}", code="line_too_long",
-                            details=[{"row": line, "reason": reason}])
+    return ValidationFailed(
+        f"Line {line} is {reason}", code="line_too_long", details=[{"row": line, "reason": reason}]
+    )
 
 
-async def limited(chunks: AsyncIterable[bytes], *, max_bytes: int | None = None,
-                  max_line: int = MAX_LINE_BYTES) -> AsyncGenerator[bytes, None]:
+async def limited(
+    chunks: AsyncIterable[bytes], *, max_bytes: int | None = None, max_line: int = MAX_LINE_BYTES
+) -> AsyncGenerator[bytes, None]:
     """The chunks as they come, refused as soon as the total passes `max_bytes` or a line
     (counted from 1, split at line feeds) passes `max_line`."""
     total = 0
@@ -72,9 +76,12 @@ async def _file_chunks(upload: UploadFile) -> AsyncIterator[bytes]:
 
 
 async def _form_file(request: Request, max_bytes: int) -> UploadFile:
-    parser = MultiPartParser(request.headers, limited(request.stream(), max_bytes=max_bytes,
-                                                      max_line=max_bytes),
-                             max_files=1, max_fields=10)
+    parser = MultiPartParser(
+        request.headers,
+        limited(request.stream(), max_bytes=max_bytes, max_line=max_bytes),
+        max_files=1,
+        max_fields=10,
+    )
     try:
         form = await parser.parse()
     except MultiPartException as exc:

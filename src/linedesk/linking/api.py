@@ -13,27 +13,45 @@ from linedesk.linking.service import complete_link, resend_link, start_link, unl
 router = APIRouter(tags=["link SIM"])
 
 
-@router.post("/me/linked-lines", response_model=LinkTicket,
-             status_code=status.HTTP_202_ACCEPTED)
-async def link(body: LinkStart, principal: CurrentUser, session: SessionDep,
-               ctx: AuthContextDep, limiter: LimiterDep) -> LinkTicket:
+@router.post("/me/linked-lines", response_model=LinkTicket, status_code=status.HTTP_202_ACCEPTED)
+async def link(
+    body: LinkStart,
+    principal: CurrentUser,
+    session: SessionDep,
+    ctx: AuthContextDep,
+    limiter: LimiterDep,
+) -> LinkTicket:
     """Ask to link a line of the same VAT number (at most 2): its holder receives a code by
     SMS and gives it to you if they agree."""
     limits = Limits.of(limiter, ctx)
     return LinkTicket.of(await start_link(session, ctx, limits, principal.user, body.msisdn))
 
 
-@router.post("/me/linked-lines/{link_id}/resend", response_model=LinkTicket,
-             status_code=status.HTTP_202_ACCEPTED)
-async def resend(link_id: str, principal: CurrentUser, session: SessionDep,
-                 ctx: AuthContextDep, limiter: LimiterDep) -> LinkTicket:
+@router.post(
+    "/me/linked-lines/{link_id}/resend",
+    response_model=LinkTicket,
+    status_code=status.HTTP_202_ACCEPTED,
+)
+async def resend(
+    link_id: str,
+    principal: CurrentUser,
+    session: SessionDep,
+    ctx: AuthContextDep,
+    limiter: LimiterDep,
+) -> LinkTicket:
     limits = Limits.of(limiter, ctx)
     return LinkTicket.of(await resend_link(session, ctx, limits, principal.user, link_id))
 
 
 @router.post("/me/linked-lines/{link_id}/complete", response_model=MeResponse)
-async def complete(link_id: str, body: CodeEntry, principal: CurrentUser, session: SessionDep,
-                   ctx: AuthContextDep, limiter: LimiterDep) -> MeResponse:
+async def complete(
+    link_id: str,
+    body: CodeEntry,
+    principal: CurrentUser,
+    session: SessionDep,
+    ctx: AuthContextDep,
+    limiter: LimiterDep,
+) -> MeResponse:
     """Enter the code the linked line received: the line is linked."""
     limits = Limits.of(limiter, ctx)
     await complete_link(session, ctx, limits, principal.user, link_id, body.code)
@@ -41,16 +59,16 @@ async def complete(link_id: str, body: CodeEntry, principal: CurrentUser, sessio
 
 
 @router.delete("/me/linked-lines/{msisdn}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_link(msisdn: str, principal: CurrentUser, session: SessionDep,
-                      ctx: AuthContextDep) -> Response:
+async def delete_link(
+    msisdn: str, principal: CurrentUser, session: SessionDep, ctx: AuthContextDep
+) -> Response:
     """Unlink a line in one action."""
     await unlink(session, ctx, principal.user, msisdn)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.put("/me/active-line", response_model=MeResponse)
-async def active_line(body: ActiveLine, principal: CurrentUser,
-                      session: SessionDep) -> MeResponse:
+async def active_line(body: ActiveLine, principal: CurrentUser, session: SessionDep) -> MeResponse:
     """Switch the line this session shows (the switcher under the avatar)."""
     await choose_active_line(session, principal.user, principal.session, body.msisdn)
     return await describe_user(session, principal.user, principal.session)

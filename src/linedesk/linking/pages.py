@@ -25,57 +25,104 @@ def _linked(request: Request, principal: WebUser) -> list[str]:
 
 
 @router.get("/link-sim")
-async def link_sim(request: Request, principal: WebUser, session: SessionDep, clock: ClockDep,
-                   linked: str | None = None) -> Response:
+async def link_sim(
+    request: Request,
+    principal: WebUser,
+    session: SessionDep,
+    clock: ClockDep,
+    linked: str | None = None,
+) -> Response:
     await count_visit(request, session, principal, "link_sim", clock.now())
-    return render(request, "linking/link_sim.html", linked_lines=_linked(request, principal),
-                  max_linked=MAX_LINKED, just_linked=linked)
+    return render(
+        request,
+        "linking/link_sim.html",
+        linked_lines=_linked(request, principal),
+        max_linked=MAX_LINKED,
+        just_linked=linked,
+    )
 
 
 @router.post("/link-sim")
-async def link_sim_start(request: Request, _: CsrfChecked, principal: WebUser,
-                         session: SessionDep, ctx: AuthContextDep, limiter: LimiterDep,
-                         msisdn: Field) -> Response:
+async def link_sim_start(
+    request: Request,
+    _: CsrfChecked,
+    principal: WebUser,
+    session: SessionDep,
+    ctx: AuthContextDep,
+    limiter: LimiterDep,
+    msisdn: Field,
+) -> Response:
     try:
-        issued = await start_link(session, ctx, Limits.of(limiter, ctx),
-                                  principal.user, msisdn)
+        issued = await start_link(session, ctx, Limits.of(limiter, ctx), principal.user, msisdn)
     except LinedeskError as exc:
         await settle(session, exc)
-        return render(request, "linking/link_sim.html", status_code=exc.status_code,
-                      error=exc, msisdn=msisdn, linked_lines=_linked(request, principal),
-                      max_linked=MAX_LINKED)
+        return render(
+            request,
+            "linking/link_sim.html",
+            status_code=exc.status_code,
+            error=exc,
+            msisdn=msisdn,
+            linked_lines=_linked(request, principal),
+            max_linked=MAX_LINKED,
+        )
     return redirect(f"/link-sim/{issued.record.public_id}")
 
 
 @router.post("/link-sim/unlink")
-async def link_sim_unlink(request: Request, _: CsrfChecked, principal: WebUser,
-                          session: SessionDep, ctx: AuthContextDep, msisdn: Field) -> Response:
+async def link_sim_unlink(
+    request: Request,
+    _: CsrfChecked,
+    principal: WebUser,
+    session: SessionDep,
+    ctx: AuthContextDep,
+    msisdn: Field,
+) -> Response:
     await unlink(session, ctx, principal.user, msisdn)
     return redirect("/link-sim")
 
 
-async def _code_page(request: Request, session: SessionDep, principal: WebUser, link_id: str,
-                     error: LinedeskError | None = None, resent: bool = False) -> Response:
+async def _code_page(
+    request: Request,
+    session: SessionDep,
+    principal: WebUser,
+    link_id: str,
+    error: LinedeskError | None = None,
+    resent: bool = False,
+) -> Response:
     """The page to enter the code the linked line received, with 'send again'."""
     code_record = await find_code(session, link_id, CodePurpose.link_line)
     if code_record is None or code_record.user_id != principal.user.id:
         return redirect("/link-sim")
-    return render(request, "linking/link_code.html",
-                  status_code=error.status_code if error else 200, error=error,
-                  link_id=link_id, msisdn=code_record.subject,
-                  resend_after=resend_after(code_record), resent=resent)
+    return render(
+        request,
+        "linking/link_code.html",
+        status_code=error.status_code if error else 200,
+        error=error,
+        link_id=link_id,
+        msisdn=code_record.subject,
+        resend_after=resend_after(code_record),
+        resent=resent,
+    )
 
 
 @router.get("/link-sim/{link_id}")
-async def link_sim_code(request: Request, principal: WebUser, session: SessionDep,
-                        link_id: str) -> Response:
+async def link_sim_code(
+    request: Request, principal: WebUser, session: SessionDep, link_id: str
+) -> Response:
     return await _code_page(request, session, principal, link_id)
 
 
 @router.post("/link-sim/{link_id}")
-async def link_sim_complete(request: Request, _: CsrfChecked, principal: WebUser,
-                            session: SessionDep, ctx: AuthContextDep, limiter: LimiterDep,
-                            link_id: str, code: Field) -> Response:
+async def link_sim_complete(
+    request: Request,
+    _: CsrfChecked,
+    principal: WebUser,
+    session: SessionDep,
+    ctx: AuthContextDep,
+    limiter: LimiterDep,
+    link_id: str,
+    code: Field,
+) -> Response:
     limits = Limits.of(limiter, ctx)
     try:
         line = await complete_link(session, ctx, limits, principal.user, link_id, code.strip())
@@ -86,9 +133,15 @@ async def link_sim_complete(request: Request, _: CsrfChecked, principal: WebUser
 
 
 @router.post("/link-sim/{link_id}/resend")
-async def link_sim_resend(request: Request, _: CsrfChecked, principal: WebUser,
-                          session: SessionDep, ctx: AuthContextDep, limiter: LimiterDep,
-                          link_id: str) -> Response:
+async def link_sim_resend(
+    request: Request,
+    _: CsrfChecked,
+    principal: WebUser,
+    session: SessionDep,
+    ctx: AuthContextDep,
+    limiter: LimiterDep,
+    link_id: str,
+) -> Response:
     limits = Limits.of(limiter, ctx)
     try:
         await resend_link(session, ctx, limits, principal.user, link_id)

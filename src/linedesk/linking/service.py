@@ -27,8 +27,12 @@ MAX_LINKED = 2
 
 
 async def _linked_count(session: AsyncSession, user: User) -> int:
-    return int(await session.scalar(select(func.count()).select_from(LinkedLine).where(
-        LinkedLine.user_id == user.id)) or 0)
+    return int(
+        await session.scalar(
+            select(func.count()).select_from(LinkedLine).where(LinkedLine.user_id == user.id)
+        )
+        or 0
+    )
 
 
 async def _linkable_line(session: AsyncSession, user: User, raw: str) -> Line:
@@ -37,62 +41,102 @@ async def _linkable_line(session: AsyncSession, user: User, raw: str) -> Line:
     line = await LineRepository(session, Scope.company(user.company_id)).get_by_msisdn(msisdn)
     if line is None or line.kind is not LineKind.mobile or line.status is LineStatus.ceased:
         raise NotFound("No mobile line of your company has this number")
-    own = {owned.id for owned in await UserRepository(
-        session, Scope.company(user.company_id)).lines_of(user)}
+    own = {
+        owned.id
+        for owned in await UserRepository(session, Scope.company(user.company_id)).lines_of(user)
+    }
     if line.id in own:
         raise ValidationFailed("This line is already yours or linked", code="already_linked")
     if await _linked_count(session, user) >= MAX_LINKED:
-        raise ValidationFailed(f"You can link at most {MAX_LINKED} lines: unlink one first",
-                               code="too_many_linked_lines")
+        raise ValidationFailed(
+            f"You can link at most {MAX_LINKED} lines: unlink one first",
+            code="too_many_linked_lines",
+        )
     return line
 
 
-async def start_link(session: AsyncSession, ctx: AuthContext, limits: Limits, user: User,
-                     raw_msisdn: str) -> IssuedCode:
+async def start_link(
+    session: AsyncSession, ctx: AuthContext, limits: Limits, user: User, raw_msisdn: str
+) -> IssuedCode:
     line = await _linkable_line(session, user, raw_msisdn)
     await limits.sending(line.msisdn)
     issued = await issue_code(
-        session, ctx.settings.secret_key, ctx.now, purpose=CodePurpose.link_line,
-        subject=line.msisdn, channel=Channel.sms.value, destination=line.msisdn,
-        company_id=user.company_id, user_id=user.id,
+        session,
+        ctx.settings.secret_key,
+        ctx.now,
+        purpose=CodePurpose.link_line,
+        subject=line.msisdn,
+        channel=Channel.sms.value,
+        destination=line.msisdn,
+        company_id=user.company_id,
+        user_id=user.id,
         context={"line_id": line.id, "language": user.language},
     )
     await _send_code(session, ctx, issued, user)
     return issued
 
 
-async def _send_code(session: AsyncSession, ctx: AuthContext, issued: IssuedCode,
-                     user: User) -> None:
-    await enqueue(session, Channel.sms, issued.record.destination, "link_code", user.language,
-                  {"code": issued.code, "minutes": MINUTES, "requester": user.username},
-                  now=ctx.now, company_id=user.company_id)
+async def _send_code(
+    session: AsyncSession, ctx: AuthContext, issued: IssuedCode, user: User
+) -> None:
+    await enqueue(
+        session,
+        Channel.sms,
+        issued.record.destination,
+        "link_code",
+        user.language,
+        {"code": issued.code, "minutes": MINUTES, "requester": user.username},
+        now=ctx.now,
+        company_id=user.company_id,
+    )
 
 
-async def resend_link(session: AsyncSession, ctx: AuthContext, limits: Limits, user: User,
-                      public_id: str) -> IssuedCode:
-    issued = await resend_by_id(session, ctx, limits, public_id, CodePurpose.link_line,
-                                owner_id=user.id)
+async def resend_link(
+    session: AsyncSession, ctx: AuthContext, limits: Limits, user: User, public_id: str
+) -> IssuedCode:
+    issued = await resend_by_id(
+        session, ctx, limits, public_id, CodePurpose.link_line, owner_id=user.id
+    )
     await _send_code(session, ctx, issued, user)
     return issued
 
 
-async def complete_link(session: AsyncSession, ctx: AuthContext, limits: Limits, user: User,
-                        public_id: str, code: str) -> Line:
-    code_record = await redeem(session, ctx, limits, public_id, CodePurpose.link_line, code,
-                               owner_id=user.id)
+async def complete_link(
+    session: AsyncSession, ctx: AuthContext, limits: Limits, user: User, public_id: str, code: str
+) -> Line:
+    code_record = await redeem(
+        session, ctx, limits, public_id, CodePurpose.link_line, code, owner_id=user.id
+    )
     # Counted under the user's lock: completions at the same moment cannot pass 2 links.
     await UserRepository(session, Scope.company(user.company_id)).lock(user.id)
     line = await _linkable_line(session, user, code_record.subject)
-    session.add(LinkedLine(company_id=user.company_id, user_id=user.id, line_id=line.id,
-                           linked_at=ctx.now))
+    session.add(
+        LinkedLine(company_id=user.company_id, user_id=user.id, line_id=line.id, linked_at=ctx.now)
+    )
     await session.flush()
-    await record(session, "line_linked", now=ctx.now, company_id=user.company_id,
-                 user_id=user.id, subject=line.msisdn, client_ip=ctx.client_ip)
-    channel, recipient = (Channel.sms, user.username) if user.main_line_id else \
-        (Channel.email, user.email or "")
+    await record(
+        session,
+        "line_linked",
+        now=ctx.now,
+        company_id=user.company_id,
+        user_id=user.id,
+        subject=line.msisdn,
+        client_ip=ctx.client_ip,
+    )
+    channel, recipient = (
+        (Channel.sms, user.username) if user.main_line_id else (Channel.email, user.email or "")
+    )
     if recipient:
-        await enqueue(session, channel, recipient, "line_linked", user.language,
-                      {"msisdn": line.msisdn}, now=ctx.now, company_id=user.company_id)
+        await enqueue(
+            session,
+            channel,
+            recipient,
+            "line_linked",
+            user.language,
+            {"msisdn": line.msisdn},
+            now=ctx.now,
+            company_id=user.company_id,
+        )
     return line
 
 
@@ -101,10 +145,18 @@ async def unlink(session: AsyncSession, ctx: AuthContext, user: User, raw_msisdn
     line = await LineRepository(session, Scope.company(user.company_id)).get_by_msisdn(msisdn)
     removed = 0
     if line is not None:
-        result = await session.execute(delete(LinkedLine).where(
-            LinkedLine.user_id == user.id, LinkedLine.line_id == line.id))
+        result = await session.execute(
+            delete(LinkedLine).where(LinkedLine.user_id == user.id, LinkedLine.line_id == line.id)
+        )
         removed = int(getattr(result, "rowcount", 0) or 0)
     if not removed or line is None:
         raise NotFound("This line is not linked to your account")
-    await record(session, "line_unlinked", now=ctx.now, company_id=user.company_id,
-                 user_id=user.id, subject=line.msisdn, client_ip=ctx.client_ip)
+    await record(
+        session,
+        "line_unlinked",
+        now=ctx.now,
+        company_id=user.company_id,
+        user_id=user.id,
+        subject=line.msisdn,
+        client_ip=ctx.client_ip,
+    )

@@ -31,9 +31,15 @@ router = APIRouter(tags=["company managers"])
 
 
 def _read(user: User) -> ManagerRead:
-    return ManagerRead(id=user.id, username=user.username, email=user.email,
-                       profile=user.profile, active=user.password_hash is not None,
-                       totp_enabled=user.totp_enabled, created_at=user.created_at)
+    return ManagerRead(
+        id=user.id,
+        username=user.username,
+        email=user.email,
+        profile=user.profile,
+        active=user.password_hash is not None,
+        totp_enabled=user.totp_enabled,
+        created_at=user.created_at,
+    )
 
 
 @router.get("/company/managers", response_model=list[ManagerRead])
@@ -42,10 +48,12 @@ async def managers(principal: Manager, session: SessionDep) -> list[ManagerRead]
     return [_read(user) for user in await list_managers(session, principal.scope)]
 
 
-@router.post("/company/managers", response_model=ManagerCreated,
-             status_code=status.HTTP_201_CREATED)
-async def create_manager(body: ManagerCreate, principal: UserAdmin, session: SessionDep,
-                         ctx: AuthContextDep) -> ManagerCreated:
+@router.post(
+    "/company/managers", response_model=ManagerCreated, status_code=status.HTTP_201_CREATED
+)
+async def create_manager(
+    body: ManagerCreate, principal: UserAdmin, session: SessionDep, ctx: AuthContextDep
+) -> ManagerCreated:
     """Create a telco manager (user admins only). They receive an activation code by e-mail
     and choose their own password."""
     manager, issued = await create_telco_manager(session, ctx, principal.user, body)
@@ -53,36 +61,48 @@ async def create_manager(body: ManagerCreate, principal: UserAdmin, session: Ses
 
 
 @router.delete("/company/managers/{manager_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_manager(manager_id: IdPath, principal: UserAdmin, session: SessionDep,
-                         ctx: AuthContextDep) -> Response:
+async def delete_manager(
+    manager_id: IdPath, principal: UserAdmin, session: SessionDep, ctx: AuthContextDep
+) -> Response:
     """Remove a telco manager: they can no longer sign in, and their sessions end."""
     await remove_manager(session, ctx, principal.user, manager_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/manager-activations/{activation_id}/resend", response_model=ActivationTicket,
-             status_code=status.HTTP_202_ACCEPTED)
-async def resend(activation_id: str, session: SessionDep, ctx: AuthContextDep,
-                 limiter: LimiterDep) -> ActivationTicket:
-    issued = await resend_activation(session, ctx, Limits.of(limiter, ctx),
-                                     activation_id)
+@router.post(
+    "/manager-activations/{activation_id}/resend",
+    response_model=ActivationTicket,
+    status_code=status.HTTP_202_ACCEPTED,
+)
+async def resend(
+    activation_id: str, session: SessionDep, ctx: AuthContextDep, limiter: LimiterDep
+) -> ActivationTicket:
+    issued = await resend_activation(session, ctx, Limits.of(limiter, ctx), activation_id)
     return ActivationTicket.of(issued)
 
 
 @router.post("/manager-activations/{activation_id}/complete", response_model=TokenResponse)
-async def activate(activation_id: str, body: ActivationComplete, session: SessionDep,
-                   ctx: AuthContextDep, limiter: LimiterDep,
-                   hasher: HasherDep) -> TokenResponse:
+async def activate(
+    activation_id: str,
+    body: ActivationComplete,
+    session: SessionDep,
+    ctx: AuthContextDep,
+    limiter: LimiterDep,
+    hasher: HasherDep,
+) -> TokenResponse:
     """A new telco manager enters the e-mailed code and chooses their password."""
-    manager = await activate_manager(session, ctx, Limits.of(limiter, ctx),
-                                     hasher, activation_id, body.code, body.password)
-    return tokens_response(await open_session(session, ctx, manager, SessionKind.app,
-                                              via="activation"))
+    manager = await activate_manager(
+        session, ctx, Limits.of(limiter, ctx), hasher, activation_id, body.code, body.password
+    )
+    return tokens_response(
+        await open_session(session, ctx, manager, SessionKind.app, via="activation")
+    )
 
 
 @router.get("/company/audit-log", response_model=list[AuditEventRead])
-async def audit_log(principal: UserAdmin, session: SessionDep, response: Response,
-                    page: PageParams) -> list[AuditEventRead]:
+async def audit_log(
+    principal: UserAdmin, session: SessionDep, response: Response, page: PageParams
+) -> list[AuditEventRead]:
     """Sign-ins, failures, resets, links and manager actions of the company, newest first."""
     repo = AuditRepository(session, principal.scope)
     events, total = await repo.page(repo.newest_first(), page)

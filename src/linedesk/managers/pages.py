@@ -38,7 +38,7 @@ router = APIRouter(include_in_schema=False)
 # What a form field that fails validation means to the person filling it in.
 FIELD_HINTS = {
     "username": "The username starts with a letter and has 3 to 64 letters, digits, dots, "
-                "hyphens or underscores",
+    "hyphens or underscores",
     "email": "Enter a valid e-mail address",
 }
 
@@ -68,122 +68,196 @@ def _manager_request(username: str, email: str, language: str) -> ManagerCreate:
         return ManagerCreate(username=username, email=email, language=language)
     except ValidationError as exc:
         fields = {str(error["loc"][0]) for error in exc.errors() if error["loc"]}
-        raise ValidationFailed("Check the data you entered", details=[
-            {"field": field, "reason": FIELD_HINTS.get(field, "This value is not valid")}
-            for field in sorted(fields)]) from exc
+        raise ValidationFailed(
+            "Check the data you entered",
+            details=[
+                {"field": field, "reason": FIELD_HINTS.get(field, "This value is not valid")}
+                for field in sorted(fields)
+            ],
+        ) from exc
 
 
-async def _managers_page(request: Request, session: AsyncSession, principal: Principal,
-                         status_code: int = 200, **context: Any) -> Response:
+async def _managers_page(
+    request: Request,
+    session: AsyncSession,
+    principal: Principal,
+    status_code: int = 200,
+    **context: Any,
+) -> Response:
     managers = await list_managers(session, principal.scope)
-    return render(request, "managers/list.html", status_code=status_code, managers=managers,
-                  can_manage=principal.profile is Profile.user_admin, **context)
+    return render(
+        request,
+        "managers/list.html",
+        status_code=status_code,
+        managers=managers,
+        can_manage=principal.profile is Profile.user_admin,
+        **context,
+    )
 
 
 @router.get("/managers")
-async def managers_page(request: Request, principal: WebManager, session: SessionDep,
-                        clock: ClockDep, created: int | None = None,
-                        removed: bool = False) -> Response:
+async def managers_page(
+    request: Request,
+    principal: WebManager,
+    session: SessionDep,
+    clock: ClockDep,
+    created: int | None = None,
+    removed: bool = False,
+) -> Response:
     await count_visit(request, session, principal, "managers", clock.now())
     return await _managers_page(request, session, principal, created=created, removed=removed)
 
 
 @router.post("/managers")
-async def create_manager(request: Request, _: CsrfChecked, principal: WebUserAdmin,
-                         session: SessionDep, ctx: AuthContextDep, username: Field,
-                         email: Field, language: Annotated[str, Form()] = "it") -> Response:
+async def create_manager(
+    request: Request,
+    _: CsrfChecked,
+    principal: WebUserAdmin,
+    session: SessionDep,
+    ctx: AuthContextDep,
+    username: Field,
+    email: Field,
+    language: Annotated[str, Form()] = "it",
+) -> Response:
     try:
         manager, _issued = await create_telco_manager(
-            session, ctx, principal.user, _manager_request(username, email, language))
+            session, ctx, principal.user, _manager_request(username, email, language)
+        )
     except LinedeskError as exc:
         await settle(session, exc)
-        return await _managers_page(request, session, principal, exc.status_code, error=exc,
-                                    form={"username": username, "email": email,
-                                          "language": language})
+        return await _managers_page(
+            request,
+            session,
+            principal,
+            exc.status_code,
+            error=exc,
+            form={"username": username, "email": email, "language": language},
+        )
     return redirect(f"/managers?created={manager.id}")
 
 
 async def _listed_manager(session: AsyncSession, principal: Principal, manager_id: int) -> User:
-    manager = next((m for m in await list_managers(session, principal.scope)
-                    if m.id == manager_id), None)
+    manager = next(
+        (m for m in await list_managers(session, principal.scope) if m.id == manager_id), None
+    )
     if manager is None:
         raise NotFound("No such manager")
     return manager
 
 
 @router.get("/managers/{manager_id}/remove")
-async def remove_page(request: Request, manager_id: IdPath, principal: WebUserAdmin,
-                      session: SessionDep) -> Response:
+async def remove_page(
+    request: Request, manager_id: IdPath, principal: WebUserAdmin, session: SessionDep
+) -> Response:
     """Asks before removing: the manager loses access at once."""
     manager = await _listed_manager(session, principal, manager_id)
     return render(request, "managers/remove.html", manager=manager)
 
 
 @router.post("/managers/{manager_id}/remove")
-async def remove(request: Request, manager_id: IdPath, _: CsrfChecked, principal: WebUserAdmin,
-                 session: SessionDep, ctx: AuthContextDep) -> Response:
+async def remove(
+    request: Request,
+    manager_id: IdPath,
+    _: CsrfChecked,
+    principal: WebUserAdmin,
+    session: SessionDep,
+    ctx: AuthContextDep,
+) -> Response:
     await remove_manager(session, ctx, principal.user, manager_id)
     return redirect("/managers?removed=true")
 
 
-async def _activation_page(request: Request, session: AsyncSession, activation_id: str,
-                           status_code: int = 200, **context: Any) -> Response:
+async def _activation_page(
+    request: Request,
+    session: AsyncSession,
+    activation_id: str,
+    status_code: int = 200,
+    **context: Any,
+) -> Response:
     code_record = await find_code(session, activation_id, CodePurpose.manager_activation)
     if code_record is None:
         raise NotFound("This activation link is not valid")
-    return render(request, "managers/activate.html", status_code=status_code,
-                  activation_id=activation_id, username=code_record.subject, **context)
+    return render(
+        request,
+        "managers/activate.html",
+        status_code=status_code,
+        activation_id=activation_id,
+        username=code_record.subject,
+        **context,
+    )
 
 
 @router.get("/managers/activate/{activation_id}")
-async def activation_page(request: Request, activation_id: str,
-                          session: SessionDep) -> Response:
+async def activation_page(request: Request, activation_id: str, session: SessionDep) -> Response:
     return await _activation_page(request, session, activation_id)
 
 
 @router.post("/managers/activate/{activation_id}")
-async def activate(request: Request, activation_id: str, _: CsrfChecked, session: SessionDep,
-                   ctx: AuthContextDep, limiter: LimiterDep, hasher: HasherDep, code: Field,
-                   password: Field, confirm_password: Field) -> Response:
+async def activate(
+    request: Request,
+    activation_id: str,
+    _: CsrfChecked,
+    session: SessionDep,
+    ctx: AuthContextDep,
+    limiter: LimiterDep,
+    hasher: HasherDep,
+    code: Field,
+    password: Field,
+    confirm_password: Field,
+) -> Response:
     if password != confirm_password:
         return await _activation_page(request, session, activation_id, 422, mismatch=True)
     try:
-        manager = await activate_manager(session, ctx, limits(limiter, ctx), hasher,
-                                         activation_id, code.strip(), password)
+        manager = await activate_manager(
+            session, ctx, limits(limiter, ctx), hasher, activation_id, code.strip(), password
+        )
     except LinedeskError as exc:
         await settle(session, exc)
-        return await _activation_page(request, session, activation_id, exc.status_code,
-                                      error=exc)
+        return await _activation_page(request, session, activation_id, exc.status_code, error=exc)
     return await signed_in(session, ctx, manager, "activation", redirect("/home"))
 
 
 @router.post("/managers/activate/{activation_id}/resend")
-async def resend(request: Request, activation_id: str, _: CsrfChecked, session: SessionDep,
-                 ctx: AuthContextDep, limiter: LimiterDep) -> Response:
+async def resend(
+    request: Request,
+    activation_id: str,
+    _: CsrfChecked,
+    session: SessionDep,
+    ctx: AuthContextDep,
+    limiter: LimiterDep,
+) -> Response:
     try:
         await resend_activation(session, ctx, limits(limiter, ctx), activation_id)
     except LinedeskError as exc:
         await settle(session, exc)
-        response = await _activation_page(request, session, activation_id, exc.status_code,
-                                          error=exc)
+        response = await _activation_page(
+            request, session, activation_id, exc.status_code, error=exc
+        )
         response.headers.update(exc.headers or {})
         return response
     return await _activation_page(request, session, activation_id, resent=True)
 
 
-
-
 @router.get("/audit-log")
-async def audit_log(request: Request, principal: WebUserAdmin, session: SessionDep,
-                    page: PageParams) -> Response:
+async def audit_log(
+    request: Request, principal: WebUserAdmin, session: SessionDep, page: PageParams
+) -> Response:
     repo = AuditRepository(session, principal.scope)
     events, total = await repo.page(repo.newest_first(), page)
-    return render(request, "managers/audit_log.html", events=events, total=total, page=page,
-                  action_labels=ACTION_LABELS, people=await _people(session, principal, events))
+    return render(
+        request,
+        "managers/audit_log.html",
+        events=events,
+        total=total,
+        page=page,
+        action_labels=ACTION_LABELS,
+        people=await _people(session, principal, events),
+    )
 
 
-async def _people(session: AsyncSession, principal: Principal,
-                  events: Sequence[AuditEvent]) -> dict[int, str]:
+async def _people(
+    session: AsyncSession, principal: Principal, events: Sequence[AuditEvent]
+) -> dict[int, str]:
     """The usernames of who did what on this page of the log (a few, already scoped)."""
     users = UserRepository(session, principal.scope)
     people = {}

@@ -24,15 +24,21 @@ router = APIRouter(prefix="/dev", tags=["development"])
 
 
 def to_read(message: CapturedMessage) -> CapturedMessageRead:
-    return CapturedMessageRead(id=message.id, channel=message.channel,
-                               recipient=message.recipient, subject=message.subject,
-                               text=message.text, attachments=message.attachments,
-                               time=message.created_at)
+    return CapturedMessageRead(
+        id=message.id,
+        channel=message.channel,
+        recipient=message.recipient,
+        subject=message.subject,
+        text=message.text,
+        attachments=message.attachments,
+        time=message.created_at,
+    )
 
 
 @router.get("/outbox", response_model=list[CapturedMessageRead])
-async def list_captured(_: DevelopmentOnly, session: SessionDep, page: PageParams,
-                        response: Response) -> list[CapturedMessageRead]:
+async def list_captured(
+    _: DevelopmentOnly, session: SessionDep, page: PageParams, response: Response
+) -> list[CapturedMessageRead]:
     """Messages captured instead of being sent, newest first (development only)."""
     repository = MailboxRepository(session)
     messages = await repository.newest(limit=page.limit, offset=page.offset)

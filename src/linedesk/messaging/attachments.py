@@ -57,8 +57,7 @@ async def _load_file(reference: dict[str, Any], sources: Sources) -> Attachment:
 register_loader("file", _load_file)
 
 
-async def load_attachments(references: list[dict[str, Any]],
-                           sources: Sources) -> list[Attachment]:
+async def load_attachments(references: list[dict[str, Any]], sources: Sources) -> list[Attachment]:
     loaded = []
     for reference in references:
         loader = _loaders.get(reference.get("kind", ""))

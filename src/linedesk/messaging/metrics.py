@@ -8,12 +8,14 @@ from linedesk.messaging.models import Channel
 from linedesk.messaging.repository import OutboxRepository
 
 SENT = Counter("linedesk_outbox_sent", "Messages delivered by the outbox", ["channel"])
-FAILED = Counter("linedesk_outbox_failed", "Messages given up after their last attempt",
-                 ["channel"])
+FAILED = Counter(
+    "linedesk_outbox_failed", "Messages given up after their last attempt", ["channel"]
+)
 RETRIED = Counter("linedesk_outbox_retried", "Failed attempts that will be retried", ["channel"])
 QUEUED = Gauge("linedesk_outbox_queued", "Messages waiting or being sent", ["channel"])
-OLDEST_PENDING_AGE = Gauge("linedesk_outbox_oldest_pending_age_seconds",
-                           "Age of the oldest message not yet delivered")
+OLDEST_PENDING_AGE = Gauge(
+    "linedesk_outbox_oldest_pending_age_seconds", "Age of the oldest message not yet delivered"
+)
 
 
 async def refresh_gauges(repository: OutboxRepository, now: datetime) -> None:

@@ -41,7 +41,8 @@ class OutboxMessage(Base):
     # References ({"kind": ..., ...}) resolved by the worker, never the bytes themselves.
     attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSON(), default=list)
     status: Mapped[OutboxStatus] = mapped_column(
-        str_enum(OutboxStatus, "outbox_status"), default=OutboxStatus.pending)
+        str_enum(OutboxStatus, "outbox_status"), default=OutboxStatus.pending
+    )
     attempts: Mapped[int] = mapped_column(Integer(), default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

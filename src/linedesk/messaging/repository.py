@@ -20,19 +20,26 @@ class OutboxRepository:
         different rows; SQLite runs the single UPDATE under its one writer lock.
         """
         due = or_(
-            and_(OutboxMessage.status == OutboxStatus.pending,
-                 OutboxMessage.next_attempt_at <= now),
-            and_(OutboxMessage.status == OutboxStatus.sending,
-                 OutboxMessage.claimed_at < now - lease),
+            and_(
+                OutboxMessage.status == OutboxStatus.pending, OutboxMessage.next_attempt_at <= now
+            ),
+            and_(
+                OutboxMessage.status == OutboxStatus.sending, OutboxMessage.claimed_at < now - lease
+            ),
         )
-        candidates = (select(OutboxMessage.id).where(due)
-                      .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-                      .limit(limit).with_for_update(skip_locked=True))
+        candidates = (
+            select(OutboxMessage.id)
+            .where(due)
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
         statement = (
             update(OutboxMessage)
             .where(OutboxMessage.id.in_(candidates.scalar_subquery()))
-            .values(status=OutboxStatus.sending, claimed_at=now,
-                    attempts=OutboxMessage.attempts + 1)
+            .values(
+                status=OutboxStatus.sending, claimed_at=now, attempts=OutboxMessage.attempts + 1
+            )
             .returning(OutboxMessage)
             .execution_options(synchronize_session=False)
         )
@@ -42,9 +49,11 @@ class OutboxRepository:
         # `attempts` is the claim's token: a message reclaimed by another worker is not ours.
         result = await self.session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id == message.id,
-                   OutboxMessage.status == OutboxStatus.sending,
-                   OutboxMessage.attempts == message.attempts)
+            .where(
+                OutboxMessage.id == message.id,
+                OutboxMessage.status == OutboxStatus.sending,
+                OutboxMessage.attempts == message.attempts,
+            )
             .values(**values)
             .execution_options(synchronize_session=False)
         )
@@ -52,35 +61,51 @@ class OutboxRepository:
 
     async def mark_sent(self, message: OutboxMessage, now: datetime) -> bool:
         # The payload may hold a one-time code: once delivered it is not kept.
-        return await self._finish(message, status=OutboxStatus.sent, sent_at=now,
-                                  claimed_at=None, last_error=None, payload={})
+        return await self._finish(
+            message,
+            status=OutboxStatus.sent,
+            sent_at=now,
+            claimed_at=None,
+            last_error=None,
+            payload={},
+        )
 
     async def mark_retry(self, message: OutboxMessage, at: datetime, error: str) -> bool:
-        return await self._finish(message, status=OutboxStatus.pending, next_attempt_at=at,
-                                  claimed_at=None, last_error=error)
+        return await self._finish(
+            message,
+            status=OutboxStatus.pending,
+            next_attempt_at=at,
+            claimed_at=None,
+            last_error=error,
+        )
 
     async def mark_failed(self, message: OutboxMessage, error: str) -> bool:
-        return await self._finish(message, status=OutboxStatus.failed, claimed_at=None,
-                                  last_error=error, payload={})
+        return await self._finish(
+            message, status=OutboxStatus.failed, claimed_at=None, last_error=error, payload={}
+        )
 
-    async def list(self, status: OutboxStatus | None = None,
-                   limit: int = 50) -> Sequence[OutboxMessage]:
+    async def list(
+        self, status: OutboxStatus | None = None, limit: int = 50
+    ) -> Sequence[OutboxMessage]:
         statement = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
         if status is not None:
             statement = statement.where(OutboxMessage.status == status)
         return (await self.session.scalars(statement)).all()
 
     async def pending_by_channel(self) -> dict[Channel, int]:
-        statement = (select(OutboxMessage.channel, func.count())
-                     .where(OutboxMessage.status.in_([OutboxStatus.pending, OutboxStatus.sending]))
-                     .group_by(OutboxMessage.channel))
+        statement = (
+            select(OutboxMessage.channel, func.count())
+            .where(OutboxMessage.status.in_([OutboxStatus.pending, OutboxStatus.sending]))
+            .group_by(OutboxMessage.channel)
+        )
         rows = (await self.session.execute(statement)).all()
         return {Channel(channel): int(count) for channel, count in rows}
 
     async def oldest_pending_created_at(self) -> datetime | None:
         return await self.session.scalar(
-            select(func.min(OutboxMessage.created_at))
-            .where(OutboxMessage.status.in_([OutboxStatus.pending, OutboxStatus.sending]))
+            select(func.min(OutboxMessage.created_at)).where(
+                OutboxMessage.status.in_([OutboxStatus.pending, OutboxStatus.sending])
+            )
         )
 
 
@@ -89,9 +114,12 @@ class MailboxRepository:
         self.session = session
 
     async def newest(self, limit: int = 100, offset: int = 0) -> Sequence[CapturedMessage]:
-        statement = (select(CapturedMessage)
-                     .order_by(CapturedMessage.created_at.desc(), CapturedMessage.id.desc())
-                     .offset(offset).limit(limit))
+        statement = (
+            select(CapturedMessage)
+            .order_by(CapturedMessage.created_at.desc(), CapturedMessage.id.desc())
+            .offset(offset)
+            .limit(limit)
+        )
         return (await self.session.scalars(statement)).all()
 
     async def count(self) -> int:

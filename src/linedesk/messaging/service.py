@@ -32,9 +32,17 @@ async def enqueue(
     if not template_exists(template, channel):
         raise ValidationFailed(f"No {channel.value} template named {template}")
     message = OutboxMessage(
-        company_id=company_id, channel=channel, recipient=recipient, template=template,
-        language=language, payload=payload, attachments=attachments or [],
-        status=OutboxStatus.pending, attempts=0, next_attempt_at=now, created_at=now,
+        company_id=company_id,
+        channel=channel,
+        recipient=recipient,
+        template=template,
+        language=language,
+        payload=payload,
+        attachments=attachments or [],
+        status=OutboxStatus.pending,
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
     )
     session.add(message)
     if flush:  # many messages at once: the caller flushes them together
@@ -54,8 +62,9 @@ class NewMessage:
     company_id: int | None = None
 
 
-async def enqueue_many(session: AsyncSession, messages: Sequence[NewMessage], *,
-                       now: datetime) -> None:
+async def enqueue_many(
+    session: AsyncSession, messages: Sequence[NewMessage], *, now: datetime
+) -> None:
     """`enqueue` for many messages at once (an import's alerts): each template and language
     checked once, the rows written by one bulk INSERT, no object per message. Flushes."""
     checked: set[tuple[Channel, str, str]] = set()
@@ -66,12 +75,25 @@ async def enqueue_many(session: AsyncSession, messages: Sequence[NewMessage], *,
         if message.language not in LANGUAGES:
             raise ValidationFailed(f"Unsupported language: {message.language}")
         if not template_exists(message.template, message.channel):
-            raise ValidationFailed(f"No {message.channel.value} template named "
-                                   f"{message.template}")
+            raise ValidationFailed(f"No {message.channel.value} template named {message.template}")
         checked.add(key)
     if messages:
-        await session.execute(insert(OutboxMessage), [
-            {"company_id": m.company_id, "channel": m.channel, "recipient": m.recipient,
-             "template": m.template, "language": m.language, "payload": m.payload,
-             "attachments": [], "status": OutboxStatus.pending, "attempts": 0,
-             "next_attempt_at": now, "created_at": now} for m in messages])
+        await session.execute(
+            insert(OutboxMessage),
+            [
+                {
+                    "company_id": m.company_id,
+                    "channel": m.channel,
+                    "recipient": m.recipient,
+                    "template": m.template,
+                    "language": m.language,
+                    "payload": m.payload,
+                    "attachments": [],
+                    "status": OutboxStatus.pending,
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "created_at": now,
+                }
+                for m in messages
+            ],
+        )

@@ -8,8 +8,18 @@ GSM7_BASIC = (
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>"
     "?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
-GSM7_EXTENSION = {"^": 0x14, "{": 0x28, "}": 0x29, "\\": 0x2F, "[": 0x3C, "~": 0x3D,
-                  "]": 0x3E, "|": 0x40, "€": 0x65, "\f": 0x0A}
+GSM7_EXTENSION = {
+    "^": 0x14,
+    "{": 0x28,
+    "}": 0x29,
+    "\\": 0x2F,
+    "[": 0x3C,
+    "~": 0x3D,
+    "]": 0x3E,
+    "|": 0x40,
+    "€": 0x65,
+    "\f": 0x0A,
+}
 DATA_CODING_GSM7 = 0x00
 DATA_CODING_UCS2 = 0x08
 ESM_CLASS_UDHI = 0x40
@@ -73,15 +83,17 @@ def split_sms(text: str) -> SmsParts:
     if len(chunks) > 255:
         raise ValueError("SMS text too long")
     reference = secrets.randbelow(256)
-    parts = [bytes([0x05, 0x00, 0x03, reference, len(chunks), number]) + chunk
-             for number, chunk in enumerate(chunks, start=1)]
+    parts = [
+        bytes([0x05, 0x00, 0x03, reference, len(chunks), number]) + chunk
+        for number, chunk in enumerate(chunks, start=1)
+    ]
     return SmsParts(coding, ESM_CLASS_UDHI, parts)
 
 
 def decode_part(data: bytes, data_coding: int, esm_class: int) -> str:
     """The text of one received part (used by tests and the capture mailbox)."""
     if esm_class & ESM_CLASS_UDHI:
-        data = data[1 + data[0]:]
+        data = data[1 + data[0] :]
     if data_coding == DATA_CODING_UCS2:
         return data.decode("utf-16-be")
     reverse_ext = {code: char for char, code in GSM7_EXTENSION.items()}

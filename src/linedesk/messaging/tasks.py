@@ -12,8 +12,9 @@ from linedesk.messaging.worker import OutboxWorker
 
 
 @asynccontextmanager
-async def embedded_worker(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession],
-                          clock: Clock) -> AsyncIterator[OutboxWorker | None]:
+async def embedded_worker(
+    settings: Settings, sessionmaker: async_sessionmaker[AsyncSession], clock: Clock
+) -> AsyncIterator[OutboxWorker | None]:
     """Runs a worker beside the app while the context is open, if the settings ask for one."""
     if not settings.runs_embedded_worker:
         yield None

@@ -49,8 +49,9 @@ def _render(name: str, lang: str, filename: str, payload: dict[str, Any]) -> str
     return _environment.get_template(f"{name}/{lang}/{filename}").render(**payload).strip()
 
 
-def render_message(name: str, lang: str, channel: Channel,
-                   payload: dict[str, Any]) -> RenderedMessage:
+def render_message(
+    name: str, lang: str, channel: Channel, payload: dict[str, Any]
+) -> RenderedMessage:
     """The message in the user's language, ready for its channel."""
     if channel is Channel.email:
         return RenderedMessage(
@@ -59,6 +60,8 @@ def render_message(name: str, lang: str, channel: Channel,
             html=_render(name, lang, "body.html", payload),
         )
     if channel is Channel.push:
-        return RenderedMessage(subject=_render(name, lang, "subject.txt", payload),
-                               text=_render(name, lang, "sms.txt", payload))
+        return RenderedMessage(
+            subject=_render(name, lang, "subject.txt", payload),
+            text=_render(name, lang, "sms.txt", payload),
+        )
     return RenderedMessage(subject=None, text=_render(name, lang, "sms.txt", payload))

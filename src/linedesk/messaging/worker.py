@@ -49,10 +49,17 @@ def describe(exc: BaseException) -> str:
 
 
 class OutboxWorker:
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession],
-                 senders: dict, clock: Clock, *, data_dir: Path,
-                 policy: RetryPolicy | None = None, batch_size: int = 50,
-                 lease: timedelta = timedelta(minutes=5)) -> None:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        senders: dict,
+        clock: Clock,
+        *,
+        data_dir: Path,
+        policy: RetryPolicy | None = None,
+        batch_size: int = 50,
+        lease: timedelta = timedelta(minutes=5),
+    ) -> None:
         self.sessionmaker = sessionmaker
         self.senders: dict = senders
         self.clock = clock
@@ -62,20 +69,30 @@ class OutboxWorker:
         self.lease = lease
 
     @classmethod
-    def from_settings(cls, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession],
-                      clock: Clock) -> "OutboxWorker":
-        policy = RetryPolicy(settings.outbox_max_attempts, settings.outbox_backoff_seconds,
-                             settings.outbox_backoff_max_seconds)
-        return cls(sessionmaker, build_senders(settings, sessionmaker), clock,
-                   data_dir=settings.data_dir, policy=policy,
-                   batch_size=settings.outbox_batch_size,
-                   lease=timedelta(seconds=settings.outbox_lease_seconds))
+    def from_settings(
+        cls, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession], clock: Clock
+    ) -> "OutboxWorker":
+        policy = RetryPolicy(
+            settings.outbox_max_attempts,
+            settings.outbox_backoff_seconds,
+            settings.outbox_backoff_max_seconds,
+        )
+        return cls(
+            sessionmaker,
+            build_senders(settings, sessionmaker),
+            clock,
+            data_dir=settings.data_dir,
+            policy=policy,
+            batch_size=settings.outbox_batch_size,
+            lease=timedelta(seconds=settings.outbox_lease_seconds),
+        )
 
     async def run_once(self) -> int:
         """Process one batch; returns how many messages it claimed."""
         async with self.sessionmaker() as session, session.begin():
-            claimed = list(await OutboxRepository(session).claim(
-                self.clock.now(), self.batch_size, self.lease))
+            claimed = list(
+                await OutboxRepository(session).claim(self.clock.now(), self.batch_size, self.lease)
+            )
         await asyncio.gather(*(self._process(message) for message in claimed))
         return len(claimed)
 
@@ -112,23 +129,30 @@ class OutboxWorker:
         except Exception as exc:  # any failure of a gateway is retried, never lost
             await self._record_failure(message, exc)
         else:
-            await self._record(lambda repository: repository.mark_sent(message,
-                                                                       self.clock.now()))
+            await self._record(lambda repository: repository.mark_sent(message, self.clock.now()))
             metrics.SENT.labels(channel=message.channel.value).inc()
-            log.info("outbox_sent", message_id=message.id, channel=message.channel.value,
-                     template=message.template, attempt=message.attempts)
+            log.info(
+                "outbox_sent",
+                message_id=message.id,
+                channel=message.channel.value,
+                template=message.template,
+                attempt=message.attempts,
+            )
 
     async def _send(self, message: OutboxMessage) -> None:
         sender: Sender | None = self.senders.get(message.channel)
         if sender is None:
             raise ChannelNotConfigured(f"no sender configured for {message.channel.value}")
-        content = render_message(message.template, message.language, message.channel,
-                                 message.payload)
-        attachments = await load_attachments(message.attachments,
-                                             Sources(self.data_dir, self.sessionmaker))
+        content = render_message(
+            message.template, message.language, message.channel, message.payload
+        )
+        attachments = await load_attachments(
+            message.attachments, Sources(self.data_dir, self.sessionmaker)
+        )
         key = f"{message.id}.{message.created_at:%Y%m%d%H%M%S%f}"
-        await sender.send(Outgoing(message.channel, message.recipient, content, attachments,
-                                   key=key))
+        await sender.send(
+            Outgoing(message.channel, message.recipient, content, attachments, key=key)
+        )
 
     async def _record_failure(self, message: OutboxMessage, exc: Exception) -> None:
         reason = describe(exc)
@@ -142,8 +166,13 @@ class OutboxWorker:
             await self._record(lambda repository: repository.mark_retry(message, at, reason))
             metrics.RETRIED.labels(channel=message.channel.value).inc()
             event = "outbox_retry"
-        log.warning(event, message_id=message.id, channel=message.channel.value,
-                    attempt=message.attempts, error_type=type(exc).__name__)
+        log.warning(
+            event,
+            message_id=message.id,
+            channel=message.channel.value,
+            attempt=message.attempts,
+            error_type=type(exc).__name__,
+        )
 
     async def _record(self, write: Callable[[OutboxRepository], Awaitable[bool]]) -> None:
         """Write a message's outcome. While the database is briefly away (a restart, a

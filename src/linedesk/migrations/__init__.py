@@ -30,8 +30,9 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
         if connection.dialect.name == "postgresql":
             # Two upgrades at once (API processes starting beside `linedesk migrate`): the
             # second waits for the first to commit, then finds nothing left to do.
-            await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
-                                     {"key": lock_key("migrations")})
+            await connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key("migrations")}
+            )
         await connection.run_sync(_run)
 
 

@@ -33,19 +33,32 @@ UNREAD_HEADER = "X-Unread-Count"
 
 def notification_read(notification: Notification, language: str) -> NotificationRead:
     title, body = describe(notification.kind, notification.params, language)
-    return NotificationRead(id=notification.id, kind=notification.kind, title=title, body=body,
-                            params=notification.params, created_at=notification.created_at,
-                            read_at=notification.read_at)
+    return NotificationRead(
+        id=notification.id,
+        kind=notification.kind,
+        title=title,
+        body=body,
+        params=notification.params,
+        created_at=notification.created_at,
+        read_at=notification.read_at,
+    )
 
 
 def _preferences_read(preferences: Preferences) -> NotificationPreferences:
-    return {kind: ChannelSwitches(in_app=s.in_app, email=s.email, push=s.push)
-            for kind, s in preferences.items()}
+    return {
+        kind: ChannelSwitches(in_app=s.in_app, email=s.email, push=s.push)
+        for kind, s in preferences.items()
+    }
 
 
 @router.get("/notifications", response_model=list[NotificationRead])
-async def list_notifications(principal: Manager, session: SessionDep, response: Response,
-                             page: PageParams, unread: bool = False) -> list[NotificationRead]:
+async def list_notifications(
+    principal: Manager,
+    session: SessionDep,
+    response: Response,
+    page: PageParams,
+    unread: bool = False,
+) -> list[NotificationRead]:
     """The caller's notifications, newest first (`unread=true`: only the unread ones). The
     unread count is in the `X-Unread-Count` header, the total in `X-Total-Count`."""
     repo = NotificationRepository(session, principal.user.id)
@@ -58,21 +71,26 @@ async def list_notifications(principal: Manager, session: SessionDep, response: 
 @router.get("/notifications/unread-count", response_model=UnreadCount)
 async def unread_count(principal: Manager, session: SessionDep) -> UnreadCount:
     """How many of the caller's notifications are unread (the badge)."""
-    return UnreadCount(unread=await NotificationRepository(session,
-                                                           principal.user.id).unread_count())
+    return UnreadCount(
+        unread=await NotificationRepository(session, principal.user.id).unread_count()
+    )
 
 
 @router.post("/notifications/read-all", response_model=MarkedRead)
 async def read_all(principal: Manager, session: SessionDep, clock: ClockDep) -> MarkedRead:
     """Mark every notification of the caller read."""
-    marked = await NotificationRepository(session, principal.user.id).mark_all_read(
-        clock.now())
+    marked = await NotificationRepository(session, principal.user.id).mark_all_read(clock.now())
     return MarkedRead(marked=marked, unread=0)
 
 
 @router.post("/notifications/{notification_id}/read", response_model=NotificationRead)
-async def read_one(principal: Manager, session: SessionDep, clock: ClockDep,
-                   response: Response, notification_id: IdPath) -> NotificationRead:
+async def read_one(
+    principal: Manager,
+    session: SessionDep,
+    clock: ClockDep,
+    response: Response,
+    notification_id: IdPath,
+) -> NotificationRead:
     """Mark one of the caller's notifications read (again: no change). Anyone else's: 404."""
     notification = await mark_one_read(session, principal.user.id, notification_id, clock.now())
     repo = NotificationRepository(session, principal.user.id)
@@ -88,22 +106,27 @@ async def get_preferences(principal: Manager, session: SessionDep) -> Notificati
 
 
 @router.put("/me/notification-preferences", response_model=NotificationPreferences)
-async def put_preferences(principal: Manager, session: SessionDep, clock: ClockDep,
-                          body: PreferenceChanges) -> NotificationPreferences:
+async def put_preferences(
+    principal: Manager, session: SessionDep, clock: ClockDep, body: PreferenceChanges
+) -> NotificationPreferences:
     """Switch channels per kind; kinds and channels not given keep their setting."""
     changes = {kind: c.model_dump(exclude_none=True) for kind, c in body.items()}
     if not any(changes.values()):
         raise ValidationFailed("Give at least one kind and channel to switch")
-    return _preferences_read(await set_preferences(session, principal.user, changes,
-                                                   clock.now()))
+    return _preferences_read(await set_preferences(session, principal.user, changes, clock.now()))
 
 
-@router.post("/me/push-subscriptions", response_model=PushSubscriptionRead,
-             status_code=status.HTTP_201_CREATED)
-async def add_push_subscription(principal: Manager, session: SessionDep, clock: ClockDep,
-                                body: PushSubscriptionIn) -> PushSubscriptionRead:
+@router.post(
+    "/me/push-subscriptions",
+    response_model=PushSubscriptionRead,
+    status_code=status.HTTP_201_CREATED,
+)
+async def add_push_subscription(
+    principal: Manager, session: SessionDep, clock: ClockDep, body: PushSubscriptionIn
+) -> PushSubscriptionRead:
     """Store this browser's Web Push subscription; push notifications go to every
     subscription of the caller (when push is switched on for the kind)."""
-    found = await save_push_subscription(session, principal.user, str(body.endpoint),
-                                         body.keys.p256dh, body.keys.auth, clock.now())
+    found = await save_push_subscription(
+        session, principal.user, str(body.endpoint), body.keys.p256dh, body.keys.auth, clock.now()
+    )
     return PushSubscriptionRead.model_validate(found)

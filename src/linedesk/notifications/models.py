@@ -36,8 +36,7 @@ class NotificationEvent(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
-    kind: Mapped[NotificationKind] = mapped_column(str_enum(NotificationKind,
-                                                            "notification_kind"))
+    kind: Mapped[NotificationKind] = mapped_column(str_enum(NotificationKind, "notification_kind"))
     key: Mapped[str] = mapped_column(String(120), unique=True)
     invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), index=True)
     billing_account_id: Mapped[int | None] = mapped_column(ForeignKey("billing_accounts.id"))
@@ -54,8 +53,7 @@ class Notification(Base):
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     event_id: Mapped[int] = mapped_column(ForeignKey("notification_events.id"), index=True)
-    kind: Mapped[NotificationKind] = mapped_column(str_enum(NotificationKind,
-                                                            "notification_kind"))
+    kind: Mapped[NotificationKind] = mapped_column(str_enum(NotificationKind, "notification_kind"))
     params: Mapped[dict[str, Any]] = mapped_column(JSON(), default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -73,7 +71,8 @@ class NotificationPreference(Base):
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     kind: Mapped[NotificationKind] = mapped_column(
-        str_enum(NotificationKind, "notification_kind"), primary_key=True)
+        str_enum(NotificationKind, "notification_kind"), primary_key=True
+    )
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
     in_app: Mapped[bool] = mapped_column(Boolean, default=True)
     email: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -22,51 +22,83 @@ PAGE_SIZE = 50
 
 
 @router.get("/notifications")
-async def notifications_page(request: Request, principal: WebManager,
-                             session: SessionDep, saved: bool = False) -> Response:
+async def notifications_page(
+    request: Request, principal: WebManager, session: SessionDep, saved: bool = False
+) -> Response:
     repo = NotificationRepository(session, principal.user.id)
     items, total = await repo.page(Page(offset=0, limit=PAGE_SIZE))
     lang = pick_language(request, request.app.state.settings.default_language)
     shown: list[dict[str, Any]] = []
     for item in items:
         title, body = describe(item.kind, item.params, lang)
-        shown.append({"id": item.id, "title": title, "body": body,
-                      "created_at": item.created_at, "unread": item.read_at is None})
-    return render(request, "notifications/list.html", notifications=shown, total=total,
-                  unread_notifications=await repo.unread_count(), saved=saved)
+        shown.append(
+            {
+                "id": item.id,
+                "title": title,
+                "body": body,
+                "created_at": item.created_at,
+                "unread": item.read_at is None,
+            }
+        )
+    return render(
+        request,
+        "notifications/list.html",
+        notifications=shown,
+        total=total,
+        unread_notifications=await repo.unread_count(),
+        saved=saved,
+    )
 
 
 @router.post("/notifications/read-all")
-async def read_all(_: CsrfChecked, principal: WebManager, session: SessionDep,
-                   clock: ClockDep) -> Response:
+async def read_all(
+    _: CsrfChecked, principal: WebManager, session: SessionDep, clock: ClockDep
+) -> Response:
     await NotificationRepository(session, principal.user.id).mark_all_read(clock.now())
     return redirect("/notifications")
 
 
 @router.post("/notifications/{notification_id}/read")
-async def read_one(_: CsrfChecked, principal: WebManager, session: SessionDep,
-                   clock: ClockDep, notification_id: IdPath) -> Response:
+async def read_one(
+    _: CsrfChecked,
+    principal: WebManager,
+    session: SessionDep,
+    clock: ClockDep,
+    notification_id: IdPath,
+) -> Response:
     await mark_one_read(session, principal.user.id, notification_id, clock.now())
     return redirect(f"/notifications#n{notification_id}")
 
 
 @router.get("/notifications/preferences")
-async def preferences_page(request: Request, principal: WebManager, session: SessionDep,
-                           saved: bool = False) -> Response:
+async def preferences_page(
+    request: Request, principal: WebManager, session: SessionDep, saved: bool = False
+) -> Response:
     preferences = (await switches_of(session, {principal.user.id}))[principal.user.id]
     repo = NotificationRepository(session, principal.user.id)
-    return render(request, "notifications/preferences.html", preferences=preferences,
-                  kinds=KIND_LABELS, channels=CHANNEL_LABELS, saved=saved,
-                  unread_notifications=await repo.unread_count())
+    return render(
+        request,
+        "notifications/preferences.html",
+        preferences=preferences,
+        kinds=KIND_LABELS,
+        channels=CHANNEL_LABELS,
+        saved=saved,
+        unread_notifications=await repo.unread_count(),
+    )
 
 
 @router.post("/notifications/preferences")
-async def save_preferences(request: Request, _: CsrfChecked, principal: WebManager,
-                           session: SessionDep, clock: ClockDep) -> Response:
+async def save_preferences(
+    request: Request, _: CsrfChecked, principal: WebManager, session: SessionDep, clock: ClockDep
+) -> Response:
     """Every checkbox of the form: a kind's channel is on when its box was sent."""
     form = await request.form()
-    changes = {kind: {channel.value: f"{kind.value}.{channel.value}" in form
-                      for channel in NotificationChannel}
-               for kind in NotificationKind}
+    changes = {
+        kind: {
+            channel.value: f"{kind.value}.{channel.value}" in form
+            for channel in NotificationChannel
+        }
+        for kind in NotificationKind
+    }
     await set_preferences(session, principal.user, changes, clock.now())
     return redirect("/notifications/preferences?saved=true")

@@ -39,25 +39,33 @@ async def switches_of(session: AsyncSession, user_ids: set[int]) -> dict[int, Pr
     return out
 
 
-async def set_preferences(session: AsyncSession, user: User,
-                          changes: Mapping[NotificationKind, Mapping[str, bool]],
-                          now: datetime) -> Preferences:
+async def set_preferences(
+    session: AsyncSession,
+    user: User,
+    changes: Mapping[NotificationKind, Mapping[str, bool]],
+    now: datetime,
+) -> Preferences:
     """Apply the switches given (per kind, per channel); the others stay as they were."""
     current = (await switches_of(session, {user.id}))[user.id]
     for kind, channels in changes.items():
         current[kind] = replace(current[kind], **channels)
         switches = current[kind]
         await PreferenceRepository(session).save(
-            user, kind, {"in_app": switches.in_app, "email": switches.email,
-                         "push": switches.push}, now)
+            user,
+            kind,
+            {"in_app": switches.in_app, "email": switches.email, "push": switches.push},
+            now,
+        )
     await session.flush()
     return current
 
 
-async def save_push_subscription(session: AsyncSession, user: User, endpoint: str,
-                                 p256dh: str, auth: str, now: datetime) -> PushSubscription:
+async def save_push_subscription(
+    session: AsyncSession, user: User, endpoint: str, p256dh: str, auth: str, now: datetime
+) -> PushSubscription:
     """Store a browser's subscription; the same endpoint again replaces its keys and owner
     (a browser shared by two managers pushes to whoever subscribed last)."""
     digest = hashlib.sha256(endpoint.encode()).hexdigest()
     return await PreferenceRepository(session).save_subscription(
-        user, endpoint, digest, p256dh, auth, now)
+        user, endpoint, digest, p256dh, auth, now
+    )

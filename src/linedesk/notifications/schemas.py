@@ -45,14 +45,16 @@ class ChannelChanges(CreateSchema):
 NotificationPreferences = dict[NotificationKind, ChannelSwitches]
 PreferenceChanges = dict[NotificationKind, ChannelChanges]
 
-Base64Url = Annotated[str, StringConstraints(min_length=8, max_length=200,
-                                             pattern=r"^[A-Za-z0-9_=-]+$")]
+Base64Url = Annotated[
+    str, StringConstraints(min_length=8, max_length=200, pattern=r"^[A-Za-z0-9_=-]+$")
+]
 
 
 class PushKeys(CreateSchema):
     p256dh: Base64Url
-    auth: Annotated[str, StringConstraints(min_length=8, max_length=100,
-                                           pattern=r"^[A-Za-z0-9_=-]+$")]
+    auth: Annotated[
+        str, StringConstraints(min_length=8, max_length=100, pattern=r"^[A-Za-z0-9_=-]+$")
+    ]
 
 
 class PushSubscriptionIn(CreateSchema):

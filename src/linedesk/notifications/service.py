@@ -52,17 +52,28 @@ class Manager:
     email: str | None
 
 
-async def _claim(session: AsyncSession, now: datetime, events: Sequence[Event]
-                 ) -> list[tuple[int, Event]]:
+async def _claim(
+    session: AsyncSession, now: datetime, events: Sequence[Event]
+) -> list[tuple[int, Event]]:
     """Insert the events; only those nobody announced before come back (with their id)."""
     by_key = {event.key: event for event in events}
     claimed: list[tuple[int, Event]] = []
     for part in chunks(list(by_key.values()), 500):
-        rows = [{"company_id": e.company_id, "kind": e.kind, "key": e.key,
-                 "invoice_id": e.invoice_id, "billing_account_id": e.billing_account_id,
-                 "params": e.params, "created_at": now} for e in part]
-        claimed += [(event_id, by_key[key])
-                    for event_id, key in await EventRepository(session).claim(rows)]
+        rows = [
+            {
+                "company_id": e.company_id,
+                "kind": e.kind,
+                "key": e.key,
+                "invoice_id": e.invoice_id,
+                "billing_account_id": e.billing_account_id,
+                "params": e.params,
+                "created_at": now,
+            }
+            for e in part
+        ]
+        claimed += [
+            (event_id, by_key[key]) for event_id, key in await EventRepository(session).claim(rows)
+        ]
     return claimed
 
 
@@ -78,8 +89,9 @@ async def _subscriptions(session: AsyncSession, user_ids: set[int]) -> dict[int,
     """Each user's subscriptions as the push channel's recipient: the PushSubscription JSON."""
     out: dict[int, list[str]] = {}
     for user_id, endpoint, p256dh, auth in await EventRepository(session).subscriptions(user_ids):
-        out.setdefault(user_id, []).append(json.dumps(
-            {"endpoint": endpoint, "keys": {"p256dh": p256dh, "auth": auth}}))
+        out.setdefault(user_id, []).append(
+            json.dumps({"endpoint": endpoint, "keys": {"p256dh": p256dh, "auth": auth}})
+        )
     return out
 
 
@@ -88,20 +100,42 @@ def _payload(event: Event, language: str) -> dict[str, Any]:
     return formatted(event.params, language) | {"title": title, "body": body}
 
 
-async def _tell(session: AsyncSession, now: datetime, event_id: int, event: Event,
-                manager: Manager, switches: Switches, subscriptions: list[str],
-                in_app: list[dict[str, Any]]) -> None:
+async def _tell(
+    session: AsyncSession,
+    now: datetime,
+    event_id: int,
+    event: Event,
+    manager: Manager,
+    switches: Switches,
+    subscriptions: list[str],
+    in_app: list[dict[str, Any]],
+) -> None:
     if switches.in_app:
-        in_app.append({"company_id": event.company_id, "user_id": manager.id,
-                       "event_id": event_id, "kind": event.kind, "params": event.params,
-                       "created_at": now})
+        in_app.append(
+            {
+                "company_id": event.company_id,
+                "user_id": manager.id,
+                "event_id": event_id,
+                "kind": event.kind,
+                "params": event.params,
+                "created_at": now,
+            }
+        )
     template = TEMPLATE_PREFIX + event.kind.value
-    wanted = ([(Channel.email, manager.email)] if switches.email and manager.email else [])
+    wanted = [(Channel.email, manager.email)] if switches.email and manager.email else []
     wanted += [(Channel.push, sub) for sub in subscriptions] if switches.push else []
     for channel, recipient in wanted:
-        await enqueue(session, channel, recipient, template, manager.language,
-                      _payload(event, manager.language), now=now,
-                      company_id=event.company_id, flush=False)
+        await enqueue(
+            session,
+            channel,
+            recipient,
+            template,
+            manager.language,
+            _payload(event, manager.language),
+            now=now,
+            company_id=event.company_id,
+            flush=False,
+        )
 
 
 async def announce(session: AsyncSession, now: datetime, events: Sequence[Event]) -> int:
@@ -117,9 +151,16 @@ async def announce(session: AsyncSession, now: datetime, events: Sequence[Event]
     in_app: list[dict[str, Any]] = []
     for event_id, event in claimed:
         for manager in managers.get(event.company_id, []):
-            await _tell(session, now, event_id, event, manager,
-                        switches[manager.id][event.kind], subscriptions.get(manager.id, []),
-                        in_app)
+            await _tell(
+                session,
+                now,
+                event_id,
+                event,
+                manager,
+                switches[manager.id][event.kind],
+                subscriptions.get(manager.id, []),
+                in_app,
+            )
     await EventRepository(session).add_notifications(in_app)
     await session.flush()
     return len(claimed)
@@ -127,30 +168,45 @@ async def announce(session: AsyncSession, now: datetime, events: Sequence[Event]
 
 # --- producers -----------------------------------------------------------------------------
 
+
 def _invoice_params(invoice: Invoice, account_code: str) -> dict[str, Any]:
-    return {"number": invoice.number, "total": f"{invoice.total_amount:.2f}",
-            "currency": invoice.currency, "due_date": invoice.due_date.isoformat(),
-            "period": invoice.period.isoformat(), "account": account_code}
+    return {
+        "number": invoice.number,
+        "total": f"{invoice.total_amount:.2f}",
+        "currency": invoice.currency,
+        "due_date": invoice.due_date.isoformat(),
+        "period": invoice.period.isoformat(),
+        "account": account_code,
+    }
 
 
 def _invoice_event(kind: NotificationKind, invoice: Invoice, account_code: str) -> Event:
-    return Event(invoice.company_id, kind, f"{kind.value}:{invoice.id}",
-                 _invoice_params(invoice, account_code), invoice_id=invoice.id,
-                 billing_account_id=invoice.billing_account_id)
+    return Event(
+        invoice.company_id,
+        kind,
+        f"{kind.value}:{invoice.id}",
+        _invoice_params(invoice, account_code),
+        invoice_id=invoice.id,
+        billing_account_id=invoice.billing_account_id,
+    )
 
 
-async def notify_invoices_issued(session: AsyncSession, now: datetime,
-                                 invoice_ids: Sequence[int]) -> int:
+async def notify_invoices_issued(
+    session: AsyncSession, now: datetime, invoice_ids: Sequence[int]
+) -> int:
     """A new invoice on a billing account (called by the billing run for each chunk)."""
     events = []
     for part in chunks(list(invoice_ids), 2000):
-        events += [_invoice_event(NotificationKind.invoice_issued, invoice, code)
-                   for invoice, code in await EventRepository(session).invoices(part)]
+        events += [
+            _invoice_event(NotificationKind.invoice_issued, invoice, code)
+            for invoice, code in await EventRepository(session).invoices(part)
+        ]
     return await announce(session, now, events)
 
 
-async def _unannounced(session: AsyncSession, kind: NotificationKind, *conditions: Any
-                       ) -> list[Event]:
+async def _unannounced(
+    session: AsyncSession, kind: NotificationKind, *conditions: Any
+) -> list[Event]:
     """Unpaid invoices matching `conditions` with no `kind` event yet."""
     rows = await EventRepository(session).unannounced(kind, *conditions)
     return [_invoice_event(kind, invoice, code) for invoice, code in rows]
@@ -169,27 +225,34 @@ async def notify_due_dates(session: AsyncSession, now: datetime) -> dict[str, in
     }
     counts = {}
     for kind, conditions in plan.items():
-        counts[kind.value] = await announce(session, now,
-                                            await _unannounced(session, kind, *conditions))
+        counts[kind.value] = await announce(
+            session, now, await _unannounced(session, kind, *conditions)
+        )
     return counts
 
 
-async def notify_billing_account_changed(session: AsyncSession, now: datetime,
-                                         account: BillingAccount, changes: Sequence[str]
-                                         ) -> int:
+async def notify_billing_account_changed(
+    session: AsyncSession, now: datetime, account: BillingAccount, changes: Sequence[str]
+) -> int:
     """A change on a billing account: `changes` among payment_method, address,
     invoice_email. Each change is its own event (keyed by the account, time and values)."""
     params = {"account": account.code, "changes": list(changes)}
-    digest = hashlib.sha256(json.dumps([account.id, now.isoformat(), params],
-                                       sort_keys=True).encode()).hexdigest()[:40]
-    event = Event(account.company_id, NotificationKind.billing_account_changed,
-                  f"billing_account_changed:{account.id}:{digest}", params,
-                  billing_account_id=account.id)
+    digest = hashlib.sha256(
+        json.dumps([account.id, now.isoformat(), params], sort_keys=True).encode()
+    ).hexdigest()[:40]
+    event = Event(
+        account.company_id,
+        NotificationKind.billing_account_changed,
+        f"billing_account_changed:{account.id}:{digest}",
+        params,
+        billing_account_id=account.id,
+    )
     return await announce(session, now, [event])
 
 
-async def mark_one_read(session: AsyncSession, user_id: int, notification_id: int,
-                        now: datetime) -> Notification:
+async def mark_one_read(
+    session: AsyncSession, user_id: int, notification_id: int, now: datetime
+) -> Notification:
     """Mark one of the user's notifications read (again: no change); anyone else's is a 404."""
     repo = NotificationRepository(session, user_id)
     notification = await repo.get(notification_id)

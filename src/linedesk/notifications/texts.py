@@ -16,18 +16,20 @@ TITLES = {
     NotificationKind.billing_account_changed: "Billing account %(account)s changed",
 }
 BODIES = {
-    NotificationKind.invoice_issued:
+    NotificationKind.invoice_issued: (
         "Invoice %(number)s for %(period)s, billing account %(account)s: %(total)s, "
-        "due on %(due_date)s.",
-    NotificationKind.due_in_7_days:
-        "Invoice %(number)s (%(total)s, billing account %(account)s) is due on "
-        "%(due_date)s.",
-    NotificationKind.due_tomorrow:
-        "Invoice %(number)s (%(total)s, billing account %(account)s) is due on "
-        "%(due_date)s.",
-    NotificationKind.overdue:
+        "due on %(due_date)s."
+    ),
+    NotificationKind.due_in_7_days: (
+        "Invoice %(number)s (%(total)s, billing account %(account)s) is due on %(due_date)s."
+    ),
+    NotificationKind.due_tomorrow: (
+        "Invoice %(number)s (%(total)s, billing account %(account)s) is due on %(due_date)s."
+    ),
+    NotificationKind.overdue: (
         "Invoice %(number)s (%(total)s, billing account %(account)s) was due on "
-        "%(due_date)s and has not been paid yet.",
+        "%(due_date)s and has not been paid yet."
+    ),
     NotificationKind.billing_account_changed: "Changed: %(changes)s.",
 }
 CHANGE_LABELS = {
@@ -50,10 +52,12 @@ def formatted(params: dict[str, Any], lang: str) -> dict[str, Any]:
     l10n = Localizer(lang)
     out: dict[str, Any] = {"account": params.get("account", "")}
     if "number" in params:
-        out |= {"number": params["number"],
-                "total": l10n.money(Decimal(params["total"]), params.get("currency", "EUR")),
-                "due_date": l10n.date(date.fromisoformat(params["due_date"]), "long"),
-                "period": l10n.date(date.fromisoformat(params["period"]), "LLLL yyyy")}
+        out |= {
+            "number": params["number"],
+            "total": l10n.money(Decimal(params["total"]), params.get("currency", "EUR")),
+            "due_date": l10n.date(date.fromisoformat(params["due_date"]), "long"),
+            "period": l10n.date(date.fromisoformat(params["period"]), "LLLL yyyy"),
+        }
     if "changes" in params:
         out["changes"] = ", ".join(l10n.gettext(CHANGE_LABELS[c]) for c in params["changes"])
     return out

@@ -18,10 +18,16 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", responses={
-    503: {"model": ErrorResponse,
-          "description": "The database, or Redis when configured, does not answer; "
-                         "`details` names each (`component`: `database` or `redis`)"}})
+@router.get(
+    "/readyz",
+    responses={
+        503: {
+            "model": ErrorResponse,
+            "description": "The database, or Redis when configured, does not answer; "
+            "`details` names each (`component`: `database` or `redis`)",
+        }
+    },
+)
 async def readyz(request: Request) -> JSONResponse:
     """The process can serve: its database answers, and so does Redis (the rate limits'
     counts) when it is configured."""
@@ -36,8 +42,11 @@ async def readyz(request: Request) -> JSONResponse:
         problems.append({"component": "redis", "reason": "unreachable"})
     if problems:
         message = "; ".join(f"{p['component']} {p['reason']}" for p in problems)
-        return JSONResponse(error_body("not_ready", message, problems), status_code=503,
-                            headers={"Retry-After": str(STORAGE_RETRY_AFTER)})
+        return JSONResponse(
+            error_body("not_ready", message, problems),
+            status_code=503,
+            headers={"Retry-After": str(STORAGE_RETRY_AFTER)},
+        )
     return JSONResponse({"status": "ready"})
 
 

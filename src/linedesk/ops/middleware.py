@@ -12,7 +12,9 @@ log = structlog.get_logger("linedesk.access")
 
 REQUESTS = Counter("linedesk_http_requests_total", "HTTP requests", ["method", "route", "status"])
 LATENCY = Histogram(
-    "linedesk_http_request_duration_seconds", "HTTP request latency", ["method", "route"],
+    "linedesk_http_request_duration_seconds",
+    "HTTP request latency",
+    ["method", "route"],
     buckets=(0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
 _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -46,6 +48,12 @@ class RequestContextMiddleware:
             route = getattr(scope.get("route"), "path", "unmatched")
             REQUESTS.labels(scope["method"], route, str(status)).inc()
             LATENCY.labels(scope["method"], route).observe(elapsed)
-            log.info("request", method=scope["method"], path=scope["path"], route=route,
-                     status=status, ms=round(elapsed * 1000, 2))
+            log.info(
+                "request",
+                method=scope["method"],
+                path=scope["path"],
+                route=route,
+                status=status,
+                ms=round(elapsed * 1000, 2),
+            )
             structlog.contextvars.unbind_contextvars("request_id")

@@ -17,9 +17,12 @@ from linedesk.notifications.service import notify_billing_account_changed
 
 # What the managers are told changed, for each field of the account.
 GROUPS = {
-    "payment_method": "payment_method", "iban": "payment_method",
-    "address_street": "address", "address_postal_code": "address",
-    "address_city": "address", "address_province": "address",
+    "payment_method": "payment_method",
+    "iban": "payment_method",
+    "address_street": "address",
+    "address_postal_code": "address",
+    "address_city": "address",
+    "address_province": "address",
     "invoice_email": "invoice_email",
 }
 City = Annotated[str, one_line(max_length=100)]
@@ -46,21 +49,23 @@ class BillingAccountChange(CreateSchema):
         return self
 
 
-async def change_billing_account(session: AsyncSession, code: str,
-                                 change: BillingAccountChange, now: datetime
-                                 ) -> BillingAccount:
+async def change_billing_account(
+    session: AsyncSession, code: str, change: BillingAccountChange, now: datetime
+) -> BillingAccount:
     """Apply the change; tell the managers what changed, if anything did."""
     account = await BillingAccountRepository(session, Scope.operator()).get_by_code(code)
     if account is None:
         raise NotFound("No such billing account")
-    values: dict[str, Any] = {name: getattr(change, name) for name in GROUPS
-                              if name in change.model_fields_set}  # in the form's order
+    values: dict[str, Any] = {
+        name: getattr(change, name) for name in GROUPS if name in change.model_fields_set
+    }  # in the form's order
     changed = [name for name, value in values.items() if getattr(account, name) != value]
     method = values.get("payment_method", account.payment_method)
     iban = values.get("iban", account.iban)
     if method is PaymentMethod.sepa_direct_debit and not iban:
-        raise ValidationFailed("SEPA direct debit needs an IBAN",
-                               details=[{"field": "iban", "reason": "required"}])
+        raise ValidationFailed(
+            "SEPA direct debit needs an IBAN", details=[{"field": "iban", "reason": "required"}]
+        )
     for name in changed:
         setattr(account, name, values[name])
     await session.flush()

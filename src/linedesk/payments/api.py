@@ -17,27 +17,43 @@ from linedesk.payments.service import import_payments_csv, record_payment
 router = APIRouter(prefix="/backoffice", tags=["back office: payments"])
 
 
-@router.post("/payments", response_model=PaymentRead, status_code=status.HTTP_201_CREATED,
-             responses={200: {"description": "This reference was recorded before"}})
-async def create_payment(_: OperatorKey, session: SessionDep, clock: ClockDep,
-                         response: Response, body: PaymentIn) -> PaymentRead:
+@router.post(
+    "/payments",
+    response_model=PaymentRead,
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"description": "This reference was recorded before"}},
+)
+async def create_payment(
+    _: OperatorKey, session: SessionDep, clock: ClockDep, response: Response, body: PaymentIn
+) -> PaymentRead:
     """Record a payment of an invoice. Idempotent by `reference`: the same payment again
     answers 200 with `already_recorded`; the reference with another invoice or amount, 409.
     An invoice paid in full becomes `paid`; paying more than is still due is refused."""
     created = await record_payment(session, body, clock.now())
     if not created:
         response.status_code = status.HTTP_200_OK
-    invoice = await session.scalar(select(Invoice.status)
-                                   .where(Invoice.number == body.invoice_number))
-    return PaymentRead(reference=body.reference, invoice_number=body.invoice_number,
-                       amount=body.amount, paid_at=body.paid_at, invoice_status=invoice,
-                       already_recorded=not created)
+    invoice = await session.scalar(
+        select(Invoice.status).where(Invoice.number == body.invoice_number)
+    )
+    return PaymentRead(
+        reference=body.reference,
+        invoice_number=body.invoice_number,
+        amount=body.amount,
+        paid_at=body.paid_at,
+        invoice_status=invoice,
+        already_recorded=not created,
+    )
 
 
-@router.post("/payments/import", response_model=PaymentImportResult, openapi_extra=CSV_BODY,
-             responses=UPLOAD_RESPONSES)
-async def import_payments(_: OperatorKey, session: SessionDep, clock: ClockDep,
-                          settings: SettingsDep, request: Request) -> PaymentImportResult:
+@router.post(
+    "/payments/import",
+    response_model=PaymentImportResult,
+    openapi_extra=CSV_BODY,
+    responses=UPLOAD_RESPONSES,
+)
+async def import_payments(
+    _: OperatorKey, session: SessionDep, clock: ClockDep, settings: SettingsDep, request: Request
+) -> PaymentImportResult:
     """Import a bank/SEPA file: header `reference;invoice_number;amount;paid_at` (`;` or
     `,`; amounts with a decimal point or comma). Every row or none: a file with any bad row
     records nothing and the error names each bad row. References recorded before are
@@ -45,13 +61,17 @@ async def import_payments(_: OperatorKey, session: SessionDep, clock: ClockDep,
     (`LINEDESK_UPLOAD_MAX_BYTES`) answers 413, a line longer than 64 KiB 422."""
     text = await read_upload(request, settings.upload_max_bytes)
     result = await import_payments_csv(session, text, clock.now())
-    return PaymentImportResult(recorded=len(result.new), already_recorded=len(result.already),
-                               invoices_paid=result.invoices_paid)
+    return PaymentImportResult(
+        recorded=len(result.new),
+        already_recorded=len(result.already),
+        invoices_paid=result.invoices_paid,
+    )
 
 
 @router.patch("/billing-accounts/{code}", response_model=BillingAccountRead)
-async def update_billing_account(_: OperatorKey, session: SessionDep, clock: ClockDep,
-                                 code: str, body: BillingAccountChange) -> BillingAccountRead:
+async def update_billing_account(
+    _: OperatorKey, session: SessionDep, clock: ClockDep, code: str, body: BillingAccountChange
+) -> BillingAccountRead:
     """Change a billing account's payment method (and IBAN), address or invoice e-mail,
     validated as on creation. The company's managers are notified of what changed."""
     account = await change_billing_account(session, code, body, clock.now())

@@ -12,8 +12,9 @@ from linedesk.kit.money import DecimalStr
 from linedesk.kit.schemas import CreateSchema, Schema, Timestamp
 
 InvoiceNumber = Annotated[str, StringConstraints(pattern=r"^\d{4}/\d{6}$")]
-Reference = Annotated[str, StringConstraints(min_length=1, max_length=64,
-                                             pattern=r"^[A-Za-z0-9./:+_-]+$")]
+Reference = Annotated[
+    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9./:+_-]+$")
+]
 
 
 class PaymentIn(CreateSchema):
@@ -45,7 +46,8 @@ class PaymentRead(Schema):
     paid_at: datetime
     invoice_status: InvoiceStatus
     already_recorded: bool = Field(
-        default=False, description="true when this reference had been recorded before")
+        default=False, description="true when this reference had been recorded before"
+    )
 
 
 class PaymentImportResult(Schema):

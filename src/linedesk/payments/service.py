@@ -48,51 +48,75 @@ async def _lock_invoices(session: AsyncSession, numbers: Collection[str]) -> Non
     postgres = session.get_bind().dialect.name == "postgresql"
     for part in chunks(sorted(numbers), CHUNK):
         if postgres:
-            await session.execute(select(Invoice.id).where(Invoice.number.in_(part))
-                                  .order_by(Invoice.number).with_for_update())
+            await session.execute(
+                select(Invoice.id)
+                .where(Invoice.number.in_(part))
+                .order_by(Invoice.number)
+                .with_for_update()
+            )
         else:
-            await session.execute(update(Invoice).where(Invoice.number.in_(part))
-                                  .values(status=Invoice.status)
-                                  .execution_options(synchronize_session=False))
+            await session.execute(
+                update(Invoice)
+                .where(Invoice.number.in_(part))
+                .values(status=Invoice.status)
+                .execution_options(synchronize_session=False)
+            )
 
 
 async def _dues(session: AsyncSession, numbers: Collection[str]) -> dict[str, _Due]:
     out: dict[str, _Due] = {}
     for part in chunks(sorted(numbers), CHUNK):
-        paid = (select(Payment.invoice_id, func.sum(Payment.amount).label("paid"))
-                .join(Invoice, Invoice.id == Payment.invoice_id)
-                .where(Invoice.number.in_(part))
-                .group_by(Payment.invoice_id).subquery())
+        paid = (
+            select(Payment.invoice_id, func.sum(Payment.amount).label("paid"))
+            .join(Invoice, Invoice.id == Payment.invoice_id)
+            .where(Invoice.number.in_(part))
+            .group_by(Payment.invoice_id)
+            .subquery()
+        )
         rows = await session.execute(
-            select(Invoice.number, Invoice.id, Invoice.company_id, Invoice.total_amount,
-                   func.coalesce(paid.c.paid, 0))
+            select(
+                Invoice.number,
+                Invoice.id,
+                Invoice.company_id,
+                Invoice.total_amount,
+                func.coalesce(paid.c.paid, 0),
+            )
             .outerjoin(paid, paid.c.invoice_id == Invoice.id)
-            .where(Invoice.number.in_(part)))
-        out.update((number, _Due(invoice_id, company_id, total, Decimal(done)))
-                   for number, invoice_id, company_id, total, done in rows)
+            .where(Invoice.number.in_(part))
+        )
+        out.update(
+            (number, _Due(invoice_id, company_id, total, Decimal(done)))
+            for number, invoice_id, company_id, total, done in rows
+        )
     return out
 
 
-async def _recorded(session: AsyncSession, references: Collection[str]
-                    ) -> dict[str, tuple[str, Decimal]]:
+async def _recorded(
+    session: AsyncSession, references: Collection[str]
+) -> dict[str, tuple[str, Decimal]]:
     out: dict[str, tuple[str, Decimal]] = {}
     for part in chunks(sorted(references), CHUNK):
         rows = await session.execute(
             select(Payment.reference, Invoice.number, Payment.amount)
             .join(Invoice, Invoice.id == Payment.invoice_id)
-            .where(Payment.reference.in_(part)))
+            .where(Payment.reference.in_(part))
+        )
         out.update((reference, (number, amount)) for reference, number, amount in rows)
     return out
 
 
 def _duplicate_references(items: Sequence[tuple[int, PaymentIn]]) -> list[RowError]:
     counts = Counter(item.reference for _, item in items)
-    return [RowError(row, "this reference appears more than once in the file", "reference")
-            for row, item in items if counts[item.reference] > 1]
+    return [
+        RowError(row, "this reference appears more than once in the file", "reference")
+        for row, item in items
+        if counts[item.reference] > 1
+    ]
 
 
-async def _check(session: AsyncSession, items: Sequence[tuple[int, PaymentIn]]
-                 ) -> tuple[Recorded, dict[str, _Due], list[RowError]]:
+async def _check(
+    session: AsyncSession, items: Sequence[tuple[int, PaymentIn]]
+) -> tuple[Recorded, dict[str, _Due], list[RowError]]:
     """Sort the rows into new and already recorded; every bad row is an error."""
     errors = _duplicate_references(items)
     dues = await _dues(session, {item.invoice_number for _, item in items})
@@ -112,8 +136,7 @@ async def _check(session: AsyncSession, items: Sequence[tuple[int, PaymentIn]]
             continue
         left = due.total - due.paid - pending[item.invoice_number]
         if item.amount > left:
-            errors.append(RowError(row, f"more than the {left:.2f} EUR still due",
-                                   "amount"))
+            errors.append(RowError(row, f"more than the {left:.2f} EUR still due", "amount"))
             continue
         pending[item.invoice_number] += item.amount
         result.new.append(item)
@@ -122,22 +145,30 @@ async def _check(session: AsyncSession, items: Sequence[tuple[int, PaymentIn]]
 
 async def _settle(session: AsyncSession, invoice_ids: Collection[int]) -> int:
     """Invoices whose payments cover their total become paid (from issued or overdue)."""
-    paid = (select(func.coalesce(func.sum(Payment.amount), 0))
-            .where(Payment.invoice_id == Invoice.id).scalar_subquery())
+    paid = (
+        select(func.coalesce(func.sum(Payment.amount), 0))
+        .where(Payment.invoice_id == Invoice.id)
+        .scalar_subquery()
+    )
     settled = 0
     for part in chunks(sorted(invoice_ids), CHUNK):
         result = await session.execute(
             update(Invoice)
-            .where(Invoice.id.in_(part), Invoice.status != InvoiceStatus.paid,
-                   paid >= Invoice.total_amount)
+            .where(
+                Invoice.id.in_(part),
+                Invoice.status != InvoiceStatus.paid,
+                paid >= Invoice.total_amount,
+            )
             .values(status=InvoiceStatus.paid)
-            .execution_options(synchronize_session=False))
+            .execution_options(synchronize_session=False)
+        )
         settled += int(result.rowcount or 0)  # type: ignore[attr-defined]
     return settled
 
 
-async def record_payments(session: AsyncSession, items: Sequence[tuple[int, PaymentIn]],
-                          now: datetime) -> Recorded:
+async def record_payments(
+    session: AsyncSession, items: Sequence[tuple[int, PaymentIn]], now: datetime
+) -> Recorded:
     """Record every payment or none: any bad row rejects the batch, naming each bad row.
     A reference recorded before with the same invoice and amount is skipped. The invoices
     are locked first: payments arriving at once never pay more than is due."""
@@ -145,10 +176,17 @@ async def record_payments(session: AsyncSession, items: Sequence[tuple[int, Paym
     result, dues, errors = await _check(session, items)
     if errors:
         raise ImportRejected(errors)
-    rows = [{"company_id": dues[item.invoice_number].company_id,
-             "invoice_id": dues[item.invoice_number].invoice_id, "reference": item.reference,
-             "amount": item.amount, "paid_at": item.paid_at, "created_at": now}
-            for item in result.new]
+    rows = [
+        {
+            "company_id": dues[item.invoice_number].company_id,
+            "invoice_id": dues[item.invoice_number].invoice_id,
+            "reference": item.reference,
+            "amount": item.amount,
+            "paid_at": item.paid_at,
+            "created_at": now,
+        }
+        for item in result.new
+    ]
     try:
         for part in chunks(rows, 2000):
             await session.execute(insert(Payment), list(part))
@@ -190,6 +228,7 @@ async def update_statuses(session: AsyncSession, now: datetime) -> int:
         update(Invoice)
         .where(Invoice.status == InvoiceStatus.issued, Invoice.due_date < today)
         .values(status=InvoiceStatus.overdue)
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)
+    )
     await session.flush()
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

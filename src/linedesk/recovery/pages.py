@@ -1,7 +1,6 @@
 """Pages of password recovery (SPEC R-A6): ask for a code, enter it, see the generated
 password once — already signed in with it — and choose your own right away."""
 
-
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
@@ -33,14 +32,23 @@ async def recover_page(request: Request, visitor: Visitor) -> Response:
 
 
 @router.post("/recover")
-async def recover(request: Request, _: CsrfChecked, session: SessionDep, ctx: AuthContextDep,
-                  limiter: LimiterDep, username: Field,
-                  by_email: OptionalField = None) -> Response:
+async def recover(
+    request: Request,
+    _: CsrfChecked,
+    session: SessionDep,
+    ctx: AuthContextDep,
+    limiter: LimiterDep,
+    username: Field,
+    by_email: OptionalField = None,
+) -> Response:
     form = {"username": username, "by_email": bool(by_email)}
     try:
-        body = form_model(RecoveryStart, username=username,
-                          channel="email" if by_email else None,
-                          language=language(request, ctx))
+        body = form_model(
+            RecoveryStart,
+            username=username,
+            channel="email" if by_email else None,
+            language=language(request, ctx),
+        )
         issued = await start_recovery(session, ctx, limits(limiter, ctx), body)
     except LinedeskError as exc:
         return await refused(request, session, exc, START, form=form)
@@ -48,25 +56,33 @@ async def recover(request: Request, _: CsrfChecked, session: SessionDep, ctx: Au
 
 
 @router.get("/recover/{recovery_id}")
-async def code_entry_page(request: Request, recovery_id: str, session: SessionDep,
-                          ctx: AuthContextDep) -> Response:
+async def code_entry_page(
+    request: Request, recovery_id: str, session: SessionDep, ctx: AuthContextDep
+) -> Response:
     return await code_page(request, session, ctx, CODE, recovery_id, CodePurpose.recovery)
 
 
 @router.post("/recover/{recovery_id}")
-async def complete(request: Request, recovery_id: str, _: CsrfChecked, session: SessionDep,
-                   ctx: AuthContextDep, limiter: LimiterDep, hasher: HasherDep,
-                   code: Field) -> Response:
+async def complete(
+    request: Request,
+    recovery_id: str,
+    _: CsrfChecked,
+    session: SessionDep,
+    ctx: AuthContextDep,
+    limiter: LimiterDep,
+    hasher: HasherDep,
+    code: Field,
+) -> Response:
     """The right code: the generated password is shown once, and used at once to sign in, so
     the next step is choosing the user's own."""
     record = await ticket(session, recovery_id, CodePurpose.recovery)
     username = record.subject
     try:
-        generated = await complete_recovery(session, ctx, limits(limiter, ctx), hasher,
-                                            recovery_id, code.strip())
+        generated = await complete_recovery(
+            session, ctx, limits(limiter, ctx), hasher, recovery_id, code.strip()
+        )
     except LinedeskError as exc:
-        return await code_page(request, session, ctx, CODE, recovery_id,
-                               CodePurpose.recovery, exc)
+        return await code_page(request, session, ctx, CODE, recovery_id, CodePurpose.recovery, exc)
     user = await sign_in(session, hasher, ctx, username, generated)
     issued = await open_session(session, ctx, user, SessionKind.web, via="password")
     request.state.principal = Principal(user=user, session=issued.session)
@@ -77,11 +93,16 @@ async def complete(request: Request, recovery_id: str, _: CsrfChecked, session: 
 
 
 @router.post("/recover/{recovery_id}/resend")
-async def resend(request: Request, recovery_id: str, _: CsrfChecked, session: SessionDep,
-                 ctx: AuthContextDep, limiter: LimiterDep) -> Response:
+async def resend(
+    request: Request,
+    recovery_id: str,
+    _: CsrfChecked,
+    session: SessionDep,
+    ctx: AuthContextDep,
+    limiter: LimiterDep,
+) -> Response:
     try:
         await resend_recovery(session, ctx, limits(limiter, ctx), recovery_id)
     except LinedeskError as exc:
-        return await code_page(request, session, ctx, CODE, recovery_id,
-                               CodePurpose.recovery, exc)
+        return await code_page(request, session, ctx, CODE, recovery_id, CodePurpose.recovery, exc)
     return redirect(f"/recover/{recovery_id}?resent=1")

@@ -9,10 +9,10 @@ from linedesk.kit.schemas import CreateSchema, Schema
 
 
 class RecoveryStart(CreateSchema):
-    username: Username = Field(description="the registered mobile number, or a manager's "
-                                           "username")
+    username: Username = Field(description="the registered mobile number, or a manager's username")
     channel: Literal["sms", "email"] | None = Field(
-        default=None, description="email to use the address on file instead of SMS")
+        default=None, description="email to use the address on file instead of SMS"
+    )
     language: Literal["it", "en"] = "it"
 
 
@@ -22,5 +22,6 @@ class RecoveryTicket(CodeTicket):
 
 
 class NewPassword(Schema):
-    new_password: str = Field(description="shown once; it signs in once, then the user "
-                                          "must choose their own")
+    new_password: str = Field(
+        description="shown once; it signs in once, then the user must choose their own"
+    )

@@ -49,8 +49,11 @@ class Route:
 
 async def _current_sim(session: AsyncSession, line_id: int) -> tuple[Sim | None, bool]:
     """The line's SIM, and whether it replaced an earlier one."""
-    sims = (await session.scalars(select(Sim).where(Sim.line_id == line_id)
-                                  .order_by(Sim.installed_at.desc()))).all()
+    sims = (
+        await session.scalars(
+            select(Sim).where(Sim.line_id == line_id).order_by(Sim.installed_at.desc())
+        )
+    ).all()
     current = next((sim for sim in sims if sim.replaced_at is None), None)
     return current, len(sims) > 1
 
@@ -61,14 +64,16 @@ def asked_channel(username: str, asked: str | None) -> Channel:
     return Channel.sms if username.startswith("+") and asked != "email" else Channel.email
 
 
-async def _route(session: AsyncSession, ctx: AuthContext, user: User | None,
-                 asked: Channel) -> Route:
+async def _route(
+    session: AsyncSession, ctx: AuthContext, user: User | None, asked: Channel
+) -> Route:
     """Managers and data-only SIMs get e-mail; employees SMS unless they ask for e-mail. SMS
     is refused for 72 hours after a SIM swap (SIM-swap fraud), and e-mail without an address
     on file: then the user is told so on the other channel. Every username goes through the
     same reads (an employee's line and SIMs), so the time taken tells nothing."""
-    employee = user is not None and user.profile is Profile.employee \
-        and user.main_line_id is not None
+    employee = (
+        user is not None and user.profile is Profile.employee and user.main_line_id is not None
+    )
     line_id = user.main_line_id if employee and user and user.main_line_id else NO_LINE
     line = await session.get(Line, line_id)
     sim, swapped = await _current_sim(session, line_id)
@@ -88,8 +93,9 @@ async def _route(session: AsyncSession, ctx: AuthContext, user: User | None,
     return Route(CODE, Channel.sms, msisdn)
 
 
-async def start_recovery(session: AsyncSession, ctx: AuthContext, limits: Limits,
-                         request: RecoveryStart) -> IssuedCode:
+async def start_recovery(
+    session: AsyncSession, ctx: AuthContext, limits: Limits, request: RecoveryStart
+) -> IssuedCode:
     """The same answer (a ticket naming the channel asked for) for every username: known or
     not, able to receive the code or not. Only the message differs, and it reaches only the
     user: the code, or why it cannot come and what to do instead."""
@@ -102,14 +108,21 @@ async def start_recovery(session: AsyncSession, ctx: AuthContext, limits: Limits
     route = await _route(session, ctx, user, asked)
     gets_code = route.template == CODE and route.channel is not None
     issued = await issue_code(
-        session, ctx.settings.secret_key, ctx.now, purpose=CodePurpose.recovery,
-        subject=username, channel=asked.value, destination=route.recipient,
+        session,
+        ctx.settings.secret_key,
+        ctx.now,
+        purpose=CodePurpose.recovery,
+        subject=username,
+        channel=asked.value,
+        destination=route.recipient,
         company_id=user.company_id if user else None,
         # Only a code that was sent can be spent: an explanation's code leads nowhere.
         user_id=user.id if user and gets_code else None,
-        context={"language": user.language if user else request.language,
-                 "template": route.template,
-                 "deliver_by": route.channel.value if route.channel else None},
+        context={
+            "language": user.language if user else request.language,
+            "template": route.template,
+            "deliver_by": route.channel.value if route.channel else None,
+        },
     )
     await _send(session, ctx, issued)
     return issued
@@ -128,20 +141,34 @@ async def _send(session: AsyncSession, ctx: AuthContext, issued: IssuedCode) -> 
         return
     template = code_record.context.get("template", CODE)
     payload = {"code": issued.code, "minutes": MINUTES} if template == CODE else {}
-    await enqueue(session, channel, code_record.destination, template,
-                  code_record.context.get("language", "it"), payload, now=ctx.now,
-                  company_id=code_record.company_id)
+    await enqueue(
+        session,
+        channel,
+        code_record.destination,
+        template,
+        code_record.context.get("language", "it"),
+        payload,
+        now=ctx.now,
+        company_id=code_record.company_id,
+    )
 
 
-async def resend_recovery(session: AsyncSession, ctx: AuthContext, limits: Limits,
-                          public_id: str) -> IssuedCode:
+async def resend_recovery(
+    session: AsyncSession, ctx: AuthContext, limits: Limits, public_id: str
+) -> IssuedCode:
     issued = await resend_by_id(session, ctx, limits, public_id, CodePurpose.recovery)
     await _send(session, ctx, issued)
     return issued
 
 
-async def complete_recovery(session: AsyncSession, ctx: AuthContext, limits: Limits,
-                            hasher: PasswordHasher, public_id: str, code: str) -> str:
+async def complete_recovery(
+    session: AsyncSession,
+    ctx: AuthContext,
+    limits: Limits,
+    hasher: PasswordHasher,
+    public_id: str,
+    code: str,
+) -> str:
     """The right code: the old password stops working, every session ends, and a generated
     password (shown once, good for one sign-in) takes its place."""
     code_record = await redeem(session, ctx, limits, public_id, CodePurpose.recovery, code)
@@ -154,9 +181,24 @@ async def complete_recovery(session: AsyncSession, ctx: AuthContext, limits: Lim
     user.password_changed_at = ctx.now
     await end_all_sessions(session, ctx, user, "password_reset")
     channel = _delivery(code_record) or Channel(code_record.channel)
-    await record(session, "password_reset", now=ctx.now, company_id=user.company_id,
-                 user_id=user.id, subject=user.username, client_ip=ctx.client_ip,
-                 channel=channel.value)
-    await enqueue(session, channel, code_record.destination, "password_reset_done",
-                  user.language, {}, now=ctx.now, company_id=user.company_id)
+    await record(
+        session,
+        "password_reset",
+        now=ctx.now,
+        company_id=user.company_id,
+        user_id=user.id,
+        subject=user.username,
+        client_ip=ctx.client_ip,
+        channel=channel.value,
+    )
+    await enqueue(
+        session,
+        channel,
+        code_record.destination,
+        "password_reset_done",
+        user.language,
+        {},
+        now=ctx.now,
+        company_id=user.company_id,
+    )
     return new_password

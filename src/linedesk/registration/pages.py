@@ -1,7 +1,6 @@
 """Pages of registration: the employee's wizard (code by SMS, or by e-mail for a data-only
 SIM proved with its PUK) and the user admin's registration on the web portal (R-A3, R-A4)."""
 
-
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
@@ -44,9 +43,17 @@ async def register_page(request: Request, visitor: Visitor) -> Response:
 
 
 @router.post("/register")
-async def register(request: Request, _: CsrfChecked, session: SessionDep, ctx: AuthContextDep,
-                   limiter: LimiterDep, msisdn: Field, data_only: OptionalField = None,
-                   puk: OptionalField = None, email: OptionalField = None) -> Response:
+async def register(
+    request: Request,
+    _: CsrfChecked,
+    session: SessionDep,
+    ctx: AuthContextDep,
+    limiter: LimiterDep,
+    msisdn: Field,
+    data_only: OptionalField = None,
+    puk: OptionalField = None,
+    email: OptionalField = None,
+) -> Response:
     form = {"msisdn": msisdn, "data_only": bool(data_only), "email": email}
     try:
         body = form_model(RegistrationStart, **form, puk=puk, language=language(request, ctx))
@@ -57,38 +64,57 @@ async def register(request: Request, _: CsrfChecked, session: SessionDep, ctx: A
 
 
 @router.get("/register/{registration_id}")
-async def register_code_page(request: Request, registration_id: str, session: SessionDep,
-                             ctx: AuthContextDep) -> Response:
-    return await code_page(request, session, ctx, EMPLOYEE_CODE, registration_id,
-                           CodePurpose.registration)
+async def register_code_page(
+    request: Request, registration_id: str, session: SessionDep, ctx: AuthContextDep
+) -> Response:
+    return await code_page(
+        request, session, ctx, EMPLOYEE_CODE, registration_id, CodePurpose.registration
+    )
 
 
 @router.post("/register/{registration_id}")
-async def register_complete(request: Request, registration_id: str, _: CsrfChecked,
-                            session: SessionDep, ctx: AuthContextDep, limiter: LimiterDep,
-                            hasher: HasherDep, code: Field, password: Field,
-                            confirm_password: Field) -> Response:
+async def register_complete(
+    request: Request,
+    registration_id: str,
+    _: CsrfChecked,
+    session: SessionDep,
+    ctx: AuthContextDep,
+    limiter: LimiterDep,
+    hasher: HasherDep,
+    code: Field,
+    password: Field,
+    confirm_password: Field,
+) -> Response:
     try:
         if password != confirm_password:
             raise ValidationFailed("The two passwords differ", code="password_mismatch")
-        user = await complete_registration(session, ctx, limits(limiter, ctx), hasher,
-                                           registration_id, code.strip(), password)
+        user = await complete_registration(
+            session, ctx, limits(limiter, ctx), hasher, registration_id, code.strip(), password
+        )
     except LinedeskError as exc:
-        return await code_page(request, session, ctx, EMPLOYEE_CODE, registration_id,
-                               CodePurpose.registration, exc)
+        return await code_page(
+            request, session, ctx, EMPLOYEE_CODE, registration_id, CodePurpose.registration, exc
+        )
     return await signed_in(session, ctx, user, "registration", redirect("/home"))
 
 
 @router.post("/register/{registration_id}/resend")
-async def register_resend(request: Request, registration_id: str, _: CsrfChecked,
-                          session: SessionDep, ctx: AuthContextDep,
-                          limiter: LimiterDep) -> Response:
+async def register_resend(
+    request: Request,
+    registration_id: str,
+    _: CsrfChecked,
+    session: SessionDep,
+    ctx: AuthContextDep,
+    limiter: LimiterDep,
+) -> Response:
     try:
-        await resend_registration(session, ctx, limits(limiter, ctx), registration_id,
-                                  CodePurpose.registration)
+        await resend_registration(
+            session, ctx, limits(limiter, ctx), registration_id, CodePurpose.registration
+        )
     except LinedeskError as exc:
-        return await code_page(request, session, ctx, EMPLOYEE_CODE, registration_id,
-                               CodePurpose.registration, exc)
+        return await code_page(
+            request, session, ctx, EMPLOYEE_CODE, registration_id, CodePurpose.registration, exc
+        )
     return redirect(f"/register/{registration_id}?resent=1")
 
 
@@ -106,9 +132,15 @@ async def portal_register_page(request: Request, visitor: Visitor) -> Response:
 
 
 @router.post("/portal/register")
-async def portal_register(request: Request, _: CsrfChecked, session: SessionDep,
-                          ctx: AuthContextDep, limiter: LimiterDep, vat_number: Field,
-                          billing_account_code: Field) -> Response:
+async def portal_register(
+    request: Request,
+    _: CsrfChecked,
+    session: SessionDep,
+    ctx: AuthContextDep,
+    limiter: LimiterDep,
+    vat_number: Field,
+    billing_account_code: Field,
+) -> Response:
     form = {"vat_number": vat_number, "billing_account_code": billing_account_code}
     try:
         body = form_model(ManagerRegistrationStart, **form, language=language(request, ctx))
@@ -119,39 +151,79 @@ async def portal_register(request: Request, _: CsrfChecked, session: SessionDep,
 
 
 @router.get("/portal/register/{registration_id}")
-async def portal_code_page(request: Request, registration_id: str, session: SessionDep,
-                           ctx: AuthContextDep) -> Response:
-    return await code_page(request, session, ctx, PORTAL_CODE, registration_id,
-                           CodePurpose.manager_registration, form={})
+async def portal_code_page(
+    request: Request, registration_id: str, session: SessionDep, ctx: AuthContextDep
+) -> Response:
+    return await code_page(
+        request,
+        session,
+        ctx,
+        PORTAL_CODE,
+        registration_id,
+        CodePurpose.manager_registration,
+        form={},
+    )
 
 
 @router.post("/portal/register/{registration_id}")
-async def portal_complete(request: Request, registration_id: str, _: CsrfChecked,
-                          session: SessionDep, ctx: AuthContextDep, limiter: LimiterDep,
-                          hasher: HasherDep, code: Field, username: Field, password: Field,
-                          confirm_password: Field, email: OptionalField = None) -> Response:
+async def portal_complete(
+    request: Request,
+    registration_id: str,
+    _: CsrfChecked,
+    session: SessionDep,
+    ctx: AuthContextDep,
+    limiter: LimiterDep,
+    hasher: HasherDep,
+    code: Field,
+    username: Field,
+    password: Field,
+    confirm_password: Field,
+    email: OptionalField = None,
+) -> Response:
     form = {"username": username, "email": email}
     try:
         if password != confirm_password:
             raise ValidationFailed("The two passwords differ", code="password_mismatch")
-        body = form_model(ManagerRegistrationComplete, **form, code=code.strip(),
-                          password=password)
-        user = await complete_manager_registration(session, ctx, limits(limiter, ctx), hasher,
-                                                   registration_id, body)
+        body = form_model(ManagerRegistrationComplete, **form, code=code.strip(), password=password)
+        user = await complete_manager_registration(
+            session, ctx, limits(limiter, ctx), hasher, registration_id, body
+        )
     except LinedeskError as exc:
-        return await code_page(request, session, ctx, PORTAL_CODE, registration_id,
-                               CodePurpose.manager_registration, exc, form=form)
+        return await code_page(
+            request,
+            session,
+            ctx,
+            PORTAL_CODE,
+            registration_id,
+            CodePurpose.manager_registration,
+            exc,
+            form=form,
+        )
     return await signed_in(session, ctx, user, "registration", redirect("/home"))
 
 
 @router.post("/portal/register/{registration_id}/resend")
-async def portal_resend(request: Request, registration_id: str, _: CsrfChecked,
-                        session: SessionDep, ctx: AuthContextDep,
-                        limiter: LimiterDep) -> Response:
+async def portal_resend(
+    request: Request,
+    registration_id: str,
+    _: CsrfChecked,
+    session: SessionDep,
+    ctx: AuthContextDep,
+    limiter: LimiterDep,
+) -> Response:
     try:
-        await resend_registration(session, ctx, limits(limiter, ctx), registration_id,
-                                  CodePurpose.manager_registration)
+        await resend_registration(
+            session, ctx, limits(limiter, ctx), registration_id, CodePurpose.manager_registration
+        )
     except LinedeskError as exc:
-        return await code_page(request, session, ctx, PORTAL_CODE, registration_id,
-                               CodePurpose.manager_registration, exc, form={})
+        return await code_page(
+            request,
+            session,
+            ctx,
+            PORTAL_CODE,
+            registration_id,
+            CodePurpose.manager_registration,
+            exc,
+            form={},
+        )
     return redirect(f"/portal/register/{registration_id}?resent=1")

@@ -9,8 +9,12 @@ from linedesk.inventory.schemas import Puk, VatNumber
 from linedesk.kit.schemas import Code, CreateSchema, Email, one_line
 
 Language = Literal["it", "en"]
-ManagerUsername = Annotated[str, StringConstraints(
-    min_length=3, max_length=64, pattern=r"^[A-Za-z][A-Za-z0-9._-]*$", to_lower=True)]
+ManagerUsername = Annotated[
+    str,
+    StringConstraints(
+        min_length=3, max_length=64, pattern=r"^[A-Za-z][A-Za-z0-9._-]*$", to_lower=True
+    ),
+]
 
 
 class RegistrationStart(CreateSchema):
@@ -42,8 +46,9 @@ class ManagerRegistrationComplete(CreateSchema):
     code: Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
     username: ManagerUsername
     password: AnyPassword
-    email: Email | None = Field(default=None,
-                                description="the manager's own address (default: the company's)")
+    email: Email | None = Field(
+        default=None, description="the manager's own address (default: the company's)"
+    )
 
 
 class RegistrationTicket(CodeTicket):

@@ -56,8 +56,10 @@ async def registrable_line(session: AsyncSession, msisdn: str) -> Line | None:
 
 # --- employees -----------------------------------------------------------------------------
 
-async def start_registration(session: AsyncSession, ctx: AuthContext, limits: Limits,
-                             request: RegistrationStart) -> IssuedCode:
+
+async def start_registration(
+    session: AsyncSession, ctx: AuthContext, limits: Limits, request: RegistrationStart
+) -> IssuedCode:
     msisdn = parse_mobile(request.msisdn)
     await limits.sending(msisdn)
     line = await registrable_line(session, msisdn)
@@ -67,47 +69,75 @@ async def start_registration(session: AsyncSession, ctx: AuthContext, limits: Li
     else:
         channel, destination = Channel.sms, msisdn
     issued = await issue_code(
-        session, ctx.settings.secret_key, ctx.now, purpose=CodePurpose.registration,
-        subject=msisdn, channel=channel.value, destination=destination,
+        session,
+        ctx.settings.secret_key,
+        ctx.now,
+        purpose=CodePurpose.registration,
+        subject=msisdn,
+        channel=channel.value,
+        destination=destination,
         company_id=line.company_id if line else None,
-        context={"line_id": line.id if line else None, "language": request.language,
-                 "email": str(request.email) if request.email else None},
+        context={
+            "line_id": line.id if line else None,
+            "language": request.language,
+            "email": str(request.email) if request.email else None,
+        },
     )
     await _send_registration_code(session, ctx, issued)
     return issued
 
 
-async def _check_data_only_sim(session: AsyncSession, ctx: AuthContext, limits: Limits,
-                               line: Line | None, msisdn: str, puk: str) -> None:
+async def _check_data_only_sim(
+    session: AsyncSession,
+    ctx: AuthContext,
+    limits: Limits,
+    line: Line | None,
+    msisdn: str,
+    puk: str,
+) -> None:
     """The PUK proves possession of a data-only SIM; tries are tightly throttled."""
     await limits.limiter.hit(PUK_TRIES_PER_LINE, msisdn)
     sim = await LineRepository(session, OPERATOR).current_sim_of(
-        line.id if line else NO_SUCH_ID, line.company_id if line else NO_SUCH_ID)
-    if sim is None or not verify_keyed_hash(ctx.settings.secret_key, PUK_PURPOSE, puk,
-                                            sim.puk_hash):
-        raise ValidationFailed("The PUK is wrong", code="wrong_puk",
-                               details=[{"field": "puk", "reason": "wrong PUK"}])
+        line.id if line else NO_SUCH_ID, line.company_id if line else NO_SUCH_ID
+    )
+    if sim is None or not verify_keyed_hash(
+        ctx.settings.secret_key, PUK_PURPOSE, puk, sim.puk_hash
+    ):
+        raise ValidationFailed(
+            "The PUK is wrong", code="wrong_puk", details=[{"field": "puk", "reason": "wrong PUK"}]
+        )
     if not sim.data_only:
         raise ValidationFailed(
             "This SIM receives SMS: register with the code by SMS instead",
-            code="not_data_only", details=[{"field": "data_only", "reason": "voice SIM"}])
+            code="not_data_only",
+            details=[{"field": "data_only", "reason": "voice SIM"}],
+        )
 
 
-async def _send_registration_code(session: AsyncSession, ctx: AuthContext,
-                                  issued: IssuedCode) -> None:
+async def _send_registration_code(
+    session: AsyncSession, ctx: AuthContext, issued: IssuedCode
+) -> None:
     code_record = issued.record
     registered = await UserRepository(session, OPERATOR).by_username(code_record.subject)
     if code_record.context.get("line_id") is None:
         return  # not a line of ours: nothing is sent, and the answer is the same
     template = "registration_already" if registered else "registration_code"
     payload: dict[str, Any] = {} if registered else {"code": issued.code, "minutes": MINUTES}
-    await enqueue(session, Channel(code_record.channel), code_record.destination, template,
-                  code_record.context.get("language", "it"), payload, now=ctx.now,
-                  company_id=code_record.company_id)
+    await enqueue(
+        session,
+        Channel(code_record.channel),
+        code_record.destination,
+        template,
+        code_record.context.get("language", "it"),
+        payload,
+        now=ctx.now,
+        company_id=code_record.company_id,
+    )
 
 
-async def resend_registration(session: AsyncSession, ctx: AuthContext, limits: Limits,
-                              public_id: str, purpose: CodePurpose) -> IssuedCode:
+async def resend_registration(
+    session: AsyncSession, ctx: AuthContext, limits: Limits, public_id: str, purpose: CodePurpose
+) -> IssuedCode:
     issued = await resend_by_id(session, ctx, limits, public_id, purpose)
     if purpose is CodePurpose.registration:
         await _send_registration_code(session, ctx, issued)
@@ -116,33 +146,55 @@ async def resend_registration(session: AsyncSession, ctx: AuthContext, limits: L
     return issued
 
 
-async def complete_registration(session: AsyncSession, ctx: AuthContext, limits: Limits,
-                                hasher: PasswordHasher, public_id: str, code: str,
-                                password: str) -> User:
-    code_record = await redeem_choosing_password(session, ctx, limits, public_id,
-                                                 CodePurpose.registration, code, password)
+async def complete_registration(
+    session: AsyncSession,
+    ctx: AuthContext,
+    limits: Limits,
+    hasher: PasswordHasher,
+    public_id: str,
+    code: str,
+    password: str,
+) -> User:
+    code_record = await redeem_choosing_password(
+        session, ctx, limits, public_id, CodePurpose.registration, code, password
+    )
     line_id = code_record.context.get("line_id")
     line = await session.get(Line, line_id) if line_id else None
     users = UserRepository(session, OPERATOR)
     if line is None or await users.by_username(code_record.subject) is not None:
         raise invalid_code()
-    user = User(company_id=line.company_id, profile=Profile.employee,
-                username=code_record.subject, email=code_record.context.get("email"),
-                main_line_id=line.id, language=code_record.context.get("language", "it"),
-                password_hash=await hasher.hash(password, username=code_record.subject),
-                password_changed_at=ctx.now, created_at=ctx.now)
+    user = User(
+        company_id=line.company_id,
+        profile=Profile.employee,
+        username=code_record.subject,
+        email=code_record.context.get("email"),
+        main_line_id=line.id,
+        language=code_record.context.get("language", "it"),
+        password_hash=await hasher.hash(password, username=code_record.subject),
+        password_changed_at=ctx.now,
+        created_at=ctx.now,
+    )
     if not await users.add_new(user):  # registered at the same moment with another code
         raise invalid_code(keep_changes=False)
-    await record(session, "registered", now=ctx.now, company_id=user.company_id,
-                 user_id=user.id, subject=user.username, client_ip=ctx.client_ip,
-                 channel=code_record.channel)
+    await record(
+        session,
+        "registered",
+        now=ctx.now,
+        company_id=user.company_id,
+        user_id=user.id,
+        subject=user.username,
+        client_ip=ctx.client_ip,
+        channel=code_record.channel,
+    )
     return user
 
 
 # --- user admins ---------------------------------------------------------------------------
 
-async def start_manager_registration(session: AsyncSession, ctx: AuthContext, limits: Limits,
-                                     request: ManagerRegistrationStart) -> IssuedCode:
+
+async def start_manager_registration(
+    session: AsyncSession, ctx: AuthContext, limits: Limits, request: ManagerRegistrationStart
+) -> IssuedCode:
     """VAT number and one of the company's billing account codes: the code goes to the
     company's contact e-mail on file. Large enterprises have no manager profiles: they get
     the same answer, and their contact e-mail says so instead of carrying a code."""
@@ -151,62 +203,104 @@ async def start_manager_registration(session: AsyncSession, ctx: AuthContext, li
     company_id = (await companies.ids_by_vat([request.vat_number])).get(request.vat_number)
     company = await companies.get(company_id or NO_SUCH_ID)
     account = await BillingAccountRepository(session, OPERATOR).get_by_code(
-        request.billing_account_code)
-    found = company if company is not None and account is not None \
-        and account.company_id == company.id else None
+        request.billing_account_code
+    )
+    found = (
+        company
+        if company is not None and account is not None and account.company_id == company.id
+        else None
+    )
     large = found is not None and found.segment is Segment.large
     issued = await issue_code(
-        session, ctx.settings.secret_key, ctx.now, purpose=CodePurpose.manager_registration,
-        subject=request.vat_number, channel=Channel.email.value,
+        session,
+        ctx.settings.secret_key,
+        ctx.now,
+        purpose=CodePurpose.manager_registration,
+        subject=request.vat_number,
+        channel=Channel.email.value,
         destination=found.contact_email if found else "",
         company_id=found.id if found else None,
-        context={"language": request.language, "company_name": found.name if found else None,
-                 "matches": found is not None and not large, "large": large},
+        context={
+            "language": request.language,
+            "company_name": found.name if found else None,
+            "matches": found is not None and not large,
+            "large": large,
+        },
     )
     await _send_manager_code(session, ctx, issued)
     return issued
 
 
-async def _send_manager_code(session: AsyncSession, ctx: AuthContext,
-                             issued: IssuedCode) -> None:
+async def _send_manager_code(session: AsyncSession, ctx: AuthContext, issued: IssuedCode) -> None:
     code_record: OneTimeCode = issued.record
     if code_record.context.get("large"):  # no code: why there is no manager profile
-        await enqueue(session, Channel.email, code_record.destination,
-                      "manager_registration_large", code_record.context.get("language", "it"),
-                      {"company": code_record.context.get("company_name")}, now=ctx.now,
-                      company_id=code_record.company_id)
+        await enqueue(
+            session,
+            Channel.email,
+            code_record.destination,
+            "manager_registration_large",
+            code_record.context.get("language", "it"),
+            {"company": code_record.context.get("company_name")},
+            now=ctx.now,
+            company_id=code_record.company_id,
+        )
         return
     if not code_record.context.get("matches"):
         return
-    await enqueue(session, Channel.email, code_record.destination, "manager_registration_code",
-                  code_record.context.get("language", "it"),
-                  {"code": issued.code, "minutes": MINUTES,
-                   "company": code_record.context.get("company_name")},
-                  now=ctx.now, company_id=code_record.company_id)
+    await enqueue(
+        session,
+        Channel.email,
+        code_record.destination,
+        "manager_registration_code",
+        code_record.context.get("language", "it"),
+        {
+            "code": issued.code,
+            "minutes": MINUTES,
+            "company": code_record.context.get("company_name"),
+        },
+        now=ctx.now,
+        company_id=code_record.company_id,
+    )
 
 
-async def complete_manager_registration(session: AsyncSession, ctx: AuthContext,
-                                        limits: Limits, hasher: PasswordHasher,
-                                        public_id: str,
-                                        request: ManagerRegistrationComplete) -> User:
+async def complete_manager_registration(
+    session: AsyncSession,
+    ctx: AuthContext,
+    limits: Limits,
+    hasher: PasswordHasher,
+    public_id: str,
+    request: ManagerRegistrationComplete,
+) -> User:
     check_password_policy(request.password, request.username)
-    code_record = await redeem(session, ctx, limits, public_id,
-                               CodePurpose.manager_registration, request.code)
+    code_record = await redeem(
+        session, ctx, limits, public_id, CodePurpose.manager_registration, request.code
+    )
     if not code_record.context.get("matches") or code_record.company_id is None:
         raise invalid_code()
     users = UserRepository(session, OPERATOR)
     if await users.by_username(request.username) is not None:
         raise _username_taken()
-    user = User(company_id=code_record.company_id, profile=Profile.user_admin,
-                username=request.username,
-                email=str(request.email) if request.email else code_record.destination,
-                language=code_record.context.get("language", "it"),
-                password_hash=await hasher.hash(request.password, username=request.username),
-                password_changed_at=ctx.now, created_at=ctx.now)
+    user = User(
+        company_id=code_record.company_id,
+        profile=Profile.user_admin,
+        username=request.username,
+        email=str(request.email) if request.email else code_record.destination,
+        language=code_record.context.get("language", "it"),
+        password_hash=await hasher.hash(request.password, username=request.username),
+        password_changed_at=ctx.now,
+        created_at=ctx.now,
+    )
     if not await users.add_new(user):
         raise _username_taken()
-    await record(session, "manager_registered", now=ctx.now, company_id=user.company_id,
-                 user_id=user.id, subject=user.username, client_ip=ctx.client_ip)
+    await record(
+        session,
+        "manager_registered",
+        now=ctx.now,
+        company_id=user.company_id,
+        user_id=user.id,
+        subject=user.username,
+        client_ip=ctx.client_ip,
+    )
     return user
 
 

@@ -19,16 +19,24 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "web" / "static"
 THEME_COLOR = "#0b5cab"  # app.css --brand
 BACKGROUND_COLOR = "#f6f7f9"  # app.css --bg
 # The pages an installed app is most often opened on (check the routes when they move).
-SHORTCUTS = (("Usage detail", "/usage"), ("Invoices", "/invoices"),
-             ("Notifications", "/notifications"), ("Extended widget", "/widget/extended"))
+SHORTCUTS = (
+    ("Usage detail", "/usage"),
+    ("Invoices", "/invoices"),
+    ("Notifications", "/notifications"),
+    ("Extended widget", "/widget/extended"),
+)
 
 
 @router.get("/")
 async def landing(request: Request, visitor: Visitor) -> Response:
     if visitor is not None:
         return redirect("/home")
-    return render(request, "home/landing.html", sample_amount=Decimal("1234.56"),
-                  sample_date=date(2026, 10, 1))
+    return render(
+        request,
+        "home/landing.html",
+        sample_amount=Decimal("1234.56"),
+        sample_date=date(2026, 10, 1),
+    )
 
 
 def _icon(name: str, sizes: str, purpose: str = "any", kind: str = "image/png") -> dict[str, str]:
@@ -39,23 +47,35 @@ def manifest(lang: str) -> dict[str, Any]:
     """The web app manifest, its texts in the site's default language."""
     l10n = Localizer(lang)
     return {
-        "id": "/", "name": "linedesk", "short_name": "linedesk", "lang": lang,
+        "id": "/",
+        "name": "linedesk",
+        "short_name": "linedesk",
+        "lang": lang,
         "description": l10n.gettext("linedesk — self-care for business lines"),
-        "start_url": "/home", "scope": "/", "display": "standalone",
-        "theme_color": THEME_COLOR, "background_color": BACKGROUND_COLOR,
-        "icons": [_icon("icon-192.png", "192x192"), _icon("icon-512.png", "512x512"),
-                  _icon("icon-maskable-512.png", "512x512", purpose="maskable"),
-                  _icon("icon.svg", "any", kind="image/svg+xml")],
-        "shortcuts": [{"name": l10n.gettext(name), "url": url,
-                       "icons": [_icon("shortcut-96.png", "96x96")]}
-                      for name, url in SHORTCUTS],
+        "start_url": "/home",
+        "scope": "/",
+        "display": "standalone",
+        "theme_color": THEME_COLOR,
+        "background_color": BACKGROUND_COLOR,
+        "icons": [
+            _icon("icon-192.png", "192x192"),
+            _icon("icon-512.png", "512x512"),
+            _icon("icon-maskable-512.png", "512x512", purpose="maskable"),
+            _icon("icon.svg", "any", kind="image/svg+xml"),
+        ],
+        "shortcuts": [
+            {"name": l10n.gettext(name), "url": url, "icons": [_icon("shortcut-96.png", "96x96")]}
+            for name, url in SHORTCUTS
+        ],
     }
 
 
 @router.get("/manifest.webmanifest")
 async def web_app_manifest(request: Request) -> Response:
-    return JSONResponse(manifest(request.app.state.settings.default_language),
-                        media_type="application/manifest+json")
+    return JSONResponse(
+        manifest(request.app.state.settings.default_language),
+        media_type="application/manifest+json",
+    )
 
 
 def static_version() -> str:
@@ -65,8 +85,9 @@ def static_version() -> str:
     for path in sorted(STATIC_DIR.rglob("*")):
         if path.is_file():
             stat = path.stat()
-            digest.update(f"{path.relative_to(STATIC_DIR)}:{stat.st_size}:{stat.st_mtime_ns};"
-                          .encode())
+            digest.update(
+                f"{path.relative_to(STATIC_DIR)}:{stat.st_size}:{stat.st_mtime_ns};".encode()
+            )
     return digest.hexdigest()[:12]
 
 
@@ -74,8 +95,11 @@ def static_version() -> str:
 def service_worker() -> Response:  # sync: reads files, so FastAPI runs it in a thread
     """Served from the root so that it may control every page (scope "/"); never stale."""
     script = (STATIC_DIR / "sw.js").read_text(encoding="utf-8")
-    return Response(script.replace("__STATIC_VERSION__", static_version()),
-                    media_type="text/javascript", headers={"Cache-Control": "no-cache"})
+    return Response(
+        script.replace("__STATIC_VERSION__", static_version()),
+        media_type="text/javascript",
+        headers={"Cache-Control": "no-cache"},
+    )
 
 
 @router.get("/offline")

@@ -28,13 +28,15 @@ def trend_csv(trend: SpendingTrend) -> str:
     if trend.group_by is GroupBy.month:
         writer.writerow(["month", "mobile", "fixed", "total", "estimate"])
         for m in trend.months:
-            writer.writerow([m.month, amount(m.mobile), amount(m.fixed), amount(m.total),
-                             _flag(m.estimate)])
+            writer.writerow(
+                [m.month, amount(m.mobile), amount(m.fixed), amount(m.total), _flag(m.estimate)]
+            )
     elif trend.group_by is GroupBy.line:
         writer.writerow(["msisdn", "kind", "billing_account", "total"])
         for g in trend.groups:
-            writer.writerow([g.key, g.kind.value if g.kind else "", g.billing_account or "",
-                             amount(g.total)])
+            writer.writerow(
+                [g.key, g.kind.value if g.kind else "", g.billing_account or "", amount(g.total)]
+            )
     else:
         writer.writerow(["month", trend.group_by.value, "amount", "estimate"])
         for g in trend.groups:

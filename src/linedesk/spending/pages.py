@@ -42,17 +42,28 @@ def stacked_bars(months: list[MonthSpending]) -> list[StackedBar]:
     for n, m in enumerate(months):
         mobile = float(m.mobile.amount) * scale
         fixed = float(m.fixed.amount) * scale
-        bars.append(StackedBar(
-            month=m, x=round(n * slot + slot * 0.15, 2), width=round(slot * 0.7, 2),
-            mobile_y=round(CHART_HEIGHT - mobile, 2), mobile_height=round(mobile, 2),
-            fixed_y=round(CHART_HEIGHT - mobile - fixed, 2), fixed_height=round(fixed, 2)))
+        bars.append(
+            StackedBar(
+                month=m,
+                x=round(n * slot + slot * 0.15, 2),
+                width=round(slot * 0.7, 2),
+                mobile_y=round(CHART_HEIGHT - mobile, 2),
+                mobile_height=round(mobile, 2),
+                fixed_y=round(CHART_HEIGHT - mobile - fixed, 2),
+                fixed_height=round(fixed, 2),
+            )
+        )
     return bars
 
 
 @router.get("/spending")
 async def spending_page(
-    request: Request, principal: WebManager, session: SessionDep, clock: ClockDep,
-    page: PageParams, from_: Annotated[str | None, Query(alias="from", max_length=7)] = None,
+    request: Request,
+    principal: WebManager,
+    session: SessionDep,
+    clock: ClockDep,
+    page: PageParams,
+    from_: Annotated[str | None, Query(alias="from", max_length=7)] = None,
     to: Annotated[str | None, Query(max_length=7)] = None,
     group_by: GroupBy = GroupBy.month,
 ) -> Response:
@@ -68,12 +79,27 @@ async def spending_page(
     return _render(request, result, count, page)
 
 
-def _render(request: Request, result: SpendingTrend, count: int, page: Page,
-            status_code: int = 200, **context: object) -> Response:
+def _render(
+    request: Request,
+    result: SpendingTrend,
+    count: int,
+    page: Page,
+    status_code: int = 200,
+    **context: object,
+) -> Response:
     params = {"from": result.from_, "to": result.to, "group_by": result.group_by.value}
-    return render(request, "spending/trend.html", status_code=status_code, trend=result,
-                  bars=stacked_bars(result.months), total=count, page=page,
-                  group_bys=list(GroupBy), chart_width=CHART_WIDTH, chart_height=CHART_HEIGHT,
-                  csv_url="/api/v1/spending.csv?" + urlencode(params),
-                  page_url=lambda offset: "/spending?" + urlencode(params | {"offset": offset}),
-                  **context)
+    return render(
+        request,
+        "spending/trend.html",
+        status_code=status_code,
+        trend=result,
+        bars=stacked_bars(result.months),
+        total=count,
+        page=page,
+        group_bys=list(GroupBy),
+        chart_width=CHART_WIDTH,
+        chart_height=CHART_HEIGHT,
+        csv_url="/api/v1/spending.csv?" + urlencode(params),
+        page_url=lambda offset: "/spending?" + urlencode(params | {"offset": offset}),
+        **context,
+    )

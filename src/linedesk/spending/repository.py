@@ -29,9 +29,9 @@ class EstimateRow:
 
     billing_account_id: int
     kind: LineKind
-    full_fees: Decimal     # lines active since before the month: the whole fee
-    mobile_lines: int      # postpaid mobile lines: each owes the concession tax
-    charges: Decimal       # out-of-bundle charges counted so far
+    full_fees: Decimal  # lines active since before the month: the whole fee
+    mobile_lines: int  # postpaid mobile lines: each owes the concession tax
+    charges: Decimal  # out-of-bundle charges counted so far
 
 
 class SpendingRepository(ScopedRepository[InvoiceLine]):
@@ -40,11 +40,13 @@ class SpendingRepository(ScopedRepository[InvoiceLine]):
     def _billed(self, first: date, last_day: date) -> Select[InvoiceLine]:
         # An invoice line's end_date is the last day of its billed month (billing.charges),
         # so the month is known without joining the invoice.
-        return self.readable().where(InvoiceLine.end_date >= first,
-                                     InvoiceLine.end_date <= last_day)
+        return self.readable().where(
+            InvoiceLine.end_date >= first, InvoiceLine.end_date <= last_day
+        )
 
-    async def by_month_and_kind(self, first: date, last_day: date
-                                ) -> list[tuple[date, LineKind, Decimal]]:
+    async def by_month_and_kind(
+        self, first: date, last_day: date
+    ) -> list[tuple[date, LineKind, Decimal]]:
         billed = self._billed(first, last_day).subquery()
         statement = (
             select(billed.c.end_date, Line.kind, func.sum(billed.c.amount))
@@ -54,24 +56,28 @@ class SpendingRepository(ScopedRepository[InvoiceLine]):
         rows = await self.session.execute(statement)
         return [(end.replace(day=1), kind, amount) for end, kind, amount in rows]
 
-    async def by_billing_account(self, first: date, last: date
-                                 ) -> list[tuple[date, str, Decimal]]:
+    async def by_billing_account(self, first: date, last: date) -> list[tuple[date, str, Decimal]]:
         """From the invoices' totals (one invoice per account and month; its taxable and
         exempt amounts are the sum of its lines), so no invoice line is read."""
         statement = (
-            select(Invoice.period, BillingAccount.code,
-                   func.sum(Invoice.taxable_amount + Invoice.exempt_amount))
+            select(
+                Invoice.period,
+                BillingAccount.code,
+                func.sum(Invoice.taxable_amount + Invoice.exempt_amount),
+            )
             .join(BillingAccount, BillingAccount.id == Invoice.billing_account_id)
             .where(Invoice.period >= first, Invoice.period <= last)
             .group_by(Invoice.period, BillingAccount.code)
         )
         if self.scope.company_id is not None:
             statement = statement.where(Invoice.company_id == self.scope.company_id)
-        return [(period, code, amount) for period, code, amount
-                in await self.session.execute(statement)]
+        return [
+            (period, code, amount) for period, code, amount in await self.session.execute(statement)
+        ]
 
-    async def by_line(self, first: date, last_day: date, *, offset: int = 0,
-                      limit: int | None = None) -> tuple[list[LineTotal], int]:
+    async def by_line(
+        self, first: date, last_day: date, *, offset: int = 0, limit: int | None = None
+    ) -> tuple[list[LineTotal], int]:
         """Lines by what they were billed in the range, highest first, and how many lines."""
         billed = self._billed(first, last_day).subquery()
         per_line = (
@@ -85,7 +91,8 @@ class SpendingRepository(ScopedRepository[InvoiceLine]):
             .join(Line, Line.id == per_line.c.line_id)
             .join(BillingAccount, BillingAccount.id == Line.billing_account_id)
             .order_by(per_line.c.amount.desc(), Line.msisdn)
-            .offset(offset).limit(limit)
+            .offset(offset)
+            .limit(limit)
         )
         rows = [LineTotal(*row) for row in await self.session.execute(statement)]
         if limit is None or (offset == 0 and len(rows) < limit):
@@ -96,32 +103,43 @@ class SpendingRepository(ScopedRepository[InvoiceLine]):
     async def estimate(self, period: date, month_end: date) -> list[EstimateRow]:
         """The current month as the billing run will see it (postpaid lines not ceased):
         whole fees, concession tax count, and the counters' charges so far."""
-        billable = and_(Line.status != LineStatus.ceased,
-                        Line.payment_mode == PaymentMode.postpaid,
-                        Line.activation_date <= month_end)
+        billable = and_(
+            Line.status != LineStatus.ceased,
+            Line.payment_mode == PaymentMode.postpaid,
+            Line.activation_date <= month_end,
+        )
         full = Line.activation_date <= period
         statement = (
-            select(Line.billing_account_id, Line.kind,
-                   func.coalesce(func.sum(Offer.monthly_fee).filter(full), 0),
-                   func.count().filter(Line.kind == LineKind.mobile),
-                   func.coalesce(func.sum(LineCounter.charges), 0))
+            select(
+                Line.billing_account_id,
+                Line.kind,
+                func.coalesce(func.sum(Offer.monthly_fee).filter(full), 0),
+                func.count().filter(Line.kind == LineKind.mobile),
+                func.coalesce(func.sum(LineCounter.charges), 0),
+            )
             .join(Offer, Offer.id == Line.offer_id)
-            .outerjoin(LineCounter, and_(LineCounter.line_id == Line.id,
-                                         LineCounter.period == period))
+            .outerjoin(
+                LineCounter, and_(LineCounter.line_id == Line.id, LineCounter.period == period)
+            )
             .where(billable)
             .group_by(Line.billing_account_id, Line.kind)
         )
         statement = self._company(statement)
         return [EstimateRow(*row) for row in await self.session.execute(statement)]
 
-    async def started_in(self, period: date, month_end: date
-                         ) -> list[tuple[int, LineKind, Decimal, date]]:
+    async def started_in(
+        self, period: date, month_end: date
+    ) -> list[tuple[int, LineKind, Decimal, date]]:
         """Billable lines activated during the month: their fee is paid pro rata."""
         statement = (
             select(Line.billing_account_id, Line.kind, Offer.monthly_fee, Line.activation_date)
             .join(Offer, Offer.id == Line.offer_id)
-            .where(Line.status != LineStatus.ceased, Line.payment_mode == PaymentMode.postpaid,
-                   Line.activation_date > period, Line.activation_date <= month_end)
+            .where(
+                Line.status != LineStatus.ceased,
+                Line.payment_mode == PaymentMode.postpaid,
+                Line.activation_date > period,
+                Line.activation_date <= month_end,
+            )
         )
         return [(a, k, fee, day) for a, k, fee, day in await self._company_rows(statement)]
 

@@ -57,7 +57,8 @@ class SpendingTrend(Schema):
     months: list[MonthSpending]
     groups: list[SpendingGroup] = Field(
         description="empty for group_by=month; for group_by=line one page of lines "
-                    "(offset/limit; their number in X-Total-Count), highest first")
+        "(offset/limit; their number in X-Total-Count), highest first"
+    )
     top_lines: list[LineSpending] = Field(description="the 10 lines billed most in the range")
     billed: Money = Field(description="what was invoiced in the range")
     estimated: Money = Field(description="the current month's estimate, if in the range")

@@ -59,8 +59,11 @@ def month_key(month: date) -> str:
 def _month(raw: str, name: str) -> date:
     match = MONTH.match(raw.strip())
     if not match:
-        raise ValidationFailed(f"'{name}' must be a month as YYYY-MM", code="bad_range",
-                               details=[{"field": name, "reason": "not a YYYY-MM month"}])
+        raise ValidationFailed(
+            f"'{name}' must be a month as YYYY-MM",
+            code="bad_range",
+            details=[{"field": name, "reason": "not a YYYY-MM month"}],
+        )
     return date(int(match[1]), int(match[2]), 1)
 
 
@@ -71,14 +74,23 @@ def checked_range(from_: str | None, to: str | None, today: date) -> MonthRange:
     last = _month(to, "to") if to else current
     first = _month(from_, "from") if from_ else add_months(last, 1 - DEFAULT_MONTHS)
     if first > last:
-        raise ValidationFailed("'from' must not be after 'to'", code="bad_range",
-                               details=[{"field": "from", "reason": "after 'to'"}])
+        raise ValidationFailed(
+            "'from' must not be after 'to'",
+            code="bad_range",
+            details=[{"field": "from", "reason": "after 'to'"}],
+        )
     if last > current:
-        raise ValidationFailed("'to' must not be after the current month", code="bad_range",
-                               details=[{"field": "to", "reason": "in the future"}])
+        raise ValidationFailed(
+            "'to' must not be after the current month",
+            code="bad_range",
+            details=[{"field": "to", "reason": "in the future"}],
+        )
     if len(MonthRange(first, last).months) > MAX_MONTHS:
-        raise ValidationFailed(f"A range has at most {MAX_MONTHS} months", code="bad_range",
-                               details=[{"field": "from", "reason": "range too long"}])
+        raise ValidationFailed(
+            f"A range has at most {MAX_MONTHS} months",
+            code="bad_range",
+            details=[{"field": "from", "reason": "range too long"}],
+        )
     return MonthRange(first, last)
 
 
@@ -101,7 +113,8 @@ async def estimate(repo: SpendingRepository, month: date) -> Estimate:
     amounts: dict[tuple[int, LineKind], Decimal] = defaultdict(lambda: ZERO)
     for row in await repo.estimate(month, end):
         amounts[row.billing_account_id, row.kind] += (
-            row.full_fees + CONCESSION_TAX * row.mobile_lines + round_cents(row.charges))
+            row.full_fees + CONCESSION_TAX * row.mobile_lines + round_cents(row.charges)
+        )
     for account_id, kind, fee, activation in await repo.started_in(month, end):
         amounts[account_id, kind] += prorated_fee(fee, activation, month)
     return Estimate(month, dict(amounts))
@@ -112,21 +125,42 @@ def _money(value: Decimal) -> Money:
 
 
 def _line(total: LineTotal) -> LineSpending:
-    return LineSpending(msisdn=total.msisdn, kind=total.kind,
-                        billing_account=total.billing_account, total=_money(total.amount))
+    return LineSpending(
+        msisdn=total.msisdn,
+        kind=total.kind,
+        billing_account=total.billing_account,
+        total=_money(total.amount),
+    )
 
 
-def _group(key: str, per_month: dict[date, Decimal], months: list[date],
-           estimated: date | None, **extra: object) -> SpendingGroup:
+def _group(
+    key: str,
+    per_month: dict[date, Decimal],
+    months: list[date],
+    estimated: date | None,
+    **extra: object,
+) -> SpendingGroup:
     return SpendingGroup(
-        key=key, total=_money(sum(per_month.values(), ZERO)),
-        months=[GroupMonth(month=month_key(m), estimate=m == estimated,
-                           amount=_money(per_month.get(m, ZERO))) for m in months], **extra)
+        key=key,
+        total=_money(sum(per_month.values(), ZERO)),
+        months=[
+            GroupMonth(
+                month=month_key(m), estimate=m == estimated, amount=_money(per_month.get(m, ZERO))
+            )
+            for m in months
+        ],
+        **extra,
+    )
 
 
-async def trend(session: AsyncSession, scope: Scope, span: MonthRange, today: date,
-                group_by: GroupBy = GroupBy.month, page: Page | None = None
-                ) -> tuple[SpendingTrend, int]:
+async def trend(
+    session: AsyncSession,
+    scope: Scope,
+    span: MonthRange,
+    today: date,
+    group_by: GroupBy = GroupBy.month,
+    page: Page | None = None,
+) -> tuple[SpendingTrend, int]:
     """The trend and, for group_by=line, how many lines were billed in the range."""
     repo = SpendingRepository(session, scope)
     current = today.replace(day=1)
@@ -144,43 +178,64 @@ async def trend(session: AsyncSession, scope: Scope, span: MonthRange, today: da
     top, _ = await repo.by_line(span.first, last_day, limit=TOP_LINES)
     billed = sum((v for kind in kinds.values() for m, v in kind.items() if m != current), ZERO)
     return SpendingTrend(
-        from_=month_key(span.first), to=month_key(span.last), group_by=group_by,
+        from_=month_key(span.first),
+        to=month_key(span.last),
+        group_by=group_by,
         months=[_month_row(m, kinds, m == current) for m in months],
-        groups=groups, top_lines=[_line(t) for t in top], billed=_money(billed),
+        groups=groups,
+        top_lines=[_line(t) for t in top],
+        billed=_money(billed),
         estimated=_money(sum((guess.amounts.values()), ZERO) if guess else ZERO),
     ), count
 
 
-def _month_row(month: date, kinds: dict[LineKind, dict[date, Decimal]],
-               estimated: bool) -> MonthSpending:
+def _month_row(
+    month: date, kinds: dict[LineKind, dict[date, Decimal]], estimated: bool
+) -> MonthSpending:
     mobile, fixed = kinds[LineKind.mobile].get(month, ZERO), kinds[LineKind.fixed].get(month, ZERO)
-    return MonthSpending(month=month_key(month), estimate=estimated, mobile=_money(mobile),
-                         fixed=_money(fixed), total=_money(mobile + fixed))
+    return MonthSpending(
+        month=month_key(month),
+        estimate=estimated,
+        mobile=_money(mobile),
+        fixed=_money(fixed),
+        total=_money(mobile + fixed),
+    )
 
 
-async def _groups(repo: SpendingRepository, span: MonthRange, last_day: date,
-                  months: list[date], guess: Estimate | None, group_by: GroupBy,
-                  kinds: dict[LineKind, dict[date, Decimal]], page: Page | None
-                  ) -> tuple[list[SpendingGroup], int]:
+async def _groups(
+    repo: SpendingRepository,
+    span: MonthRange,
+    last_day: date,
+    months: list[date],
+    guess: Estimate | None,
+    group_by: GroupBy,
+    kinds: dict[LineKind, dict[date, Decimal]],
+    page: Page | None,
+) -> tuple[list[SpendingGroup], int]:
     estimated = guess.month if guess else None
     if group_by is GroupBy.kind:
         return [_group(k.value, kinds[k], months, estimated, kind=k) for k in LineKind], 2
     if group_by is GroupBy.billing_account:
         codes = await repo.account_codes()
-        per_account: dict[str, dict[date, Decimal]] = defaultdict(lambda: defaultdict(
-            lambda: ZERO))
+        per_account: dict[str, dict[date, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
         for month, code, amount in await repo.by_billing_account(span.first, last_day):
             per_account[code][month] += amount
         if guess:
             for account_id, code in codes.items():
                 if amount := guess.by_account(account_id):
                     per_account[code][guess.month] += amount
-        groups = [_group(code, per_account[code], months, estimated, billing_account=code)
-                  for code in sorted(per_account)]
+        groups = [
+            _group(code, per_account[code], months, estimated, billing_account=code)
+            for code in sorted(per_account)
+        ]
         return groups, len(groups)
     if group_by is GroupBy.line:
         offset, limit = (page.offset, page.limit) if page else (0, None)
         lines, count = await repo.by_line(span.first, last_day, offset=offset, limit=limit)
-        return [SpendingGroup(key=t.msisdn, kind=t.kind, billing_account=t.billing_account,
-                              total=_money(t.amount)) for t in lines], count
+        return [
+            SpendingGroup(
+                key=t.msisdn, kind=t.kind, billing_account=t.billing_account, total=_money(t.amount)
+            )
+            for t in lines
+        ], count
     return [], len(months)

@@ -41,7 +41,10 @@ class PrepaidBalanceRead(Schema):
 
 @router.post("/usage/import", response_model=ImportSummary, openapi_extra=USAGE_BODY)
 async def import_usage(
-    _: OperatorKey, session: SessionDep, clock: ClockDep, request: Request,
+    _: OperatorKey,
+    session: SessionDep,
+    clock: ClockDep,
+    request: Request,
     batch_size: Annotated[int, Query(ge=100, le=50_000)] = DEFAULT_BATCH_SIZE,
 ) -> ImportSummary:
     """Import usage records (CSV with a header row, or NDJSON), rated as they arrive.
@@ -54,20 +57,24 @@ async def import_usage(
     """
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media not in MEDIA_TYPES:
-        raise ValidationFailed("Send the file as text/csv or application/x-ndjson",
-                               code="bad_file")
+        raise ValidationFailed("Send the file as text/csv or application/x-ndjson", code="bad_file")
     body = limited(request.stream())  # a line is a record: capped before it is parsed
     announced = Announced(request.app.state.live, read_stream(body, batch_size), session.commit)
-    return await import_batches(session, clock.now, announced.batches(), announced.commit,
-                                on_counters=request.app.state.on_counters)
+    return await import_batches(
+        session,
+        clock.now,
+        announced.batches(),
+        announced.commit,
+        on_counters=request.app.state.on_counters,
+    )
 
 
 @router.post("/lines/{msisdn}/top-ups", response_model=PrepaidBalanceRead)
-async def create_top_up(_: OperatorKey, session: SessionDep, clock: ClockDep, msisdn: str,
-                        body: TopUpIn) -> PrepaidBalanceRead:
+async def create_top_up(
+    _: OperatorKey, session: SessionDep, clock: ClockDep, msisdn: str, body: TopUpIn
+) -> PrepaidBalanceRead:
     """Add credit to a prepaid line. The reference makes it safe to retry: a reference seen
     before changes nothing and answers the current balance."""
     number = number_in_path(msisdn)
     balance = await top_up(session, clock.now(), number, body.amount, body.reference)
-    return PrepaidBalanceRead(msisdn=number, balance=balance.balance,
-                              updated_at=balance.updated_at)
+    return PrepaidBalanceRead(msisdn=number, balance=balance.balance, updated_at=balance.updated_at)

@@ -15,8 +15,10 @@ REQUIRED = frozenset(COLUMNS) - {"destination"}
 TEXT = ("record_id", "line", "started_at", "type", "destination")
 LENGTHS = {"record_id": (1, 64), "line": (3, 20)}
 AWARE = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$"
-CHOICES = {"type": ("data", "voice", "sms"),
-           "destination": ("national", "eu_roaming", "international", "premium")}
+CHOICES = {
+    "type": ("data", "voice", "sms"),
+    "destination": ("national", "eu_roaming", "international", "premium"),
+}
 MAX_QUANTITY = 10**13
 
 
@@ -30,8 +32,9 @@ def _ends(lines: list[str]) -> list[str]:
     return [line[:-1] if line.endswith("\r") else line for line in lines]
 
 
-def csv_columns(lines: list[str], first: int, header: list[str], delimiter: str
-                ) -> pl.DataFrame | None:
+def csv_columns(
+    lines: list[str], first: int, header: list[str], delimiter: str
+) -> pl.DataFrame | None:
     lines = _ends(lines)
     if not lines or not _plain(lines):
         return None
@@ -39,17 +42,23 @@ def csv_columns(lines: list[str], first: int, header: list[str], delimiter: str
     if (cells != len(header) - 1).any():
         return None  # a row with too few or too many cells: the row reader names it
     try:
-        frame = pl.read_csv(io.StringIO("\n".join(lines)), has_header=False,
-                            new_columns=header, separator=delimiter, infer_schema=False,
-                            quote_char=None)
+        frame = pl.read_csv(
+            io.StringIO("\n".join(lines)),
+            has_header=False,
+            new_columns=header,
+            separator=delimiter,
+            infer_schema=False,
+            quote_char=None,
+        )
     except pl.exceptions.PolarsError:
         return None
     if frame.height != len(lines):
         return None
     if any((frame[name] != frame[name].str.strip_chars()).any() for name in header):
         return None
-    frame = frame.with_columns(pl.when(pl.col(name) != "").then(pl.col(name)).alias(name)
-                               for name in header)
+    frame = frame.with_columns(
+        pl.when(pl.col(name) != "").then(pl.col(name)).alias(name) for name in header
+    )
     quantity = frame["quantity"]
     if not quantity.str.contains(r"^\d{1,14}$").fill_null(False).all():
         return None
@@ -72,8 +81,11 @@ def ndjson_columns(lines: list[str], first: int) -> pl.DataFrame | None:
         return None
     if frame.null_count().sum_horizontal().item():
         return None  # a key missing in some rows, or a null: the row reader says which
-    if any((frame[name] != frame[name].str.strip_chars()).any() for name in TEXT
-           if name in frame.columns):
+    if any(
+        (frame[name] != frame[name].str.strip_chars()).any()
+        for name in TEXT
+        if name in frame.columns
+    ):
         return None
     return _checked(frame, first)
 
@@ -99,9 +111,9 @@ def _checked(frame: pl.DataFrame, first: int) -> pl.DataFrame | None:
     if ((frame["quantity"] < 0) | (frame["quantity"] > MAX_QUANTITY)).any():
         return None
     frame = frame.with_columns(
-        pl.col("started_at").str.to_datetime(time_zone="UTC", strict=False,
-                                             time_unit="us"),
-        row=pl.int_range(first, first + frame.height, dtype=pl.Int64))
+        pl.col("started_at").str.to_datetime(time_zone="UTC", strict=False, time_unit="us"),
+        row=pl.int_range(first, first + frame.height, dtype=pl.Int64),
+    )
     if frame["started_at"].null_count():
         return None
     years = frame["started_at"].dt.year()

@@ -35,9 +35,13 @@ class Batch:
     are turned into records only if someone asks for `records` (the import takes `frame()`).
     """
 
-    def __init__(self, records: list[tuple[int, UsageRecordIn]] | None = None,
-                 errors: list[RowError] | None = None, rows: int = 0,
-                 columns: list[pl.DataFrame] | None = None) -> None:
+    def __init__(
+        self,
+        records: list[tuple[int, UsageRecordIn]] | None = None,
+        errors: list[RowError] | None = None,
+        rows: int = 0,
+        columns: list[pl.DataFrame] | None = None,
+    ) -> None:
         self.parsed = records if records is not None else []
         self.errors = errors if errors is not None else []
         self.rows = rows  # data rows read, good and bad
@@ -129,9 +133,12 @@ class UsageFileParser:
         missing = sorted(REQUIRED - set(header))
         if unknown or missing or len(set(header)) != len(header):
             raise ValidationFailed(
-                "The header row must name the columns " + ",".join(COLUMNS)
+                "The header row must name the columns "
+                + ",".join(COLUMNS)
                 + (f"; missing: {', '.join(missing)}" if missing else "")
-                + (f"; unknown: {', '.join(unknown)}" if unknown else ""), code="bad_file")
+                + (f"; unknown: {', '.join(unknown)}" if unknown else ""),
+                code="bad_file",
+            )
         self.header = header
 
     def _parse_csv(self, lines: list[str], first: int) -> None:
@@ -153,8 +160,11 @@ class UsageFileParser:
             if len(cells) != width:
                 batch.errors.append(RowError(number, f"{len(cells)} cells for {width} columns"))
                 continue
-            data = {name: cell for name, cell in zip(header, cells, strict=True)
-                    if cell and not cell.isspace()}
+            data = {
+                name: cell
+                for name, cell in zip(header, cells, strict=True)
+                if cell and not cell.isspace()
+            }
             try:
                 batch.parsed.append((number, UsageRecordIn.model_validate(data)))
             except ValidationError as exc:
@@ -192,12 +202,22 @@ def _csv_rows(lines: list[str], delimiter: str) -> Iterator[list[str] | csv.Erro
 
 def _numbered(frame: pl.DataFrame) -> list[tuple[int, UsageRecordIn]]:
     """Records read as columns, as schema objects (already valid: not checked again)."""
-    return [(row, UsageRecordIn.model_construct(
-                record_id=record_id, line=line, started_at=started_at,
-                type=UsageType(usage_type), quantity=quantity,
-                destination=Destination(destination)))
-            for row, record_id, line, started_at, usage_type, quantity, destination
-            in frame.select(*FRAME_SCHEMA).iter_rows()]
+    return [
+        (
+            row,
+            UsageRecordIn.model_construct(
+                record_id=record_id,
+                line=line,
+                started_at=started_at,
+                type=UsageType(usage_type),
+                quantity=quantity,
+                destination=Destination(destination),
+            ),
+        )
+        for row, record_id, line, started_at, usage_type, quantity, destination in frame.select(
+            *FRAME_SCHEMA
+        ).iter_rows()
+    ]
 
 
 def _json_errors(number: int, exc: ValidationError) -> list[RowError]:
@@ -215,8 +235,9 @@ def read_file(path: Path, batch_size: int = DEFAULT_BATCH_SIZE) -> Iterator[Batc
     yield from parser.finish()
 
 
-async def read_stream(chunks: AsyncIterable[bytes],
-                      batch_size: int = DEFAULT_BATCH_SIZE) -> AsyncIterator[Batch]:
+async def read_stream(
+    chunks: AsyncIterable[bytes], batch_size: int = DEFAULT_BATCH_SIZE
+) -> AsyncIterator[Batch]:
     """The batches of a file arriving in pieces (an HTTP body), as soon as each is complete."""
     parser = UsageFileParser(batch_size)
     decoder = codecs.getincrementaldecoder("utf-8")()

@@ -23,8 +23,12 @@ def lines_of(records: Sequence[tuple[int, UsageRecordIn]]) -> set[str]:
 class Announced:
     """A file import's batches and commit, so that each commit is told to the bus."""
 
-    def __init__(self, bus: LiveBus | None, batches: AsyncIterable[Batch],
-                 commit: Callable[[], Awaitable[None]]) -> None:
+    def __init__(
+        self,
+        bus: LiveBus | None,
+        batches: AsyncIterable[Batch],
+        commit: Callable[[], Awaitable[None]],
+    ) -> None:
         self._bus, self._source, self._commit = bus, batches, commit
         self._pending: set[str] = set()
 

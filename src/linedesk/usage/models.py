@@ -24,9 +24,9 @@ Charge = Numeric(16, 6)
 
 
 class UsageType(StrEnum):
-    data = "data"    # quantity in bytes
+    data = "data"  # quantity in bytes
     voice = "voice"  # quantity in seconds
-    sms = "sms"      # quantity in messages
+    sms = "sms"  # quantity in messages
 
 
 class Destination(StrEnum):
@@ -50,7 +50,7 @@ class UsageRecord(Base):
     record_id: Mapped[str] = mapped_column(String(64), unique=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     period: Mapped[date] = mapped_column(Date)  # first day of the month, Europe/Rome
-    day: Mapped[date] = mapped_column(Date)     # Europe/Rome
+    day: Mapped[date] = mapped_column(Date)  # Europe/Rome
     usage_type: Mapped[UsageType] = mapped_column(str_enum(UsageType, "usage_type"))
     destination: Mapped[Destination] = mapped_column(str_enum(Destination, "destination"))
     quantity: Mapped[int] = mapped_column(BigInteger)
@@ -86,8 +86,9 @@ class DailyUsage(Base):
 
     line_id: Mapped[int] = mapped_column(ForeignKey("lines.id"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
-    usage_type: Mapped[UsageType] = mapped_column(str_enum(UsageType, "usage_type"),
-                                                  primary_key=True)
+    usage_type: Mapped[UsageType] = mapped_column(
+        str_enum(UsageType, "usage_type"), primary_key=True
+    )
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
     quantity: Mapped[int] = mapped_column(BigInteger, default=0)
     charge: Mapped[Decimal] = mapped_column(Charge, default=Decimal(0))
@@ -162,5 +163,3 @@ class FeatureVisit(Base):
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
     visits: Mapped[int] = mapped_column(Integer, default=0)
     last_visit_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-

@@ -46,8 +46,11 @@ class OfferTerms:
         )
 
     def allowance(self, usage_type: UsageType) -> int | None:
-        return {UsageType.data: self.data_bytes, UsageType.voice: self.voice_seconds,
-                UsageType.sms: self.sms}[usage_type]
+        return {
+            UsageType.data: self.data_bytes,
+            UsageType.voice: self.voice_seconds,
+            UsageType.sms: self.sms,
+        }[usage_type]
 
     def charge(self, usage_type: UsageType, excess: int) -> Decimal:
         if usage_type is UsageType.data:
@@ -74,8 +77,11 @@ class Counters:
     credit: Decimal | None = None  # prepaid lines only
 
     def used(self, usage_type: UsageType) -> int:
-        return {UsageType.data: self.data_bytes, UsageType.voice: self.voice_seconds,
-                UsageType.sms: self.sms_count}[usage_type]
+        return {
+            UsageType.data: self.data_bytes,
+            UsageType.voice: self.voice_seconds,
+            UsageType.sms: self.sms_count,
+        }[usage_type]
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,8 +120,13 @@ def _remaining(allowance: int | None, used: int) -> int | None:
     return None if allowance is None else max(0, allowance - used)
 
 
-def rate(terms: OfferTerms, counters: Counters, usage_type: UsageType,
-         destination: Destination, quantity: int) -> tuple[Rated, Counters]:
+def rate(
+    terms: OfferTerms,
+    counters: Counters,
+    usage_type: UsageType,
+    destination: Destination,
+    quantity: int,
+) -> tuple[Rated, Counters]:
     """Rate one record against the counters; return it and the counters after it."""
     in_bundle = 0
     if destination in IN_BUNDLE_DESTINATIONS:
@@ -126,12 +137,16 @@ def rate(terms: OfferTerms, counters: Counters, usage_type: UsageType,
                 remaining = roaming if remaining is None else min(remaining, roaming)
         in_bundle = quantity if remaining is None else min(quantity, remaining)
     charge = terms.charge(usage_type, quantity - in_bundle)
-    return Rated(in_bundle, charge), _count(counters, usage_type, destination, quantity,
-                                            charge)
+    return Rated(in_bundle, charge), _count(counters, usage_type, destination, quantity, charge)
 
 
-def _count(counters: Counters, usage_type: UsageType, destination: Destination, quantity: int,
-           charge: Decimal) -> Counters:
+def _count(
+    counters: Counters,
+    usage_type: UsageType,
+    destination: Destination,
+    quantity: int,
+    charge: Decimal,
+) -> Counters:
     eligible = quantity if destination in IN_BUNDLE_DESTINATIONS else 0
     roaming = destination is Destination.eu_roaming
     data = usage_type is UsageType.data

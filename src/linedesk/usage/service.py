@@ -62,23 +62,46 @@ class Watched:
     hook: CountersHook
     picks: Callable[[pl.DataFrame], pl.Series]
 
+
 Key = tuple[int, date]  # line id, period
 CLOCK_SKEW = timedelta(minutes=5)
 E164_ITALIAN = re.compile(r"\+39\d{6,11}")
-COUNTER_FIELDS = ("data_bytes", "voice_seconds", "sms_count", "roaming_data_bytes", "charges",
-                  "roaming_charges", "roaming_events")
-RECORD_COLUMNS = ("company_id", "line_id", "record_id", "started_at", "period", "day",
-                  "usage_type", "destination", "quantity", "in_bundle", "charge", "imported_at")
+COUNTER_FIELDS = (
+    "data_bytes",
+    "voice_seconds",
+    "sms_count",
+    "roaming_data_bytes",
+    "charges",
+    "roaming_charges",
+    "roaming_events",
+)
+RECORD_COLUMNS = (
+    "company_id",
+    "line_id",
+    "record_id",
+    "started_at",
+    "period",
+    "day",
+    "usage_type",
+    "destination",
+    "quantity",
+    "in_bundle",
+    "charge",
+    "imported_at",
+)
 STAGING = "usage_staging"
-STAGING_DDL = ("company_id bigint, line_id bigint, record_id varchar(64), started_at "
-               "timestamptz, period date, day date, usage_type varchar(32), destination "
-               "varchar(32), quantity bigint, in_bundle bigint, charge bigint, "
-               "imported_at timestamptz")
+STAGING_DDL = (
+    "company_id bigint, line_id bigint, record_id varchar(64), started_at "
+    "timestamptz, period date, day date, usage_type varchar(32), destination "
+    "varchar(32), quantity bigint, in_bundle bigint, charge bigint, "
+    "imported_at timestamptz"
+)
 STAGED_INSERT = (
     f"INSERT INTO {UsageRecord.__tablename__} ({', '.join(RECORD_COLUMNS)}) "
     "SELECT company_id, line_id, record_id, started_at, period, day, usage_type, destination, "
     "quantity, in_bundle, charge * 0.000001, imported_at "
-    f"FROM {STAGING} ORDER BY record_id ON CONFLICT (record_id) DO NOTHING")
+    f"FROM {STAGING} ORDER BY record_id ON CONFLICT (record_id) DO NOTHING"
+)
 # PostgreSQL: the counters and daily totals a batch adds, summed from the staging table in
 # the database (the same sums as `usage.batch.totals`), in key order like every writer.
 _ELIGIBLE = "destination IN ('national', 'eu_roaming')"
@@ -86,17 +109,21 @@ STAGED_COUNTERS = (
     f"INSERT INTO {LineCounter.__tablename__} (line_id, period, company_id, "
     f"{', '.join(COUNTER_FIELDS)}, updated_at) "
     "SELECT line_id, period, min(company_id), "
-    + "".join(f"coalesce(sum(quantity) FILTER (WHERE usage_type = '{t}' AND {_ELIGIBLE}), 0), "
-              for t in ("data", "voice", "sms"))
+    + "".join(
+        f"coalesce(sum(quantity) FILTER (WHERE usage_type = '{t}' AND {_ELIGIBLE}), 0), "
+        for t in ("data", "voice", "sms")
+    )
     + "coalesce(sum(quantity) FILTER (WHERE usage_type = 'data' "
     "AND destination = 'eu_roaming'), 0), sum(charge) * 0.000001, "
     "coalesce(sum(charge) FILTER (WHERE destination = 'eu_roaming'), 0) * 0.000001, "
     "count(*) FILTER (WHERE destination = 'eu_roaming'), max(imported_at) "
     f"FROM {STAGING} GROUP BY line_id, period ORDER BY line_id, period "
     "ON CONFLICT (line_id, period) DO UPDATE SET "
-    + ", ".join(f"{name} = {LineCounter.__tablename__}.{name} + EXCLUDED.{name}"
-                for name in COUNTER_FIELDS)
-    + ", company_id = EXCLUDED.company_id, updated_at = EXCLUDED.updated_at")
+    + ", ".join(
+        f"{name} = {LineCounter.__tablename__}.{name} + EXCLUDED.{name}" for name in COUNTER_FIELDS
+    )
+    + ", company_id = EXCLUDED.company_id, updated_at = EXCLUDED.updated_at"
+)
 STAGED_DAILY = (
     f"INSERT INTO {DailyUsage.__tablename__} (line_id, day, usage_type, company_id, quantity, "
     "charge) SELECT line_id, day, usage_type, min(company_id), sum(quantity), "
@@ -104,10 +131,18 @@ STAGED_DAILY = (
     "ORDER BY line_id, day, usage_type ON CONFLICT (line_id, day, usage_type) DO UPDATE SET "
     f"quantity = {DailyUsage.__tablename__}.quantity + EXCLUDED.quantity, "
     f"charge = {DailyUsage.__tablename__}.charge + EXCLUDED.charge, "
-    "company_id = EXCLUDED.company_id")
-LINE_SCHEMA = {"number": pl.String, "line_id": pl.Int64, "company_id": pl.Int64,
-               "offer_id": pl.Int64, "kind": pl.String, "status": pl.String,
-               "payment_mode": pl.String, "activation_date": pl.Date}
+    "company_id = EXCLUDED.company_id"
+)
+LINE_SCHEMA = {
+    "number": pl.String,
+    "line_id": pl.Int64,
+    "company_id": pl.Int64,
+    "offer_id": pl.Int64,
+    "kind": pl.String,
+    "status": pl.String,
+    "payment_mode": pl.String,
+    "activation_date": pl.Date,
+}
 
 
 class BatchRejected(ImportRejected):
@@ -117,13 +152,16 @@ class BatchRejected(ImportRejected):
         super().__init__(errors)
         rows = len({error.row for error in errors})
         self.summary = before
-        self.message = (f"{rows} row(s) of batch {batch} have errors; nothing of that batch "
-                        f"was imported; {before.imported} record(s) of {before.batches} earlier "
-                        f"batch(es) were imported")
+        self.message = (
+            f"{rows} row(s) of batch {batch} have errors; nothing of that batch "
+            f"was imported; {before.imported} record(s) of {before.batches} earlier "
+            f"batch(es) were imported"
+        )
         self.args = (self.message,)
 
 
 # --- reading what is there -----------------------------------------------------------------
+
 
 async def _fresh(session: AsyncSession, frame: pl.DataFrame) -> pl.DataFrame:
     """The records not imported before; within the batch the first of a record id wins."""
@@ -132,7 +170,8 @@ async def _fresh(session: AsyncSession, frame: pl.DataFrame) -> pl.DataFrame:
     found: list[str] = []
     for part in chunks(ids, 10_000):
         found += await session.scalars(
-            select(UsageRecord.record_id).where(among(session, UsageRecord.record_id, part)))
+            select(UsageRecord.record_id).where(among(session, UsageRecord.record_id, part))
+        )
     return first.filter(~pl.col("record_id").is_in(found)) if found else first
 
 
@@ -144,14 +183,22 @@ def _number(raw: str) -> str:
     return parse_italian_number(raw)
 
 
-async def _lines(session: AsyncSession, numbers: set[str]
-                 ) -> tuple[dict[str, LineFacts], dict[int, OfferTerms]]:
+async def _lines(
+    session: AsyncSession, numbers: set[str]
+) -> tuple[dict[str, LineFacts], dict[int, OfferTerms]]:
     lines: dict[str, LineFacts] = {}
-    columns = (Line.id, Line.msisdn, Line.company_id, Line.offer_id, Line.kind, Line.status,
-               Line.payment_mode, Line.activation_date)
+    columns = (
+        Line.id,
+        Line.msisdn,
+        Line.company_id,
+        Line.offer_id,
+        Line.kind,
+        Line.status,
+        Line.payment_mode,
+        Line.activation_date,
+    )
     for part in chunks(list(numbers), 10_000):
-        found = await session.execute(select(*columns).where(among(session, Line.msisdn,
-                                                                   part)))
+        found = await session.execute(select(*columns).where(among(session, Line.msisdn, part)))
         lines.update((row[1], LineFacts(*row)) for row in found)
     offer_ids = {line.offer_id for line in lines.values()}
     offers = await session.scalars(select(Offer).where(Offer.id.in_(offer_ids)))
@@ -164,9 +211,12 @@ async def _counters(session: AsyncSession, keys: set[Key]) -> dict[Key, Counters
     periods = list({period for _, period in keys})
     for part in chunks(line_ids, 10_000):
         rows = await session.execute(
-            select(LineCounter.line_id, LineCounter.period,
-                   *(getattr(LineCounter, name) for name in COUNTER_FIELDS))
-            .where(among(session, LineCounter.line_id, part), LineCounter.period.in_(periods)))
+            select(
+                LineCounter.line_id,
+                LineCounter.period,
+                *(getattr(LineCounter, name) for name in COUNTER_FIELDS),
+            ).where(among(session, LineCounter.line_id, part), LineCounter.period.in_(periods))
+        )
         for line_id, period, *values in rows:
             if (line_id, period) in out:
                 out[(line_id, period)] = Counters(*values)
@@ -176,13 +226,17 @@ async def _counters(session: AsyncSession, keys: set[Key]) -> dict[Key, Counters
 async def _balances(session: AsyncSession, line_ids: Sequence[int]) -> dict[int, Decimal]:
     out = dict.fromkeys(line_ids, Decimal(0))  # a prepaid line with no balance yet has no credit
     for part in chunks(line_ids, 10_000):
-        rows = await session.execute(select(PrepaidBalance.line_id, PrepaidBalance.balance)
-                                     .where(among(session, PrepaidBalance.line_id, part)))
+        rows = await session.execute(
+            select(PrepaidBalance.line_id, PrepaidBalance.balance).where(
+                among(session, PrepaidBalance.line_id, part)
+            )
+        )
         out.update((line_id, balance) for line_id, balance in rows)
     return out
 
 
 # --- checking ------------------------------------------------------------------------------
+
 
 def _resolve(frame: pl.DataFrame) -> tuple[dict[str, str], list[RowError]]:
     """Each distinct number as written → E.164, and the rows whose number is not one."""
@@ -193,31 +247,45 @@ def _resolve(frame: pl.DataFrame) -> tuple[dict[str, str], list[RowError]]:
             numbers[raw] = _number(raw)
         except InvalidNumber as exc:
             wrong[raw] = str(exc)
-    errors = [RowError(row, wrong[raw], "line") for row, raw in
-              frame.filter(pl.col("line").is_in(list(wrong))).select("row", "line").iter_rows()]
+    errors = [
+        RowError(row, wrong[raw], "line")
+        for row, raw in frame.filter(pl.col("line").is_in(list(wrong)))
+        .select("row", "line")
+        .iter_rows()
+    ]
     return numbers, errors
 
 
-def _with_lines(frame: pl.DataFrame, numbers: dict[str, str], lines: dict[str, LineFacts]
-                ) -> pl.DataFrame:
+def _with_lines(
+    frame: pl.DataFrame, numbers: dict[str, str], lines: dict[str, LineFacts]
+) -> pl.DataFrame:
     """The records whose number is one, with their line's facts and Rome day and period."""
     found = list(lines.values())  # built column by column: 4x faster than by rows
-    facts = pl.DataFrame({
-        "number": [n.msisdn for n in found], "line_id": [n.id for n in found],
-        "company_id": [n.company_id for n in found], "offer_id": [n.offer_id for n in found],
-        "kind": [n.kind.value for n in found], "status": [n.status.value for n in found],
-        "payment_mode": [n.payment_mode.value for n in found],
-        "activation_date": [n.activation_date for n in found]}, schema=LINE_SCHEMA)
+    facts = pl.DataFrame(
+        {
+            "number": [n.msisdn for n in found],
+            "line_id": [n.id for n in found],
+            "company_id": [n.company_id for n in found],
+            "offer_id": [n.offer_id for n in found],
+            "kind": [n.kind.value for n in found],
+            "status": [n.status.value for n in found],
+            "payment_mode": [n.payment_mode.value for n in found],
+            "activation_date": [n.activation_date for n in found],
+        },
+        schema=LINE_SCHEMA,
+    )
     day = pl.col("started_at").dt.convert_time_zone("Europe/Rome").dt.date()
-    return (frame.filter(pl.col("line").is_in(list(numbers)))
-            .with_columns(number=pl.col("line").replace_strict(numbers, return_dtype=pl.String),
-                          day=day)
-            .with_columns(period=pl.col("day").dt.month_start())
-            .join(facts, on="number", how="left", maintain_order="left"))
+    return (
+        frame.filter(pl.col("line").is_in(list(numbers)))
+        .with_columns(
+            number=pl.col("line").replace_strict(numbers, return_dtype=pl.String), day=day
+        )
+        .with_columns(period=pl.col("day").dt.month_start())
+        .join(facts, on="number", how="left", maintain_order="left")
+    )
 
 
-def _check(frame: pl.DataFrame, terms: dict[int, OfferTerms], now: datetime
-           ) -> list[RowError]:
+def _check(frame: pl.DataFrame, terms: dict[int, OfferTerms], now: datetime) -> list[RowError]:
     """The rule each record breaks, in the order the reference checks them."""
     known, fixed = pl.col("line_id").is_not_null(), pl.col("kind") == LineKind.fixed.value
     future = pl.col("started_at") > now + CLOCK_SKEW
@@ -225,13 +293,22 @@ def _check(frame: pl.DataFrame, terms: dict[int, OfferTerms], now: datetime
         (~known, "no line has this number", "line"),
         (known & (pl.col("status") == LineStatus.ceased.value), "this line has ceased", "line"),
         (known & ~pl.col("offer_id").is_in(list(terms)), "this line has no offer", "line"),
-        (known & fixed & (pl.col("type") != "voice"),
-         lambda t: f"a fixed line has no {t} use", "type"),
-        (known & fixed & (pl.col("destination") == "eu_roaming"),
-         "a fixed line cannot roam", "destination"),
+        (
+            known & fixed & (pl.col("type") != "voice"),
+            lambda t: f"a fixed line has no {t} use",
+            "type",
+        ),
+        (
+            known & fixed & (pl.col("destination") == "eu_roaming"),
+            "a fixed line cannot roam",
+            "destination",
+        ),
         (known & future, "starts in the future", "started_at"),
-        (known & ~future & (pl.col("day") < pl.col("activation_date")),
-         "starts before the line was activated", "started_at"),
+        (
+            known & ~future & (pl.col("day") < pl.col("activation_date")),
+            "starts before the line was activated",
+            "started_at",
+        ),
     ]
     found: list[tuple[int, int, RowError]] = []
     for order, (rule, reason, field) in enumerate(rules):
@@ -243,22 +320,38 @@ def _check(frame: pl.DataFrame, terms: dict[int, OfferTerms], now: datetime
 
 # --- writing -------------------------------------------------------------------------------
 
+
 async def _insert_records(session: AsyncSession, rated: pl.DataFrame, now: datetime) -> int:
     """The rated records, each record id at most once; returns how many were new."""
     columns = rated.select(
-        "company_id", "line_id", "record_id", "started_at", "period", "day",
-        pl.col("type"), "destination", "quantity", "in_bundle",
-        pl.col("charge").cast(pl.Int64), pl.lit(now).alias("imported_at"))
+        "company_id",
+        "line_id",
+        "record_id",
+        "started_at",
+        "period",
+        "day",
+        pl.col("type"),
+        "destination",
+        "quantity",
+        "in_bundle",
+        pl.col("charge").cast(pl.Int64),
+        pl.lit(now).alias("imported_at"),
+    )
     if is_postgres(session):
-        return await copy_frame_staged(session, STAGING_DDL, STAGING, columns.rename(
-            dict(zip(columns.columns, RECORD_COLUMNS, strict=True))), STAGED_INSERT)
+        return await copy_frame_staged(
+            session,
+            STAGING_DDL,
+            STAGING,
+            columns.rename(dict(zip(columns.columns, RECORD_COLUMNS, strict=True))),
+            STAGED_INSERT,
+        )
     rows = [(*row[:10], from_micros(row[10]), now) for row in columns.rows()]
-    return await insert_ignore(session, UsageRecord, RECORD_COLUMNS, rows,
-                               ("record_id",))
+    return await insert_ignore(session, UsageRecord, RECORD_COLUMNS, rows, ("record_id",))
 
 
-async def _write_totals(session: AsyncSession, done: Totals, companies: dict[int, int],
-                        now: datetime) -> None:
+async def _write_totals(
+    session: AsyncSession, done: Totals, companies: dict[int, int], now: datetime
+) -> None:
     """Counters and daily totals upserted as aggregates (what the batch adds), and the credit.
     PostgreSQL sums the staged records itself (`STAGED_COUNTERS`, `STAGED_DAILY`)."""
     if is_postgres(session):
@@ -270,47 +363,88 @@ async def _write_totals(session: AsyncSession, done: Totals, companies: dict[int
     counters: dict[str, Sequence[Any]] = {name: sums[name].to_list() for name in COUNTER_FIELDS}
     for name in ("charges", "roaming_charges"):
         counters[name] = [from_micros(value) for value in counters[name]]
-    await upsert_add_columns(session, LineCounter, ("line_id", "period"), COUNTER_FIELDS, {
-        "line_id": line_ids, "period": sums["period"].to_list(), **counters,
-        "company_id": [companies[i] for i in line_ids], "updated_at": [now] * len(line_ids)})
+    await upsert_add_columns(
+        session,
+        LineCounter,
+        ("line_id", "period"),
+        COUNTER_FIELDS,
+        {
+            "line_id": line_ids,
+            "period": sums["period"].to_list(),
+            **counters,
+            "company_id": [companies[i] for i in line_ids],
+            "updated_at": [now] * len(line_ids),
+        },
+    )
     daily = done.daily
     line_ids = daily["line_id"].to_list()
-    await upsert_add_columns(session, DailyUsage, ("line_id", "day", "usage_type"),
-                             ("quantity", "charge"), {
-        "line_id": line_ids, "day": daily["day"].to_list(),
-        "usage_type": daily["type"].to_list(), "company_id": [companies[i] for i in line_ids],
-        "quantity": daily["quantity"].to_list(),
-        "charge": [from_micros(value) for value in daily["charge"].to_list()]})
+    await upsert_add_columns(
+        session,
+        DailyUsage,
+        ("line_id", "day", "usage_type"),
+        ("quantity", "charge"),
+        {
+            "line_id": line_ids,
+            "day": daily["day"].to_list(),
+            "usage_type": daily["type"].to_list(),
+            "company_id": [companies[i] for i in line_ids],
+            "quantity": daily["quantity"].to_list(),
+            "charge": [from_micros(value) for value in daily["charge"].to_list()],
+        },
+    )
     await _write_credit(session, done, companies, now)
 
 
-async def _write_credit(session: AsyncSession, done: Totals, companies: dict[int, int],
-                        now: datetime) -> None:
-    await upsert_add(session, PrepaidBalance, ("line_id",), ("balance",), [
-        {"line_id": line_id, "company_id": companies[line_id], "balance": after - before,
-         "updated_at": now}
-        for line_id, (before, after) in done.credit.items()])
+async def _write_credit(
+    session: AsyncSession, done: Totals, companies: dict[int, int], now: datetime
+) -> None:
+    await upsert_add(
+        session,
+        PrepaidBalance,
+        ("line_id",),
+        ("balance",),
+        [
+            {
+                "line_id": line_id,
+                "company_id": companies[line_id],
+                "balance": after - before,
+                "updated_at": now,
+            }
+            for line_id, (before, after) in done.credit.items()
+        ],
+    )
 
 
 # --- the import ----------------------------------------------------------------------------
 
-async def import_records(session: AsyncSession, now: datetime,
-                         records: Sequence[tuple[int, UsageRecordIn]], *,
-                         errors: Sequence[RowError] = (),
-                         on_counters: CountersHook | Watched | None = None) -> ImportSummary:
+
+async def import_records(
+    session: AsyncSession,
+    now: datetime,
+    records: Sequence[tuple[int, UsageRecordIn]],
+    *,
+    errors: Sequence[RowError] = (),
+    on_counters: CountersHook | Watched | None = None,
+) -> ImportSummary:
     """Rate and count one batch of numbered records (row number, record), all or none.
 
     `errors` are the batch's rows that could not be read: they reject it too, together with
     the rows found bad here (`ImportRejected`, each error naming its row). After the
     counters of a line and period change, `on_counters` is told their values before and
     after the batch (the edges pass the usage alerts)."""
-    return await import_frame(session, now, frame_of(records), errors=errors,
-                              on_counters=on_counters)
+    return await import_frame(
+        session, now, frame_of(records), errors=errors, on_counters=on_counters
+    )
 
 
-async def import_frame(session: AsyncSession, now: datetime, frame: pl.DataFrame, *,
-                       errors: Sequence[RowError] = (),
-                       on_counters: CountersHook | Watched | None = None) -> ImportSummary:
+async def import_frame(
+    session: AsyncSession,
+    now: datetime,
+    frame: pl.DataFrame,
+    *,
+    errors: Sequence[RowError] = (),
+    on_counters: CountersHook | Watched | None = None,
+) -> ImportSummary:
     """`import_records` for a batch already in columns (`usage.batch.FRAME_SCHEMA`)."""
     fresh = await _fresh(session, frame)
     numbers, bad = _resolve(fresh)
@@ -319,8 +453,13 @@ async def import_frame(session: AsyncSession, now: datetime, frame: pl.DataFrame
     bad = [*errors, *bad, *_check(fresh, terms, now)]
     if bad:
         raise ImportRejected(bad)
-    summary = ImportSummary(records=frame.height, imported=fresh.height,
-                            duplicates=frame.height - fresh.height, batches=1, finished_at=now)
+    summary = ImportSummary(
+        records=frame.height,
+        imported=fresh.height,
+        duplicates=frame.height - fresh.height,
+        batches=1,
+        finished_at=now,
+    )
     if fresh.is_empty():
         return summary
     keys = set(fresh.select("line_id", "period").unique().iter_rows())
@@ -332,44 +471,67 @@ async def import_frame(session: AsyncSession, now: datetime, frame: pl.DataFrame
     if inserted == 0:  # the same batch, imported at the same time, committed first
         return summary.model_copy(update={"imported": 0, "duplicates": frame.height})
     if inserted != fresh.height:
-        raise Conflict("Another import added some of these records meanwhile; "
-                       "import the file again")
+        raise Conflict(
+            "Another import added some of these records meanwhile; import the file again"
+        )
     done = totals(rated, balances)
     by_id = {line.id: line for line in lines.values()}
     await _write_totals(session, done, {i: line.company_id for i, line in by_id.items()}, now)
     if on_counters is not None:
-        hook, only = ((on_counters.hook, on_counters.picks(done.counters))
-                      if isinstance(on_counters, Watched) else (on_counters, None))
+        hook, only = (
+            (on_counters.hook, on_counters.picks(done.counters))
+            if isinstance(on_counters, Watched)
+            else (on_counters, None)
+        )
         before, after = changes(done, counters, balances, only)
-        await hook(session, now, [
-            CountersChange(by_id[line_id], period, terms[by_id[line_id].offer_id],
-                           before[(line_id, period)], counted)
-            for (line_id, period), counted in after.items()])
+        await hook(
+            session,
+            now,
+            [
+                CountersChange(
+                    by_id[line_id],
+                    period,
+                    terms[by_id[line_id].offer_id],
+                    before[(line_id, period)],
+                    counted,
+                )
+                for (line_id, period), counted in after.items()
+            ],
+        )
     return summary
 
 
 Progress = Callable[[Batch, ImportSummary], None]
 
 
-async def import_batches(session: AsyncSession, clock: Callable[[], datetime],
-                         batches: AsyncIterable[Batch], commit: Callable[[], Awaitable[None]],
-                         *, progress: Progress | None = None,
-                         on_counters: CountersHook | Watched | None = None) -> ImportSummary:
+async def import_batches(
+    session: AsyncSession,
+    clock: Callable[[], datetime],
+    batches: AsyncIterable[Batch],
+    commit: Callable[[], Awaitable[None]],
+    *,
+    progress: Progress | None = None,
+    on_counters: CountersHook | Watched | None = None,
+) -> ImportSummary:
     """Import a file batch by batch, each batch its own transaction (`commit` is the
     caller's). A bad batch raises `BatchRejected`; the batches before it stay imported."""
     total = ImportSummary(records=0, imported=0, duplicates=0, batches=0, finished_at=clock())
     async for batch in batches:
         try:
-            done = await import_frame(session, clock(), batch.frame(), errors=batch.errors,
-                                      on_counters=on_counters)
+            done = await import_frame(
+                session, clock(), batch.frame(), errors=batch.errors, on_counters=on_counters
+            )
         except ImportRejected as exc:
             rows = [RowError(d["row"], d["reason"], d.get("field")) for d in exc.details or []]
             raise BatchRejected(rows, total.batches + 1, total) from exc
         await commit()
-        total = ImportSummary(records=total.records + done.records,
-                              imported=total.imported + done.imported,
-                              duplicates=total.duplicates + done.duplicates,
-                              batches=total.batches + 1, finished_at=done.finished_at)
+        total = ImportSummary(
+            records=total.records + done.records,
+            imported=total.imported + done.imported,
+            duplicates=total.duplicates + done.duplicates,
+            batches=total.batches + 1,
+            finished_at=done.finished_at,
+        )
         if progress is not None:
             progress(batch, total)
     return total
@@ -377,8 +539,10 @@ async def import_batches(session: AsyncSession, clock: Callable[[], datetime],
 
 # --- prepaid top-ups -----------------------------------------------------------------------
 
-async def top_up(session: AsyncSession, now: datetime, msisdn: str, amount: Decimal,
-                 reference: str) -> PrepaidBalance:
+
+async def top_up(
+    session: AsyncSession, now: datetime, msisdn: str, amount: Decimal, reference: str
+) -> PrepaidBalance:
     """Add credit to a prepaid line; a reference already used is the same top-up again."""
     try:
         number = _number(msisdn)
@@ -388,29 +552,52 @@ async def top_up(session: AsyncSession, now: datetime, msisdn: str, amount: Deci
     if line is None:
         raise NotFound("No such line")
     if line.payment_mode is not PaymentMode.prepaid:
-        raise ValidationFailed("Only a prepaid line can be topped up",
-                               details=[{"field": "msisdn", "reason": "not a prepaid line"}])
+        raise ValidationFailed(
+            "Only a prepaid line can be topped up",
+            details=[{"field": "msisdn", "reason": "not a prepaid line"}],
+        )
     if amount <= 0:
-        raise ValidationFailed("A top-up must be more than zero",
-                               details=[{"field": "amount", "reason": "must be more than 0"}])
+        raise ValidationFailed(
+            "A top-up must be more than zero",
+            details=[{"field": "amount", "reason": "must be more than 0"}],
+        )
     # Insert-or-nothing, not read-then-insert: of the same reference sent at once, one adds
     # the credit and the others (after it commits, on PostgreSQL) find it already there.
     added = await session.scalar(
         dialect_insert(session, PrepaidTopUp)
-        .values(company_id=line.company_id, line_id=line.id, reference=reference,
-                amount=amount, created_at=now)
-        .on_conflict_do_nothing(index_elements=["reference"]).returning(PrepaidTopUp.id))
+        .values(
+            company_id=line.company_id,
+            line_id=line.id,
+            reference=reference,
+            amount=amount,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["reference"])
+        .returning(PrepaidTopUp.id)
+    )
     if added is None:
-        done = await session.scalar(select(PrepaidTopUp)
-                                    .where(PrepaidTopUp.reference == reference))
+        done = await session.scalar(select(PrepaidTopUp).where(PrepaidTopUp.reference == reference))
         if done is None or done.line_id != line.id or done.amount != amount:
             raise Conflict("This reference belongs to another top-up")
     else:
-        await upsert_add(session, PrepaidBalance, ("line_id",), ("balance",), [
-            {"line_id": line.id, "company_id": line.company_id, "balance": amount,
-             "updated_at": now}])
-    balance = await session.scalar(select(PrepaidBalance)
-                                   .where(PrepaidBalance.line_id == line.id)
-                                   .execution_options(populate_existing=True))
+        await upsert_add(
+            session,
+            PrepaidBalance,
+            ("line_id",),
+            ("balance",),
+            [
+                {
+                    "line_id": line.id,
+                    "company_id": line.company_id,
+                    "balance": amount,
+                    "updated_at": now,
+                }
+            ],
+        )
+    balance = await session.scalar(
+        select(PrepaidBalance)
+        .where(PrepaidBalance.line_id == line.id)
+        .execution_options(populate_existing=True)
+    )
     assert balance is not None
     return balance

@@ -50,9 +50,14 @@ class StreamConfig:
 
     @classmethod
     def of(cls, settings: Settings) -> "StreamConfig":
-        return cls(settings.usage_stream, settings.usage_subject,
-                   settings.usage_dead_letter_subject, settings.usage_durable,
-                   settings.usage_batch_records, settings.usage_batch_ms)
+        return cls(
+            settings.usage_stream,
+            settings.usage_subject,
+            settings.usage_dead_letter_subject,
+            settings.usage_durable,
+            settings.usage_batch_records,
+            settings.usage_batch_ms,
+        )
 
 
 @dataclass
@@ -79,8 +84,9 @@ def examine(delivery: Delivery) -> Envelope:
     """The message as NDJSON text, or the reason it cannot be."""
     envelope, data = Envelope(delivery), delivery.data
     if len(data) > MAX_MESSAGE_BYTES:
-        envelope.reasons.append(f"message too large: {len(data)} bytes "
-                                f"(at most {MAX_MESSAGE_BYTES})")
+        envelope.reasons.append(
+            f"message too large: {len(data)} bytes (at most {MAX_MESSAGE_BYTES})"
+        )
         return envelope
     try:
         text = data.decode("utf-8")
@@ -92,8 +98,11 @@ def examine(delivery: Delivery) -> Envelope:
     if not any(starts):
         envelope.reasons.append("empty message")
     else:
-        envelope.reasons += [f"line {n}: not a JSON object" for n, start in
-                             enumerate(starts, 1) if start and start != "{"]
+        envelope.reasons += [
+            f"line {n}: not a JSON object"
+            for n, start in enumerate(starts, 1)
+            if start and start != "{"
+        ]
     envelope.text = text if text.endswith("\n") else text + "\n"
     return envelope
 
@@ -123,17 +132,24 @@ def blame(envelopes: Sequence[Envelope], errors: Sequence[RowError]) -> None:
     for error in errors:
         envelope = envelopes[bisect.bisect_right(firsts, error.row) - 1]
         where = f"line {error.row - envelope.first_row + 1}"
-        envelope.reasons.append(f"{where}: {error.field}: {error.reason}" if error.field
-                                else f"{where}: {error.reason}")
+        envelope.reasons.append(
+            f"{where}: {error.field}: {error.reason}" if error.field else f"{where}: {error.reason}"
+        )
 
 
 class UsageConsumer:
     """Pulls, imports and acknowledges batches until told to stop."""
 
-    def __init__(self, broker: Broker, sessionmaker: async_sessionmaker[AsyncSession],
-                 clock: Callable[[], datetime], config: StreamConfig,
-                 changed: Changed | None = None, *,
-                 on_counters: CountersHook | None = None) -> None:
+    def __init__(
+        self,
+        broker: Broker,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        clock: Callable[[], datetime],
+        config: StreamConfig,
+        changed: Changed | None = None,
+        *,
+        on_counters: CountersHook | None = None,
+    ) -> None:
         self.broker, self.sessionmaker, self.clock = broker, sessionmaker, clock
         self.config, self.changed = config, changed
         self.on_counters = on_counters  # the usage alerts, from the edge that starts us
@@ -143,11 +159,14 @@ class UsageConsumer:
 
     async def start(self) -> None:
         config = self.config
-        await self.broker.ensure_stream(config.stream,
-                                        [config.subject, config.dead_letter_subject])
+        await self.broker.ensure_stream(config.stream, [config.subject, config.dead_letter_subject])
         self._consumer = await self.broker.consumer(
-            config.stream, config.subject, config.durable, ack_wait=config.ack_wait,
-            max_pending=max(10_000, 4 * config.batch_records))
+            config.stream,
+            config.subject,
+            config.durable,
+            ack_wait=config.ack_wait,
+            max_pending=max(10_000, 4 * config.batch_records),
+        )
 
     async def run(self, stop: asyncio.Event) -> None:
         if self._consumer is None:
@@ -203,26 +222,31 @@ class UsageConsumer:
             try:
                 await self.changed(outcome.changed)
             except Exception:  # the bus away: the pages update at the next change
-                log.warning("usage stream: could not announce the changed counters",
-                            exc_info=True)
+                log.warning("usage stream: could not announce the changed counters", exc_info=True)
         return outcome
 
-    async def _import(self, envelopes: Sequence[Envelope],
-                      records: list[tuple[int, UsageRecordIn]]) -> Outcome:
+    async def _import(
+        self, envelopes: Sequence[Envelope], records: list[tuple[int, UsageRecordIn]]
+    ) -> Outcome:
         good = [e for e in envelopes if not e.reasons]
         firsts = [e.first_row for e in good]
         conflicts = 0
         while True:
-            fresh = [r for r in records
-                     if not good[bisect.bisect_right(firsts, r[0]) - 1].reasons]
+            fresh = [r for r in records if not good[bisect.bisect_right(firsts, r[0]) - 1].reasons]
             if not fresh:
                 return Outcome()
             try:
                 return await self._commit(fresh)
             except ImportRejected as exc:  # dead-letter the messages named, import the rest
                 bad = sum(1 for e in good if e.reasons)
-                blame(good, [RowError(d["row"], d["reason"], d.get("field"))
-                             for d in exc.details or [] if d.get("row", 0) >= 1])
+                blame(
+                    good,
+                    [
+                        RowError(d["row"], d["reason"], d.get("field"))
+                        for d in exc.details or []
+                        if d.get("row", 0) >= 1
+                    ],
+                )
                 if sum(1 for e in good if e.reasons) == bad:  # named no row: cannot split
                     raise
             except Conflict:  # another consumer stored some of them meanwhile: read again
@@ -234,16 +258,18 @@ class UsageConsumer:
     async def _commit(self, records: list[tuple[int, UsageRecordIn]]) -> Outcome:
         outcome = Outcome()
 
-        async def counters_changed(session: AsyncSession, now: datetime,
-                                   changes: Sequence[CountersChange]) -> None:
+        async def counters_changed(
+            session: AsyncSession, now: datetime, changes: Sequence[CountersChange]
+        ) -> None:
             if self.on_counters is not None:  # alerts, in the same transaction
                 await self.on_counters(session, now, changes)
             outcome.changed.update(change.line.msisdn for change in changes)
 
         async with self.sessionmaker() as session, session.begin():
             await _rating_lock(session)
-            summary = await import_records(session, self.clock(), records,
-                                           on_counters=counters_changed)
+            summary = await import_records(
+                session, self.clock(), records, on_counters=counters_changed
+            )
         outcome.imported, outcome.duplicates = summary.imported, summary.duplicates
         return outcome
 
@@ -259,15 +285,19 @@ class UsageConsumer:
     async def _dead_letter(self, envelope: Envelope) -> None:
         delivery = envelope.delivery
         reason = "; ".join(envelope.reasons)
-        log.warning("usage stream: message %s dead-lettered: %s", delivery.sequence,
-                    reason[:500])
-        headers = {"Linedesk-Reason": _header_text(reason),
-                   "Linedesk-Subject": self.config.subject,
-                   "Linedesk-Sequence": str(delivery.sequence),
-                   "Linedesk-Size": str(len(delivery.data))}
-        await self.broker.publish(self.config.dead_letter_subject,
-                                  delivery.data[:DEAD_LETTER_MAX_BYTES], headers,
-                                  msg_id=f"dead-{self.config.durable}-{delivery.sequence}")
+        log.warning("usage stream: message %s dead-lettered: %s", delivery.sequence, reason[:500])
+        headers = {
+            "Linedesk-Reason": _header_text(reason),
+            "Linedesk-Subject": self.config.subject,
+            "Linedesk-Sequence": str(delivery.sequence),
+            "Linedesk-Size": str(len(delivery.data)),
+        }
+        await self.broker.publish(
+            self.config.dead_letter_subject,
+            delivery.data[:DEAD_LETTER_MAX_BYTES],
+            headers,
+            msg_id=f"dead-{self.config.durable}-{delivery.sequence}",
+        )
 
 
 def _header_text(reason: str, limit: int = 2000) -> str:
@@ -280,7 +310,6 @@ async def _rating_lock(session: AsyncSession) -> None:
     """Consumers take turns to rate (each reads the counters it adds to), while fetching,
     parsing and acknowledging run side by side. SQLite serialises writers by itself."""
     if session.get_bind().dialect.name == "postgresql":
-        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
-                              {"key": lock_key("usage-rating")})
-
-
+        await session.execute(
+            text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key("usage-rating")}
+        )

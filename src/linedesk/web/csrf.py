@@ -24,8 +24,14 @@ def csrf_token(request: Request) -> str:
 
 def remember_csrf(request: Request, response: Response) -> None:
     if getattr(request.state, "csrf_new", False):
-        response.set_cookie(CSRF_COOKIE, request.state.csrf_token, secure=True, httponly=True,
-                            samesite="strict", path="/")
+        response.set_cookie(
+            CSRF_COOKIE,
+            request.state.csrf_token,
+            secure=True,
+            httponly=True,
+            samesite="strict",
+            path="/",
+        )
 
 
 async def check_csrf(request: Request) -> None:
@@ -34,8 +40,10 @@ async def check_csrf(request: Request) -> None:
     sent = form.get(CSRF_FIELD)
     expected = request.cookies.get(CSRF_COOKIE)
     if not isinstance(sent, str) or not expected or not secrets.compare_digest(sent, expected):
-        raise Forbidden("The form has expired or did not come from this site: reload the page "
-                        "and try again", code="csrf_failed")
+        raise Forbidden(
+            "The form has expired or did not come from this site: reload the page and try again",
+            code="csrf_failed",
+        )
 
 
 CsrfChecked = Annotated[None, Depends(check_csrf)]

@@ -26,25 +26,29 @@ FIELD_REASONS = {
     "billing_account_code": "Enter the billing account code as written on your invoice",
     "code": "The code has 6 digits",
     "username": "The username starts with a letter and has 3 to 64 letters, digits, dots, "
-                "hyphens or underscores",
+    "hyphens or underscores",
     "": "A data-only SIM needs its PUK and an e-mail address",
 }
 
 
 def invalid_fields(fields: list[str]) -> ValidationFailed:
-    return ValidationFailed(CHECK_FIELDS, details=[
-        {"field": name, "reason": FIELD_REASONS.get(name, "This value is not valid")}
-        for name in dict.fromkeys(fields)])
+    return ValidationFailed(
+        CHECK_FIELDS,
+        details=[
+            {"field": name, "reason": FIELD_REASONS.get(name, "This value is not valid")}
+            for name in dict.fromkeys(fields)
+        ],
+    )
 
 
 def form_model(model: type[M], **fields: Any) -> M:
     """The API's request model built from a form; its errors in words a page can translate."""
     try:
-        return model(**{name: value for name, value in fields.items()
-                        if value not in (None, "")})
+        return model(**{name: value for name, value in fields.items() if value not in (None, "")})
     except ValidationError as exc:
-        raise invalid_fields([".".join(str(part) for part in error["loc"])
-                              for error in exc.errors()]) from None
+        raise invalid_fields(
+            [".".join(str(part) for part in error["loc"]) for error in exc.errors()]
+        ) from None
 
 
 def page_error(exc: LinedeskError) -> LinedeskError:
@@ -65,13 +69,20 @@ async def settle(session: AsyncSession, exc: LinedeskError) -> None:
         await session.rollback()
 
 
-async def refused(request: Request, session: AsyncSession, exc: LinedeskError, template: str,
-                  **context: Any) -> Response:
+async def refused(
+    request: Request, session: AsyncSession, exc: LinedeskError, template: str, **context: Any
+) -> Response:
     """Show the form again with the error (a counted try is kept, the rest undone)."""
     await settle(session, exc)
     wait = (exc.headers or {}).get("Retry-After")
-    response = render(request, template, status_code=exc.status_code, error=page_error(exc),
-                      retry_after=wait, **context)
+    response = render(
+        request,
+        template,
+        status_code=exc.status_code,
+        error=page_error(exc),
+        retry_after=wait,
+        **context,
+    )
     if wait:
         response.headers["Retry-After"] = wait
     return response

@@ -27,18 +27,20 @@ WIDGET_POLICY = "; ".join((*_PAGE_DIRECTIVES, "frame-ancestors *"))
 # JSON, files and scripts: nothing but this site, never framed. (Not `object-src 'none'`:
 # the browser's PDF viewer shows an invoice's PDF as an object of its response.)
 OTHER_POLICY = "default-src 'self'; frame-ancestors 'none'"
-DOCS_POLICY = "; ".join((
-    "default-src 'self'",
-    "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net",
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com",
-    "font-src 'self' https://fonts.gstatic.com",
-    "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly",
-    "worker-src 'self' blob:",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "frame-ancestors 'none'",
-))
+DOCS_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net",
+        "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com",
+        "font-src 'self' https://fonts.gstatic.com",
+        "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly",
+        "worker-src 'self' blob:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+    )
+)
 DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
 HSTS = "max-age=31536000; includeSubDomains"
 
@@ -62,18 +64,18 @@ class SecurityHeadersMiddleware:
 
         await self.app(scope, receive, send_with_headers)
 
-    def _secured(self, headers: list[tuple[bytes, bytes]],
-                 docs: bool) -> list[tuple[bytes, bytes]]:
+    def _secured(self, headers: list[tuple[bytes, bytes]], docs: bool) -> list[tuple[bytes, bytes]]:
         names = {name.lower() for name, _ in headers}
         if b"content-security-policy" not in names:  # a widget page brings its own
             content_type = dict(headers).get(b"content-type", b"")
             policy = OTHER_POLICY
             if content_type.startswith(b"text/html"):
                 policy = DOCS_POLICY if docs else PAGE_POLICY
-            headers += [(b"content-security-policy", policy.encode()),
-                        (b"x-frame-options", b"DENY")]  # for browsers without frame-ancestors
-        headers += [(b"x-content-type-options", b"nosniff"),
-                    (b"referrer-policy", b"same-origin")]
+            headers += [
+                (b"content-security-policy", policy.encode()),
+                (b"x-frame-options", b"DENY"),
+            ]  # for browsers without frame-ancestors
+        headers += [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin")]
         if self.hsts:
             headers.append((b"strict-transport-security", HSTS.encode()))
         return headers

@@ -23,9 +23,16 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     response = templates.TemplateResponse(
         request,
         template,
-        {"l10n": l10n, "_": l10n.gettext, "lang": lang, "csrf_token": csrf_token(request),
-         "principal": getattr(request.state, "principal", None),
-         "menu": getattr(request.state, "menu", None), "settings": settings, **context},
+        {
+            "l10n": l10n,
+            "_": l10n.gettext,
+            "lang": lang,
+            "csrf_token": csrf_token(request),
+            "principal": getattr(request.state, "principal", None),
+            "menu": getattr(request.state, "menu", None),
+            "settings": settings,
+            **context,
+        },
         status_code=status_code,
     )
     remember_csrf(request, response)
@@ -33,8 +40,14 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     if isinstance(error, LinedeskError) and error.headers:  # e.g. Retry-After of a 429 or 503
         response.headers.update(error.headers)
     if request.query_params.get("lang") == lang:
-        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax",
-                            secure=settings.is_production, httponly=True)
+        response.set_cookie(
+            LANG_COOKIE,
+            lang,
+            max_age=365 * 86400,
+            samesite="lax",
+            secure=settings.is_production,
+            httponly=True,
+        )
     response.headers["Content-Language"] = lang
     return response
 

@@ -15,13 +15,21 @@ from tests.web.journeys.steps import SCREENSHOTS, VARIANTS, Journey, new_context
 
 
 @pytest.fixture(scope="session")
-def journey_server(engine, database_url: str,  # type: ignore[no-untyped-def]
-                   tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def journey_server(
+    engine,
+    database_url: str,  # type: ignore[no-untyped-def]
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[LiveServer]:
     """The app as the embedded mode serves it, without the daily jobs (the billing run): a
     journey's company stays as the test made it."""
-    settings = Settings(database_url=database_url, data_dir=tmp_path_factory.mktemp("served"),
-                        secret_key=TEST_SECRET, log_level="WARNING", scheduler_embedded=False,
-                        demo_live_usage=False)
+    settings = Settings(
+        database_url=database_url,
+        data_dir=tmp_path_factory.mktemp("served"),
+        secret_key=TEST_SECRET,
+        log_level="WARNING",
+        scheduler_embedded=False,
+        demo_live_usage=False,
+    )
     server = LiveServer(settings, FrozenClock(NOW))
     yield server
     server.stop()
@@ -35,8 +43,11 @@ def live_server(journey_server: LiveServer) -> str:
 
 
 @pytest.fixture(params=VARIANTS, ids=[f"{lang}-{size}" for lang, size in VARIANTS])
-async def journey(request: pytest.FixtureRequest, browser, live_server: str  # type: ignore[no-untyped-def]
-                  ) -> AsyncIterator[Journey]:
+async def journey(
+    request: pytest.FixtureRequest,
+    browser,
+    live_server: str,  # type: ignore[no-untyped-def]
+) -> AsyncIterator[Journey]:
     lang, size = request.param
     name = request.node.originalname.removeprefix("test_").replace("_", "-")
     for stale in (SCREENSHOTS / f"{lang}-{size}").glob(f"{name}-[0-9]*.png"):

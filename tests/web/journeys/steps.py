@@ -19,8 +19,12 @@ ROOT = Path(__file__).resolve().parents[3]
 SCREENSHOTS = Path(os.environ.get("LINEDESK_SCREENSHOTS") or ROOT / "screenshots")
 LOCALES = {"it": "it-IT", "en": "en-GB"}
 SIZES: dict[str, dict[str, Any]] = {
-    "phone": {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 1,  # cheap PNGs
-              "is_mobile": True, "has_touch": True},
+    "phone": {
+        "viewport": {"width": 390, "height": 844},
+        "device_scale_factor": 1,  # cheap PNGs
+        "is_mobile": True,
+        "has_touch": True,
+    },
     "desktop": {"viewport": {"width": 1280, "height": 800}},
 }
 VARIANTS = [(lang, size) for lang in LOCALES for size in SIZES]
@@ -61,15 +65,23 @@ class Journey:
         self.steps += 1
         folder = SCREENSHOTS / f"{self.lang}-{self.size}"
         folder.mkdir(parents=True, exist_ok=True)
-        await self.page.screenshot(path=folder / f"{self.name}-{self.steps:02d}-{step}.png",
-                                   full_page=True)
+        await self.page.screenshot(
+            path=folder / f"{self.name}-{self.steps:02d}-{step}.png", full_page=True
+        )
 
     async def companion(self, who: str) -> "Journey":
         """Another person in the same journey, in a browser profile of their own."""
         context = await new_context(self.browser, self.base_url, self.lang, self.size)
         self.contexts.append(context)
-        return Journey(await context.new_page(), self.base_url, self.lang, self.size,
-                       f"{self.name}-{who}", self.browser, self.contexts)
+        return Journey(
+            await context.new_page(),
+            self.base_url,
+            self.lang,
+            self.size,
+            f"{self.name}-{who}",
+            self.browser,
+            self.contexts,
+        )
 
     # What the user sees and does, by role and label in the journey's language.
     def heading(self, level: int = 1) -> Locator:
@@ -98,8 +110,9 @@ class Journey:
 
     async def open_menu(self) -> Locator:
         """The menu under the avatar: the user's lines and the way to every area."""
-        menu = self.page.locator("details", has=self.page.get_by_label(
-            self.t("Your account and lines"), exact=True))
+        menu = self.page.locator(
+            "details", has=self.page.get_by_label(self.t("Your account and lines"), exact=True)
+        )
         if await menu.get_attribute("open") is None:
             await menu.get_by_label(self.t("Your account and lines"), exact=True).click()
         await expect(menu.get_by_role("button", name=self.t("Sign out"))).to_be_visible()
@@ -118,8 +131,9 @@ class Journey:
         tabs = self.page.get_by_role("navigation", name=self.t("Main sections"))
         await tabs.get_by_role("link", name=self.t(name), exact=True).click()
         await self.wait_for(path)
-        await expect(tabs.get_by_role("link", name=self.t(name), exact=True)
-                     ).to_have_attribute("aria-current", "page")
+        await expect(tabs.get_by_role("link", name=self.t(name), exact=True)).to_have_attribute(
+            "aria-current", "page"
+        )
 
     async def sign_in(self, username: str, password: str = PASSWORD) -> None:
         """Fills in the sign-in page and sends it (the caller checks where it lands)."""
@@ -134,8 +148,9 @@ class Journey:
         await self.wait_for("/login")
 
 
-async def latest_message(base_url: str, recipient: str, after: int = 0,
-                         wait_seconds: float = 10.0) -> str:
+async def latest_message(
+    base_url: str, recipient: str, after: int = 0, wait_seconds: float = 10.0
+) -> str:
     """The text of the newest message to `recipient` in the development mailbox, once it
     holds more than `after` of them (the live server's worker delivers within a second)."""
     deadline = asyncio.get_running_loop().time() + wait_seconds
@@ -150,8 +165,9 @@ async def latest_message(base_url: str, recipient: str, after: int = 0,
             await asyncio.sleep(0.1)
 
 
-async def latest_code(base_url: str, recipient: str, after: int = 0,
-                      wait_seconds: float = 10.0) -> str:
+async def latest_code(
+    base_url: str, recipient: str, after: int = 0, wait_seconds: float = 10.0
+) -> str:
     """The 6-digit code of the newest message to `recipient`."""
     text = await latest_message(base_url, recipient, after, wait_seconds)
     match = re.search(r"\b(\d{6})\b", text)

@@ -15,10 +15,13 @@ from tests.web.journeys.steps import SIZES, Journey, latest_code
 pytestmark = pytest.mark.browser
 GB = 1_000_000_000
 FIGURES = {
-    "it": {"data": "12,00 GB su 50,00 GB", "left": "38,00 GB", "credit": "2,50 €",
-           "day": "2,00 GB"},
-    "en": {"data": "12.00 GB of 50.00 GB", "left": "38.00 GB", "credit": "€2.50",
-           "day": "2.00 GB"},
+    "it": {
+        "data": "12,00 GB su 50,00 GB",
+        "left": "38,00 GB",
+        "credit": "2,50 €",
+        "day": "2,00 GB",
+    },
+    "en": {"data": "12.00 GB of 50.00 GB", "left": "38.00 GB", "credit": "€2.50", "day": "2.00 GB"},
 }
 WIDGET_WIDTH = 160  # a home-screen widget's web view
 
@@ -35,8 +38,9 @@ async def test_usage_and_widgets(journey: Journey, session) -> None:  # type: ig
     await j.wait_for("/home")
     line = j.page.get_by_role("region", name=f"{j.t('Line shown')}: {mine}")
     await expect(line.get_by_text(figures["data"])).to_be_visible()
-    await expect(line.get_by_text(j.t("%(remaining)s left", remaining=figures["left"]))
-                 ).to_be_visible()
+    await expect(
+        line.get_by_text(j.t("%(remaining)s left", remaining=figures["left"]))
+    ).to_be_visible()
     await expect(line.get_by_role("meter").first).to_have_attribute("value", str(12 * GB))
     credit = line.get_by_role("region", name=j.t("Credit"))
     await expect(credit).to_contain_text(figures["credit"])
@@ -48,8 +52,9 @@ async def test_usage_and_widgets(journey: Journey, session) -> None:  # type: ig
     await j.link("Usage detail").click()
     await j.wait_for(r"/usage")
     await j.sees_heading("Usage detail")
-    await expect(j.page.get_by_role("img", name=j.t("%(type)s per day", type=j.t("Data")))
-                 ).to_be_visible()
+    await expect(
+        j.page.get_by_role("img", name=j.t("%(type)s per day", type=j.t("Data")))
+    ).to_be_visible()
     await j.page.get_by_text(j.t("Show as a table")).click()
     await expect(j.page.get_by_role("cell", name=figures["day"])).to_be_visible()
     await j.shot("usage-detail")
@@ -95,25 +100,30 @@ async def test_link_sim_and_switch_line(journey: Journey, session) -> None:  # t
     await j.shot("start")
     await j.button("Send the code to that line").click()
     await j.wait_for(r"/link-sim/[\w-]+")
-    await j.sees(j.t("We sent a code by SMS to %(msisdn)s. Ask its holder for the code and "
-                     "enter it here.", msisdn=colleague))
+    await j.sees(
+        j.t(
+            "We sent a code by SMS to %(msisdn)s. Ask its holder for the code and enter it here.",
+            msisdn=colleague,
+        )
+    )
     await j.shot("code")
     await j.field("Verification code").fill(await latest_code(j.base_url, colleague))
     await j.button("Link the line").click()
     await j.wait_for(r"/link-sim\?linked=.*")
     await expect(j.status()).to_have_text(
-        j.t("The line %(msisdn)s is now linked.", msisdn=colleague))
+        j.t("The line %(msisdn)s is now linked.", msisdn=colleague)
+    )
     await j.shot("linked")
 
     await j.tab("Home", "/home")
     menu = await j.open_menu()
-    await expect(menu.get_by_role("button", name=f"{mine} · {j.t('main line')}")
-                 ).to_have_attribute("aria-current", "true")
+    await expect(menu.get_by_role("button", name=f"{mine} · {j.t('main line')}")).to_have_attribute(
+        "aria-current", "true"
+    )
     await j.shot("line-switcher")
     await menu.get_by_role("button", name=colleague, exact=True).click()
     await j.wait_for("/home")
-    await expect(j.page.locator("#line-heading")).to_have_text(
-        f"{j.t('Line shown')}: {colleague}")
+    await expect(j.page.locator("#line-heading")).to_have_text(f"{j.t('Line shown')}: {colleague}")
     await j.shot("switched")
 
     await j.tab("Link SIM", "/link-sim")

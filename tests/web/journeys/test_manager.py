@@ -36,13 +36,16 @@ async def invoiced(session) -> Invoiced:  # type: ignore[no-untyped-def]
     """Two billing accounts billed for September and October, after their user admin
     registered: she was told of each new invoice."""
     world = await make_world(session, lines=3)
-    second = await add_account(session, world["vat"], payment_method="sepa_direct_debit",
-                               iban="IT60X0542811101000000123456")
+    second = await add_account(
+        session,
+        world["vat"],
+        payment_method="sepa_direct_debit",
+        iban="IT60X0542811101000000123456",
+    )
     numbers = [*world["numbers"], await add_line(session, second, world["offer"])]
     await set_charges(session, world["numbers"][0], OCTOBER, "7.456")
     await session.commit()
-    await make_user(session, world, profile="user_admin", username=ADMIN,
-                    email="laura@example.it")
+    await make_user(session, world, profile="user_admin", username=ADMIN, email="laura@example.it")
     for period in (SEPTEMBER, OCTOBER):
         await issue_invoices(session, NOW, period, on_issued=notify_invoices_issued)
     await session.commit()
@@ -86,8 +89,11 @@ async def test_invoices(journey: Journey, invoiced: Invoiced) -> None:
     await share.get_by_label(j.t("Send it by e-mail to")).fill("commercialista@example.it")
     await share.get_by_role("button", name=j.t("Send the PDF by e-mail")).click()
     await expect(j.status()).to_have_text(
-        j.t("The invoice is on its way to %(email)s, with the PDF attached.",
-            email="commercialista@example.it"))
+        j.t(
+            "The invoice is on its way to %(email)s, with the PDF attached.",
+            email="commercialista@example.it",
+        )
+    )
     await j.shot("shared")
 
 
@@ -101,8 +107,9 @@ async def test_notifications(journey: Journey, invoiced: Invoiced) -> None:
     items = j.page.locator("ul.notifications > li")
     await expect(items).to_have_count(4)
     await expect(items.first).to_contain_text(j.t("New"))
-    await expect(items.first).to_contain_text(re.compile(re.escape(
-        j.t("New invoice %(number)s", number="") ) + r"\d{4}/"))
+    await expect(items.first).to_contain_text(
+        re.compile(re.escape(j.t("New invoice %(number)s", number="")) + r"\d{4}/")
+    )
     await j.shot("centre")
 
     await j.button("Mark all as read").click()
@@ -121,8 +128,11 @@ async def test_notifications(journey: Journey, invoiced: Invoiced) -> None:
     await j.button("Save").click()
     await expect(j.status()).to_have_text(j.t("Your preferences were saved."))
     await expect(email).not_to_be_checked()
-    await expect(j.page.get_by_role("group", name=j.t("New invoice"))
-                 .get_by_role("checkbox", name=j.t("E-mail"))).to_be_checked()
+    await expect(
+        j.page.get_by_role("group", name=j.t("New invoice")).get_by_role(
+            "checkbox", name=j.t("E-mail")
+        )
+    ).to_be_checked()
     await j.shot("preferences-saved")
 
 
@@ -130,26 +140,31 @@ async def test_spending_and_company_data(journey: Journey, invoiced: Invoiced) -
     j = journey
     await j.sign_in(ADMIN)
     await j.wait_for("/home")
-    await expect(j.page.get_by_text(j.t("Choose a line of the company to see its counters.")
-                                    )).to_be_visible()
+    await expect(
+        j.page.get_by_text(j.t("Choose a line of the company to see its counters."))
+    ).to_be_visible()
     await j.shot("home")
 
     await j.tab("Spending", "/spending")
     await j.sees_heading("Spending")
     chart_name = j.t("Spending per month, mobile and fixed")
-    await expect(j.page.get_by_role("img", name=re.compile(re.escape(chart_name)))
-                 ).to_be_visible()
+    await expect(j.page.get_by_role("img", name=re.compile(re.escape(chart_name)))).to_be_visible()
     months = j.page.get_by_role("table", name=j.t("Spending per month"))
     await expect(months.get_by_role("row", name=re.compile(r"^2026-10 "))).to_contain_text(
-        re.compile(MONEY[j.lang]))
+        re.compile(MONEY[j.lang])
+    )
     await j.shot("trend")
     await j.field("Group by").select_option(j.t("Billing account"))
     await j.button("Show").click()
     await j.wait_for(r"/spending\?.*")
-    await expect(j.page.get_by_role("heading", name=j.t(
-        "Spending by %(group)s", group=j.t("Billing account").lower()))).to_be_visible()
-    await expect(j.page.get_by_role("row", name=re.compile(invoiced.second_account))
-                 .first).to_be_visible()
+    await expect(
+        j.page.get_by_role(
+            "heading", name=j.t("Spending by %(group)s", group=j.t("Billing account").lower())
+        )
+    ).to_be_visible()
+    await expect(
+        j.page.get_by_role("row", name=re.compile(invoiced.second_account)).first
+    ).to_be_visible()
     await j.shot("by-billing-account")
     async with j.page.expect_download() as download_info:
         await j.link("Download as CSV (Excel)").click()
@@ -161,8 +176,9 @@ async def test_spending_and_company_data(journey: Journey, invoiced: Invoiced) -
     record = j.page.get_by_role("region", name=invoiced.name)
     await expect(record).to_contain_text(invoiced.vat)
     await expect(j.page.get_by_text(j.t("%(count)s lines in all.", count="4"))).to_be_visible()
-    await expect(j.page.get_by_role("row", name=re.compile(invoiced.second_account))
-                 ).to_be_visible()
+    await expect(
+        j.page.get_by_role("row", name=re.compile(invoiced.second_account))
+    ).to_be_visible()
     await j.shot("company")
 
     await j.link("Search the lines").click()
@@ -179,6 +195,5 @@ async def test_spending_and_company_data(journey: Journey, invoiced: Invoiced) -
 
     await lines.get_by_role("link", name=wanted).click()
     await j.wait_for(r"/home\?line=.*")
-    await expect(j.page.locator("#line-heading")).to_have_text(
-        f"{j.t('Line shown')}: {wanted}")
+    await expect(j.page.locator("#line-heading")).to_have_text(f"{j.t('Line shown')}: {wanted}")
     await j.shot("line-counters")

@@ -17,8 +17,9 @@ TELCO_MANAGER = {"it": "Telco Manager", "en": "Telco Manager"}
 
 async def test_managers(journey: Journey, session) -> None:  # type: ignore[no-untyped-def]
     world = await make_world(session, lines=1)
-    await make_user(session, world, profile="user_admin", username="laura",
-                    email="laura@example.it")
+    await make_user(
+        session, world, profile="user_admin", username="laura", email="laura@example.it"
+    )
     j = journey
 
     await j.sign_in("laura")
@@ -30,12 +31,16 @@ async def test_managers(journey: Journey, session) -> None:  # type: ignore[no-u
     await create.get_by_label(j.t("E-mail"), exact=True).fill("marco@example.it")
     await expect(create.get_by_label(j.t("Language of the e-mails"))).to_have_value(j.lang)
     await j.shot("create")
-    await create.get_by_role("button", name=j.t("Create and send the activation e-mail")
-                             ).click()
+    await create.get_by_role("button", name=j.t("Create and send the activation e-mail")).click()
     await j.wait_for(r"/managers\?created=\d+")
-    await expect(j.status()).to_have_text(j.t(
-        "%(username)s was created. We sent an activation e-mail to %(email)s: with the code "
-        "in it they choose their own password.", username="marco", email="marco@example.it"))
+    await expect(j.status()).to_have_text(
+        j.t(
+            "%(username)s was created. We sent an activation e-mail to %(email)s: with the code "
+            "in it they choose their own password.",
+            username="marco",
+            email="marco@example.it",
+        )
+    )
     marco_row = j.page.get_by_role("row", name=re.compile(r"^marco "))
     await expect(marco_row).to_contain_text(j.t("Waiting for activation"))
     await j.shot("created")
@@ -54,13 +59,19 @@ async def test_managers(journey: Journey, session) -> None:  # type: ignore[no-u
     await marco.shot("activate")
     await marco.button("Activate the profile").click()
     await marco.wait_for("/home")
-    await marco.sees(marco.t("Signed in as %(username)s (%(profile)s).", username="marco",
-                             profile=TELCO_MANAGER[j.lang]))
+    await marco.sees(
+        marco.t(
+            "Signed in as %(username)s (%(profile)s).",
+            username="marco",
+            profile=TELCO_MANAGER[j.lang],
+        )
+    )
     await marco.shot("home")
     await marco.menu_link("Company managers", "/managers")
     await expect(marco.page.get_by_role("row", name=re.compile(r"^laura "))).to_be_visible()
-    await expect(marco.page.get_by_role("region", name=j.t("Create a Telco Manager"))
-                 ).to_have_count(0)
+    await expect(
+        marco.page.get_by_role("region", name=j.t("Create a Telco Manager"))
+    ).to_have_count(0)
     await marco.shot("managers")
 
     await j.page.reload()
@@ -77,6 +88,7 @@ async def test_managers(journey: Journey, session) -> None:  # type: ignore[no-u
     await j.shot("remove")
     await j.button("Yes, remove %(username)s", username="marco").click()
     await expect(j.status()).to_have_text(
-        j.t("The manager was removed: they can no longer sign in."))
+        j.t("The manager was removed: they can no longer sign in.")
+    )
     await expect(marco_row).to_have_count(0)
     await j.shot("removed")

@@ -36,14 +36,16 @@ async def test_recovery(journey: Journey, session) -> None:  # type: ignore[no-u
     await j.shot("generated-password")
     await j.goto("/account/password")  # a later visit does not show it again
     await expect(j.status()).to_have_text(
-        j.t("You signed in with a generated password: choose your own to continue."))
+        j.t("You signed in with a generated password: choose your own to continue.")
+    )
     assert generated not in await j.page.content()
 
     await j.field("New password (12 to 128 characters)").fill(OWN)
     await j.field("Repeat the new password").fill(OWN)
     await j.button("Save the new password").click()
     await expect(j.status()).to_have_text(
-        j.t("Your password was changed. Your other sessions were signed out."))
+        j.t("Your password was changed. Your other sessions were signed out.")
+    )
     await j.shot("changed")
     await j.sign_out()
 

@@ -33,16 +33,16 @@ async def test_registration(journey: Journey, session) -> None:  # type: ignore[
     await j.field("Mobile number").fill(number[3:])  # as people type it, without +39
     await j.button("Send the code").click()
     await j.wait_for(r"/register/[\w-]+")
-    await j.sees(j.t("We sent a 6-digit verification code by SMS. "
-                     "It is valid for 10 minutes."))
+    await j.sees(j.t("We sent a 6-digit verification code by SMS. It is valid for 10 minutes."))
     await expect(j.button("Send the SMS again")).to_be_visible()
     await j.shot("code")
 
     await _choose_password(j, await latest_code(j.base_url, number))
     await j.button("Complete registration").click()
     await j.wait_for("/home")
-    await j.sees(j.t("Signed in as %(username)s (%(profile)s).", username=number,
-                     profile=EMPLOYEE[j.lang]))
+    await j.sees(
+        j.t("Signed in as %(username)s (%(profile)s).", username=number, profile=EMPLOYEE[j.lang])
+    )
     await j.shot("home")
 
     await j.sign_out()
@@ -53,8 +53,9 @@ async def test_registration(journey: Journey, session) -> None:  # type: ignore[
 
 async def test_data_only_registration(journey: Journey, session) -> None:  # type: ignore[no-untyped-def]
     world = await make_world(session, lines=0)
-    number = await add_line(session, world["account"], world["offer"], data_only=True,
-                            puk="12345678")
+    number = await add_line(
+        session, world["account"], world["offer"], data_only=True, puk="12345678"
+    )
     await session.commit()
     j, email = journey, "giulia.rossi@example.it"
 
@@ -71,16 +72,16 @@ async def test_data_only_registration(journey: Journey, session) -> None:  # typ
     await j.field("PUK of the SIM (8 digits)").fill("12345678")
     await j.button("Send the code").click()
     await j.wait_for(r"/register/[\w-]+")
-    await j.sees(j.t("We sent a 6-digit verification code by e-mail. "
-                     "It is valid for 10 minutes."))
+    await j.sees(j.t("We sent a 6-digit verification code by e-mail. It is valid for 10 minutes."))
     await expect(j.button("Send the e-mail again")).to_be_visible()
     await j.shot("code-by-email")
 
     await _choose_password(j, await latest_code(j.base_url, email))
     await j.button("Complete registration").click()
     await j.wait_for("/home")
-    await j.sees(j.t("Signed in as %(username)s (%(profile)s).", username=number,
-                     profile=EMPLOYEE[j.lang]))
+    await j.sees(
+        j.t("Signed in as %(username)s (%(profile)s).", username=number, profile=EMPLOYEE[j.lang])
+    )
     await j.shot("home")
 
 
@@ -96,8 +97,7 @@ async def test_company_registration(journey: Journey, session) -> None:  # type:
     await j.shot("start")
     await j.button("Send the code").click()
     await j.wait_for(r"/portal/register/[\w-]+")
-    await j.sees(j.t("We sent a 6-digit verification code by e-mail. "
-                     "It is valid for 10 minutes."))
+    await j.sees(j.t("We sent a 6-digit verification code by e-mail. It is valid for 10 minutes."))
     await j.shot("code")
 
     code = await latest_code(j.base_url, "amministrazione@rossi-impianti.it")
@@ -105,8 +105,14 @@ async def test_company_registration(journey: Journey, session) -> None:  # type:
     await _choose_password(j, code)
     await j.button("Complete registration").click()
     await j.wait_for("/home")
-    await j.sees(j.t("Signed in as %(username)s (%(profile)s).", username="laura.rossi",
-                     profile=USER_ADMIN[j.lang]))
-    await expect(j.page.get_by_text(j.t("Choose a line of the company to see its counters.")
-                                    )).to_be_visible()
+    await j.sees(
+        j.t(
+            "Signed in as %(username)s (%(profile)s).",
+            username="laura.rossi",
+            profile=USER_ADMIN[j.lang],
+        )
+    )
+    await expect(
+        j.page.get_by_text(j.t("Choose a line of the company to see its counters."))
+    ).to_be_visible()
     await j.shot("home")

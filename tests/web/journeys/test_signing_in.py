@@ -9,9 +9,11 @@ from tests.web.journeys.steps import PASSWORD, Journey
 
 pytestmark = pytest.mark.browser
 EMPLOYEE = {"it": "Dipendente", "en": "Employee"}
-OFF_THE_NETWORK = ("Automatic sign-in works only when you browse on the operator's mobile "
-                   "network (or through a hotspot of one of its business SIMs), not on Wi-Fi "
-                   "or other networks. Sign in with your username and password.")
+OFF_THE_NETWORK = (
+    "Automatic sign-in works only when you browse on the operator's mobile "
+    "network (or through a hotspot of one of its business SIMs), not on Wi-Fi "
+    "or other networks. Sign in with your username and password."
+)
 
 
 async def test_sign_in_and_out(journey: Journey, session) -> None:  # type: ignore[no-untyped-def]
@@ -34,8 +36,9 @@ async def test_sign_in_and_out(journey: Journey, session) -> None:  # type: igno
     await j.button("Sign in").click()
     await j.wait_for("/home")
     await j.sees_heading("Hello")
-    await j.sees(j.t("Signed in as %(username)s (%(profile)s).", username=number,
-                     profile=EMPLOYEE[j.lang]))
+    await j.sees(
+        j.t("Signed in as %(username)s (%(profile)s).", username=number, profile=EMPLOYEE[j.lang])
+    )
     await j.shot("home")
 
     await j.sign_out()
@@ -56,7 +59,8 @@ async def test_autologin_simulator(journey: Journey, session) -> None:  # type: 
     await j.shot("simulator")
     await simulator.get_by_role("button", name=j.t("Simulate automatic sign-in")).click()
     await j.wait_for("/home")
-    await j.sees(j.t("Signed in as %(username)s (%(profile)s).", username=number,
-                     profile=EMPLOYEE[j.lang]))
+    await j.sees(
+        j.t("Signed in as %(username)s (%(profile)s).", username=number, profile=EMPLOYEE[j.lang])
+    )
     await j.shot("home")
     await j.sign_out()

@@ -35,8 +35,9 @@ class ChannelNotConfigured(Exception):
     pass
 
 
-def build_senders(settings: Settings,
-                  sessionmaker: async_sessionmaker[AsyncSession]) -> dict[Channel, Sender]:
+def build_senders(
+    settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]
+) -> dict[Channel, Sender]:
     """The senders this configuration asks for; a channel without one is not configured."""
     if settings.captures_messages:
         from linedesk.messaging.channels.capture import CaptureSender

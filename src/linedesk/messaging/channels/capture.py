@@ -12,14 +12,22 @@ class CaptureSender:
         self.sessionmaker = sessionmaker
 
     async def send(self, message: Outgoing) -> None:
-        attachments = [{"filename": a.filename, "content_type": a.content_type,
-                        "size": len(a.content)} for a in message.attachments]
+        attachments = [
+            {"filename": a.filename, "content_type": a.content_type, "size": len(a.content)}
+            for a in message.attachments
+        ]
         async with self.sessionmaker() as session, session.begin():
-            session.add(CapturedMessage(
-                channel=message.channel, recipient=message.recipient,
-                subject=message.content.subject, text=message.content.text,
-                html=message.content.html, attachments=attachments, created_at=utcnow(),
-            ))
+            session.add(
+                CapturedMessage(
+                    channel=message.channel,
+                    recipient=message.recipient,
+                    subject=message.content.subject,
+                    text=message.content.text,
+                    html=message.content.html,
+                    attachments=attachments,
+                    created_at=utcnow(),
+                )
+            )
 
     async def close(self) -> None:
         return None

@@ -43,9 +43,14 @@ class SmppSender:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "SmppSender":
-        return cls(host=settings.smpp_host, port=settings.smpp_port,
-                   system_id=settings.smpp_system_id, password=settings.smpp_password,
-                   system_type=settings.smpp_system_type, source_addr=settings.smpp_source_addr)
+        return cls(
+            host=settings.smpp_host,
+            port=settings.smpp_port,
+            system_id=settings.smpp_system_id,
+            password=settings.smpp_password,
+            system_type=settings.smpp_system_type,
+            source_addr=settings.smpp_source_addr,
+        )
 
     async def send(self, message: Outgoing) -> None:
         await asyncio.to_thread(self._send_blocking, message.recipient, message.content.text)
@@ -64,12 +69,14 @@ class SmppSender:
 
     def _connect(self) -> Any:
         if self._client is None:
-            client = smpplib.client.Client(self.host, self.port, timeout=self.timeout,
-                                           allow_unknown_opt_params=True)
+            client = smpplib.client.Client(
+                self.host, self.port, timeout=self.timeout, allow_unknown_opt_params=True
+            )
             client.connect()
             try:
-                client.bind_transmitter(system_id=self.system_id, password=self.password,
-                                        system_type=self.system_type)
+                client.bind_transmitter(
+                    system_id=self.system_id, password=self.password, system_type=self.system_type
+                )
             except Exception:
                 client.disconnect()
                 raise
@@ -94,10 +101,15 @@ class SmppSender:
         source_ton, source_npi, source = source_address(self.source_addr)
         for part in sms.parts:
             pdu = client.send_message(
-                source_addr_ton=source_ton, source_addr_npi=source_npi, source_addr=source,
-                dest_addr_ton=TON_INTERNATIONAL, dest_addr_npi=NPI_ISDN,
-                destination_addr=recipient.lstrip("+"), short_message=part,
-                data_coding=sms.data_coding, esm_class=sms.esm_class,
+                source_addr_ton=source_ton,
+                source_addr_npi=source_npi,
+                source_addr=source,
+                dest_addr_ton=TON_INTERNATIONAL,
+                dest_addr_npi=NPI_ISDN,
+                destination_addr=recipient.lstrip("+"),
+                short_message=part,
+                data_coding=sms.data_coding,
+                esm_class=sms.esm_class,
             )
             self._await_response(client, pdu.sequence)
 

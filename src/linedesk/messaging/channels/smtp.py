@@ -24,9 +24,15 @@ class SmtpSender:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "SmtpSender":
-        return cls(host=settings.smtp_host, port=settings.smtp_port, sender=settings.smtp_from,
-                   security=settings.smtp_security, username=settings.smtp_username,
-                   password=settings.smtp_password, ca_file=settings.smtp_ca_file)
+        return cls(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            sender=settings.smtp_from,
+            security=settings.smtp_security,
+            username=settings.smtp_username,
+            password=settings.smtp_password,
+            ca_file=settings.smtp_ca_file,
+        )
 
     def build(self, message: Outgoing) -> EmailMessage:
         email = EmailMessage()
@@ -36,25 +42,33 @@ class SmtpSender:
         domain = self.sender.rpartition("@")[2].strip("> ")
         # One Message-ID per outbox message, kept across attempts: a second delivery of the
         # same message (at least once) is a duplicate the recipient's mail system can see.
-        email["Message-ID"] = (f"<outbox.{message.key}@{domain}>" if message.key
-                               else make_msgid(domain=domain))
+        email["Message-ID"] = (
+            f"<outbox.{message.key}@{domain}>" if message.key else make_msgid(domain=domain)
+        )
         email.set_content(message.content.text)
         if message.content.html:
             email.add_alternative(message.content.html, subtype="html")
         for attachment in message.attachments:
             maintype, _, subtype = attachment.content_type.partition("/")
-            email.add_attachment(attachment.content, maintype=maintype,
-                                 subtype=subtype or "octet-stream",
-                                 filename=attachment.filename)
+            email.add_attachment(
+                attachment.content,
+                maintype=maintype,
+                subtype=subtype or "octet-stream",
+                filename=attachment.filename,
+            )
         return email
 
     async def send(self, message: Outgoing) -> None:
         await aiosmtplib.send(
             self.build(message),
-            hostname=self.host, port=self.port,
-            use_tls=self.security == "tls", start_tls=self.security == "starttls",
-            username=self.username or None, password=self.password or None,
-            cert_bundle=self.ca_file or None, timeout=self.timeout,
+            hostname=self.host,
+            port=self.port,
+            use_tls=self.security == "tls",
+            start_tls=self.security == "starttls",
+            username=self.username or None,
+            password=self.password or None,
+            cert_bundle=self.ca_file or None,
+            timeout=self.timeout,
         )
 
     async def close(self) -> None:

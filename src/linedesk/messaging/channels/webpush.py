@@ -26,12 +26,17 @@ class WebPushSender:
 
     async def send(self, message: Outgoing) -> None:
         subscription = json.loads(message.recipient)
-        data = json.dumps({"title": message.content.subject or "", "body": message.content.text},
-                          ensure_ascii=False)
+        data = json.dumps(
+            {"title": message.content.subject or "", "body": message.content.text},
+            ensure_ascii=False,
+        )
         await webpush_async(
-            subscription_info=subscription, data=data,
+            subscription_info=subscription,
+            data=data,
             vapid_private_key=Vapid.from_string(private_key=self.private_key),
-            vapid_claims={"sub": self.subject}, ttl=self.ttl, timeout=self.timeout,
+            vapid_claims={"sub": self.subject},
+            ttl=self.ttl,
+            timeout=self.timeout,
         )
 
     async def close(self) -> None:
@@ -43,8 +48,9 @@ def generate_vapid_keys() -> tuple[str, str]:
     both base64url without padding."""
     key = ec.generate_private_key(ec.SECP256R1())
     private = key.private_numbers().private_value.to_bytes(32, "big")
-    public = key.public_key().public_bytes(serialization.Encoding.X962,
-                                           serialization.PublicFormat.UncompressedPoint)
+    public = key.public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
     return _b64url(private), _b64url(public)
 
 
