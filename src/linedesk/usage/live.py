@@ -2,7 +2,7 @@
 hears the numbers of its lines (a stream batch knows them from its counters; a file import's
 batch from its records)."""
 
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Sequence
 
 from linedesk.kit.live import LiveBus
 from linedesk.kit.phone import InvalidNumber, parse_italian_number
@@ -11,8 +11,13 @@ from linedesk.usage.schemas import UsageRecordIn
 
 
 def lines_of(records: Sequence[tuple[int, UsageRecordIn]]) -> set[str]:
+    return numbers_of({record.line for _, record in records})
+
+
+def numbers_of(lines: Iterable[str]) -> set[str]:
+    """The lines' numbers as stored (E.164); a number that cannot be read is left out."""
     out = set()
-    for line in {record.line for _, record in records}:
+    for line in lines:
         try:
             out.add(parse_italian_number(line))
         except InvalidNumber:  # such a batch is rejected: nothing to tell
@@ -34,7 +39,8 @@ class Announced:
 
     async def batches(self) -> AsyncIterator[Batch]:
         async for batch in self._source:
-            self._pending = lines_of(batch.records)
+            # read from the columns: asking for `records` would build every row in Python
+            self._pending = numbers_of(batch.frame()["line"].unique().to_list())
             yield batch
 
     async def commit(self) -> None:
