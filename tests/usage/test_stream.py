@@ -16,12 +16,12 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from linedesk.alerts.service import evaluate_changes
+from linedesk.alerts.service import alerts_hook
 from linedesk.db import create_sessionmaker
 from linedesk.kit.broker import Broker, MemoryBroker
 from linedesk.messaging.models import OutboxMessage
 from linedesk.usage.models import LineCounter, UsageRecord
-from linedesk.usage.stream import MAX_MESSAGE_BYTES, StreamConfig, UsageConsumer
+from linedesk.usage.stream import MAX_MESSAGE_BYTES, StreamConfig, UsageConsumer, examine, parse
 from tests.conftest import NOW
 from tests.usage.conftest import line_id
 
@@ -98,7 +98,7 @@ def consumer(broker: Broker, engine, config: StreamConfig, **changes: object) ->
         create_sessionmaker(engine),
         lambda: NOW,
         replace(config, **changes),  # type: ignore[arg-type]
-        on_counters=evaluate_changes,
+        on_counters=alerts_hook,
     )
 
 
@@ -151,6 +151,22 @@ async def test_single_and_batched_messages_count_once_even_when_sent_again(
     assert outcome.changed == {postpaid}
     assert (await counted(session, postpaid)).sms_count == 3
     assert await stored(session) == 3
+
+
+async def test_a_batch_is_read_as_columns_numbered_by_its_line_in_the_batch(
+    broker, engine, usage_world, config
+):
+    postpaid = usage_world.numbers["postpaid"]
+    stream = await started(broker, engine, config)
+    await broker.publish(config.subject, ndjson(record("c-1", postpaid, "sms", 1)))
+    await broker.publish(
+        config.subject, ndjson(record("c-2", postpaid, "sms", 1), record("c-3", postpaid))
+    )
+    batch = parse([examine(delivery) for delivery in await stream.collect(idle=5)])
+    assert batch.parsed == [] and batch.errors == []  # no record built row by row
+    frame = batch.frame()
+    assert frame["row"].to_list() == [1, 2, 3]
+    assert frame["record_id"].to_list() == ["c-1", "c-2", "c-3"]
 
 
 async def test_a_batch_not_committed_is_delivered_again_and_counted_once(

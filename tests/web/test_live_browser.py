@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from linedesk.alerts.service import alerts_hook
 from linedesk.db import create_sessionmaker
 from linedesk.kit.broker import Broker, MemoryBroker
 from linedesk.usage.stream import StreamConfig, UsageConsumer
@@ -49,7 +50,12 @@ async def test_the_home_updates_by_itself_when_a_record_is_published(
     mine = world["numbers"][0]
     app = stoppable_server.app  # its bus lives in the server's thread; publishing reaches it
     consumer = UsageConsumer(
-        broker, create_sessionmaker(engine), lambda: NOW, config, app.state.live.publish
+        broker,
+        create_sessionmaker(engine),
+        lambda: NOW,
+        config,
+        app.state.live.publish,
+        on_counters=alerts_hook,
     )
     await consumer.start()
 

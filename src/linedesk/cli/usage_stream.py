@@ -7,7 +7,7 @@ import time
 
 import typer
 
-from linedesk.alerts.service import evaluate_changes
+from linedesk.alerts.service import alerts_hook
 from linedesk.cli.runtime import console, err_console, run, settings
 from linedesk.db import create_engine, create_sessionmaker
 from linedesk.kit.clock import Clock
@@ -52,7 +52,7 @@ def consume(
             Clock().now,
             config,
             bus.publish if bus else None,
-            on_counters=evaluate_changes,
+            on_counters=alerts_hook,
         )
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from linedesk.alerts.service import evaluate_changes
+from linedesk.alerts.service import alerts_hook
 from linedesk.config import Settings
 from linedesk.identity.models import User
 from linedesk.inventory.models import Line, LineStatus
@@ -103,7 +103,7 @@ async def live_demo(
     broker = MemoryBroker()
     config = StreamConfig(batch_records=1000, batch_ms=100)
     consumer = UsageConsumer(
-        broker, sessionmaker, clock, config, bus.publish, on_counters=evaluate_changes
+        broker, sessionmaker, clock, config, bus.publish, on_counters=alerts_hook
     )
     await consumer.start()
     stop = asyncio.Event()

@@ -1,6 +1,6 @@
 """Telling the screens that counters changed: after an import's batch commits, the live bus
-hears the numbers of its lines (a stream batch knows them from its counters; a file import's
-batch from its records)."""
+hears the numbers of its lines, read from the batch's columns (`numbers_of`), for a stream
+batch as for a file import's."""
 
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Sequence
 

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import polars as pl
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -26,9 +27,8 @@ from linedesk.kit.broker import Broker, Consumer, Delivery
 from linedesk.kit.csvfile import RowError
 from linedesk.kit.locks import lock_key
 from linedesk.usage.files import Batch, UsageFileParser
-from linedesk.usage.rating import CountersChange
-from linedesk.usage.schemas import UsageRecordIn
-from linedesk.usage.service import CountersHook, import_records
+from linedesk.usage.live import numbers_of
+from linedesk.usage.service import CountersHook, Watched, import_frame
 
 log = logging.getLogger(__name__)
 MAX_MESSAGE_BYTES = 512 * 1024
@@ -108,8 +108,9 @@ def examine(delivery: Delivery) -> Envelope:
 
 
 def parse(envelopes: Sequence[Envelope]) -> Batch:
-    """The good messages' records, numbered by their line in the batch's NDJSON text; the
-    rows the parser finds bad are named in their message's reasons."""
+    """The good messages' records, numbered by their line in the batch's NDJSON text (read as
+    columns where the parser can: `Batch.frame()`); the rows the parser finds bad are named
+    in their message's reasons."""
     good = [e for e in envelopes if not e.reasons]
     row = 1
     for envelope in good:
@@ -120,8 +121,10 @@ def parse(envelopes: Sequence[Envelope]) -> Batch:
     parser = UsageFileParser(batch_size=row)
     batch = Batch()
     for part in [*parser.feed("".join(e.text for e in good)), *parser.finish()]:
-        batch.parsed += part.records
+        batch.parsed += part.parsed
+        batch.columns += part.columns
         batch.errors += part.errors
+        batch.rows += part.rows
     blame(good, batch.errors)
     return batch
 
@@ -148,7 +151,7 @@ class UsageConsumer:
         config: StreamConfig,
         changed: Changed | None = None,
         *,
-        on_counters: CountersHook | None = None,
+        on_counters: CountersHook | Watched | None = None,
     ) -> None:
         self.broker, self.sessionmaker, self.clock = broker, sessionmaker, clock
         self.config, self.changed = config, changed
@@ -212,7 +215,7 @@ class UsageConsumer:
             return Outcome()
         envelopes = [examine(delivery) for delivery in deliveries]
         batch = parse(envelopes)
-        outcome = await self._import(envelopes, batch.records)
+        outcome = await self._import(envelopes, batch.frame())
         await self._settle(envelopes)
         outcome.messages = len(envelopes)
         outcome.dead = sum(1 for e in envelopes if e.reasons)
@@ -225,15 +228,16 @@ class UsageConsumer:
                 log.warning("usage stream: could not announce the changed counters", exc_info=True)
         return outcome
 
-    async def _import(
-        self, envelopes: Sequence[Envelope], records: list[tuple[int, UsageRecordIn]]
-    ) -> Outcome:
+    async def _import(self, envelopes: Sequence[Envelope], frame: pl.DataFrame) -> Outcome:
         good = [e for e in envelopes if not e.reasons]
-        firsts = [e.first_row for e in good]
+        # each row's message: its index in `good` (the messages' rows follow one another)
+        firsts = pl.Series([e.first_row for e in good], dtype=frame["row"].dtype)
+        message = firsts.search_sorted(frame["row"], side="right") - 1
         conflicts = 0
         while True:
-            fresh = [r for r in records if not good[bisect.bisect_right(firsts, r[0]) - 1].reasons]
-            if not fresh:
+            dead = [i for i, envelope in enumerate(good) if envelope.reasons]
+            fresh = frame.filter(~message.is_in(dead)) if dead else frame
+            if fresh.is_empty():
                 return Outcome()
             try:
                 return await self._commit(fresh)
@@ -255,22 +259,14 @@ class UsageConsumer:
                     raise
                 await asyncio.sleep(0.05 * conflicts)
 
-    async def _commit(self, records: list[tuple[int, UsageRecordIn]]) -> Outcome:
-        outcome = Outcome()
-
-        async def counters_changed(
-            session: AsyncSession, now: datetime, changes: Sequence[CountersChange]
-        ) -> None:
-            if self.on_counters is not None:  # alerts, in the same transaction
-                await self.on_counters(session, now, changes)
-            outcome.changed.update(change.line.msisdn for change in changes)
-
+    async def _commit(self, frame: pl.DataFrame) -> Outcome:
         async with self.sessionmaker() as session, session.begin():
             await _rating_lock(session)
-            summary = await import_records(
-                session, self.clock(), records, on_counters=counters_changed
-            )
-        outcome.imported, outcome.duplicates = summary.imported, summary.duplicates
+            # the alerts, in the same transaction
+            summary = await import_frame(session, self.clock(), frame, on_counters=self.on_counters)
+        outcome = Outcome(summary.imported, summary.duplicates)
+        if summary.imported:  # the batch's lines (a line with only duplicates is told too)
+            outcome.changed = numbers_of(frame["line"].unique().to_list())
         return outcome
 
     async def _settle(self, envelopes: Sequence[Envelope]) -> None:
