@@ -126,7 +126,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.limiter = RateLimiter.from_settings(settings)
     app.state.count_visit = record_visit  # pages count visits without importing the dashboard
     app.state.on_invoices_issued = notify_invoices_issued  # the back office's billing run
-    app.state.on_counters = alerts_hook  # the usage alerts, told of every import's counters
+    app.state.on_counters = alerts_hook(
+        settings
+    )  # the usage alerts, told of every import's counters
     register_loader(INVOICE_PDF, invoice_pdf_loader(settings))  # the embedded worker's
     app.state.live = live_bus(settings.redis_url)  # counters changed: pages update
 

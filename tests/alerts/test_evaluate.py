@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from linedesk.alerts.service import evaluate_alerts
+from linedesk.alerts.service import Thresholds, evaluate_alerts
 from linedesk.usage.models import SentAlert
 from linedesk.usage.rating import Counters
 from tests.alerts.helpers import GB, alert_world
@@ -17,8 +17,8 @@ from tests.identity.helpers import bearer
 NOVEMBER, DECEMBER = date(2026, 11, 1), date(2026, 12, 1)
 
 
-async def _evaluate(session, aw, before, after, period=NOVEMBER):
-    await evaluate_alerts(session, NOW, aw.line, period, aw.terms, before, after)
+async def _evaluate(session, aw, before, after, period=NOVEMBER, thresholds=Thresholds()):
+    await evaluate_alerts(session, NOW, aw.line, period, aw.terms, before, after, thresholds)
     await session.commit()
 
 
@@ -134,22 +134,17 @@ async def test_roaming_first_use_and_bill_shock(session, mailbox):
     assert await _recorded(session, aw) == ["roaming_bill_shock", "roaming_first_use"]
 
 
-async def test_the_thresholds_come_from_the_settings(session, mailbox, monkeypatch):
-    from linedesk.config import get_settings
-
-    monkeypatch.setenv("LINEDESK_ROAMING_CHARGE_ALERT", "5")
-    get_settings.cache_clear()
-    try:
-        aw = await alert_world(session)
-        await _evaluate(
-            session,
-            aw,
-            Counters(roaming_charges=Decimal(4), roaming_events=1),
-            Counters(roaming_charges=Decimal(6), roaming_events=2),
-        )
-    finally:
-        monkeypatch.undo()
-        get_settings.cache_clear()
+async def test_the_thresholds_come_from_the_settings(session, mailbox, settings):
+    aw = await alert_world(session)
+    await _evaluate(
+        session,
+        aw,
+        Counters(roaming_charges=Decimal(4), roaming_events=1),
+        Counters(roaming_charges=Decimal(6), roaming_events=2),
+        thresholds=Thresholds.from_settings(
+            settings.model_copy(update={"roaming_charge_alert": Decimal(5)})
+        ),
+    )
     assert await _recorded(session, aw) == ["roaming_bill_shock"]
 
 

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from itertools import count
 
-from linedesk.alerts.service import alerts_hook
+from linedesk.alerts.service import Thresholds, alerts_hook
 from linedesk.inventory.schemas import LineCreate
 from linedesk.inventory.service import RESOURCES, create_one
 from linedesk.usage.schemas import UsageRecordIn
@@ -33,7 +33,9 @@ def record(
 
 
 async def _import(session, *records: UsageRecordIn) -> None:
-    await import_records(session, NOW, list(enumerate(records, start=1)), on_counters=alerts_hook)
+    await import_records(
+        session, NOW, list(enumerate(records, start=1)), on_counters=alerts_hook(Thresholds())
+    )
     await session.commit()
 
 

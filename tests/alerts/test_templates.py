@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from linedesk.alerts.service import ALLOWANCES, Crossing, alert_payload
+from linedesk.alerts.service import ALLOWANCES, Crossing, Thresholds, alert_payload
 from linedesk.messaging.models import Channel
 from linedesk.messaging.templates import render_message
 from linedesk.usage.models import AlertKind
@@ -51,7 +51,7 @@ def _template(crossing: Crossing) -> str:
 @pytest.mark.parametrize("language", ["it", "en"])
 @pytest.mark.parametrize("crossing", CROSSINGS, ids=lambda c: c.kind.value)
 def test_every_alert_renders_as_a_single_gsm7_sms_and_an_email(crossing, language):
-    payload = alert_payload(crossing, language, "+393471234567", TERMS, AFTER)
+    payload = alert_payload(crossing, language, "+393471234567", TERMS, AFTER, Thresholds())
     sms = render_message(_template(crossing), language, Channel.sms, payload)
     assert len(sms.text) <= 160, sms.text
     assert set(sms.text) <= GSM7_BASIC, set(sms.text) - GSM7_BASIC
@@ -60,7 +60,11 @@ def test_every_alert_renders_as_a_single_gsm7_sms_and_an_email(crossing, languag
 
 
 def test_quantities_are_in_human_units():
-    payload = alert_payload(Crossing(AlertKind.voice_80, ALLOWANCES[1]), "it", "+39", TERMS, AFTER)
+    payload = alert_payload(
+        Crossing(AlertKind.voice_80, ALLOWANCES[1]), "it", "+39", TERMS, AFTER, Thresholds()
+    )
     assert (payload["used"], payload["included"]) == ("499 min", "500 min")
-    payload = alert_payload(Crossing(AlertKind.data_100, ALLOWANCES[0]), "en", "+39", TERMS, AFTER)
+    payload = alert_payload(
+        Crossing(AlertKind.data_100, ALLOWANCES[0]), "en", "+39", TERMS, AFTER, Thresholds()
+    )
     assert (payload["used"], payload["included"]) == ("150.0 GB", "150.0 GB")

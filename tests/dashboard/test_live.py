@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from linedesk.alerts.service import alerts_hook
+from linedesk.alerts.service import Thresholds, alerts_hook
 from linedesk.db import create_sessionmaker
 from linedesk.kit.broker import MemoryBroker
 from linedesk.usage.stream import StreamConfig, UsageConsumer
@@ -133,7 +133,7 @@ async def test_a_stream_batch_tells_the_open_pages_of_its_line(app, client, worl
         lambda: NOW,
         config,
         app.state.live.publish,
-        on_counters=alerts_hook,
+        on_counters=alerts_hook(Thresholds()),
     )
     await consumer.start()
     async with events(app, client, f"line={mine}&since=") as stream:

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from linedesk.alerts.service import crossings, may_cross
+from linedesk.alerts.service import Thresholds, crossings, may_cross
 from linedesk.kit.clock import ROME
 from linedesk.usage.models import (
     DailyUsage,
@@ -228,7 +228,7 @@ async def test_the_alerts_pick_in_columns_exactly_the_line_periods_that_cross(
     told: list = []
 
     def picks(sums: pl.DataFrame) -> pl.Series:
-        mask = may_cross(sums)
+        mask = may_cross(sums, Thresholds())
         picked.update(sums.filter(mask).select("line_id", "period").iter_rows())
         return pl.Series([True] * sums.height)  # tell the hook all, to compare
 
@@ -238,4 +238,6 @@ async def test_the_alerts_pick_in_columns_exactly_the_line_periods_that_cross(
     for batch in _batches(numbered, sizes):
         await import_records(session, NOW, batch, on_counters=Watched(hook, picks))
     await session.commit()
-    assert picked == {(c.line.id, c.period) for c in told if crossings(c.terms, c.before, c.after)}
+    assert picked == {
+        (c.line.id, c.period) for c in told if crossings(c.terms, c.before, c.after, Thresholds())
+    }

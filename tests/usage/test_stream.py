@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from linedesk.alerts.service import alerts_hook
+from linedesk.alerts.service import Thresholds, alerts_hook
 from linedesk.db import create_sessionmaker
 from linedesk.kit.broker import Broker, MemoryBroker
 from linedesk.messaging.models import OutboxMessage
@@ -98,7 +98,7 @@ def consumer(broker: Broker, engine, config: StreamConfig, **changes: object) ->
         create_sessionmaker(engine),
         lambda: NOW,
         replace(config, **changes),  # type: ignore[arg-type]
-        on_counters=alerts_hook,
+        on_counters=alerts_hook(Thresholds()),
     )
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from linedesk.alerts.service import alerts_hook
+from linedesk.alerts.service import Thresholds, alerts_hook
 from linedesk.db import create_sessionmaker
 from linedesk.kit.broker import Broker, MemoryBroker
 from linedesk.usage.stream import StreamConfig, UsageConsumer
@@ -55,7 +55,7 @@ async def test_the_home_updates_by_itself_when_a_record_is_published(
         lambda: NOW,
         config,
         app.state.live.publish,
-        on_counters=alerts_hook,
+        on_counters=alerts_hook(Thresholds()),
     )
     await consumer.start()
 

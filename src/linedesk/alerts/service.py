@@ -15,7 +15,7 @@ from sqlalchemy import Insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linedesk.config import get_settings
+from linedesk.config import Settings
 from linedesk.identity.models import User
 from linedesk.inventory.models import Line
 from linedesk.kit.i18n import LOCALES, Localizer
@@ -28,7 +28,7 @@ from linedesk.usage.models import (
     SentAlert,
     UsagePreferences,
 )
-from linedesk.usage.rating import Counters, CountersChange, LineFacts, OfferTerms
+from linedesk.usage.rating import Counters, CountersChange, OfferTerms
 from linedesk.usage.service import Watched
 
 FALLBACK_LANGUAGE = "it"  # a line with no registered user is told in Italian
@@ -70,6 +70,19 @@ ALLOWANCES = (
         "roaming_data_bytes",
     ),
 )
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The money thresholds of the alerts, in EUR (the settings' `low_credit_threshold` and
+    `roaming_charge_alert`): the edges build them from their settings and pass them in."""
+
+    low_credit: Decimal = Settings.model_fields["low_credit_threshold"].default
+    bill_shock: Decimal = Settings.model_fields["roaming_charge_alert"].default
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Thresholds":
+        return cls(settings.low_credit_threshold, settings.roaming_charge_alert)
 
 
 @dataclass(frozen=True)
@@ -119,28 +132,25 @@ def _roamed(counters: Counters) -> bool:
     return counters.roaming_events > 0
 
 
-def crossings(terms: OfferTerms, before: Counters, after: Counters) -> list[Crossing]:
+def crossings(
+    terms: OfferTerms, before: Counters, after: Counters, thresholds: Thresholds
+) -> list[Crossing]:
     """Every threshold crossed from `before` to `after`: pure, so an import asks it for each
     line it touched at no cost, and goes to the database only for the lines that crossed."""
-    settings = get_settings()
     out = allowance_crossings(terms, before, after)
     out += money_crossings(
-        before,
-        after,
-        low_credit=settings.low_credit_threshold,
-        bill_shock=settings.roaming_charge_alert,
+        before, after, low_credit=thresholds.low_credit, bill_shock=thresholds.bill_shock
     )
     if not _roamed(before) and _roamed(after):
         out.append(Crossing(AlertKind.roaming_first_use))
     return out
 
 
-def may_cross(sums: pl.DataFrame) -> pl.Series:
+def may_cross(sums: pl.DataFrame, thresholds: Thresholds) -> pl.Series:
     """Which line periods of an import crossed a threshold of `crossings`, decided in columns
     (a batch's `usage.batch.Totals.counters`: what each line period held before, what the
     batch added, its allowances and credit, charges in micro-euros), so that only those are
     built and evaluated one by one."""
-    settings = get_settings()
     crossed = []
     for name, used in (
         ("data", "data_bytes"),
@@ -157,13 +167,13 @@ def may_cross(sums: pl.DataFrame) -> pl.Series:
                 | ((old < included) & (included <= new))
             )
         )
-    low = micros(settings.low_credit_threshold)
+    low = micros(thresholds.low_credit)
     crossed.append(
         pl.col("credit0").is_not_null()
         & (pl.col("credit_before") > low)
         & (pl.col("credit_after") <= low)
     )
-    shock, old_charges = micros(settings.roaming_charge_alert), pl.col("c_roaming_charges")
+    shock, old_charges = micros(thresholds.bill_shock), pl.col("c_roaming_charges")
     crossed.append(
         (old_charges.fill_null(0) <= shock)
         & (old_charges.fill_null(0) + pl.col("roaming_charges") > shock)
@@ -180,13 +190,18 @@ async def evaluate_alerts(
     terms: OfferTerms,
     before: Counters,
     after: Counters,
+    thresholds: Thresholds,
 ) -> None:
     """The alerts of one line's period (see `evaluate_changes`)."""
-    await evaluate_changes(session, now, [CountersChange(line, period, terms, before, after)])
+    change = CountersChange(line, period, terms, before, after)
+    await evaluate_changes(session, now, [change], thresholds)
 
 
 async def evaluate_changes(
-    session: AsyncSession, now: datetime, changes: Sequence[CountersChange]
+    session: AsyncSession,
+    now: datetime,
+    changes: Sequence[CountersChange],
+    thresholds: Thresholds,
 ) -> None:
     """Queue an SMS to each line for each alert whose threshold an import crossed, once per
     line, period and kind, unless its user switched that kind off. A whole batch costs a
@@ -194,7 +209,7 @@ async def evaluate_changes(
     crossed = [
         (change, found)
         for change in changes
-        if (found := crossings(change.terms, change.before, change.after))
+        if (found := crossings(change.terms, change.before, change.after, thresholds))
     ]
     if not crossed:
         return
@@ -219,15 +234,23 @@ async def evaluate_changes(
             message
             for change, crossing, language in wanted
             if (change.line.id, change.period, crossing.kind) in claimed
-            and (message := _message(change.line, language, crossing, change.terms, change.after))
-            is not None
+            and (message := _message(change, language, crossing, thresholds)) is not None
         ],
         now=now,
     )
     await session.flush()
 
 
-alerts_hook = Watched(evaluate_changes, may_cross)  # what an import is given as on_counters
+def alerts_hook(config: Settings | Thresholds) -> Watched:
+    """What an import is given as `on_counters`: the alerts, with the settings' thresholds."""
+    thresholds = config if isinstance(config, Thresholds) else Thresholds.from_settings(config)
+
+    async def evaluate(
+        session: AsyncSession, now: datetime, changes: Sequence[CountersChange]
+    ) -> None:
+        await evaluate_changes(session, now, changes, thresholds)
+
+    return Watched(evaluate, lambda sums: may_cross(sums, thresholds))
 
 
 async def _users_of(session: AsyncSession, line_ids: set[int]) -> dict[int, tuple[int, str]]:
@@ -300,8 +323,9 @@ async def _claim(
 
 
 def _message(
-    line: LineFacts | Line, language: str, crossing: Crossing, terms: OfferTerms, after: Counters
+    change: CountersChange, language: str, crossing: Crossing, thresholds: Thresholds
 ) -> NewMessage | None:
+    line = change.line
     if line.kind is not LineKind.mobile:
         return None  # no SMS to a fixed line; its offers have no limited allowances anyway
     allowance = crossing.allowance
@@ -309,15 +333,19 @@ def _message(
         template = TEMPLATES["100" if crossing.kind is allowance.full else "80"]
     else:
         template = TEMPLATES[crossing.kind]
-    payload = alert_payload(crossing, language, line.msisdn, terms, after)
+    payload = alert_payload(crossing, language, line.msisdn, change.terms, change.after, thresholds)
     return NewMessage(Channel.sms, line.msisdn, template, language, payload, line.company_id)
 
 
 def alert_payload(
-    crossing: Crossing, language: str, msisdn: str, terms: OfferTerms, after: Counters
+    crossing: Crossing,
+    language: str,
+    msisdn: str,
+    terms: OfferTerms,
+    after: Counters,
+    thresholds: Thresholds,
 ) -> dict[str, Any]:
     """What the templates show, in human units and the reader's number format."""
-    settings = get_settings()
     payload: dict[str, Any] = {"msisdn": msisdn, "kind": crossing.kind.value}
     if crossing.allowance is not None:
         name = crossing.allowance.name
@@ -329,12 +357,12 @@ def alert_payload(
     elif crossing.kind is AlertKind.low_credit:
         payload |= {
             "credit": money_text(after.credit or Decimal(0), language),
-            "threshold": money_text(settings.low_credit_threshold, language),
+            "threshold": money_text(thresholds.low_credit, language),
         }
     elif crossing.kind is AlertKind.roaming_bill_shock:
         payload |= {
             "charges": money_text(after.roaming_charges, language),
-            "threshold": money_text(settings.roaming_charge_alert, language),
+            "threshold": money_text(thresholds.bill_shock, language),
         }
     else:
         roaming = terms.roaming_data_bytes

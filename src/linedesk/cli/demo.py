@@ -4,6 +4,7 @@ import time
 
 import typer
 
+from linedesk.alerts.service import Thresholds
 from linedesk.cli.runtime import (
     console,
     import_context,
@@ -34,7 +35,12 @@ def load(
         await migrate_database(current)  # a fresh database gets its schema first
         async with unit_of_work(current) as session:
             summary = await load_demo(
-                session, import_context(current), lines, seed, with_usage=usage
+                session,
+                import_context(current),
+                lines,
+                seed,
+                with_usage=usage,
+                thresholds=Thresholds.from_settings(current),
             )
         elapsed = time.perf_counter() - started
         if summary.loaded:

@@ -6,6 +6,7 @@ import typer
 import uvicorn
 from rich.table import Table
 
+from linedesk.alerts.service import Thresholds
 from linedesk.cli.runtime import console, import_context, migrate_database, run, settings
 from linedesk.config import Settings
 from linedesk.db import create_engine, create_sessionmaker
@@ -22,7 +23,9 @@ async def prepare_database(current: Settings, load_demo_data: bool) -> list[Demo
         if not load_demo_data:
             return []
         async with create_sessionmaker(engine)() as session, session.begin():
-            summary = await load_demo(session, import_context(current))
+            summary = await load_demo(
+                session, import_context(current), thresholds=Thresholds.from_settings(current)
+            )
             if summary.loaded:
                 console.print(
                     f"Demo data loaded: {summary.companies} companies, {summary.lines} lines."

@@ -9,7 +9,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from linedesk.alerts.service import alerts_hook
+from linedesk.alerts.service import Thresholds, alerts_hook
 from linedesk.cli.runtime import console, run, settings, unit_of_work
 from linedesk.cli.usage_stream import consume
 from linedesk.db import create_engine, create_sessionmaker
@@ -52,7 +52,12 @@ def _summary_table(summary: ImportSummary, seconds: float, title: str) -> Table:
 
 
 async def import_path(
-    path: Path, batch_size: int, database_url: str, bar: Progress | None = None, redis_url: str = ""
+    path: Path,
+    batch_size: int,
+    database_url: str,
+    bar: Progress | None = None,
+    redis_url: str = "",
+    thresholds: Thresholds = Thresholds(),
 ) -> ImportSummary:
     """Import a usage file, each batch in its own transaction (what the command runs)."""
     engine = create_engine(database_url)
@@ -75,7 +80,7 @@ async def import_path(
                 announced.batches(),
                 announced.commit,
                 progress=progress,
-                on_counters=alerts_hook,
+                on_counters=alerts_hook(thresholds),
             )
     finally:
         if bus is not None:
@@ -109,7 +114,12 @@ def import_usage(
         with Progress(*columns, console=console, transient=True) as bar:
             try:
                 return await import_path(
-                    path, batch_size, current.effective_database_url, bar, current.redis_url
+                    path,
+                    batch_size,
+                    current.effective_database_url,
+                    bar,
+                    current.redis_url,
+                    Thresholds.from_settings(current),
                 )
             except BatchRejected as exc:
                 bar.stop()

@@ -52,7 +52,7 @@ def consume(
             Clock().now,
             config,
             bus.publish if bus else None,
-            on_counters=alerts_hook,
+            on_counters=alerts_hook(current),
         )
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

@@ -103,7 +103,7 @@ async def live_demo(
     broker = MemoryBroker()
     config = StreamConfig(batch_records=1000, batch_ms=100)
     consumer = UsageConsumer(
-        broker, sessionmaker, clock, config, bus.publish, on_counters=alerts_hook
+        broker, sessionmaker, clock, config, bus.publish, on_counters=alerts_hook(settings)
     )
     await consumer.start()
     stop = asyncio.Event()

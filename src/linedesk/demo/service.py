@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from stdnum import iban as stdnum_iban
 
+from linedesk.alerts.service import Thresholds
 from linedesk.demo.invoices import load_demo_invoices
 from linedesk.demo.names import (
     ADDRESSES,
@@ -224,6 +225,7 @@ async def load_demo(
     seed: int = 1,
     *,
     with_usage: bool = True,
+    thresholds: Thresholds = Thresholds(),
 ) -> DemoSummary:
     """Load the demo data set unless it is there already (safe to run twice); with usage,
     also 13 months of usage records for its lines."""
@@ -237,7 +239,7 @@ async def load_demo(
     await _import(session, "billing-accounts", plan.accounts, ctx)
     await _import(session, "lines", plan.lines, ctx)
     await create_demo_users(session, ctx.now)
-    records = await load_demo_usage(session, ctx, seed) if with_usage else 0
+    records = await load_demo_usage(session, ctx, seed, thresholds) if with_usage else 0
     invoices = await load_demo_invoices(session, ctx.now, SME_VAT) if with_usage else 0
     return DemoSummary(
         loaded=True,

@@ -15,7 +15,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linedesk.alerts.service import evaluate_changes, may_cross
+from linedesk.alerts.service import Thresholds, evaluate_changes, may_cross
 from linedesk.identity.models import User
 from linedesk.inventory.models import Company, Line, Offer, PaymentMode, Segment
 from linedesk.inventory.service import ImportContext
@@ -225,7 +225,9 @@ def demo_records(lines: Sequence[DemoLine], now: datetime, seed: int) -> Iterato
         yield from _LineUsage(line, now, seed).records()
 
 
-async def load_demo_usage(session: AsyncSession, ctx: ImportContext, seed: int = 1) -> int:
+async def load_demo_usage(
+    session: AsyncSession, ctx: ImportContext, seed: int = 1, thresholds: Thresholds = Thresholds()
+) -> int:
     """Import the demo's usage (flushes only); returns the number of records."""
     lines = await demo_lines(session)
     for line in lines:
@@ -240,9 +242,10 @@ async def load_demo_usage(session: AsyncSession, ctx: ImportContext, seed: int =
         session: AsyncSession, now: datetime, changes: Sequence[CountersChange]
     ) -> None:
         # Alerts of months long gone would only fill the demo's mailbox.
-        await evaluate_changes(session, now, [c for c in changes if c.period == current])
+        current_changes = [c for c in changes if c.period == current]
+        await evaluate_changes(session, now, current_changes, thresholds)
 
-    alerts = Watched(current_alerts, may_cross)
+    alerts = Watched(current_alerts, lambda sums: may_cross(sums, thresholds))
     total, batch = 0, list[tuple[int, UsageRecordIn]]()
     for record in demo_records(lines, ctx.now, seed):
         batch.append((total + len(batch) + 1, record))
