@@ -1,0 +1,1 @@
+"""Faults under load (`python bench/faults`): rig, load, scenario, checks, report."""
