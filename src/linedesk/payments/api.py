@@ -2,15 +2,14 @@
 update; and change a billing account (its managers are notified)."""
 
 from fastapi import APIRouter, Request, Response, status
-from sqlalchemy import select
 
 from linedesk.backoffice.auth import OperatorKey
-from linedesk.billing.models import Invoice
 from linedesk.deps import ClockDep, SessionDep, SettingsDep
 from linedesk.inventory.schemas import BillingAccountRead
 from linedesk.kit.csvfile import CSV_BODY
 from linedesk.kit.uploads import UPLOAD_RESPONSES, read_upload
 from linedesk.payments.accounts import BillingAccountChange, change_billing_account
+from linedesk.payments.repository import PaymentRepository
 from linedesk.payments.schemas import PaymentImportResult, PaymentIn, PaymentRead
 from linedesk.payments.service import import_payments_csv, record_payment
 
@@ -32,9 +31,7 @@ async def create_payment(
     created = await record_payment(session, body, clock.now())
     if not created:
         response.status_code = status.HTTP_200_OK
-    invoice = await session.scalar(
-        select(Invoice.status).where(Invoice.number == body.invoice_number)
-    )
+    invoice = await PaymentRepository(session).invoice_status(body.invoice_number)
     return PaymentRead(
         reference=body.reference,
         invoice_number=body.invoice_number,
