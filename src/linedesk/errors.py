@@ -29,8 +29,18 @@ def error_reason(error: Any) -> str:
 
 
 class LinedeskError(Exception):
+    """Each kind says its HTTP status and stable code once, in its class line:
+    `class NotFound(LinedeskError, status_code=404, code="not_found")`."""
+
     status_code = 400
     code = "bad_request"
+
+    def __init_subclass__(cls, status_code: int | None = None, code: str | None = None) -> None:
+        super().__init_subclass__()
+        if status_code is not None:
+            cls.status_code = status_code
+        if code is not None:
+            cls.code = code
 
     def __init__(
         self,
@@ -52,53 +62,35 @@ class LinedeskError(Exception):
         self.headers = headers
 
 
-class ValidationFailed(LinedeskError):
-    status_code = 422
-    code = "validation_error"
+class ValidationFailed(LinedeskError, status_code=422, code="validation_error"): ...
 
 
-class Unauthorized(LinedeskError):
-    status_code = 401
-    code = "unauthorized"
+class Unauthorized(LinedeskError, status_code=401, code="unauthorized"): ...
 
 
-class Forbidden(LinedeskError):
-    status_code = 403
-    code = "forbidden"
+class Forbidden(LinedeskError, status_code=403, code="forbidden"): ...
 
 
-class NotFound(LinedeskError):
-    status_code = 404
-    code = "not_found"
+class NotFound(LinedeskError, status_code=404, code="not_found"): ...
 
 
-class Conflict(LinedeskError):
-    status_code = 409
-    code = "conflict"
+class Conflict(LinedeskError, status_code=409, code="conflict"): ...
 
 
-class PayloadTooLarge(LinedeskError):
-    status_code = 413
-    code = "payload_too_large"
+class PayloadTooLarge(LinedeskError, status_code=413, code="payload_too_large"): ...
 
 
-class ServiceBusy(LinedeskError):
-    status_code = 503
-    code = "busy"
+class ServiceBusy(LinedeskError, status_code=503, code="busy"): ...
 
 
-class RateLimited(LinedeskError):
-    status_code = 429
-    code = "rate_limited"
+class RateLimited(LinedeskError, status_code=429, code="rate_limited"): ...
 
 
 class TooManyAttempts(RateLimited):
     """A rate limit's count is full (not a code asked for again too soon)."""
 
 
-class Unavailable(LinedeskError):
-    status_code = 503
-    code = "unavailable"
+class Unavailable(LinedeskError, status_code=503, code="unavailable"): ...
 
 
 # SQLSTATEs of a database going away or not back yet: shut down by an administrator or after a

@@ -55,17 +55,7 @@ async def billing_accounts(
 
 
 def line_view(line: Line) -> LineView:
-    return LineView(
-        msisdn=line.msisdn,
-        kind=line.kind,
-        status=line.status,
-        payment_mode=line.payment_mode,
-        offer_code=line.offer.code,
-        offer_name=line.offer.name,
-        activation_date=line.activation_date,
-        holder_name=line.holder_name,
-        billing_account_code=line.billing_account.code,
-    )
+    return LineView.of(line)
 
 
 async def lines(

@@ -115,14 +115,4 @@ async def line(principal: CurrentUser, session: SessionDep, msisdn: str) -> Line
     found = await repo.get_by_msisdn(number_in_path(msisdn))
     if found is None:
         raise NotFound("No such line")
-    return LineView(
-        msisdn=found.msisdn,
-        kind=found.kind,
-        status=found.status,
-        payment_mode=found.payment_mode,
-        offer_code=found.offer.code,
-        offer_name=found.offer.name,
-        activation_date=found.activation_date,
-        holder_name=found.holder_name,
-        billing_account_code=found.billing_account.code,
-    )
+    return LineView.of(found)

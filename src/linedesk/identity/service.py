@@ -20,6 +20,7 @@ from linedesk.kit.hashing import new_token, token_digest
 from linedesk.kit.phone import InvalidNumber, LineKind, parse_italian_number, parse_mobile
 from linedesk.kit.ratelimit import TOTP_TRIES_PER_USER, RateLimiter
 from linedesk.kit.repository import Scope
+from linedesk.kit.schemas import attributes
 
 LAST_SEEN_RESOLUTION = timedelta(seconds=60)
 
@@ -332,14 +333,9 @@ async def describe_user(
     active = next(
         (line.msisdn for line in lines if current and line.id == current.active_line_id), None
     )
+    names = ("id", "username", "profile", "email", "language", "must_change_password")
     return MeResponse(
-        id=user.id,
-        username=user.username,
-        profile=user.profile,
-        email=user.email,
-        language=user.language,
-        must_change_password=user.must_change_password,
-        totp_enabled=user.totp_enabled,
+        **attributes(user, *names, "totp_enabled"),
         company=CompanyBrief.model_validate(company),
         lines=[
             LineBrief(msisdn=line.msisdn, kind=line.kind, main=line.id == user.main_line_id)

@@ -3,13 +3,13 @@
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 from stdnum import iban as stdnum_iban
 from stdnum.exceptions import ValidationError as StdnumError
 
-from linedesk.inventory.models import LineStatus, PaymentMethod, PaymentMode, Segment
+from linedesk.inventory.models import Line, LineStatus, PaymentMethod, PaymentMode, Segment
 from linedesk.kit.money import DecimalStr
 from linedesk.kit.phone import LineKind
 from linedesk.kit.schemas import (
@@ -21,6 +21,7 @@ from linedesk.kit.schemas import (
     PostalCode,
     Province,
     Schema,
+    attributes,
     one_line,
 )
 from linedesk.kit.tax_ids import normalize_fiscal_code, normalize_iccid, normalize_vat_number
@@ -206,6 +207,16 @@ class ImportResult(Schema):
     imported: int
 
 
+def line_fields(line: Line) -> dict[str, Any]:
+    """What every view of a line shows of it (`LineView`, `LineRead`)."""
+    names = ("msisdn", "kind", "status", "payment_mode", "activation_date", "holder_name")
+    return attributes(line, *names) | {
+        "offer_code": line.offer.code,
+        "offer_name": line.offer.name,
+        "billing_account_code": line.billing_account.code,
+    }
+
+
 class LineView(Schema):
     """A line as its user (or a manager of the company) sees it."""
 
@@ -218,3 +229,7 @@ class LineView(Schema):
     activation_date: date
     holder_name: str | None
     billing_account_code: str
+
+    @classmethod
+    def of(cls, line: Line) -> "LineView":
+        return cls(**line_fields(line))

@@ -30,6 +30,7 @@ from linedesk.inventory.schemas import (
     OfferCreate,
     SimRead,
     SimSwap,
+    line_fields,
 )
 from linedesk.kit.bulk import chunks
 from linedesk.kit.csvfile import RowError, validate_file
@@ -332,15 +333,7 @@ async def read_lines(
             LineRead(
                 id=line.id,
                 company_id=line.company_id,
-                msisdn=line.msisdn,
-                kind=line.kind,
-                status=line.status,
-                payment_mode=line.payment_mode,
-                billing_account_code=line.billing_account.code,
-                offer_code=line.offer.code,
-                offer_name=line.offer.name,
-                activation_date=line.activation_date,
-                holder_name=line.holder_name,
+                **line_fields(line),
                 sim=SimRead.model_validate(current) if current else None,
                 sim_history=[SimRead.model_validate(s) for s in history] if with_history else [],
             )

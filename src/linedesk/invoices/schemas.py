@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from linedesk.billing.models import Invoice, InvoiceLine, InvoiceLineKind, InvoiceStatus
 from linedesk.kit.money import DecimalStr, Money
-from linedesk.kit.schemas import CreateSchema, Email, Schema
+from linedesk.kit.schemas import CreateSchema, Email, Schema, attributes
 
 
 def _money(value: Decimal, currency: str) -> Money:
@@ -60,18 +60,11 @@ class InvoiceLineRead(Schema):
 
     @classmethod
     def of(cls, line: InvoiceLine, currency: str) -> "InvoiceLineRead":
+        names = ("position", "msisdn", "description", "kind", "start_date", "end_date")
         return cls(
-            position=line.position,
-            msisdn=line.msisdn,
-            description=line.description,
-            kind=line.kind,
-            start_date=line.start_date,
-            end_date=line.end_date,
-            quantity=line.quantity,
+            **attributes(line, *names, "quantity", "vat_rate", "vat_nature"),
             unit_price=_money(line.unit_price, currency),
             amount=_money(line.amount, currency),
-            vat_rate=line.vat_rate,
-            vat_nature=line.vat_nature,
         )
 
 

@@ -6,7 +6,7 @@ in the one error shape, never an overflow or encoding error in the database driv
 """
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -20,6 +20,12 @@ from pydantic import (
 
 from linedesk.errors import ONE_LINE_PATTERN
 from linedesk.kit.phone import InvalidNumber  # noqa: F401  (re-exported for validators)
+
+
+def attributes(source: object, *names: str, prefix: str = "") -> dict[str, Any]:
+    """`source`'s attributes `prefix` + name, by name: for a response (or a sender built from
+    the settings) whose fields are a row's of the same names."""
+    return {name: getattr(source, prefix + name) for name in names}
 
 
 class Schema(BaseModel):

@@ -11,6 +11,7 @@ from linedesk.identity.models import SessionKind, User
 from linedesk.identity.schemas import TokenResponse
 from linedesk.identity.service import open_session
 from linedesk.kit.pagination import IdPath, PageParams, paged
+from linedesk.kit.schemas import attributes
 from linedesk.managers.schemas import (
     ActivationComplete,
     ActivationTicket,
@@ -31,15 +32,8 @@ router = APIRouter(tags=["company managers"])
 
 
 def _read(user: User) -> ManagerRead:
-    return ManagerRead(
-        id=user.id,
-        username=user.username,
-        email=user.email,
-        profile=user.profile,
-        active=user.password_hash is not None,
-        totp_enabled=user.totp_enabled,
-        created_at=user.created_at,
-    )
+    names = ("id", "username", "email", "profile", "totp_enabled", "created_at")
+    return ManagerRead(active=user.password_hash is not None, **attributes(user, *names))
 
 
 @router.get("/company/managers", response_model=list[ManagerRead])

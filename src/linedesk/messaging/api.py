@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Response
 from linedesk.deps import SessionDep, SettingsDep
 from linedesk.errors import NotFound
 from linedesk.kit.pagination import PageParams, paged
+from linedesk.kit.schemas import attributes
 from linedesk.messaging.models import CapturedMessage
 from linedesk.messaging.repository import MailboxRepository
 from linedesk.messaging.schemas import CapturedMessageRead
@@ -24,15 +25,8 @@ router = APIRouter(prefix="/dev", tags=["development"])
 
 
 def to_read(message: CapturedMessage) -> CapturedMessageRead:
-    return CapturedMessageRead(
-        id=message.id,
-        channel=message.channel,
-        recipient=message.recipient,
-        subject=message.subject,
-        text=message.text,
-        attachments=message.attachments,
-        time=message.created_at,
-    )
+    names = ("id", "channel", "recipient", "subject", "text", "attachments")
+    return CapturedMessageRead(time=message.created_at, **attributes(message, *names))
 
 
 @router.get("/outbox", response_model=list[CapturedMessageRead])

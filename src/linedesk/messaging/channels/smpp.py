@@ -12,6 +12,7 @@ import smpplib.consts
 import smpplib.exceptions
 
 from linedesk.config import Settings
+from linedesk.kit.schemas import attributes
 from linedesk.messaging.channels import Outgoing
 from linedesk.messaging.sms import split_sms
 
@@ -43,14 +44,8 @@ class SmppSender:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "SmppSender":
-        return cls(
-            host=settings.smpp_host,
-            port=settings.smpp_port,
-            system_id=settings.smpp_system_id,
-            password=settings.smpp_password,
-            system_type=settings.smpp_system_type,
-            source_addr=settings.smpp_source_addr,
-        )
+        names = ("host", "port", "system_id", "password", "system_type", "source_addr")
+        return cls(**attributes(settings, *names, prefix="smpp_"))
 
     async def send(self, message: Outgoing) -> None:
         await asyncio.to_thread(self._send_blocking, message.recipient, message.content.text)

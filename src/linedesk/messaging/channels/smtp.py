@@ -7,6 +7,7 @@ from email.utils import make_msgid
 import aiosmtplib
 
 from linedesk.config import Settings
+from linedesk.kit.schemas import attributes
 from linedesk.messaging.channels import Outgoing
 
 
@@ -24,15 +25,8 @@ class SmtpSender:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "SmtpSender":
-        return cls(
-            host=settings.smtp_host,
-            port=settings.smtp_port,
-            sender=settings.smtp_from,
-            security=settings.smtp_security,
-            username=settings.smtp_username,
-            password=settings.smtp_password,
-            ca_file=settings.smtp_ca_file,
-        )
+        names = ("host", "port", "security", "username", "password", "ca_file")
+        return cls(sender=settings.smtp_from, **attributes(settings, *names, prefix="smtp_"))
 
     def build(self, message: Outgoing) -> EmailMessage:
         email = EmailMessage()
