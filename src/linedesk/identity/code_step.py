@@ -1,6 +1,8 @@
 """The code step that registration, recovery and manager activation share on their pages:
 enter the code, "send again", and the rate limits they count against."""
 
+from collections.abc import Awaitable
+from dataclasses import dataclass, field
 from typing import Any
 
 from babel.dates import format_time
@@ -16,7 +18,7 @@ from linedesk.kit.clock import ROME
 from linedesk.kit.i18n import LOCALES, pick_language
 from linedesk.kit.ratelimit import RateLimiter
 from linedesk.web.forms import refused, settle
-from linedesk.web.templating import render
+from linedesk.web.templating import redirect, render
 
 
 def language(request: Request, ctx: AuthContext) -> str:
@@ -62,3 +64,50 @@ async def code_page(
     if exc is None:
         return render(request, template, public_id=public_id, **step, **context)
     return await refused(request, session, exc, template, public_id=public_id, **step, **context)
+
+
+@dataclass(frozen=True)
+class CodeStep:
+    """One flow's code step: its template, its codes' purpose and what its page always gets
+    (the portal's empty form), shown fresh, again with an error, or after "send again"."""
+
+    template: str
+    purpose: CodePurpose
+    context: dict[str, Any] = field(default_factory=dict)
+
+    async def page(
+        self,
+        request: Request,
+        session: AsyncSession,
+        ctx: AuthContext,
+        public_id: str,
+        exc: LinedeskError | None = None,
+        **context: Any,
+    ) -> Response:
+        return await code_page(
+            request,
+            session,
+            ctx,
+            self.template,
+            public_id,
+            self.purpose,
+            exc,
+            **(self.context | context),
+        )
+
+    async def resent(
+        self,
+        request: Request,
+        session: AsyncSession,
+        ctx: AuthContext,
+        public_id: str,
+        resend: Awaitable[object],
+        url: str,
+    ) -> Response:
+        """`resend` (the code sent again), then back to the step at `url`; or the step with
+        the error."""
+        try:
+            await resend
+        except LinedeskError as exc:
+            return await self.page(request, session, ctx, public_id, exc)
+        return redirect(f"{url}?resent=1")

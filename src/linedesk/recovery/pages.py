@@ -7,7 +7,7 @@ from starlette.responses import Response
 from linedesk.deps import LimiterDep, SessionDep
 from linedesk.errors import LinedeskError
 from linedesk.identity.auth import AuthContextDep, HasherDep
-from linedesk.identity.code_step import code_page, language, limits, ticket
+from linedesk.identity.code_step import CodeStep, language, limits, ticket
 from linedesk.identity.models import CodePurpose, SessionKind
 from linedesk.identity.principal import Principal
 from linedesk.identity.service import open_session, sign_in
@@ -21,7 +21,7 @@ from linedesk.web.templating import redirect, render
 router = APIRouter(include_in_schema=False)
 
 START = "recovery/start.html"
-CODE = "recovery/code.html"
+CODE = CodeStep("recovery/code.html", CodePurpose.recovery)
 
 
 @router.get("/recover")
@@ -59,7 +59,7 @@ async def recover(
 async def code_entry_page(
     request: Request, recovery_id: str, session: SessionDep, ctx: AuthContextDep
 ) -> Response:
-    return await code_page(request, session, ctx, CODE, recovery_id, CodePurpose.recovery)
+    return await CODE.page(request, session, ctx, recovery_id)
 
 
 @router.post("/recover/{recovery_id}")
@@ -82,7 +82,7 @@ async def complete(
             session, ctx, limits(limiter, ctx), hasher, recovery_id, code.strip()
         )
     except LinedeskError as exc:
-        return await code_page(request, session, ctx, CODE, recovery_id, CodePurpose.recovery, exc)
+        return await CODE.page(request, session, ctx, recovery_id, exc)
     user = await sign_in(session, hasher, ctx, username, generated)
     issued = await open_session(session, ctx, user, SessionKind.web, via="password")
     request.state.principal = Principal(user=user, session=issued.session)
@@ -101,8 +101,5 @@ async def resend(
     ctx: AuthContextDep,
     limiter: LimiterDep,
 ) -> Response:
-    try:
-        await resend_recovery(session, ctx, limits(limiter, ctx), recovery_id)
-    except LinedeskError as exc:
-        return await code_page(request, session, ctx, CODE, recovery_id, CodePurpose.recovery, exc)
-    return redirect(f"/recover/{recovery_id}?resent=1")
+    resend = resend_recovery(session, ctx, limits(limiter, ctx), recovery_id)
+    return await CODE.resent(request, session, ctx, recovery_id, resend, f"/recover/{recovery_id}")

@@ -7,7 +7,7 @@ from starlette.responses import Response
 from linedesk.deps import LimiterDep, SessionDep
 from linedesk.errors import LinedeskError, ValidationFailed
 from linedesk.identity.auth import AuthContextDep, HasherDep
-from linedesk.identity.code_step import code_page, language, limits
+from linedesk.identity.code_step import CodeStep, language, limits
 from linedesk.identity.models import CodePurpose
 from linedesk.identity.web_auth import Visitor, signed_in
 from linedesk.registration.schemas import (
@@ -32,7 +32,7 @@ router = APIRouter(include_in_schema=False)
 # --- employees -----------------------------------------------------------------------------
 
 EMPLOYEE_START = "registration/start.html"
-EMPLOYEE_CODE = "registration/code.html"
+EMPLOYEE_CODE = CodeStep("registration/code.html", CodePurpose.registration)
 
 
 @router.get("/register")
@@ -67,9 +67,7 @@ async def register(
 async def register_code_page(
     request: Request, registration_id: str, session: SessionDep, ctx: AuthContextDep
 ) -> Response:
-    return await code_page(
-        request, session, ctx, EMPLOYEE_CODE, registration_id, CodePurpose.registration
-    )
+    return await EMPLOYEE_CODE.page(request, session, ctx, registration_id)
 
 
 @router.post("/register/{registration_id}")
@@ -92,9 +90,7 @@ async def register_complete(
             session, ctx, limits(limiter, ctx), hasher, registration_id, code.strip(), password
         )
     except LinedeskError as exc:
-        return await code_page(
-            request, session, ctx, EMPLOYEE_CODE, registration_id, CodePurpose.registration, exc
-        )
+        return await EMPLOYEE_CODE.page(request, session, ctx, registration_id, exc)
     return await signed_in(session, ctx, user, "registration", redirect("/home"))
 
 
@@ -107,21 +103,19 @@ async def register_resend(
     ctx: AuthContextDep,
     limiter: LimiterDep,
 ) -> Response:
-    try:
-        await resend_registration(
-            session, ctx, limits(limiter, ctx), registration_id, CodePurpose.registration
-        )
-    except LinedeskError as exc:
-        return await code_page(
-            request, session, ctx, EMPLOYEE_CODE, registration_id, CodePurpose.registration, exc
-        )
-    return redirect(f"/register/{registration_id}?resent=1")
+    resend = resend_registration(
+        session, ctx, limits(limiter, ctx), registration_id, CodePurpose.registration
+    )
+    url = f"/register/{registration_id}"
+    return await EMPLOYEE_CODE.resent(request, session, ctx, registration_id, resend, url)
 
 
 # --- user admins (web portal) --------------------------------------------------------------
 
 PORTAL_START = "registration/portal_start.html"
-PORTAL_CODE = "registration/portal_code.html"
+PORTAL_CODE = CodeStep(
+    "registration/portal_code.html", CodePurpose.manager_registration, {"form": {}}
+)
 
 
 @router.get("/portal/register")
@@ -154,15 +148,7 @@ async def portal_register(
 async def portal_code_page(
     request: Request, registration_id: str, session: SessionDep, ctx: AuthContextDep
 ) -> Response:
-    return await code_page(
-        request,
-        session,
-        ctx,
-        PORTAL_CODE,
-        registration_id,
-        CodePurpose.manager_registration,
-        form={},
-    )
+    return await PORTAL_CODE.page(request, session, ctx, registration_id)
 
 
 @router.post("/portal/register/{registration_id}")
@@ -189,16 +175,7 @@ async def portal_complete(
             session, ctx, limits(limiter, ctx), hasher, registration_id, body
         )
     except LinedeskError as exc:
-        return await code_page(
-            request,
-            session,
-            ctx,
-            PORTAL_CODE,
-            registration_id,
-            CodePurpose.manager_registration,
-            exc,
-            form=form,
-        )
+        return await PORTAL_CODE.page(request, session, ctx, registration_id, exc, form=form)
     return await signed_in(session, ctx, user, "registration", redirect("/home"))
 
 
@@ -211,19 +188,8 @@ async def portal_resend(
     ctx: AuthContextDep,
     limiter: LimiterDep,
 ) -> Response:
-    try:
-        await resend_registration(
-            session, ctx, limits(limiter, ctx), registration_id, CodePurpose.manager_registration
-        )
-    except LinedeskError as exc:
-        return await code_page(
-            request,
-            session,
-            ctx,
-            PORTAL_CODE,
-            registration_id,
-            CodePurpose.manager_registration,
-            exc,
-            form={},
-        )
-    return redirect(f"/portal/register/{registration_id}?resent=1")
+    resend = resend_registration(
+        session, ctx, limits(limiter, ctx), registration_id, CodePurpose.manager_registration
+    )
+    url = f"/portal/register/{registration_id}"
+    return await PORTAL_CODE.resent(request, session, ctx, registration_id, resend, url)
