@@ -4,13 +4,13 @@ import time
 from datetime import date
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import Progress
 from rich.table import Table
 from sqlalchemy import func, select
 
 from linedesk.billing.schemas import RunSummary
 from linedesk.billing.service import DEFAULT_CHUNK
-from linedesk.cli.runtime import console, run, settings
+from linedesk.cli.runtime import console, progress_bar, run, settings
 from linedesk.db import create_engine, create_sessionmaker
 from linedesk.inventory.models import BillingAccount
 from linedesk.jobs import bill_month
@@ -81,13 +81,7 @@ def run_billing(
     started = time.perf_counter()
 
     async def _run() -> RunSummary:
-        columns = (
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-        )
-        with Progress(*columns, console=console, transient=True) as bar:
+        with progress_bar() as bar:
             return await run_period(
                 month, current.effective_database_url, current.invoice_due_days, chunk_size, bar
             )

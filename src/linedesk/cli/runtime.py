@@ -7,6 +7,13 @@ from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linedesk.config import Settings, get_settings
@@ -19,6 +26,17 @@ from linedesk.migrations import upgrade
 T = TypeVar("T")
 console = Console()
 err_console = Console(stderr=True)
+
+
+def progress_bar() -> Progress:
+    """The bar a long command shows while it runs (and takes away when done)."""
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    return Progress(*columns, console=console, transient=True)
 
 
 def settings() -> Settings:

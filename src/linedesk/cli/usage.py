@@ -6,11 +6,11 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import Progress
 from rich.table import Table
 
 from linedesk.alerts.service import Thresholds, alerts_hook
-from linedesk.cli.runtime import console, run, settings, unit_of_work
+from linedesk.cli.runtime import console, progress_bar, run, settings, unit_of_work
 from linedesk.cli.usage_stream import consume
 from linedesk.db import create_engine, create_sessionmaker
 from linedesk.kit.clock import Clock
@@ -105,13 +105,7 @@ def import_usage(
     started = time.perf_counter()
 
     async def _import() -> ImportSummary:
-        columns = (
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-        )
-        with Progress(*columns, console=console, transient=True) as bar:
+        with progress_bar() as bar:
             try:
                 return await import_path(
                     path,

@@ -6,8 +6,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from linedesk.deps import ClockDep, SessionDep, SettingsDep
+from linedesk.deps import ClockDep, LimiterDep, SessionDep, SettingsDep
 from linedesk.errors import Forbidden, Unauthorized
+from linedesk.identity.codes import Limits
 from linedesk.identity.models import Profile, SessionKind
 from linedesk.identity.passwords import PasswordHasher
 from linedesk.identity.principal import Principal
@@ -27,6 +28,14 @@ async def _auth_context(request: Request, settings: SettingsDep, clock: ClockDep
 
 
 AuthContextDep = Annotated[AuthContext, Depends(_auth_context)]
+
+
+def _code_limits(limiter: LimiterDep, ctx: AuthContextDep) -> Limits:
+    return Limits.of(limiter, ctx)
+
+
+# The rate limits a one-time code's sending and entering count against, for this request.
+CodeLimitsDep = Annotated[Limits, Depends(_code_limits)]
 
 
 async def _hasher(request: Request) -> PasswordHasher:

@@ -2,9 +2,8 @@
 
 from fastapi import APIRouter, Response, status
 
-from linedesk.deps import LimiterDep, SessionDep
-from linedesk.identity.auth import AuthContextDep, CurrentUser
-from linedesk.identity.codes import Limits
+from linedesk.deps import SessionDep
+from linedesk.identity.auth import AuthContextDep, CodeLimitsDep, CurrentUser
 from linedesk.identity.schemas import CodeEntry, MeResponse
 from linedesk.identity.service import choose_active_line, describe_user
 from linedesk.linking.schemas import ActiveLine, LinkStart, LinkTicket
@@ -19,11 +18,10 @@ async def link(
     principal: CurrentUser,
     session: SessionDep,
     ctx: AuthContextDep,
-    limiter: LimiterDep,
+    limits: CodeLimitsDep,
 ) -> LinkTicket:
     """Ask to link a line of the same VAT number (at most 2): its holder receives a code by
     SMS and gives it to you if they agree."""
-    limits = Limits.of(limiter, ctx)
     return LinkTicket.of(await start_link(session, ctx, limits, principal.user, body.msisdn))
 
 
@@ -37,9 +35,8 @@ async def resend(
     principal: CurrentUser,
     session: SessionDep,
     ctx: AuthContextDep,
-    limiter: LimiterDep,
+    limits: CodeLimitsDep,
 ) -> LinkTicket:
-    limits = Limits.of(limiter, ctx)
     return LinkTicket.of(await resend_link(session, ctx, limits, principal.user, link_id))
 
 
@@ -50,10 +47,9 @@ async def complete(
     principal: CurrentUser,
     session: SessionDep,
     ctx: AuthContextDep,
-    limiter: LimiterDep,
+    limits: CodeLimitsDep,
 ) -> MeResponse:
     """Enter the code the linked line received: the line is linked."""
-    limits = Limits.of(limiter, ctx)
     await complete_link(session, ctx, limits, principal.user, link_id, body.code)
     return await describe_user(session, principal.user, principal.session)
 

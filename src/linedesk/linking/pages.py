@@ -5,10 +5,10 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from linedesk.deps import ClockDep, LimiterDep, SessionDep
+from linedesk.deps import ClockDep, SessionDep
 from linedesk.errors import LinedeskError
-from linedesk.identity.auth import AuthContextDep
-from linedesk.identity.codes import Limits, find_code, resend_after
+from linedesk.identity.auth import AuthContextDep, CodeLimitsDep
+from linedesk.identity.codes import find_code, resend_after
 from linedesk.identity.models import CodePurpose
 from linedesk.identity.web_auth import WebUser, count_visit
 from linedesk.linking.service import MAX_LINKED, complete_link, resend_link, start_link, unlink
@@ -49,11 +49,11 @@ async def link_sim_start(
     principal: WebUser,
     session: SessionDep,
     ctx: AuthContextDep,
-    limiter: LimiterDep,
+    limits: CodeLimitsDep,
     msisdn: Field,
 ) -> Response:
     try:
-        issued = await start_link(session, ctx, Limits.of(limiter, ctx), principal.user, msisdn)
+        issued = await start_link(session, ctx, limits, principal.user, msisdn)
     except LinedeskError as exc:
         await settle(session, exc)
         return render(
@@ -119,11 +119,10 @@ async def link_sim_complete(
     principal: WebUser,
     session: SessionDep,
     ctx: AuthContextDep,
-    limiter: LimiterDep,
+    limits: CodeLimitsDep,
     link_id: str,
     code: Field,
 ) -> Response:
-    limits = Limits.of(limiter, ctx)
     try:
         line = await complete_link(session, ctx, limits, principal.user, link_id, code.strip())
     except LinedeskError as exc:
@@ -139,10 +138,9 @@ async def link_sim_resend(
     principal: WebUser,
     session: SessionDep,
     ctx: AuthContextDep,
-    limiter: LimiterDep,
+    limits: CodeLimitsDep,
     link_id: str,
 ) -> Response:
-    limits = Limits.of(limiter, ctx)
     try:
         await resend_link(session, ctx, limits, principal.user, link_id)
     except LinedeskError as exc:

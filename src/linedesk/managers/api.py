@@ -3,10 +3,9 @@
 from fastapi import APIRouter, Response, status
 
 from linedesk.audit.repository import AuditRepository
-from linedesk.deps import LimiterDep, SessionDep
+from linedesk.deps import SessionDep
 from linedesk.identity.api import tokens_response
-from linedesk.identity.auth import AuthContextDep, HasherDep, Manager, UserAdmin
-from linedesk.identity.codes import Limits
+from linedesk.identity.auth import AuthContextDep, CodeLimitsDep, HasherDep, Manager, UserAdmin
 from linedesk.identity.models import SessionKind, User
 from linedesk.identity.schemas import TokenResponse
 from linedesk.identity.service import open_session
@@ -69,9 +68,9 @@ async def delete_manager(
     status_code=status.HTTP_202_ACCEPTED,
 )
 async def resend(
-    activation_id: str, session: SessionDep, ctx: AuthContextDep, limiter: LimiterDep
+    activation_id: str, session: SessionDep, ctx: AuthContextDep, limits: CodeLimitsDep
 ) -> ActivationTicket:
-    issued = await resend_activation(session, ctx, Limits.of(limiter, ctx), activation_id)
+    issued = await resend_activation(session, ctx, limits, activation_id)
     return ActivationTicket.of(issued)
 
 
@@ -81,12 +80,12 @@ async def activate(
     body: ActivationComplete,
     session: SessionDep,
     ctx: AuthContextDep,
-    limiter: LimiterDep,
+    limits: CodeLimitsDep,
     hasher: HasherDep,
 ) -> TokenResponse:
     """A new telco manager enters the e-mailed code and chooses their password."""
     manager = await activate_manager(
-        session, ctx, Limits.of(limiter, ctx), hasher, activation_id, body.code, body.password
+        session, ctx, limits, hasher, activation_id, body.code, body.password
     )
     return tokens_response(
         await open_session(session, ctx, manager, SessionKind.app, via="activation")

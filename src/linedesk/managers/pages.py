@@ -11,10 +11,9 @@ from starlette.responses import Response
 
 from linedesk.audit.models import AuditEvent
 from linedesk.audit.repository import AuditRepository
-from linedesk.deps import ClockDep, LimiterDep, SessionDep
+from linedesk.deps import ClockDep, SessionDep
 from linedesk.errors import LinedeskError, NotFound, ValidationFailed
-from linedesk.identity.auth import AuthContextDep, HasherDep
-from linedesk.identity.code_step import limits
+from linedesk.identity.auth import AuthContextDep, CodeLimitsDep, HasherDep
 from linedesk.identity.codes import find_code
 from linedesk.identity.models import CodePurpose, Profile, User
 from linedesk.identity.principal import Principal
@@ -199,7 +198,7 @@ async def activate(
     _: CsrfChecked,
     session: SessionDep,
     ctx: AuthContextDep,
-    limiter: LimiterDep,
+    limits: CodeLimitsDep,
     hasher: HasherDep,
     code: Field,
     password: Field,
@@ -209,7 +208,7 @@ async def activate(
         return await _activation_page(request, session, activation_id, 422, mismatch=True)
     try:
         manager = await activate_manager(
-            session, ctx, limits(limiter, ctx), hasher, activation_id, code.strip(), password
+            session, ctx, limits, hasher, activation_id, code.strip(), password
         )
     except LinedeskError as exc:
         await settle(session, exc)
@@ -224,10 +223,10 @@ async def resend(
     _: CsrfChecked,
     session: SessionDep,
     ctx: AuthContextDep,
-    limiter: LimiterDep,
+    limits: CodeLimitsDep,
 ) -> Response:
     try:
-        await resend_activation(session, ctx, limits(limiter, ctx), activation_id)
+        await resend_activation(session, ctx, limits, activation_id)
     except LinedeskError as exc:
         await settle(session, exc)
         response = await _activation_page(

@@ -2,9 +2,8 @@
 
 from fastapi import APIRouter, status
 
-from linedesk.deps import LimiterDep, SessionDep
-from linedesk.identity.auth import AuthContextDep, HasherDep
-from linedesk.identity.codes import Limits
+from linedesk.deps import SessionDep
+from linedesk.identity.auth import AuthContextDep, CodeLimitsDep, HasherDep
 from linedesk.identity.schemas import CodeEntry
 from linedesk.recovery.schemas import NewPassword, RecoveryStart, RecoveryTicket
 from linedesk.recovery.service import complete_recovery, resend_recovery, start_recovery
@@ -16,13 +15,12 @@ router = APIRouter(tags=["password recovery"])
     "/password-recoveries", response_model=RecoveryTicket, status_code=status.HTTP_202_ACCEPTED
 )
 async def recover(
-    body: RecoveryStart, session: SessionDep, ctx: AuthContextDep, limiter: LimiterDep
+    body: RecoveryStart, session: SessionDep, ctx: AuthContextDep, limits: CodeLimitsDep
 ) -> RecoveryTicket:
     """Ask for a recovery code by SMS (or e-mail). The answer is the same for every username,
     known or not, and names the channel asked for. When the code cannot go that way (SMS in
     the 72 hours after the line's SIM was changed, e-mail without an address on file), no
     code is sent: the user is told why, and what to do, on the other channel."""
-    limits = Limits.of(limiter, ctx)
     return RecoveryTicket.of(await start_recovery(session, ctx, limits, body))
 
 
@@ -32,9 +30,8 @@ async def recover(
     status_code=status.HTTP_202_ACCEPTED,
 )
 async def resend(
-    recovery_id: str, session: SessionDep, ctx: AuthContextDep, limiter: LimiterDep
+    recovery_id: str, session: SessionDep, ctx: AuthContextDep, limits: CodeLimitsDep
 ) -> RecoveryTicket:
-    limits = Limits.of(limiter, ctx)
     return RecoveryTicket.of(await resend_recovery(session, ctx, limits, recovery_id))
 
 
@@ -44,12 +41,11 @@ async def complete(
     body: CodeEntry,
     session: SessionDep,
     ctx: AuthContextDep,
-    limiter: LimiterDep,
+    limits: CodeLimitsDep,
     hasher: HasherDep,
 ) -> NewPassword:
     """Enter the code: a new password is generated and shown once. It signs in once, and
     then the user must choose their own (`must_change_password`)."""
-    limits = Limits.of(limiter, ctx)
     return NewPassword(
         new_password=await complete_recovery(session, ctx, limits, hasher, recovery_id, body.code)
     )

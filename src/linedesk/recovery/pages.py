@@ -4,10 +4,10 @@ password once — already signed in with it — and choose your own right away."
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from linedesk.deps import LimiterDep, SessionDep
+from linedesk.deps import SessionDep
 from linedesk.errors import LinedeskError
-from linedesk.identity.auth import AuthContextDep, HasherDep
-from linedesk.identity.code_step import CodeStep, language, limits, ticket
+from linedesk.identity.auth import AuthContextDep, CodeLimitsDep, HasherDep
+from linedesk.identity.code_step import CodeStep, language, ticket
 from linedesk.identity.models import CodePurpose, SessionKind
 from linedesk.identity.principal import Principal
 from linedesk.identity.service import open_session, sign_in
@@ -37,7 +37,7 @@ async def recover(
     _: CsrfChecked,
     session: SessionDep,
     ctx: AuthContextDep,
-    limiter: LimiterDep,
+    limits: CodeLimitsDep,
     username: Field,
     by_email: OptionalField = None,
 ) -> Response:
@@ -49,7 +49,7 @@ async def recover(
             channel="email" if by_email else None,
             language=language(request, ctx),
         )
-        issued = await start_recovery(session, ctx, limits(limiter, ctx), body)
+        issued = await start_recovery(session, ctx, limits, body)
     except LinedeskError as exc:
         return await refused(request, session, exc, START, form=form)
     return redirect(f"/recover/{issued.record.public_id}")
@@ -69,7 +69,7 @@ async def complete(
     _: CsrfChecked,
     session: SessionDep,
     ctx: AuthContextDep,
-    limiter: LimiterDep,
+    limits: CodeLimitsDep,
     hasher: HasherDep,
     code: Field,
 ) -> Response:
@@ -78,9 +78,7 @@ async def complete(
     record = await ticket(session, recovery_id, CodePurpose.recovery)
     username = record.subject
     try:
-        generated = await complete_recovery(
-            session, ctx, limits(limiter, ctx), hasher, recovery_id, code.strip()
-        )
+        generated = await complete_recovery(session, ctx, limits, hasher, recovery_id, code.strip())
     except LinedeskError as exc:
         return await CODE.page(request, session, ctx, recovery_id, exc)
     user = await sign_in(session, hasher, ctx, username, generated)
@@ -99,7 +97,7 @@ async def resend(
     _: CsrfChecked,
     session: SessionDep,
     ctx: AuthContextDep,
-    limiter: LimiterDep,
+    limits: CodeLimitsDep,
 ) -> Response:
-    resend = resend_recovery(session, ctx, limits(limiter, ctx), recovery_id)
+    resend = resend_recovery(session, ctx, limits, recovery_id)
     return await CODE.resent(request, session, ctx, recovery_id, resend, f"/recover/{recovery_id}")

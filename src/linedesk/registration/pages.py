@@ -4,10 +4,10 @@ SIM proved with its PUK) and the user admin's registration on the web portal (R-
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from linedesk.deps import LimiterDep, SessionDep
+from linedesk.deps import SessionDep
 from linedesk.errors import LinedeskError, ValidationFailed
-from linedesk.identity.auth import AuthContextDep, HasherDep
-from linedesk.identity.code_step import CodeStep, language, limits
+from linedesk.identity.auth import AuthContextDep, CodeLimitsDep, HasherDep
+from linedesk.identity.code_step import CodeStep, language
 from linedesk.identity.models import CodePurpose
 from linedesk.identity.web_auth import Visitor, signed_in
 from linedesk.registration.schemas import (
@@ -48,7 +48,7 @@ async def register(
     _: CsrfChecked,
     session: SessionDep,
     ctx: AuthContextDep,
-    limiter: LimiterDep,
+    limits: CodeLimitsDep,
     msisdn: Field,
     data_only: OptionalField = None,
     puk: OptionalField = None,
@@ -57,7 +57,7 @@ async def register(
     form = {"msisdn": msisdn, "data_only": bool(data_only), "email": email}
     try:
         body = form_model(RegistrationStart, **form, puk=puk, language=language(request, ctx))
-        issued = await start_registration(session, ctx, limits(limiter, ctx), body)
+        issued = await start_registration(session, ctx, limits, body)
     except LinedeskError as exc:
         return await refused(request, session, exc, EMPLOYEE_START, form=form)
     return redirect(f"/register/{issued.record.public_id}")
@@ -77,7 +77,7 @@ async def register_complete(
     _: CsrfChecked,
     session: SessionDep,
     ctx: AuthContextDep,
-    limiter: LimiterDep,
+    limits: CodeLimitsDep,
     hasher: HasherDep,
     code: Field,
     password: Field,
@@ -87,7 +87,7 @@ async def register_complete(
         if password != confirm_password:
             raise ValidationFailed("The two passwords differ", code="password_mismatch")
         user = await complete_registration(
-            session, ctx, limits(limiter, ctx), hasher, registration_id, code.strip(), password
+            session, ctx, limits, hasher, registration_id, code.strip(), password
         )
     except LinedeskError as exc:
         return await EMPLOYEE_CODE.page(request, session, ctx, registration_id, exc)
@@ -101,11 +101,9 @@ async def register_resend(
     _: CsrfChecked,
     session: SessionDep,
     ctx: AuthContextDep,
-    limiter: LimiterDep,
+    limits: CodeLimitsDep,
 ) -> Response:
-    resend = resend_registration(
-        session, ctx, limits(limiter, ctx), registration_id, CodePurpose.registration
-    )
+    resend = resend_registration(session, ctx, limits, registration_id, CodePurpose.registration)
     url = f"/register/{registration_id}"
     return await EMPLOYEE_CODE.resent(request, session, ctx, registration_id, resend, url)
 
@@ -131,14 +129,14 @@ async def portal_register(
     _: CsrfChecked,
     session: SessionDep,
     ctx: AuthContextDep,
-    limiter: LimiterDep,
+    limits: CodeLimitsDep,
     vat_number: Field,
     billing_account_code: Field,
 ) -> Response:
     form = {"vat_number": vat_number, "billing_account_code": billing_account_code}
     try:
         body = form_model(ManagerRegistrationStart, **form, language=language(request, ctx))
-        issued = await start_manager_registration(session, ctx, limits(limiter, ctx), body)
+        issued = await start_manager_registration(session, ctx, limits, body)
     except LinedeskError as exc:
         return await refused(request, session, exc, PORTAL_START, form=form)
     return redirect(f"/portal/register/{issued.record.public_id}")
@@ -158,7 +156,7 @@ async def portal_complete(
     _: CsrfChecked,
     session: SessionDep,
     ctx: AuthContextDep,
-    limiter: LimiterDep,
+    limits: CodeLimitsDep,
     hasher: HasherDep,
     code: Field,
     username: Field,
@@ -172,7 +170,7 @@ async def portal_complete(
             raise ValidationFailed("The two passwords differ", code="password_mismatch")
         body = form_model(ManagerRegistrationComplete, **form, code=code.strip(), password=password)
         user = await complete_manager_registration(
-            session, ctx, limits(limiter, ctx), hasher, registration_id, body
+            session, ctx, limits, hasher, registration_id, body
         )
     except LinedeskError as exc:
         return await PORTAL_CODE.page(request, session, ctx, registration_id, exc, form=form)
@@ -186,10 +184,10 @@ async def portal_resend(
     _: CsrfChecked,
     session: SessionDep,
     ctx: AuthContextDep,
-    limiter: LimiterDep,
+    limits: CodeLimitsDep,
 ) -> Response:
     resend = resend_registration(
-        session, ctx, limits(limiter, ctx), registration_id, CodePurpose.manager_registration
+        session, ctx, limits, registration_id, CodePurpose.manager_registration
     )
     url = f"/portal/register/{registration_id}"
     return await PORTAL_CODE.resent(request, session, ctx, registration_id, resend, url)
