@@ -2,7 +2,7 @@
 
 import re
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
 from fastapi import FastAPI, Request
@@ -91,6 +91,16 @@ class TooManyAttempts(RateLimited):
 
 
 class Unavailable(LinedeskError, status_code=503, code="unavailable"): ...
+
+
+T = TypeVar("T")
+
+
+def found(value: T | None, message: str) -> T:
+    """`value`, or a 404 saying `message` (\"No such line\") when there is none."""
+    if value is None:
+        raise NotFound(message)
+    return value
 
 
 # SQLSTATEs of a database going away or not back yet: shut down by an administrator or after a

@@ -10,7 +10,7 @@ from linedesk.billing.repository import BillingRepository
 from linedesk.billing.schemas import BillingRunIn, RunSummary
 from linedesk.billing.service import issue_invoices
 from linedesk.deps import ClockDep, SessionDep, SettingsDep
-from linedesk.errors import NotFound
+from linedesk.errors import found
 
 router = APIRouter(prefix="/backoffice", tags=["back office: billing"])
 
@@ -53,9 +53,7 @@ async def get_invoice_xml(
 ) -> Response:
     """The invoice's FatturaPA XML (FPR12), valid against the official schema 1.2.3. The
     number `2026/000123` is addressed as `/invoices/2026/000123/xml`."""
-    invoice = await BillingRepository(session).by_number(year, sequence)
-    if invoice is None:
-        raise NotFound("No such invoice")
+    invoice = found(await BillingRepository(session).by_number(year, sequence), "No such invoice")
     content = await invoice_xml(session, invoice, settings)
     name = xml_file_name(invoice, settings)
     return Response(

@@ -5,7 +5,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from linedesk.company.repository import CompanyDataRepository, LineFilters
 from linedesk.company.schemas import CompanyData, LineCount, LineCounts
-from linedesk.errors import NotFound
+from linedesk.errors import found
 from linedesk.inventory.models import BillingAccount, Line, LineStatus
 from linedesk.inventory.schemas import CompanyRead, LineView
 from linedesk.kit.pagination import Page
@@ -29,9 +29,7 @@ def counts(rows: list[tuple[LineKind, LineStatus, int]]) -> LineCounts:
 
 async def company_data(session: AsyncSession, scope: Scope) -> CompanyData:
     repo = CompanyDataRepository(session, scope)
-    company = await repo.company()
-    if company is None:
-        raise NotFound("No such company")
+    company = found(await repo.company(), "No such company")
     accounts = await session.scalar(
         select(func.count()).select_from(repo.billing_accounts().order_by(None).subquery())
     )

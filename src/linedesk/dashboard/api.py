@@ -15,7 +15,7 @@ from linedesk.dashboard.schemas import (
     WidgetVariant,
 )
 from linedesk.deps import ClockDep, SessionDep
-from linedesk.errors import NotFound
+from linedesk.errors import found
 from linedesk.identity.auth import CurrentUser
 from linedesk.identity.principal import line_scope
 from linedesk.inventory.repository import LineRepository
@@ -112,7 +112,5 @@ async def line(principal: CurrentUser, session: SessionDep, msisdn: str) -> Line
     """A line the caller may see: an employee their own and linked lines, a manager any line
     of the company. Any other number answers 404."""
     repo = LineRepository(session, await line_scope(session, principal))
-    found = await repo.get_by_msisdn(number_in_path(msisdn))
-    if found is None:
-        raise NotFound("No such line")
-    return LineView.of(found)
+    line = found(await repo.get_by_msisdn(number_in_path(msisdn)), "No such line")
+    return LineView.of(line)

@@ -24,7 +24,7 @@ from linedesk.dashboard.schemas import (
     WidgetLight,
     WidgetSettings,
 )
-from linedesk.errors import NotFound, ValidationFailed
+from linedesk.errors import ValidationFailed, found
 from linedesk.identity.principal import Principal, line_scope
 from linedesk.inventory.models import PaymentMode
 from linedesk.kit.clock import ROME
@@ -115,9 +115,7 @@ async def line_state(
 ) -> LineState:
     """The caller's readable line with its counters; any other number is 404."""
     repo = repo or await readable(session, principal)
-    state = await repo.state(number_in_path(msisdn), current_period(now))
-    if state is None:
-        raise NotFound("No such line")
+    state = found(await repo.state(number_in_path(msisdn), current_period(now)), "No such line")
     return state
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from linedesk.audit.service import record
 from linedesk.config import Settings
-from linedesk.errors import NotFound, Unauthorized, ValidationFailed
+from linedesk.errors import NotFound, Unauthorized, ValidationFailed, found
 from linedesk.identity.models import AuthSession, RefreshToken, SessionKind, User
 from linedesk.identity.passwords import PasswordHasher
 from linedesk.identity.repository import SessionRepository, UserRepository
@@ -326,9 +326,7 @@ async def accept_totp_code(session: AsyncSession, user: User, code: str, now: da
 async def describe_user(
     session: AsyncSession, user: User, current: AuthSession | None = None
 ) -> MeResponse:
-    company = await session.get(Company, user.company_id)
-    if company is None:  # a user always belongs to a company (foreign key)
-        raise NotFound("No such company")
+    company = found(await session.get(Company, user.company_id), "No such company")
     lines = await UserRepository(session, Scope.company(user.company_id)).lines_of(user)
     active = next(
         (line.msisdn for line in lines if current and line.id == current.active_line_id), None

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 
 from linedesk.backoffice.auth import OperatorKey
 from linedesk.deps import ClockDep, SessionDep, SettingsDep
-from linedesk.errors import NotFound
+from linedesk.errors import found
 from linedesk.inventory.models import LineStatus, Segment
 from linedesk.inventory.repository import (
     BillingAccountRepository,
@@ -68,9 +68,7 @@ async def list_companies(
 
 @router.get("/companies/{company_id}", response_model=CompanyRead)
 async def get_company(_: OperatorKey, session: SessionDep, company_id: IdPath) -> CompanyRead:
-    company = await CompanyRepository(session, OPERATOR).get(company_id)
-    if company is None:
-        raise NotFound("No such company")
+    company = found(await CompanyRepository(session, OPERATOR).get(company_id), "No such company")
     return CompanyRead.model_validate(company)
 
 
@@ -101,9 +99,10 @@ async def list_billing_accounts(
 
 @router.get("/billing-accounts/{code}", response_model=BillingAccountRead)
 async def get_billing_account(_: OperatorKey, session: SessionDep, code: str) -> BillingAccountRead:
-    account = await BillingAccountRepository(session, OPERATOR).get_by_code(code)
-    if account is None:
-        raise NotFound("No such billing account")
+    account = found(
+        await BillingAccountRepository(session, OPERATOR).get_by_code(code),
+        "No such billing account",
+    )
     return BillingAccountRead.model_validate(account)
 
 
@@ -135,9 +134,7 @@ async def list_offers(
 
 @router.get("/offers/{code}", response_model=OfferRead)
 async def get_offer(_: OperatorKey, session: SessionDep, code: str) -> OfferRead:
-    offer = await OfferRepository(session, OPERATOR).get_by_code(code)
-    if offer is None:
-        raise NotFound("No such offer")
+    offer = found(await OfferRepository(session, OPERATOR).get_by_code(code), "No such offer")
     return OfferRead.model_validate(offer)
 
 
@@ -180,9 +177,7 @@ async def list_lines(
 async def get_line(_: OperatorKey, session: SessionDep, msisdn: str) -> LineRead:
     """A line with its current SIM and the history of its SIM changes."""
     repo = LineRepository(session, OPERATOR)
-    line = await repo.get_by_msisdn(number_in_path(msisdn))
-    if line is None:
-        raise NotFound("No such line")
+    line = found(await repo.get_by_msisdn(number_in_path(msisdn)), "No such line")
     (read,) = await read_lines(repo, [line], with_history=True)
     return read
 

@@ -14,7 +14,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linedesk.errors import Conflict, NotFound, ValidationFailed
+from linedesk.errors import Conflict, ValidationFailed, found
 from linedesk.inventory.models import BillingAccount, Company, Line, Offer, Sim
 from linedesk.inventory.repository import (
     BillingAccountRepository,
@@ -346,9 +346,7 @@ async def swap_sim(
 ) -> Line:
     """Replace a mobile line's SIM (new ICCID and PUK); the old one stays as history."""
     repo = LineRepository(session, scope)
-    line = await repo.get_by_msisdn(msisdn)
-    if line is None:
-        raise NotFound("No such line")
+    line = found(await repo.get_by_msisdn(msisdn), "No such line")
     current = await repo.current_sim(line)
     if line.kind is not LineKind.mobile or current is None:
         raise ValidationFailed("Only a mobile line with a SIM can have its SIM swapped")

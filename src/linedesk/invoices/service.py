@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from linedesk.billing.fatturapa import invoice_xml, xml_file_name
 from linedesk.billing.models import Invoice
 from linedesk.config import Settings
-from linedesk.errors import NotFound
+from linedesk.errors import found
 from linedesk.identity.principal import Principal
 from linedesk.invoices.pdf import InvoiceDocument, pdf_file_name, render_pdf
 from linedesk.invoices.repository import InvoiceRepository
@@ -33,9 +33,7 @@ SHARES_PER_USER = Rule.parse("invoice_share_user", "20 per hour; 100 per day")
 
 async def find_invoice(session: AsyncSession, scope: Scope, invoice_id: int) -> Invoice:
     """The invoice if the scope may read it; another company's is as absent as a missing one."""
-    invoice = await InvoiceRepository(session, scope).get(invoice_id)
-    if invoice is None:
-        raise NotFound("No such invoice")
+    invoice = found(await InvoiceRepository(session, scope).get(invoice_id), "No such invoice")
     return invoice
 
 

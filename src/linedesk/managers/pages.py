@@ -12,7 +12,7 @@ from starlette.responses import Response
 from linedesk.audit.models import AuditEvent
 from linedesk.audit.repository import AuditRepository
 from linedesk.deps import ClockDep, SessionDep
-from linedesk.errors import LinedeskError, NotFound, ValidationFailed
+from linedesk.errors import LinedeskError, NotFound, ValidationFailed, found
 from linedesk.identity.auth import AuthContextDep, CodeLimitsDep, HasherDep
 from linedesk.identity.codes import find_code
 from linedesk.identity.models import CodePurpose, Profile, User
@@ -173,9 +173,10 @@ async def _activation_page(
     status_code: int = 200,
     **context: Any,
 ) -> Response:
-    code_record = await find_code(session, activation_id, CodePurpose.manager_activation)
-    if code_record is None:
-        raise NotFound("This activation link is not valid")
+    code_record = found(
+        await find_code(session, activation_id, CodePurpose.manager_activation),
+        "This activation link is not valid",
+    )
     return render(
         request,
         "managers/activate.html",

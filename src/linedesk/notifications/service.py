@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linedesk.billing.models import Invoice
-from linedesk.errors import NotFound
+from linedesk.errors import found
 from linedesk.identity.models import Profile
 from linedesk.inventory.models import BillingAccount
 from linedesk.inventory.service import chunks
@@ -255,8 +255,6 @@ async def mark_one_read(
 ) -> Notification:
     """Mark one of the user's notifications read (again: no change); anyone else's is a 404."""
     repo = NotificationRepository(session, user_id)
-    notification = await repo.get(notification_id)
-    if notification is None:
-        raise NotFound("No such notification")
+    notification = found(await repo.get(notification_id), "No such notification")
     await repo.mark_read(notification, now)
     return notification

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Self
 from pydantic import model_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linedesk.errors import NotFound, ValidationFailed
+from linedesk.errors import ValidationFailed, found
 from linedesk.inventory.models import BillingAccount, PaymentMethod
 from linedesk.inventory.repository import BillingAccountRepository
 from linedesk.inventory.schemas import Iban, Name
@@ -53,9 +53,10 @@ async def change_billing_account(
     session: AsyncSession, code: str, change: BillingAccountChange, now: datetime
 ) -> BillingAccount:
     """Apply the change; tell the managers what changed, if anything did."""
-    account = await BillingAccountRepository(session, Scope.operator()).get_by_code(code)
-    if account is None:
-        raise NotFound("No such billing account")
+    account = found(
+        await BillingAccountRepository(session, Scope.operator()).get_by_code(code),
+        "No such billing account",
+    )
     values: dict[str, Any] = {
         name: getattr(change, name) for name in GROUPS if name in change.model_fields_set
     }  # in the form's order
