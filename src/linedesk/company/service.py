@@ -1,6 +1,5 @@
 """The company's data for its managers (SPEC R-M5): record, counts, billing accounts, lines."""
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linedesk.company.repository import CompanyDataRepository, LineFilters
@@ -30,12 +29,9 @@ def counts(rows: list[tuple[LineKind, LineStatus, int]]) -> LineCounts:
 async def company_data(session: AsyncSession, scope: Scope) -> CompanyData:
     repo = CompanyDataRepository(session, scope)
     company = found(await repo.company(), "No such company")
-    accounts = await session.scalar(
-        select(func.count()).select_from(repo.billing_accounts().order_by(None).subquery())
-    )
     return CompanyData(
         **CompanyRead.model_validate(company).model_dump(),
-        billing_accounts=int(accounts or 0),
+        billing_accounts=await repo.count(repo.billing_accounts()),
         lines=counts(await repo.line_counts()),
     )
 
@@ -44,12 +40,8 @@ async def billing_accounts(
     session: AsyncSession, scope: Scope, page: Page
 ) -> tuple[list[BillingAccount], int]:
     repo = CompanyDataRepository(session, scope)
-    statement = repo.billing_accounts()
-    total = await session.scalar(
-        select(func.count()).select_from(statement.order_by(None).subquery())
-    )
-    items = await session.scalars(statement.offset(page.offset).limit(page.limit))
-    return list(items), int(total or 0)
+    items, total = await repo.page(repo.billing_accounts(), page)
+    return list(items), total
 
 
 def line_view(line: Line) -> LineView:

@@ -11,6 +11,7 @@ from linedesk.db import Base
 from linedesk.kit.pagination import Page
 
 M = TypeVar("M", bound=Base)
+R = TypeVar("R")  # what one page of a statement reads
 
 
 @dataclass(frozen=True)
@@ -53,9 +54,14 @@ class ScopedRepository(Generic[M]):
         result = await self.session.execute(self.readable().where(self.model.id == id))
         return result.scalar_one_or_none()
 
-    async def page(self, statement: Select[M], page: Page) -> tuple[Sequence[M], int]:
+    async def count(self, statement: Select[Any]) -> int:
+        """How many rows `statement` reads."""
         total = await self.session.scalar(
             select(func.count()).select_from(statement.order_by(None).subquery())
         )
+        return int(total or 0)
+
+    async def page(self, statement: Select[R], page: Page) -> tuple[Sequence[R], int]:
+        total = await self.count(statement)
         result = await self.session.execute(statement.offset(page.offset).limit(page.limit))
-        return result.scalars().all(), int(total or 0)
+        return result.scalars().all(), total

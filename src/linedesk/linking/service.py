@@ -1,6 +1,5 @@
 """Link SIM (SPEC R-A10): the linked line's holder consents with the code sent to it."""
 
-from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linedesk.audit.service import record
@@ -20,19 +19,11 @@ from linedesk.inventory.models import Line, LineStatus
 from linedesk.inventory.repository import LineRepository
 from linedesk.kit.phone import LineKind, parse_mobile
 from linedesk.kit.repository import Scope
+from linedesk.linking.repository import LinkedLineRepository
 from linedesk.messaging.models import Channel
 from linedesk.messaging.service import enqueue
 
 MAX_LINKED = 2
-
-
-async def _linked_count(session: AsyncSession, user: User) -> int:
-    return int(
-        await session.scalar(
-            select(func.count()).select_from(LinkedLine).where(LinkedLine.user_id == user.id)
-        )
-        or 0
-    )
 
 
 async def _linkable_line(session: AsyncSession, user: User, raw: str) -> Line:
@@ -47,7 +38,7 @@ async def _linkable_line(session: AsyncSession, user: User, raw: str) -> Line:
     }
     if line.id in own:
         raise ValidationFailed("This line is already yours or linked", code="already_linked")
-    if await _linked_count(session, user) >= MAX_LINKED:
+    if await LinkedLineRepository(session, user).count() >= MAX_LINKED:
         raise ValidationFailed(
             f"You can link at most {MAX_LINKED} lines: unlink one first",
             code="too_many_linked_lines",
@@ -145,10 +136,7 @@ async def unlink(session: AsyncSession, ctx: AuthContext, user: User, raw_msisdn
     line = await LineRepository(session, Scope.company(user.company_id)).get_by_msisdn(msisdn)
     removed = 0
     if line is not None:
-        result = await session.execute(
-            delete(LinkedLine).where(LinkedLine.user_id == user.id, LinkedLine.line_id == line.id)
-        )
-        removed = int(getattr(result, "rowcount", 0) or 0)
+        removed = await LinkedLineRepository(session, user).unlink(line.id)
     if not removed or line is None:
         raise NotFound("This line is not linked to your account")
     await record(

@@ -5,7 +5,6 @@ one-time password."""
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linedesk.audit.service import record
@@ -23,6 +22,7 @@ from linedesk.identity.passwords import PasswordHasher, generate_password
 from linedesk.identity.repository import UserRepository
 from linedesk.identity.service import AuthContext, end_all_sessions, normalize_username
 from linedesk.inventory.models import Line, Sim
+from linedesk.inventory.repository import LineRepository
 from linedesk.kit.repository import Scope
 from linedesk.messaging.models import Channel
 from linedesk.messaging.service import enqueue
@@ -49,11 +49,8 @@ class Route:
 
 async def _current_sim(session: AsyncSession, line_id: int) -> tuple[Sim | None, bool]:
     """The line's SIM, and whether it replaced an earlier one."""
-    sims = (
-        await session.scalars(
-            select(Sim).where(Sim.line_id == line_id).order_by(Sim.installed_at.desc())
-        )
-    ).all()
+    found = await LineRepository(session, Scope.operator()).sims_of([line_id])
+    sims = found.get(line_id, [])
     current = next((sim for sim in sims if sim.replaced_at is None), None)
     return current, len(sims) > 1
 
