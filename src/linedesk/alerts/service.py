@@ -11,10 +11,9 @@ from decimal import Decimal
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from linedesk.alerts.repository import AlertRepository
 from linedesk.config import Settings
 from linedesk.identity.models import User
 from linedesk.inventory.models import Line
@@ -25,8 +24,6 @@ from linedesk.messaging.service import NewMessage, enqueue_many
 from linedesk.usage.batch import micros
 from linedesk.usage.models import (
     AlertKind,
-    SentAlert,
-    UsagePreferences,
 )
 from linedesk.usage.rating import Counters, CountersChange, OfferTerms
 from linedesk.usage.service import Watched
@@ -213,8 +210,9 @@ async def evaluate_changes(
     ]
     if not crossed:
         return
-    users = await _users_of(session, {change.line.id for change, _ in crossed})
-    switched_off = await _switches_of(session, {user_id for user_id, _ in users.values()})
+    repo = AlertRepository(session)
+    users = await repo.users_of({change.line.id for change, _ in crossed})
+    switched_off = await repo.switches_of({user_id for user_id, _ in users.values()})
     wanted: list[tuple[CountersChange, Crossing, str]] = []
     for change, found in crossed:
         user_id, language = users.get(change.line.id, (None, FALLBACK_LANGUAGE))
@@ -253,51 +251,11 @@ def alerts_hook(config: Settings | Thresholds) -> Watched:
     return Watched(evaluate, lambda sums: may_cross(sums, thresholds))
 
 
-async def _users_of(session: AsyncSession, line_ids: set[int]) -> dict[int, tuple[int, str]]:
-    """The registered employee of each line: their id and language."""
-    rows = await session.execute(
-        select(User.main_line_id, User.id, User.language)
-        .where(User.main_line_id.in_(line_ids), User.disabled_at.is_(None))
-        .order_by(User.id.desc())
-    )
-    return {
-        line_id: (user_id, language) for line_id, user_id, language in rows if line_id is not None
-    }
-
-
-async def _switches_of(session: AsyncSession, user_ids: set[int]) -> dict[int, set[str]]:
-    if not user_ids:
-        return {}
-    rows = await session.execute(
-        select(UsagePreferences.user_id, UsagePreferences.alerts_off).where(
-            UsagePreferences.user_id.in_(user_ids)
-        )
-    )
-    return {user_id: set(off or ()) for user_id, off in rows}
-
-
-async def _switched_off(session: AsyncSession, user: User | None) -> set[str]:
-    if user is None:
-        return set()
-    return (await _switches_of(session, {user.id})).get(user.id, set())
-
-
-def _insert_ignoring_conflicts(session: AsyncSession) -> Insert:
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(SentAlert).on_conflict_do_nothing(
-            index_elements=["line_id", "period", "kind"]
-        )
-    return sqlite.insert(SentAlert).on_conflict_do_nothing(
-        index_elements=["line_id", "period", "kind"]
-    )
-
-
 async def _claim(
     session: AsyncSession, now: datetime, wanted: Sequence[tuple[CountersChange, Crossing, str]]
 ) -> set[tuple[int, date, AlertKind]]:
     """Record the alerts for their periods; only those not sent before (by anyone) come
-    back: the table's key makes it once per line, period and kind, even under concurrency."""
+    back."""
     rows = [
         {
             "line_id": change.line.id,
@@ -308,18 +266,7 @@ async def _claim(
         }
         for change, crossing, _ in wanted
     ]
-    claimed: set[tuple[int, date, AlertKind]] = set()
-    for start in range(0, len(rows), 500):
-        statement = (
-            _insert_ignoring_conflicts(session)
-            .values(rows[start : start + 500])
-            .returning(SentAlert.line_id, SentAlert.period, SentAlert.kind)
-        )
-        claimed.update(
-            (line_id, period, AlertKind(kind))
-            for line_id, period, kind in await session.execute(statement)
-        )
-    return claimed
+    return await AlertRepository(session).claim(rows)
 
 
 def _message(
@@ -395,7 +342,7 @@ def money_text(amount: Decimal, language: str) -> str:
 
 async def alert_switches(session: AsyncSession, user: User) -> dict[AlertKind, bool]:
     """Every alert kind, on unless the user switched it off."""
-    off = await _switched_off(session, user)
+    off = (await AlertRepository(session).switches_of({user.id})).get(user.id, set())
     return {kind: kind.value not in off for kind in AlertKind}
 
 
@@ -406,19 +353,5 @@ async def set_alert_switches(
     `alerts_off`, so the widget settings kept in the same row are left alone."""
     switches = await alert_switches(session, user) | changes
     alerts_off = [kind.value for kind, on in switches.items() if not on]
-    dialect = session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
-    statement = module.insert(UsagePreferences).values(
-        user_id=user.id,
-        company_id=user.company_id,
-        alerts_off=alerts_off,
-        pinned_links=[],
-        updated_at=now,
-    )
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["user_id"],
-            set_={"alerts_off": statement.excluded.alerts_off, "updated_at": now},
-        )
-    )
+    await AlertRepository(session).save_switches(user, alerts_off, now)
     return switches

@@ -1,0 +1,76 @@
+"""Every query of the usage alerts: who a line's alert goes to, the users' switches, and the
+`sent_alerts` rows that make each alert once per line, period and kind."""
+
+from collections.abc import Collection, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from linedesk.identity.models import User
+from linedesk.kit.bulk import chunks, dialect_insert
+from linedesk.usage.models import AlertKind, SentAlert, UsagePreferences
+
+
+class AlertRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def users_of(self, line_ids: Collection[int]) -> dict[int, tuple[int, str]]:
+        """The registered employee of each line: their id and language."""
+        rows = await self.session.execute(
+            select(User.main_line_id, User.id, User.language)
+            .where(User.main_line_id.in_(line_ids), User.disabled_at.is_(None))
+            .order_by(User.id.desc())
+        )
+        return {
+            line_id: (user_id, language)
+            for line_id, user_id, language in rows
+            if line_id is not None
+        }
+
+    async def switches_of(self, user_ids: Collection[int]) -> dict[int, set[str]]:
+        """The alert kinds each user switched off."""
+        if not user_ids:
+            return {}
+        rows = await self.session.execute(
+            select(UsagePreferences.user_id, UsagePreferences.alerts_off).where(
+                UsagePreferences.user_id.in_(user_ids)
+            )
+        )
+        return {user_id: set(off or ()) for user_id, off in rows}
+
+    async def claim(self, rows: Sequence[dict[str, Any]]) -> set[tuple[int, date, AlertKind]]:
+        """Insert the `sent_alerts` rows, ignoring those there already; the ones inserted
+        come back (the table's key: once per line, period and kind, even under concurrency)."""
+        claimed: set[tuple[int, date, AlertKind]] = set()
+        for part in chunks(rows, 500):
+            statement = (
+                dialect_insert(self.session, SentAlert)
+                .on_conflict_do_nothing(index_elements=["line_id", "period", "kind"])
+                .values(list(part))
+                .returning(SentAlert.line_id, SentAlert.period, SentAlert.kind)
+            )
+            claimed.update(
+                (line_id, period, AlertKind(kind))
+                for line_id, period, kind in await self.session.execute(statement)
+            )
+        return claimed
+
+    async def save_switches(self, user: User, alerts_off: list[str], now: datetime) -> None:
+        """Insert the user's preferences or update only their `alerts_off`, so the widget
+        settings kept in the same row are left alone."""
+        statement = dialect_insert(self.session, UsagePreferences).values(
+            user_id=user.id,
+            company_id=user.company_id,
+            alerts_off=alerts_off,
+            pinned_links=[],
+            updated_at=now,
+        )
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["user_id"],
+                set_={"alerts_off": statement.excluded.alerts_off, "updated_at": now},
+            )
+        )
