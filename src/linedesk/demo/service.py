@@ -6,7 +6,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from stdnum import iban as stdnum_iban
 
@@ -23,10 +22,12 @@ from linedesk.demo.names import (
 from linedesk.demo.offers import OFFERS
 from linedesk.demo.usage import load_demo_usage
 from linedesk.demo.users import create_demo_users
-from linedesk.inventory.models import Company, Offer, PaymentMethod, PaymentMode, Segment
+from linedesk.inventory.models import PaymentMethod, PaymentMode, Segment
+from linedesk.inventory.repository import CompanyRepository, OfferRepository
 from linedesk.inventory.schemas import BillingAccountCreate, CompanyCreate, LineCreate
 from linedesk.inventory.service import RESOURCES, ImportContext, import_items
 from linedesk.kit.phone import LineKind
+from linedesk.kit.repository import Scope
 from linedesk.kit.tax_ids import iccid_with_check_digit, vat_with_check_digit
 
 SME_VAT = "01234560017"  # fixed, so the demo's SME is easy to find and the load is re-runnable
@@ -229,10 +230,11 @@ async def load_demo(
 ) -> DemoSummary:
     """Load the demo data set unless it is there already (safe to run twice); with usage,
     also 13 months of usage records for its lines."""
-    if await session.scalar(select(Company.id).where(Company.vat_number == SME_VAT)):
+    if await CompanyRepository(session, Scope.operator()).ids_by_vat([SME_VAT]):
         return DemoSummary(loaded=False, companies=0, billing_accounts=0, lines=0)
     plan = build_plan(total_lines, seed)
-    existing_offers = set(await session.scalars(select(Offer.code)))
+    offers = OfferRepository(session, Scope.operator())
+    existing_offers = set(await offers.by_codes([offer.code for offer in OFFERS]))
     missing_offers = [offer for offer in OFFERS if offer.code not in existing_offers]
     await _import(session, "offers", missing_offers, ctx)
     await _import(session, "companies", plan.companies, ctx)

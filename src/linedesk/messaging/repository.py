@@ -2,8 +2,9 @@
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linedesk.messaging.models import CapturedMessage, Channel, OutboxMessage, OutboxStatus
@@ -12,6 +13,10 @@ from linedesk.messaging.models import CapturedMessage, Channel, OutboxMessage, O
 class OutboxRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def add_many(self, rows: Sequence[dict[str, Any]]) -> None:
+        """New messages, inserted in one statement."""
+        await self.session.execute(insert(OutboxMessage), list(rows))
 
     async def claim(self, now: datetime, limit: int, lease: timedelta) -> Sequence[OutboxMessage]:
         """Atomically take due messages (and ones whose worker died mid-send) for this worker.

@@ -5,11 +5,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linedesk.errors import ValidationFailed
 from linedesk.messaging.models import Channel, OutboxMessage, OutboxStatus
+from linedesk.messaging.repository import OutboxRepository
 from linedesk.messaging.templates import LANGUAGES, template_exists
 
 
@@ -78,8 +78,7 @@ async def enqueue_many(
             raise ValidationFailed(f"No {message.channel.value} template named {message.template}")
         checked.add(key)
     if messages:
-        await session.execute(
-            insert(OutboxMessage),
+        await OutboxRepository(session).add_many(
             [
                 {
                     "company_id": m.company_id,
