@@ -125,6 +125,14 @@ async def copy_frame_staged(
     return int(status.rsplit(" ", 1)[-1])  # "INSERT 0 <count>"
 
 
+async def copy_query_csv(session: AsyncSession, sql: str, *args: Any) -> bytes:
+    """PostgreSQL: a query's rows as CSV (no header) by `COPY (query) TO STDOUT`, for a
+    columnar reader: no row becomes a Python object on the way."""
+    out = io.BytesIO()
+    await (await _driver(session)).copy_from_query(sql, *args, output=out, format="csv")
+    return out.getvalue()
+
+
 async def execute_sql(session: AsyncSession, sql: str) -> None:
     """PostgreSQL: SQL with no parameters, on the session's connection (one round trip)."""
     await (await _driver(session)).execute(sql)
