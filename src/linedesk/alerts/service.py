@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 import polars as pl
@@ -18,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from linedesk.config import get_settings
 from linedesk.identity.models import User
 from linedesk.inventory.models import Line
+from linedesk.kit.bulk import insert_new_columns, is_postgres
 from linedesk.kit.i18n import LOCALES, Localizer
 from linedesk.kit.phone import LineKind
 from linedesk.messaging.models import Channel
@@ -275,6 +277,21 @@ async def _claim(
 ) -> set[tuple[int, date, AlertKind]]:
     """Record the alerts for their periods; only those not sent before (by anyone) come
     back: the table's key makes it once per line, period and kind, even under concurrency."""
+    claimed: set[tuple[int, date, AlertKind]] = set()
+    if is_postgres(session):  # one statement, arrays in: no SQL built per row
+        found = await insert_new_columns(
+            session,
+            SentAlert,
+            ("line_id", "period", "kind"),
+            {
+                "line_id": [change.line.id for change, _, _ in wanted],
+                "period": [change.period for change, _, _ in wanted],
+                "kind": [crossing.kind.value for _, crossing, _ in wanted],
+                "company_id": [change.line.company_id for change, _, _ in wanted],
+                "sent_at": [now] * len(wanted),
+            },
+        )
+        return {(line_id, period, AlertKind(kind)) for line_id, period, kind in found}
     rows = [
         {
             "line_id": change.line.id,
@@ -285,7 +302,6 @@ async def _claim(
         }
         for change, crossing, _ in wanted
     ]
-    claimed: set[tuple[int, date, AlertKind]] = set()
     for start in range(0, len(rows), 500):
         statement = (
             _insert_ignoring_conflicts(session)
@@ -344,10 +360,12 @@ def alert_payload(
     return payload
 
 
+@lru_cache(maxsize=16)
 def _l10n(language: str) -> Localizer:
     return Localizer(language if language in LOCALES else "en")
 
 
+@lru_cache(maxsize=10_000)  # an import's alerts repeat the same allowances and thresholds
 def _decimal_text(value: Decimal | float, places: int, language: str) -> str:
     return _l10n(language).number(value, places)
 
