@@ -156,7 +156,7 @@ def test_batch_rating_equals_the_reference(items, started, credit_a, credit_b):
     }
     rated = rate_frame(frame, OFFERS, start, batch_balances)
     done = totals(rated, batch_balances)
-    got_before, got_after = changes(done, start, batch_balances)
+    got_before, got_after = changes(done, batch_balances)
 
     expected, before, after, credit = reference(numbered, OFFERS, LINES, counters, batch_balances)
     got = {

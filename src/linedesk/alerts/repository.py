@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linedesk.identity.models import User
-from linedesk.kit.bulk import chunks, dialect_insert
+from linedesk.kit.bulk import chunks, dialect_insert, insert_new_columns, is_postgres
 from linedesk.usage.models import AlertKind, SentAlert, UsagePreferences
 
 
@@ -44,6 +44,14 @@ class AlertRepository:
     async def claim(self, rows: Sequence[dict[str, Any]]) -> set[tuple[int, date, AlertKind]]:
         """Insert the `sent_alerts` rows, ignoring those there already; the ones inserted
         come back (the table's key: once per line, period and kind, even under concurrency)."""
+        if rows and is_postgres(self.session):  # one statement, arrays in: no SQL per row
+            found = await insert_new_columns(
+                self.session,
+                SentAlert,
+                ("line_id", "period", "kind"),
+                {key: [str(row[key]) if key == "kind" else row[key] for row in rows] for key in rows[0]},
+            )
+            return {(line_id, period, AlertKind(kind)) for line_id, period, kind in found}
         claimed: set[tuple[int, date, AlertKind]] = set()
         for part in chunks(rows, 500):
             statement = (

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 import polars as pl
@@ -255,7 +256,7 @@ async def _claim(
     session: AsyncSession, now: datetime, wanted: Sequence[tuple[CountersChange, Crossing, str]]
 ) -> set[tuple[int, date, AlertKind]]:
     """Record the alerts for their periods; only those not sent before (by anyone) come
-    back."""
+    back: the table's key makes it once per line, period and kind, even under concurrency."""
     rows = [
         {
             "line_id": change.line.id,
@@ -319,10 +320,12 @@ def alert_payload(
     return payload
 
 
+@lru_cache(maxsize=16)
 def _l10n(language: str) -> Localizer:
     return Localizer(language if language in LOCALES else "en")
 
 
+@lru_cache(maxsize=10_000)  # an import's alerts repeat the same allowances and thresholds
 def _decimal_text(value: Decimal | float, places: int, language: str) -> str:
     return _l10n(language).number(value, places)
 

@@ -125,9 +125,42 @@ async def copy_frame_staged(
     return int(status.rsplit(" ", 1)[-1])  # "INSERT 0 <count>"
 
 
+async def copy_query_csv(session: AsyncSession, sql: str, *args: Any) -> bytes:
+    """PostgreSQL: a query's rows as CSV (no header) by `COPY (query) TO STDOUT`, for a
+    columnar reader: no row becomes a Python object on the way."""
+    out = io.BytesIO()
+    await (await _driver(session)).copy_from_query(sql, *args, output=out, format="csv")
+    return out.getvalue()
+
+
 async def execute_sql(session: AsyncSession, sql: str) -> None:
     """PostgreSQL: SQL with no parameters, on the session's connection (one round trip)."""
     await (await _driver(session)).execute(sql)
+
+
+def _unnest_insert(model: Any, names: Sequence[str]) -> str:
+    """PostgreSQL: `INSERT … SELECT * FROM unnest(…)`, one array parameter per column."""
+    table, dialect = model.__table__, postgresql.dialect()
+    arrays = ", ".join(
+        f"${n}::{table.c[name].type.compile(dialect=dialect)}[]"
+        for n, name in enumerate(names, start=1)
+    )
+    return f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM unnest({arrays})"
+
+
+async def insert_new_columns(
+    session: AsyncSession, model: Any, keys: Sequence[str], columns: dict[str, Sequence[Any]]
+) -> list[tuple[Any, ...]]:
+    """PostgreSQL: insert rows given as columns, skipping those whose `keys` are there
+    already, in one statement; returns the keys of the rows it inserted."""
+    if not columns or not len(next(iter(columns.values()))):
+        return []
+    sql = (
+        f"{_unnest_insert(model, list(columns))} ON CONFLICT ({', '.join(keys)}) DO NOTHING "
+        f"RETURNING {', '.join(keys)}"
+    )
+    rows = await (await _driver(session)).fetch(sql, *(list(v) for v in columns.values()))
+    return [tuple(row) for row in rows]
 
 
 async def upsert_add(

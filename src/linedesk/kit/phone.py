@@ -1,6 +1,8 @@
 """Italian phone numbers: parsed with phonenumbers, stored in E.164, mobile vs fixed."""
 
+import re
 from enum import StrEnum
+from functools import lru_cache
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberType
@@ -38,6 +40,19 @@ def parse_italian_number(raw: str, kind: LineKind | None = None) -> str:
     if kind is not None and phonenumbers.number_type(number) not in _KIND_TYPES[kind]:
         raise InvalidNumber(f"'{raw}' is not a {kind.value} number")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+E164_ITALIAN = re.compile(r"\+39\d{6,11}")
+
+
+@lru_cache(maxsize=200_000)
+def stored_number(raw: str) -> str:
+    """A line's number as stored (E.164), for bulk work on numbers that are usually already
+    in that form (usage records): that form is taken as it is (a lookup then decides whether
+    such a line exists), the rest parsed by `parse_italian_number`, each distinct one once."""
+    if E164_ITALIAN.fullmatch(raw):
+        return raw
+    return parse_italian_number(raw)
 
 
 def parse_mobile(raw: str, field: str = "msisdn") -> str:

@@ -95,35 +95,43 @@ def _terms_frame(terms: dict[int, OfferTerms]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema)
 
 
-def _start_frame(
-    counters: dict[Key, Counters], balances: dict[int, Decimal]
-) -> tuple[pl.DataFrame, pl.DataFrame]:
+START_SCHEMA: dict[str, pl.DataType] = {
+    "line_id": pl.Int64(),
+    "period": pl.Date(),
+    "c_data": pl.Int64(),
+    "c_voice": pl.Int64(),
+    "c_sms": pl.Int64(),
+    "c_roam": pl.Int64(),
+    "c_charges": pl.Int128(),
+    "c_roaming_charges": pl.Int128(),
+    "c_roaming_events": pl.Int64(),
+}
+
+
+def start_frame(counters: dict[Key, Counters]) -> pl.DataFrame:
+    """What line periods held before a batch, as the columns `rate_frame` joins (charges in
+    micro-euros); a line period missing from it held nothing. The import reads these
+    columns straight from the database; this builds them from the reference's `Counters`."""
     keys = list(counters)
-    start = pl.DataFrame(
+    return pl.DataFrame(
         {
             "line_id": [k[0] for k in keys],
             "period": [k[1] for k in keys],
             **{f"c_{n}": [getattr(counters[k], USED[n]) for k in keys] for n in TYPES},
             "c_roam": [counters[k].roaming_data_bytes for k in keys],
+            "c_charges": [micros(counters[k].charges) for k in keys],
             "c_roaming_charges": [micros(counters[k].roaming_charges) for k in keys],
             "c_roaming_events": [counters[k].roaming_events for k in keys],
         },
-        schema={
-            "line_id": pl.Int64,
-            "period": pl.Date,
-            "c_data": pl.Int64,
-            "c_voice": pl.Int64,
-            "c_sms": pl.Int64,
-            "c_roam": pl.Int64,
-            "c_roaming_charges": pl.Int128,
-            "c_roaming_events": pl.Int64,
-        },
+        schema=START_SCHEMA,
     )
-    credit = pl.DataFrame(
+
+
+def _credit_frame(balances: dict[int, Decimal]) -> pl.DataFrame:
+    return pl.DataFrame(
         {"line_id": list(balances), "credit0": [micros(b) for b in balances.values()]},
         schema={"line_id": pl.Int64, "credit0": pl.Int128},
     )
-    return start, credit
 
 
 def _by_type(prefix: str) -> pl.Expr:
@@ -140,13 +148,15 @@ def _by_type(prefix: str) -> pl.Expr:
 def rate_frame(
     frame: pl.DataFrame,
     terms: dict[int, OfferTerms],
-    counters: dict[Key, Counters],
+    counters: dict[Key, Counters] | pl.DataFrame,
     balances: dict[int, Decimal],
 ) -> pl.DataFrame:
     """Each record (columns line_id, offer_id, period, started_at, record_id, type,
     destination, quantity) with `in_bundle`, `charge` (micro-euros) and, on prepaid lines,
-    the credit before and after it; sorted by line, start time and record id."""
-    start, credit = _start_frame(counters, balances)
+    the credit before and after it; sorted by line, start time and record id. `counters`:
+    what the line periods held before, as `Counters` or as `start_frame` columns."""
+    start = counters if isinstance(counters, pl.DataFrame) else start_frame(counters)
+    credit = _credit_frame(balances)
     quantity, dest = pl.col("quantity"), pl.col("destination")
     roaming_data = (pl.col("type") == "data") & (dest == "eu_roaming")
     eligible = pl.when(dest.is_in(IN_BUNDLE)).then(quantity).otherwise(0)
@@ -219,6 +229,7 @@ COUNTED = (
 # starting credit (null: not prepaid), beside the sums in `Totals.counters`: enough to tell
 # in columns which line periods crossed a threshold (`alerts.service.may_cross`).
 STARTED = (
+    "c_charges",
     "c_data",
     "c_voice",
     "c_sms",
@@ -260,15 +271,13 @@ def totals(rated: pl.DataFrame, balances: dict[int, Decimal]) -> Totals:
 
 
 def changes(
-    done: Totals,
-    counters: dict[Key, Counters],
-    balances: dict[int, Decimal],
-    only: pl.Series | None = None,
+    done: Totals, balances: dict[int, Decimal], only: pl.Series | None = None
 ) -> tuple[dict[Key, Counters], dict[Key, Counters]]:
     """Each line's period before and after the batch, as the reference's `Counters` (only
-    the line periods where `only` is true, if given)."""
+    the line periods where `only` is true, if given), from the columns of `done.counters`."""
     before, after = {}, {}
     sums = done.counters if only is None else done.counters.filter(only)
+    held = ("c_data", "c_voice", "c_sms", "c_roam", "c_charges", "c_roaming_charges")
     for (
         line_id,
         period,
@@ -281,18 +290,27 @@ def changes(
         events,
         credit_before,
         credit_after,
-    ) in sums.select("line_id", "period", *COUNTED, "credit_before", "credit_after").iter_rows():
+        *start,
+    ) in (
+        sums.select(
+            "line_id",
+            "period",
+            *COUNTED,
+            "credit_before",
+            "credit_after",
+            *(pl.col(name).fill_null(0) for name in (*held, "c_roaming_events")),
+        )
+    ).iter_rows():
         key = (line_id, period)
-        start = counters[key]
         prepaid = line_id in balances
         first = Counters(
-            start.data_bytes,
-            start.voice_seconds,
-            start.sms_count,
-            start.roaming_data_bytes,
-            start.charges,
-            start.roaming_charges,
-            start.roaming_events,
+            start[0],
+            start[1],
+            start[2],
+            start[3],
+            from_micros(start[4]),
+            from_micros(start[5]),
+            start[6],
             from_micros(credit_before) if prepaid else None,
         )
         before[key] = first

@@ -5,7 +5,7 @@ batch as for a file import's."""
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Sequence
 
 from linedesk.kit.live import LiveBus
-from linedesk.kit.phone import InvalidNumber, parse_italian_number
+from linedesk.kit.phone import InvalidNumber, stored_number
 from linedesk.usage.files import Batch
 from linedesk.usage.schemas import UsageRecordIn
 
@@ -15,11 +15,13 @@ def lines_of(records: Sequence[tuple[int, UsageRecordIn]]) -> set[str]:
 
 
 def numbers_of(lines: Iterable[str]) -> set[str]:
-    """The lines' numbers as stored (E.164); a number that cannot be read is left out."""
+    """The lines' numbers as stored (E.164); a number that cannot be read is left out.
+    Each distinct number is parsed once per process (`stored_number`): parsing every number
+    of every batch cost more than the whole import."""
     out = set()
     for line in lines:
         try:
-            out.add(parse_italian_number(line))
+            out.add(stored_number(line))
         except InvalidNumber:  # such a batch is rejected: nothing to tell
             continue
     return out
@@ -39,8 +41,10 @@ class Announced:
 
     async def batches(self) -> AsyncIterator[Batch]:
         async for batch in self._source:
-            # read from the columns: asking for `records` would build every row in Python
-            self._pending = numbers_of(batch.frame()["line"].unique().to_list())
+            # read from the columns: asking for `records` would build every row in Python;
+            # with no bus there is no one to tell
+            if self._bus is not None:
+                self._pending = numbers_of(batch.frame()["line"].unique().to_list())
             yield batch
 
     async def commit(self) -> None:

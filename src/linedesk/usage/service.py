@@ -8,12 +8,10 @@ written in bulk (`kit.bulk`). Services flush and never commit: the CLI command o
 owns each batch's transaction.
 """
 
-import re
 from collections.abc import AsyncIterable, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 
 import polars as pl
@@ -27,6 +25,7 @@ from linedesk.kit.bulk import (
     among,
     chunks,
     copy_frame_staged,
+    copy_query_csv,
     dialect_insert,
     execute_sql,
     insert_ignore,
@@ -35,8 +34,17 @@ from linedesk.kit.bulk import (
     upsert_add_columns,
 )
 from linedesk.kit.csvfile import RowError
-from linedesk.kit.phone import InvalidNumber, LineKind, parse_italian_number
-from linedesk.usage.batch import Totals, changes, frame_of, from_micros, rate_frame, totals
+from linedesk.kit.phone import InvalidNumber, LineKind, stored_number
+from linedesk.usage.batch import (
+    START_SCHEMA,
+    Totals,
+    changes,
+    frame_of,
+    from_micros,
+    rate_frame,
+    start_frame,
+    totals,
+)
 from linedesk.usage.files import Batch
 from linedesk.usage.models import (
     DailyUsage,
@@ -65,7 +73,6 @@ class Watched:
 
 Key = tuple[int, date]  # line id, period
 CLOCK_SKEW = timedelta(minutes=5)
-E164_ITALIAN = re.compile(r"\+39\d{6,11}")
 COUNTER_FIELDS = (
     "data_bytes",
     "voice_seconds",
@@ -175,40 +182,83 @@ async def _fresh(session: AsyncSession, frame: pl.DataFrame) -> pl.DataFrame:
     return first.filter(~pl.col("record_id").is_in(found)) if found else first
 
 
-@lru_cache(maxsize=200_000)
-def _number(raw: str) -> str:
-    """A line's number as stored (E.164); the usual form is taken as it is, the rest parsed."""
-    if E164_ITALIAN.fullmatch(raw):
-        return raw
-    return parse_italian_number(raw)
+LINES_CSV = (
+    "SELECT msisdn, id, company_id, offer_id, kind, status, payment_mode, activation_date "
+    "FROM lines WHERE msisdn = ANY($1::varchar[])"
+)
+COUNTERS_CSV = (
+    "SELECT line_id, period, data_bytes, voice_seconds, sms_count, roaming_data_bytes, "
+    "(charges * 1000000)::bigint, (roaming_charges * 1000000)::bigint, roaming_events "
+    f"FROM {LineCounter.__tablename__} JOIN unnest($1::bigint[], $2::date[]) "
+    "AS wanted (line_id, period) USING (line_id, period)"
+)
+
+
+def _csv_frame(data: bytes, schema: dict[str, Any]) -> pl.DataFrame:
+    if not data:
+        return pl.DataFrame(schema=schema)
+    return pl.read_csv(data, has_header=False, new_columns=list(schema), schema=schema)
 
 
 async def _lines(
     session: AsyncSession, numbers: set[str]
-) -> tuple[dict[str, LineFacts], dict[int, OfferTerms]]:
-    lines: dict[str, LineFacts] = {}
-    columns = (
-        Line.id,
-        Line.msisdn,
-        Line.company_id,
-        Line.offer_id,
-        Line.kind,
-        Line.status,
-        Line.payment_mode,
-        Line.activation_date,
-    )
-    for part in chunks(list(numbers), 10_000):
-        found = await session.execute(select(*columns).where(among(session, Line.msisdn, part)))
-        lines.update((row[1], LineFacts(*row)) for row in found)
-    offer_ids = {line.offer_id for line in lines.values()}
+) -> tuple[pl.DataFrame, dict[int, OfferTerms]]:
+    """The lines with these numbers (`LINE_SCHEMA` columns), read with one query straight
+    into columns on PostgreSQL, and their offers' terms."""
+    if is_postgres(session):
+        facts = _csv_frame(await copy_query_csv(session, LINES_CSV, list(numbers)), LINE_SCHEMA)
+    else:
+        columns = (
+            Line.msisdn,
+            Line.id,
+            Line.company_id,
+            Line.offer_id,
+            Line.kind,
+            Line.status,
+            Line.payment_mode,
+            Line.activation_date,
+        )
+        rows: list[tuple[Any, ...]] = []
+        for part in chunks(list(numbers), 10_000):
+            found = await session.execute(select(*columns).where(among(session, Line.msisdn, part)))
+            rows += [(*row[:4], *(v.value for v in row[4:7]), row[7]) for row in found]
+        facts = pl.DataFrame(rows, schema=LINE_SCHEMA, orient="row")
+    offer_ids = facts["offer_id"].drop_nulls().unique().to_list()
     offers = await session.scalars(select(Offer).where(Offer.id.in_(offer_ids)))
-    return lines, {offer.id: OfferTerms.of(offer) for offer in offers}
+    return facts, {offer.id: OfferTerms.of(offer) for offer in offers}
 
 
-async def _counters(session: AsyncSession, keys: set[Key]) -> dict[Key, Counters]:
-    out = {key: Counters() for key in keys}
-    line_ids = list({line_id for line_id, _ in keys})
-    periods = list({period for _, period in keys})
+def _facts(facts: pl.DataFrame, line_ids: set[int]) -> dict[int, LineFacts]:
+    """The lines a hook is told about, as the reference's `LineFacts`."""
+    return {
+        row[1]: LineFacts(
+            row[1],
+            row[0],
+            row[2],
+            row[3],
+            LineKind(row[4]),
+            LineStatus(row[5]),
+            PaymentMode(row[6]),
+            row[7],
+        )
+        for row in facts.filter(pl.col("line_id").is_in(list(line_ids))).iter_rows()
+    }
+
+
+async def _counters(session: AsyncSession, keys: pl.DataFrame) -> pl.DataFrame:
+    """What the line periods `keys` (line_id, period) hold, as `batch.START_SCHEMA` columns:
+    one query straight into columns on PostgreSQL. A line period with no counters yet is
+    missing (it holds nothing)."""
+    if is_postgres(session):
+        data = await copy_query_csv(
+            session, COUNTERS_CSV, keys["line_id"].to_list(), keys["period"].to_list()
+        )
+        read = {**START_SCHEMA, "c_charges": pl.Int64, "c_roaming_charges": pl.Int64}
+        return _csv_frame(data, read).cast(START_SCHEMA)  # type: ignore[arg-type]
+    out: dict[Key, Counters] = {}
+    wanted = set(keys.iter_rows())
+    line_ids = keys["line_id"].unique().to_list()
+    periods = keys["period"].unique().to_list()
     for part in chunks(line_ids, 10_000):
         rows = await session.execute(
             select(
@@ -218,9 +268,9 @@ async def _counters(session: AsyncSession, keys: set[Key]) -> dict[Key, Counters
             ).where(among(session, LineCounter.line_id, part), LineCounter.period.in_(periods))
         )
         for line_id, period, *values in rows:
-            if (line_id, period) in out:
+            if (line_id, period) in wanted:
                 out[(line_id, period)] = Counters(*values)
-    return out
+    return start_frame(out)
 
 
 async def _balances(session: AsyncSession, line_ids: Sequence[int]) -> dict[int, Decimal]:
@@ -244,7 +294,7 @@ def _resolve(frame: pl.DataFrame) -> tuple[dict[str, str], list[RowError]]:
     wrong: dict[str, str] = {}
     for raw in frame["line"].unique().to_list():
         try:
-            numbers[raw] = _number(raw)
+            numbers[raw] = stored_number(raw)
         except InvalidNumber as exc:
             wrong[raw] = str(exc)
     errors = [
@@ -256,24 +306,8 @@ def _resolve(frame: pl.DataFrame) -> tuple[dict[str, str], list[RowError]]:
     return numbers, errors
 
 
-def _with_lines(
-    frame: pl.DataFrame, numbers: dict[str, str], lines: dict[str, LineFacts]
-) -> pl.DataFrame:
+def _with_lines(frame: pl.DataFrame, numbers: dict[str, str], facts: pl.DataFrame) -> pl.DataFrame:
     """The records whose number is one, with their line's facts and Rome day and period."""
-    found = list(lines.values())  # built column by column: 4x faster than by rows
-    facts = pl.DataFrame(
-        {
-            "number": [n.msisdn for n in found],
-            "line_id": [n.id for n in found],
-            "company_id": [n.company_id for n in found],
-            "offer_id": [n.offer_id for n in found],
-            "kind": [n.kind.value for n in found],
-            "status": [n.status.value for n in found],
-            "payment_mode": [n.payment_mode.value for n in found],
-            "activation_date": [n.activation_date for n in found],
-        },
-        schema=LINE_SCHEMA,
-    )
     day = pl.col("started_at").dt.convert_time_zone("Europe/Rome").dt.date()
     return (
         frame.filter(pl.col("line").is_in(list(numbers)))
@@ -448,8 +482,8 @@ async def import_frame(
     """`import_records` for a batch already in columns (`usage.batch.FRAME_SCHEMA`)."""
     fresh = await _fresh(session, frame)
     numbers, bad = _resolve(fresh)
-    lines, terms = await _lines(session, set(numbers.values()))
-    fresh = _with_lines(fresh, numbers, lines)
+    facts, terms = await _lines(session, set(numbers.values()))
+    fresh = _with_lines(fresh, numbers, facts)
     bad = [*errors, *bad, *_check(fresh, terms, now)]
     if bad:
         raise ImportRejected(bad)
@@ -462,8 +496,7 @@ async def import_frame(
     )
     if fresh.is_empty():
         return summary
-    keys = set(fresh.select("line_id", "period").unique().iter_rows())
-    counters = await _counters(session, keys)
+    counters = await _counters(session, fresh.select("line_id", "period").unique())
     prepaid = fresh.filter(pl.col("payment_mode") == PaymentMode.prepaid.value)
     balances = await _balances(session, prepaid["line_id"].unique().to_list())
     rated = rate_frame(fresh, terms, counters, balances)
@@ -475,15 +508,18 @@ async def import_frame(
             "Another import added some of these records meanwhile; import the file again"
         )
     done = totals(rated, balances)
-    by_id = {line.id: line for line in lines.values()}
-    await _write_totals(session, done, {i: line.company_id for i, line in by_id.items()}, now)
+    companies = rated.select("line_id", "company_id").unique()
+    await _write_totals(
+        session, done, dict(zip(companies["line_id"], companies["company_id"], strict=True)), now
+    )
     if on_counters is not None:
         hook, only = (
             (on_counters.hook, on_counters.picks(done.counters))
             if isinstance(on_counters, Watched)
             else (on_counters, None)
         )
-        before, after = changes(done, counters, balances, only)
+        before, after = changes(done, balances, only)
+        by_id = _facts(facts, {line_id for line_id, _ in after})
         await hook(
             session,
             now,
@@ -545,7 +581,7 @@ async def top_up(
 ) -> PrepaidBalance:
     """Add credit to a prepaid line; a reference already used is the same top-up again."""
     try:
-        number = _number(msisdn)
+        number = stored_number(msisdn)
     except InvalidNumber as exc:
         raise NotFound("No such line") from exc
     line = await session.scalar(select(Line).where(Line.msisdn == number))
