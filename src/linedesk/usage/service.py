@@ -43,6 +43,7 @@ from linedesk.usage.models import (
     LineCounter,
     PrepaidBalance,
     PrepaidTopUp,
+    SpendingAccount,
     UsageRecord,
 )
 from linedesk.usage.rating import Counters, CountersChange, LineFacts, OfferTerms
@@ -477,6 +478,7 @@ async def import_frame(
     done = totals(rated, balances)
     by_id = {line.id: line for line in lines.values()}
     await _write_totals(session, done, {i: line.company_id for i, line in by_id.items()}, now)
+    await add_to_estimate(session, done, by_id)
     if on_counters is not None:
         hook, only = (
             (on_counters.hook, on_counters.picks(done.counters))
@@ -601,3 +603,50 @@ async def top_up(
     )
     assert balance is not None
     return balance
+
+
+# --- the spending trend's estimate ---------------------------------------------------------
+
+
+async def add_to_estimate(session: AsyncSession, done: Totals, lines: dict[int, LineFacts]) -> None:
+    """The spending roll-ups' estimate (`SpendingAccount.charges`) takes in the charges the
+    batch adds on postpaid lines not ceased, summed per billing account, period and kind."""
+    charged: dict[int, dict[date, int]] = {}
+    for line_id, period, micros in done.counters.select("line_id", "period", "charges").iter_rows():
+        line = lines[line_id]
+        if (
+            micros
+            and line.payment_mode == PaymentMode.postpaid
+            and line.status != LineStatus.ceased
+        ):
+            charged.setdefault(line_id, {})[period] = micros
+    if not charged:
+        return
+    accounts: dict[int, int] = {}
+    for part in chunks(list(charged), 10_000):
+        found = await session.execute(
+            select(Line.id, Line.billing_account_id).where(among(session, Line.id, part))
+        )
+        accounts.update((line_id, account_id) for line_id, account_id in found)
+    added: dict[tuple[int, date, LineKind, int], int] = {}
+    for line_id, periods in charged.items():
+        line = lines[line_id]
+        for period, micros in periods.items():
+            key = (accounts[line_id], period, LineKind(line.kind), line.company_id)
+            added[key] = added.get(key, 0) + micros
+    await upsert_add(
+        session,
+        SpendingAccount,
+        ("billing_account_id", "period", "kind"),
+        ("charges",),
+        [
+            {
+                "billing_account_id": account_id,
+                "period": period,
+                "kind": kind,
+                "company_id": company_id,
+                "charges": from_micros(micros),
+            }
+            for (account_id, period, kind, company_id), micros in sorted(added.items())
+        ],
+    )
