@@ -124,6 +124,64 @@ def server(
         yield running.base
 
 
+SERVERS = ("uvicorn", "granian")
+
+
+def server_name() -> str:
+    """The ASGI server the benchmarks run: LINEDESK_BENCH_SERVER, else `linedesk serve`'s."""
+    name = os.environ.get("LINEDESK_BENCH_SERVER", "uvicorn")
+    if name not in SERVERS:
+        raise SystemExit(f"LINEDESK_BENCH_SERVER must be one of {', '.join(SERVERS)}")
+    return name
+
+
+def server_command(app: str, port: int, app_dir: Path | None = None) -> list[str]:
+    """One API process as `linedesk serve` starts it: uvicorn on uvloop and httptools (what
+    uvicorn[standard] picks), or granian (its Rust HTTP/1 server, the uvloop event loop)."""
+    if server_name() == "granian":
+        return [
+            sys.executable,
+            "-m",
+            "granian",
+            "--interface",
+            "asgi",
+            "--factory",
+            *(["--working-dir", str(app_dir)] if app_dir else []),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--loop",
+            "uvloop",
+            "--http",
+            "1",
+            "--no-ws",
+            "--log-level",
+            "warning",
+            "--no-access-log",
+            app,
+        ]
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        app,
+        "--factory",
+        *(["--app-dir", str(app_dir)] if app_dir else []),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--loop",
+        "uvloop",
+        "--http",
+        "httptools",
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
+
+
 @contextmanager
 def server_process(
     env: dict[str, str],
@@ -132,25 +190,9 @@ def server_process(
     app_dir: Path | None = None,
 ) -> Iterator[Server]:
     """As `server`, with the process id (for its memory)."""
-    extra = ["--app-dir", str(app_dir)] if app_dir else []
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            app,
-            "--factory",
-            *extra,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        env=env,
-    )
+    if app_dir:  # granian's --working-dir is not on the import path
+        env = env | {"PYTHONPATH": str(app_dir)}
+    process = subprocess.Popen(server_command(app, port, app_dir), env=env)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120  # a busy machine starts slowly
