@@ -75,6 +75,27 @@ def fresh_database(
     )
 
 
+def loaded_lines(url: str) -> int:
+    """How many lines the benchmark database at `url` holds (0 when it does not exist)."""
+    name = url.rsplit("/", 1)[1]
+    done = subprocess.run(
+        [
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-d",
+            name,
+            "-tAc",
+            "SELECT count(*) FROM lines",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    return int(done.stdout.strip()) if done.returncode == 0 and done.stdout.strip() else 0
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -114,7 +114,12 @@ class SpendingRepository:
             amount = end.running_total - func.coalesce(start.running_total, literal(0))
             months = end.running_months - func.coalesce(start.running_months, literal(0))
             statement = select(end.line_id, amount.label("amount")).outerjoin(
-                start, and_(start.line_id == end.line_id, start.period == start_month)
+                start,
+                and_(
+                    start.line_id == end.line_id,
+                    start.company_id == end.company_id,  # the (company_id, period) index
+                    start.period == start_month,
+                ),
             )
         per_line = self._of_company(
             statement.where(end.period == end_month, months > 0), end.company_id
