@@ -219,7 +219,7 @@ def server_process(
     process = subprocess.Popen(server_command(app, port, app_dir), env=env)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120  # a busy machine starts slowly
+        deadline = time.monotonic() + 300  # a busy machine starts slowly
         while True:
             try:
                 if httpx.get(base + "/healthz", timeout=1).status_code == 200:
@@ -229,7 +229,7 @@ def server_process(
             if process.poll() is not None:
                 raise RuntimeError(f"the server exited ({process.returncode}) on start-up")
             if time.monotonic() > deadline:
-                raise RuntimeError("the server did not answer /healthz within 120 s")
+                raise RuntimeError("the server did not answer /healthz within 300 s")
             time.sleep(0.2)
         yield Server(base, process.pid)
     finally:

@@ -302,3 +302,27 @@ async def test_the_demo_pages_and_csv_show_the_figures_of_before(client, session
     for _, mobile, fixed in expected_months:
         for amount in (mobile, fixed, mobile + fixed):
             assert format_currency(amount, "EUR", locale="it_IT") in page.text
+
+
+async def test_an_import_adds_its_charges_to_the_estimate(session, spending_world):
+    """The usage path keeps the current month's estimate: charges imported on a postpaid
+    line show in November at once, as the old query read them from the counters."""
+    from linedesk.usage.service import import_records
+    from tests.usage.test_import import record
+
+    company_id = await session.scalar(
+        select(Company.id).where(Company.vat_number == spending_world.vat)
+    )
+    span = checked_range("2026-11", "2026-11", NOW.date())
+    before, _ = await trend(session, Scope.company(company_id), span, NOW.date())
+    # 10 voice minutes abroad to a premium number: charged whatever the allowance
+    calls = [
+        record(n, spending_world.mobile, "voice", 600, "premium", at=NOW - timedelta(days=n))
+        for n in range(1, 4)
+    ]
+    await import_records(session, NOW, calls)
+    await session.commit()
+    after, _ = await trend(session, Scope.company(company_id), span, NOW.date())
+    expected = await old_logic.estimate(session, company_id, CURRENT)
+    mobile = sum((v for (_, k), v in expected.items() if k is LineKind.mobile), ZERO)
+    assert after.months[0].mobile.amount == mobile > before.months[0].mobile.amount
