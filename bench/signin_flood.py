@@ -59,12 +59,18 @@ async def read_status(reader: asyncio.StreamReader) -> str:
     """One HTTP/1.1 response read off a keep-alive connection: its status code."""
     head = await reader.readuntil(b"\r\n\r\n")
     status = head.split(b" ", 2)[1].decode()
-    length = 0
+    length, chunked = 0, False
     for line in head.split(b"\r\n")[1:]:
         name, _, value = line.partition(b":")
         if name.strip().lower() == b"content-length":
             length = int(value)
-    if length:
+        elif name.strip().lower() == b"transfer-encoding":
+            chunked = b"chunked" in value.lower()
+    if chunked:
+        while size := int((await reader.readuntil(b"\r\n")).strip(), 16):
+            await reader.readexactly(size + 2)
+        await reader.readuntil(b"\r\n")
+    elif length:
         await reader.readexactly(length)
     return status
 
