@@ -11,6 +11,7 @@ Exit status 1 when a benchmark did not finish (with --strict, also when a figure
 import argparse
 import importlib
 import multiprocessing
+import os
 import queue
 import signal
 import sys
@@ -51,6 +52,11 @@ def _run_one(module_name: str, params: Params, out: "Queue[list[Figure] | str]")
     except BaseException as exc:
         traceback.print_exc()
         out.put(f"{type(exc).__name__}: {exc}"[:500])
+
+
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages: on a shared machine, how noisy the figures are."""
+    return " / ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def run_isolated(name: str, scale: str) -> list[Row]:
@@ -114,8 +120,13 @@ def main() -> None:
     started = time.monotonic()
     rows: list[Row] = []
     title = ""
+    timings: list[str] = []
     for n, name in enumerate(names, 1):
+        before, began = load_average(), time.monotonic()
         rows += run_isolated(name, args.scale)
+        timings.append(
+            f"| {name} | {(time.monotonic() - began) / 60:.1f} min | {before} | {load_average()} |"
+        )
         minutes = (time.monotonic() - started) / 60
         title = (
             f"linedesk benchmarks (SPEC §10), scale {args.scale}, "
@@ -124,7 +135,12 @@ def main() -> None:
         )
         if args.markdown:  # after each benchmark, so a long run leaves what it measured
             args.markdown.write_text(
-                markdown(rows, f"## {title}\n\nmachine: {machine()}"), encoding="utf-8"
+                markdown(rows, f"## {title}\n\nmachine: {machine()}")
+                + "\n| benchmark | time | load average before (1 / 5 / 15 min) | after |\n"
+                + "|---|---:|---|---|\n"
+                + "\n".join(timings)
+                + "\n",
+                encoding="utf-8",
             )
     print(f"machine: {machine()}")
     print_table(rows, title)

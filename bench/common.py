@@ -49,6 +49,9 @@ def bench_env(url: str, **extra: str) -> dict[str, str]:
             "LINEDESK_DATABASE_URL": url,
             "LINEDESK_LOG_LEVEL": "WARNING",
             "LINEDESK_DATA_DIR": str(OUT),
+            # No daily jobs inside the measured API process: at start-up they would bill the
+            # demo's last month for every line while the figures are taken.
+            "LINEDESK_SCHEDULER_EMBEDDED": "false",
         }
         | extra
     )
@@ -73,6 +76,27 @@ def fresh_database(
         f"{url.rsplit('/', 1)[1]}: demo load {' '.join(size) or '(default size)'} in "
         f"{time.perf_counter() - started:.0f} s"
     )
+
+
+def loaded_lines(url: str) -> int:
+    """How many lines the benchmark database at `url` holds (0 when it does not exist)."""
+    name = url.rsplit("/", 1)[1]
+    done = subprocess.run(
+        [
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-d",
+            name,
+            "-tAc",
+            "SELECT count(*) FROM lines",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    return int(done.stdout.strip()) if done.returncode == 0 and done.stdout.strip() else 0
 
 
 def free_port() -> int:
@@ -124,6 +148,64 @@ def server(
         yield running.base
 
 
+SERVERS = ("uvicorn", "granian")
+
+
+def server_name() -> str:
+    """The ASGI server the benchmarks run: LINEDESK_BENCH_SERVER, else `linedesk serve`'s."""
+    name = os.environ.get("LINEDESK_BENCH_SERVER", "uvicorn")
+    if name not in SERVERS:
+        raise SystemExit(f"LINEDESK_BENCH_SERVER must be one of {', '.join(SERVERS)}")
+    return name
+
+
+def server_command(app: str, port: int, app_dir: Path | None = None) -> list[str]:
+    """One API process as `linedesk serve` starts it: uvicorn on uvloop and httptools (what
+    uvicorn[standard] picks), or granian (its Rust HTTP/1 server, the uvloop event loop)."""
+    if server_name() == "granian":
+        return [
+            sys.executable,
+            "-m",
+            "granian",
+            "--interface",
+            "asgi",
+            "--factory",
+            *(["--working-dir", str(app_dir)] if app_dir else []),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--loop",
+            "uvloop",
+            "--http",
+            "1",
+            "--no-ws",
+            "--log-level",
+            "warning",
+            "--no-access-log",
+            app,
+        ]
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        app,
+        "--factory",
+        *(["--app-dir", str(app_dir)] if app_dir else []),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--loop",
+        "uvloop",
+        "--http",
+        "httptools",
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
+
+
 @contextmanager
 def server_process(
     env: dict[str, str],
@@ -132,28 +214,12 @@ def server_process(
     app_dir: Path | None = None,
 ) -> Iterator[Server]:
     """As `server`, with the process id (for its memory)."""
-    extra = ["--app-dir", str(app_dir)] if app_dir else []
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            app,
-            "--factory",
-            *extra,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        env=env,
-    )
+    if app_dir:  # granian's --working-dir is not on the import path
+        env = env | {"PYTHONPATH": str(app_dir)}
+    process = subprocess.Popen(server_command(app, port, app_dir), env=env)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120  # a busy machine starts slowly
+        deadline = time.monotonic() + 300  # a busy machine starts slowly
         while True:
             try:
                 if httpx.get(base + "/healthz", timeout=1).status_code == 200:
@@ -163,7 +229,7 @@ def server_process(
             if process.poll() is not None:
                 raise RuntimeError(f"the server exited ({process.returncode}) on start-up")
             if time.monotonic() > deadline:
-                raise RuntimeError("the server did not answer /healthz within 120 s")
+                raise RuntimeError("the server did not answer /healthz within 300 s")
             time.sleep(0.2)
         yield Server(base, process.pid)
     finally:

@@ -4,13 +4,15 @@ bulk with SQL: benchmark data only) plus the current month's counters; then the 
 of GET /api/v1/spending over 24 billed months + the estimate: the service in-process over
 50 calls (p50/p99), and HTTP figures against a real server. Target: ≤ 50 ms.
 
-It runs twice: on the schema as migrated, then with the indexes this feature asks for
-(PROPOSED_INDEXES, created here only until a migration adds them).
+The trend reads only the spending roll-ups (issue 15): after the bulk load they are filled
+as the migration fills them from existing invoices (its backfill), and the current month's
+estimate as the daily jobs refresh it. Also timed: that backfill and the refresh.
 
     python bench/spending.py [--scale small|full] [--lines N] [--months N] [--calls N]
 """
 
 import asyncio
+import importlib
 import sys
 import time
 from datetime import date
@@ -34,6 +36,7 @@ from common import (
     say,
     server,
 )
+from linedesk.billing.service import refresh_estimate
 from linedesk.db import create_engine, create_sessionmaker
 from linedesk.identity.passwords import PasswordHasher
 from linedesk.kit.clock import Clock
@@ -48,14 +51,6 @@ SCALES: dict[str, Params] = {
 }
 TARGET_MS = 50.0
 MANAGER, PASSWORD = "bench.spending", "Prova-Linedesk-42!"
-PROPOSED_INDEXES = [
-    # The trend reads a company's invoice lines by billed month (end_date) and sums amounts
-    # per line: an index-only scan instead of the whole company's rows from the heap.
-    "CREATE INDEX ix_invoice_lines_company_id_end_date ON invoice_lines "
-    "(company_id, end_date) INCLUDE (line_id, amount)",
-    "CREATE INDEX ix_invoices_company_id_period ON invoices (company_id, period)",
-]
-
 SETUP = [
     """INSERT INTO companies (name, vat_number, fiscal_code, segment, address_street,
        address_postal_code, address_city, address_province, contact_email, sdi_code, created_at)
@@ -186,14 +181,34 @@ async def over_http(base: str, calls: int, first: str) -> Latency:
         return Latency.of(seconds)
 
 
-async def add_indexes(dsn: str) -> None:
-    connection = await asyncpg.connect(dsn)
+async def roll_up(url: str, today: date) -> None:
+    """The roll-ups of the invoices loaded in bulk (the migration's backfill, which is what
+    the billing run would have written) and this month's estimate (the daily jobs')."""
+    backfill = importlib.import_module("linedesk.migrations.versions.0009_spending_rollups")
+    engine = create_engine(url)
     try:
-        for statement in PROPOSED_INDEXES:
-            await connection.execute(statement)
-        await connection.execute("VACUUM ANALYZE")
+        async with engine.begin() as connection:
+            for table in ("spending_months", "spending_accounts", "spending_lines"):
+                await connection.execute(text(f"DELETE FROM {table}"))
+            started = time.perf_counter()
+            for statement in (
+                backfill.BACKFILL_LINES,
+                backfill.BACKFILL_ACCOUNTS,
+                backfill.BACKFILL_MONTHS,
+                backfill.BACKFILL_CARRIED,
+            ):
+                await connection.execute(text(statement))
+            say(f"roll-ups from the invoices in {time.perf_counter() - started:.1f} s")
+        async with create_sessionmaker(engine)() as session:
+            started = time.perf_counter()
+            await refresh_estimate(session, today.replace(day=1), None)
+            await session.commit()
+            say(f"the estimate refreshed in {time.perf_counter() - started:.1f} s")
+        async with engine.connect() as connection:
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await connection.execute(text("VACUUM ANALYZE"))
     finally:
-        await connection.close()
+        await engine.dispose()
 
 
 def figures(label: str, service: Latency, http: Latency, lines: int, months: int) -> list[Figure]:
@@ -230,15 +245,11 @@ def run(lines: int, months: int, calls: int) -> list[Figure]:
     today = Clock().today()
     asyncio.run(load(dsn(url), lines, months, today))
     first = month_key(add_months(today.replace(day=1), -months))
-    rows = []
-    for label, prepare in (("schema as migrated", None), ("with PROPOSED_INDEXES", add_indexes)):
-        if prepare:
-            asyncio.run(prepare(dsn(url)))
-        service = asyncio.run(in_process(url, calls, today, first))
-        with server(env, free_port()) as base:
-            http = asyncio.run(over_http(base, calls, first))
-        rows += figures(label, service, http, lines, months)
-    return rows
+    asyncio.run(roll_up(url, today))
+    service = asyncio.run(in_process(url, calls, today, first))
+    with server(env, free_port()) as base:
+        http = asyncio.run(over_http(base, calls, first))
+    return figures("from the roll-ups", service, http, lines, months)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,13 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from linedesk.billing.schemas import RunSummary
-from linedesk.billing.service import DEFAULT_CHUNK, Commit, Progress, issue_invoices
+from linedesk.billing.service import (
+    DEFAULT_CHUNK,
+    Commit,
+    Progress,
+    issue_invoices,
+    refresh_estimate,
+)
 from linedesk.billing.tasks import bill_previous_month
 from linedesk.config import Settings
 from linedesk.kit.clock import Clock
@@ -90,6 +96,9 @@ async def run_daily_jobs(
             if billed.issued:
                 log.info("billing_run", period=str(billed.period), issued=billed.issued)
             result = await run_due_dates(session, clock.now())
+            await session.commit()
+            # The spending trend's estimate of this month, from the inventory as it is now.
+            await refresh_estimate(session, clock.today().replace(day=1), None)
             await session.commit()
     log.info("due_dates_job", overdue_invoices=result.overdue, notices=dict(result.notices))
     return DailyJobsResult(billing=billed, due_dates=result)

@@ -6,14 +6,15 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import and_, delete, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linedesk.billing.charges import BillableLine, OfferFee, month_end
 from linedesk.billing.models import Invoice, InvoiceSequence
 from linedesk.inventory.models import BillingAccount, Line, LineStatus, Offer, PaymentMode
 from linedesk.kit.bulk import dialect_insert
-from linedesk.usage.models import LineCounter
+from linedesk.kit.phone import LineKind
+from linedesk.usage.models import LineCounter, SpendingAccount, SpendingLine, SpendingMonth
 
 
 class BillingRepository:
@@ -102,3 +103,174 @@ class BillingRepository:
         return await self.session.scalar(
             select(Invoice).where(Invoice.year == year, Invoice.sequence == sequence)
         )
+
+
+class RollupRepository:
+    """The spending roll-ups: written by the billing run (the billed month) and by the
+    estimate's refresh; the usage path adds its charges itself (usage.service)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def previous(self, accounts: Sequence[int], period: date) -> list[SpendingLine]:
+        """The rows of the lines now in these accounts at the latest month before `period`
+        that has any."""
+        of_accounts = Line.billing_account_id.in_(list(accounts))
+        before = await self.session.scalar(
+            select(func.max(SpendingLine.period))
+            .join(Line, Line.id == SpendingLine.line_id)
+            .where(of_accounts, SpendingLine.period < period)
+        )
+        if before is None:
+            return []
+        return list(
+            await self.session.scalars(
+                select(SpendingLine)
+                .join(Line, Line.id == SpendingLine.line_id)
+                .where(of_accounts, SpendingLine.period == before)
+            )
+        )
+
+    async def latest_before(self, line_ids: Sequence[int], period: date) -> list[SpendingLine]:
+        """Each line's latest row before `period` (lines billed again after a gap)."""
+        if not line_ids:
+            return []
+        latest = (
+            select(SpendingLine.line_id, func.max(SpendingLine.period).label("period"))
+            .where(SpendingLine.line_id.in_(list(line_ids)), SpendingLine.period < period)
+            .group_by(SpendingLine.line_id)
+            .subquery()
+        )
+        return list(
+            await self.session.scalars(
+                select(SpendingLine).join(
+                    latest,
+                    and_(
+                        latest.c.line_id == SpendingLine.line_id,
+                        latest.c.period == SpendingLine.period,
+                    ),
+                )
+            )
+        )
+
+    async def shift_later(self, period: date, added: dict[int, Decimal]) -> None:
+        """A month billed after later ones: their running totals take it in."""
+        ids = list(added)
+        later = await self.session.scalar(
+            select(exists().where(SpendingLine.line_id.in_(ids), SpendingLine.period > period))
+        )
+        if not later:
+            return
+        for line_id, amount in added.items():
+            await self.session.execute(
+                update(SpendingLine)
+                .where(SpendingLine.line_id == line_id, SpendingLine.period > period)
+                .values(
+                    running_total=SpendingLine.running_total + amount,
+                    running_months=SpendingLine.running_months + 1,
+                )
+            )
+
+    async def set_account_months(self, rows: list[dict[str, Any]], column: str) -> None:
+        """Upsert rows of SpendingAccount, setting `column` (and the ones given)."""
+        if not rows:
+            return
+        statement = dialect_insert(self.session, SpendingAccount)
+        names = [name for name in rows[0] if name not in ("billing_account_id", "period", "kind")]
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["billing_account_id", "period", "kind"],
+                set_={name: getattr(statement.excluded, name) for name in names},
+            ),
+            rows,
+        )
+
+    async def sum_months(self, company_ids: Sequence[int], period: date) -> None:
+        """The companies' month per kind, summed again from their accounts."""
+        ids = list(company_ids)
+        await self.session.execute(
+            delete(SpendingMonth).where(
+                SpendingMonth.company_id.in_(ids), SpendingMonth.period == period
+            )
+        )
+        await self.session.execute(
+            insert(SpendingMonth).from_select(
+                ["company_id", "period", "kind", "billed"],
+                select(
+                    SpendingAccount.company_id,
+                    SpendingAccount.period,
+                    SpendingAccount.kind,
+                    func.sum(SpendingAccount.billed),
+                )
+                .where(
+                    SpendingAccount.company_id.in_(ids),
+                    SpendingAccount.period == period,
+                    SpendingAccount.billed.is_not(None),
+                )
+                .group_by(SpendingAccount.company_id, SpendingAccount.period, SpendingAccount.kind),
+            )
+        )
+
+    async def estimate(
+        self, period: date, company_id: int | None
+    ) -> list[tuple[int, int, LineKind, Decimal, int, Decimal]]:
+        """The month as the billing run will see it (postpaid lines not ceased), per billing
+        account and kind: its company, whole fees (lines active since before the month),
+        how many mobile lines owe the concession tax, the counters' charges so far."""
+        month_last = month_end(period)
+        statement = (
+            select(
+                Line.billing_account_id,
+                Line.company_id,
+                Line.kind,
+                func.coalesce(
+                    func.sum(Offer.monthly_fee).filter(Line.activation_date <= period), 0
+                ),
+                func.count().filter(Line.kind == LineKind.mobile),
+                func.coalesce(func.sum(LineCounter.charges), 0),
+            )
+            .join(Offer, Offer.id == Line.offer_id)
+            .outerjoin(
+                LineCounter, and_(LineCounter.line_id == Line.id, LineCounter.period == period)
+            )
+            .where(
+                Line.status != LineStatus.ceased,
+                Line.payment_mode == PaymentMode.postpaid,
+                Line.activation_date <= month_last,
+            )
+            .group_by(Line.billing_account_id, Line.company_id, Line.kind)
+        )
+        if company_id is not None:
+            statement = statement.where(Line.company_id == company_id)
+        return [tuple(row) for row in await self.session.execute(statement)]  # type: ignore[misc]
+
+    async def started_in(
+        self, period: date, company_id: int | None
+    ) -> list[tuple[int, int, LineKind, Decimal, date]]:
+        """Billable lines activated during the month: their fee is paid pro rata."""
+        statement = (
+            select(
+                Line.billing_account_id,
+                Line.company_id,
+                Line.kind,
+                Offer.monthly_fee,
+                Line.activation_date,
+            )
+            .join(Offer, Offer.id == Line.offer_id)
+            .where(
+                Line.status != LineStatus.ceased,
+                Line.payment_mode == PaymentMode.postpaid,
+                Line.activation_date > period,
+                Line.activation_date <= month_end(period),
+            )
+        )
+        if company_id is not None:
+            statement = statement.where(Line.company_id == company_id)
+        return [(a, c, k, fee, day) for a, c, k, fee, day in await self.session.execute(statement)]
+
+    async def clear_estimate(self, period: date, company_id: int | None) -> None:
+        """Zero the month's estimate before it is written again."""
+        statement = update(SpendingAccount).where(SpendingAccount.period == period)
+        if company_id is not None:
+            statement = statement.where(SpendingAccount.company_id == company_id)
+        await self.session.execute(statement.values(fees=0, charges=0))

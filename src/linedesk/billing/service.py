@@ -7,6 +7,7 @@ it), so a run can be repeated, or resumed after it was killed. Numbers are taken
 chunk leaves no gap. Services flush and never commit: `commit` is the caller's, after
 every chunk."""
 
+from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -16,19 +17,23 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linedesk.billing.charges import (
+    CONCESSION_TAX,
     BillableLine,
     DraftLine,
     OfferFee,
     line_charges,
     month_end,
+    prorated_fee,
     totals,
 )
 from linedesk.billing.models import InvoiceLine, InvoiceStatus
-from linedesk.billing.repository import BillingRepository
+from linedesk.billing.repository import BillingRepository, RollupRepository
 from linedesk.billing.schemas import RunSummary
 from linedesk.errors import ValidationFailed
 from linedesk.kit.bulk import chunks, copy_or_insert
 from linedesk.kit.clock import ROME
+from linedesk.kit.phone import LineKind
+from linedesk.usage.models import SpendingLine
 
 DEFAULT_CHUNK = 500
 LINE_COLUMNS = (
@@ -74,6 +79,125 @@ def check_period(period: date, today: date) -> None:
 
 def invoice_number(year: int, sequence: int) -> str:
     return f"{year}/{sequence:06d}"
+
+
+# --- the spending roll-ups (usage.models: SpendingLine, SpendingAccount, SpendingMonth) ----
+
+ROLLUP_COLUMNS = (
+    "line_id",
+    "period",
+    "company_id",
+    "billing_account_id",
+    "kind",
+    "amount",
+    "running_total",
+    "running_months",
+)
+ZERO = Decimal("0.00")
+
+
+async def roll_up(
+    session: AsyncSession,
+    period: date,
+    accounts: Sequence[int],
+    lines: Sequence[BillableLine],
+    drafts: dict[int, tuple[int, list[DraftLine]]],
+) -> None:
+    """The billed month in the spending roll-ups, for these accounts: each billed line's
+    amount and running totals, the lines billed before carried forward (amount 0), the
+    accounts' and the companies' months per kind."""
+    rollups = RollupRepository(session)
+    billed: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for _, account_lines in drafts.values():
+        for draft in account_lines:
+            if draft.line_id is not None:
+                billed[draft.line_id] += draft.amount
+    previous = {row.line_id: row for row in await rollups.previous(accounts, period)}
+    gaps = [line_id for line_id in billed if line_id not in previous]
+    previous |= {row.line_id: row for row in await rollups.latest_before(gaps, period)}
+    by_id = {line.id: line for line in lines}
+    rows: list[tuple[Any, ...]] = []
+    per_account: dict[tuple[int, LineKind, int], Decimal] = defaultdict(lambda: ZERO)
+    for line_id, amount in billed.items():
+        line, before = by_id[line_id], previous.get(line_id)
+        rows.append(
+            (
+                line_id,
+                period,
+                line.company_id,
+                line.billing_account_id,
+                line.kind.value,
+                amount,
+                (before.running_total if before else ZERO) + amount,
+                (before.running_months if before else 0) + 1,
+            )
+        )
+        per_account[line.billing_account_id, line.kind, line.company_id] += amount
+    for line_id, before in previous.items():
+        if line_id not in billed and before.period < period:
+            rows.append(
+                (
+                    line_id,
+                    period,
+                    before.company_id,
+                    before.billing_account_id,
+                    before.kind.value,
+                    ZERO,
+                    before.running_total,
+                    before.running_months,
+                )
+            )
+    await copy_or_insert(session, SpendingLine, ROLLUP_COLUMNS, rows)
+    await rollups.shift_later(period, billed)
+    await rollups.set_account_months(
+        [
+            {
+                "billing_account_id": account_id,
+                "period": period,
+                "kind": kind,
+                "company_id": company_id,
+                "billed": amount,
+            }
+            for (account_id, kind, company_id), amount in per_account.items()
+        ],
+        "billed",
+    )
+    await rollups.sum_months(sorted({company for _, _, company in per_account}), period)
+
+
+async def refresh_estimate(session: AsyncSession, period: date, company_id: int | None) -> None:
+    """Write the month's estimate again from the inventory and the counters (every
+    company's, or one's): the billing run's figures for each account and kind (whole fees,
+    pro rata fees, concession tax) and the charges counted so far. The usage path keeps the
+    charges up to date between refreshes; the daily jobs and the billing run refresh."""
+    rollups = RollupRepository(session)
+    fees: dict[tuple[int, LineKind], Decimal] = defaultdict(lambda: ZERO)
+    charges: dict[tuple[int, LineKind], Decimal] = defaultdict(lambda: ZERO)
+    companies: dict[int, int] = {}
+    for account_id, company, kind, full, mobile, counted in await rollups.estimate(
+        period, company_id
+    ):
+        fees[account_id, kind] += full + CONCESSION_TAX * mobile
+        charges[account_id, kind] += counted
+        companies[account_id] = company
+    for account_id, company, kind, fee, activation in await rollups.started_in(period, company_id):
+        fees[account_id, kind] += prorated_fee(fee, activation, period)
+        companies[account_id] = company
+    await rollups.clear_estimate(period, company_id)
+    await rollups.set_account_months(
+        [
+            {
+                "billing_account_id": account_id,
+                "period": period,
+                "kind": kind,
+                "company_id": companies[account_id],
+                "fees": fees[account_id, kind],
+                "charges": charges[account_id, kind],
+            }
+            for account_id, kind in fees.keys() | charges.keys()
+        ],
+        "fees",
+    )
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -176,6 +300,7 @@ async def _issue_chunk(
         return result
     lines = await repo.billable_lines(todo, period)
     drafts = _drafts(lines, offers, await repo.usage_charges(todo, period), period)
+    await roll_up(session, period, todo, lines, drafts)
     if not drafts:
         return result
     rows = _invoice_rows(drafts, last + 1, period, issue, issue + timedelta(days=due_days), now)

@@ -14,6 +14,9 @@ from linedesk.demo.service import load_demo
 from linedesk.demo.users import DemoCredential, demo_credentials
 from linedesk.migrations import upgrade
 
+APP = "linedesk.app:create_app"
+SERVER = "uvicorn"  # the ASGI server `linedesk serve` runs by default (docs/benchmarks.md)
+
 
 async def prepare_database(current: Settings, load_demo_data: bool) -> list[DemoCredential]:
     """Migrate; in the embedded mode load the demo once. Returns the demo's sign-ins."""
@@ -48,6 +51,10 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
     workers: int = typer.Option(1, help="API processes (production)."),
+    server: str = typer.Option(
+        SERVER,
+        help="The ASGI server: uvicorn (on uvloop and httptools) or granian (Rust HTTP/1, uvloop).",
+    ),
 ) -> None:
     """Run the web app and API. With no configuration: SQLite, migrations, demo data."""
     current = settings()
@@ -63,19 +70,48 @@ def serve(
     console.print("  API docs: " + url + "docs")
     console.print("  back office: create a key with `linedesk apikey create NAME`")
     print_credentials(credentials)
+    if server == "granian":
+        serve_granian(host, port, workers)
+        return
+    if server != "uvicorn":
+        raise typer.BadParameter("uvicorn or granian", param_hint="--server")
     # With --workers, each API process first imports this command and the app before it can
     # answer uvicorn's health pings: give it more than the default 5 s, or a slow start (a
     # busy host, a CPU-limited container) is taken for a hang and restarted forever.
     uvicorn.run(
-        "linedesk.app:create_app",
+        APP,
         factory=True,
         host=host,
         port=port,
         workers=workers,
+        loop="uvloop",
+        http="httptools",
         log_level="warning",
         proxy_headers=False,
         timeout_worker_healthcheck=60,
     )
+
+
+def serve_granian(host: str, port: int, workers: int) -> None:
+    """The same app on granian: its HTTP/1 server in Rust, the app on uvloop; no proxy
+    headers are read (the app's trusted-proxy setting does that)."""
+    from granian import Granian
+    from granian.constants import HTTPModes, Interfaces, Loops
+    from granian.log import LogLevels
+
+    Granian(
+        APP,
+        address=host,
+        port=port,
+        interface=Interfaces.ASGI,
+        workers=workers,
+        loop=Loops.uvloop,
+        http=HTTPModes.http1,
+        websockets=False,
+        log_level=LogLevels.warning,
+        log_access=False,
+        factory=True,
+    ).serve()
 
 
 def migrate() -> None:

@@ -33,12 +33,15 @@ WIDGET_CACHE = "private, max-age=60"
 @router.get("/lines/{msisdn}/summary", response_model=Summary)
 async def line_summary(
     principal: CurrentUser, session: SessionDep, clock: ClockDep, msisdn: str
-) -> Summary:
+) -> Response:
     """The line's counters for the current period: data (bytes), voice (seconds) and SMS,
     each used, included and remaining (null when unlimited); EU-roaming data; the credit
     (a prepaid balance, or a postpaid line's out-of-bundle charges so far); the offer's
     name; when the counters were last updated (null before any use)."""
-    return await service.summary(session, principal, msisdn, clock.now())
+    summary = await service.summary(session, principal, msisdn, clock.now())
+    # Serialised once, here: returned as a model, it would be validated again against
+    # response_model before being serialised (a third of the route's own time).
+    return Response(summary.model_dump_json(by_alias=True), media_type="application/json")
 
 
 @router.get("/lines/{msisdn}/usage", response_model=UsageDetail, response_model_by_alias=True)

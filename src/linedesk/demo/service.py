@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from stdnum import iban as stdnum_iban
 
 from linedesk.alerts.service import Thresholds
+from linedesk.billing.service import refresh_estimate
 from linedesk.demo.invoices import load_demo_invoices
 from linedesk.demo.names import (
     ADDRESSES,
@@ -26,6 +27,7 @@ from linedesk.inventory.models import PaymentMethod, PaymentMode, Segment
 from linedesk.inventory.repository import CompanyRepository, OfferRepository
 from linedesk.inventory.schemas import BillingAccountCreate, CompanyCreate, LineCreate
 from linedesk.inventory.service import RESOURCES, ImportContext, import_items
+from linedesk.kit.clock import ROME
 from linedesk.kit.phone import LineKind
 from linedesk.kit.repository import Scope
 from linedesk.kit.tax_ids import iccid_with_check_digit, vat_with_check_digit
@@ -243,6 +245,7 @@ async def load_demo(
     await create_demo_users(session, ctx.now)
     records = await load_demo_usage(session, ctx, seed, thresholds) if with_usage else 0
     invoices = await load_demo_invoices(session, ctx.now, SME_VAT) if with_usage else 0
+    await refresh_estimate(session, ctx.now.astimezone(ROME).date().replace(day=1), None)
     return DemoSummary(
         loaded=True,
         companies=len(plan.companies),

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linedesk.billing.charges import CONCESSION_TAX, month_end, prorated_fee
+from linedesk.billing.charges import month_end
 from linedesk.errors import ValidationFailed
 from linedesk.kit.money import Money, round_cents
 from linedesk.kit.pagination import Page
@@ -109,14 +109,11 @@ class Estimate:
 
 
 async def estimate(repo: SpendingRepository, month: date) -> Estimate:
-    end = month_end(month)
+    """The month not billed yet, from its roll-ups: fees and concession tax, plus the charges
+    counted so far rounded per account and kind (as the billing run rounds them)."""
     amounts: dict[tuple[int, LineKind], Decimal] = defaultdict(lambda: ZERO)
-    for row in await repo.estimate(month, end):
-        amounts[row.billing_account_id, row.kind] += (
-            row.full_fees + CONCESSION_TAX * row.mobile_lines + round_cents(row.charges)
-        )
-    for account_id, kind, fee, activation in await repo.started_in(month, end):
-        amounts[account_id, kind] += prorated_fee(fee, activation, month)
+    for row in await repo.estimate(month):
+        amounts[row.billing_account_id, row.kind] += row.fees + round_cents(row.charges)
     return Estimate(month, dict(amounts))
 
 

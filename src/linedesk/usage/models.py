@@ -1,5 +1,7 @@
 """Tables of usage: rated records, counters per line and period (kept incrementally at
-import), daily totals, prepaid balances and top-ups, alerts sent, the user's preferences."""
+import), daily totals, prepaid balances and top-ups, alerts sent, the user's preferences, and
+the spending roll-ups (here, in the lowest domain both their writers reach: the usage path
+keeps the current month's estimate, the billing run writes the billed month)."""
 
 from datetime import date, datetime
 from decimal import Decimal
@@ -18,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from linedesk.db import Base, UTCDateTime, str_enum
+from linedesk.kit.phone import LineKind
 
 BigId = BigInteger().with_variant(Integer, "sqlite")
 Charge = Numeric(16, 6)
@@ -163,3 +166,64 @@ class FeatureVisit(Base):
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
     visits: Mapped[int] = mapped_column(Integer, default=0)
     last_visit_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# --- spending roll-ups (SPEC R-M4): the spending trend reads these, never the invoice lines --
+Billed = Numeric(14, 2)
+
+
+class SpendingLine(Base):
+    """A line's billed month, written by the billing run: what its invoice lines sum to, and
+    the running totals of everything it was billed up to and including this month. Every
+    line billed before keeps a row in each later billed month of its billing account (the
+    billing run carries it forward with amount 0), so what a line cost over a range is the
+    difference of two rows: the range's last billed month minus the month before the range."""
+
+    __tablename__ = "spending_lines"
+
+    line_id: Mapped[int] = mapped_column(ForeignKey("lines.id"), primary_key=True)
+    period: Mapped[date] = mapped_column(Date, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"))
+    billing_account_id: Mapped[int] = mapped_column(ForeignKey("billing_accounts.id"))
+    kind: Mapped[LineKind] = mapped_column(str_enum(LineKind, "line_kind"))
+    amount: Mapped[Decimal] = mapped_column(Billed)  # this month (0 on a carried row)
+    running_total: Mapped[Decimal] = mapped_column(Billed)  # every billed month so far
+    running_months: Mapped[int] = mapped_column(Integer)  # how many months were billed
+
+    __table_args__ = (
+        Index("ix_spending_lines_company_id_period", "company_id", "period", "running_total"),
+        Index("ix_spending_lines_billing_account_id_period", "billing_account_id", "period"),
+    )
+
+
+class SpendingAccount(Base):
+    """One billing account's month per line kind (a cost centre would join this key):
+    `billed`, what the billing run invoiced (null until then); and the month's estimate
+    before it is billed, `fees` (offer fees, pro rata, and concession tax, in cents) plus
+    `charges` (the out-of-bundle charges counted so far, not rounded: the estimate rounds
+    their sum per account and kind, as the billing run's invoice does per line)."""
+
+    __tablename__ = "spending_accounts"
+
+    billing_account_id: Mapped[int] = mapped_column(
+        ForeignKey("billing_accounts.id"), primary_key=True
+    )
+    period: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[LineKind] = mapped_column(str_enum(LineKind, "line_kind"), primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"))
+    billed: Mapped[Decimal | None] = mapped_column(Billed)
+    fees: Mapped[Decimal] = mapped_column(Billed, default=Decimal(0), server_default="0")
+    charges: Mapped[Decimal] = mapped_column(Charge, default=Decimal(0), server_default="0")
+
+    __table_args__ = (Index("ix_spending_accounts_company_id_period", "company_id", "period"),)
+
+
+class SpendingMonth(Base):
+    """A company's billed month per line kind: the sum of its accounts' `billed`."""
+
+    __tablename__ = "spending_months"
+
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), primary_key=True)
+    period: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[LineKind] = mapped_column(str_enum(LineKind, "line_kind"), primary_key=True)
+    billed: Mapped[Decimal] = mapped_column(Billed)

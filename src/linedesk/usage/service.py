@@ -51,6 +51,7 @@ from linedesk.usage.models import (
     LineCounter,
     PrepaidBalance,
     PrepaidTopUp,
+    SpendingAccount,
     UsageRecord,
 )
 from linedesk.usage.rating import Counters, CountersChange, LineFacts, OfferTerms
@@ -512,6 +513,8 @@ async def import_frame(
     await _write_totals(
         session, done, dict(zip(companies["line_id"], companies["company_id"], strict=True)), now
     )
+    charged = done.counters.filter(pl.col("charges") != 0)["line_id"].unique().to_list()
+    await add_to_estimate(session, done, _facts(facts, set(charged)))
     if on_counters is not None:
         hook, only = (
             (on_counters.hook, on_counters.picks(done.counters))
@@ -637,3 +640,51 @@ async def top_up(
     )
     assert balance is not None
     return balance
+
+
+# --- the spending trend's estimate ---------------------------------------------------------
+
+
+async def add_to_estimate(session: AsyncSession, done: Totals, lines: dict[int, LineFacts]) -> None:
+    """The spending roll-ups' estimate (`SpendingAccount.charges`) takes in the charges the
+    batch adds on postpaid lines not ceased, summed per billing account, period and kind."""
+    charged: dict[int, dict[date, int]] = {}
+    for line_id, period, micros in done.counters.select("line_id", "period", "charges").iter_rows():
+        if not micros:
+            continue
+        line = lines[line_id]
+        if (
+            line.payment_mode == PaymentMode.postpaid
+            and line.status != LineStatus.ceased
+        ):
+            charged.setdefault(line_id, {})[period] = micros
+    if not charged:
+        return
+    accounts: dict[int, int] = {}
+    for part in chunks(list(charged), 10_000):
+        found = await session.execute(
+            select(Line.id, Line.billing_account_id).where(among(session, Line.id, part))
+        )
+        accounts.update((line_id, account_id) for line_id, account_id in found)
+    added: dict[tuple[int, date, LineKind, int], int] = {}
+    for line_id, periods in charged.items():
+        line = lines[line_id]
+        for period, micros in periods.items():
+            key = (accounts[line_id], period, LineKind(line.kind), line.company_id)
+            added[key] = added.get(key, 0) + micros
+    await upsert_add(
+        session,
+        SpendingAccount,
+        ("billing_account_id", "period", "kind"),
+        ("charges",),
+        [
+            {
+                "billing_account_id": account_id,
+                "period": period,
+                "kind": kind,
+                "company_id": company_id,
+                "charges": from_micros(micros),
+            }
+            for (account_id, period, kind, company_id), micros in sorted(added.items())
+        ],
+    )
