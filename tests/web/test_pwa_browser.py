@@ -17,7 +17,8 @@ TEXTS = {
     "it": {
         "used": "12,00 GB su 50,00 GB",
         "updated": "Aggiornato il 20/11/2026 alle 10:30",
-        "notice": "Sei offline: questi sono gli ultimi consumi noti, scaricati il 20/11/26, 10:30.",
+        "notice": "Sei offline: questi sono gli ultimi consumi noti, scaricati il "
+        "20/11/2026 10:30.",
         "offline": "Sei offline",
         "needs": "Questa pagina ha bisogno di una connessione",
         "home": "Vai alla home",
@@ -27,7 +28,7 @@ TEXTS = {
         "used": "12.00 GB of 50.00 GB",
         "updated": "Updated on 20/11/2026 at 10:30",
         "notice": "You are offline: these are the last known counters, fetched at "
-        "20/11/2026, 10:30.",
+        "20/11/2026 10:30.",
         "offline": "You are offline",
         "needs": "This page needs an Internet connection",
         "home": "Go to the home page",

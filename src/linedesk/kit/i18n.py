@@ -108,6 +108,12 @@ class Localizer:
             value = Day.fromisoformat(value[:7] + "-01")
         return format_date(value, format="LLL yyyy", locale=self.locale)
 
+    def month_abbr(self, value: Day | str) -> str:
+        """A month alone, for a chart's axis where the year is said once: nov (Nov)."""
+        if isinstance(value, str):
+            value = Day.fromisoformat(value[:7] + "-01")
+        return format_date(value, format="LLL", locale=self.locale)
+
     def moment(self, value: Moment) -> str:
         """A time of day with its day, in Rome: 30/11/2026 05:47 (both languages)."""
         return format_datetime(value, format="dd/MM/yyyy HH:mm", tzinfo=ROME, locale=self.locale)
