@@ -22,7 +22,10 @@ async def test_the_home_greets_the_employee_by_name_with_a_card_per_allowance(
     assert page.count('<section class="counter" aria-labelledby="gauge-') == 4
     assert 'class="ring' in page and ">24%</text>" in page  # 12 of 50 GB
     assert "38,00 GB rimanenti" in page and "12,00 GB su 50,00 GB" in page
-    assert page.count("Si rinnova il 1 dic 2026") == 2  # data and roaming (calls, SMS: unlimited)
+    data_card = page.split('id="gauge-data"')[1].split("</section>")[0]
+    assert "Si rinnova il 1 dic 2026" in data_card  # the allowances start again monthly
+    calls_card = page.split('id="gauge-voice"')[1].split("</section>")[0]
+    assert "Senza limiti" in calls_card and "Si rinnova" not in calls_card  # nothing to renew
     assert "Aggiornato il 20/11/2026 alle 10:30" in page
     assert grouped_number(mine) in page and grouped_number(mine) != mine
 
