@@ -50,6 +50,7 @@ from linedesk.notifications.service import notify_invoices_issued
 from linedesk.ops.api import router as ops_router
 from linedesk.ops.logging import configure_logging
 from linedesk.ops.middleware import RequestContextMiddleware
+from linedesk.overview.pages import router as overview_pages
 from linedesk.payments.api import router as payments_backoffice_router
 from linedesk.recovery.api import router as recovery_router
 from linedesk.recovery.pages import router as recovery_pages
@@ -141,6 +142,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(api_router())
     app.include_router(shell_router)
     app.include_router(identity_pages)
+    app.include_router(overview_pages)
     app.include_router(dashboard_pages)
     app.include_router(live_events)
     app.include_router(registration_pages)

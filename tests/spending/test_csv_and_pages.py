@@ -2,9 +2,11 @@
 
 import csv
 import io
+import re
 
 import pytest
 
+from linedesk.kit.i18n import grouped_number
 from linedesk.spending.export import parse_amount
 from tests.identity.helpers import bearer
 from tests.identity.test_web_sessions import HTML, sign_in_web
@@ -72,7 +74,8 @@ async def test_the_page_draws_stacked_bars_the_estimate_apart_and_tables(client,
     assert "Spesa" in html and "stima" in html
     assert "125,96\xa0€" in html and "74,26\xa0€" in html  # Italian money
     assert 'href="/api/v1/spending.csv?from=2026-09&amp;to=2026-11&amp;group_by=month"' in html
-    assert spending_world.mobile in html and spending_world.other_number not in html
+    assert grouped_number(spending_world.mobile) in html  # "+39 3xx xxx xxxx"
+    assert grouped_number(spending_world.other_number) not in html
 
 
 async def test_the_page_in_english_grouped_by_billing_account(client, spending_world):
@@ -103,5 +106,5 @@ async def test_the_page_is_for_managers_only(client, spending_world):
 async def test_the_avatar_menu_links_spending_and_company_data(client, spending_world):
     await sign_in_web(client, "laura")
     page = await client.get("/spending", headers=HTML)
-    assert '<a href="/spending">Spesa</a>' in page.text
-    assert '<a href="/company">Dati aziendali</a>' in page.text
+    assert re.search(r'<a href="/spending">(<svg[^>]*>.*?</svg>)?Spesa</a>', page.text)
+    assert re.search(r'<a href="/company">(<svg[^>]*>.*?</svg>)?Dati aziendali</a>', page.text)

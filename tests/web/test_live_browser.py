@@ -75,11 +75,11 @@ async def test_the_home_updates_by_itself_when_a_record_is_published(
     await broker.publish(config.subject, (json.dumps(record) + "\n").encode())
     assert (await consumer.step(idle=5)).imported == 1
 
-    updated = page.locator("p.updated").get_by_text("Aggiornato alle 20 nov 2026, 10:30:00")
+    updated = page.locator("p.updated").get_by_text("Aggiornato il 20/11/2026 alle 10:30")
     await updated.wait_for(state="visible", timeout=10_000)
     assert await page.get_by_text("3 SMS su 100 SMS").is_visible()
     assert await page.evaluate("window.notReloaded") is True
     assert (
         await page.locator("[data-live-status]").text_content()
-        == "Aggiornato alle 20 nov 2026, 10:30:00"
+        == "Aggiornato il 20/11/2026 alle 10:30"
     )

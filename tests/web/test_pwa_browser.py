@@ -16,8 +16,9 @@ GB = 1_000_000_000
 TEXTS = {
     "it": {
         "used": "12,00 GB su 50,00 GB",
-        "updated": "Aggiornato alle 20 nov 2026, 10:30:00",
-        "notice": "Sei offline: questi sono gli ultimi consumi noti, scaricati il 20/11/26, 10:30.",
+        "updated": "Aggiornato il 20/11/2026 alle 10:30",
+        "notice": "Sei offline: questi sono gli ultimi consumi noti, scaricati il "
+        "20/11/2026 10:30.",
         "offline": "Sei offline",
         "needs": "Questa pagina ha bisogno di una connessione",
         "home": "Vai alla home",
@@ -25,9 +26,9 @@ TEXTS = {
     },
     "en": {
         "used": "12.00 GB of 50.00 GB",
-        "updated": "Updated at 20 Nov 2026, 10:30:00",
+        "updated": "Updated on 20/11/2026 at 10:30",
         "notice": "You are offline: these are the last known counters, fetched at "
-        "20/11/2026, 10:30.",
+        "20/11/2026 10:30.",
         "offline": "You are offline",
         "needs": "This page needs an Internet connection",
         "home": "Go to the home page",

@@ -87,3 +87,37 @@ def chart(
             )
         )
     return bars
+
+
+@dataclass(frozen=True)
+class Tick:
+    at: float  # y (value axis) or x (day axis) in the chart's units
+    label: str
+
+
+def value_ticks(
+    l10n: Localizer, days: Iterable[DayUsage], usage_type: UsageType, steps: int = 4
+) -> list[Tick]:
+    """The value axis of `chart`: 0 to the busiest day in `steps` equal parts."""
+    per_day: dict[date, int] = defaultdict(int)
+    for d in days:
+        if d.type is usage_type:
+            per_day[d.day] += d.quantity
+    peak = max(per_day.values(), default=0)
+    if not peak:
+        return [Tick(CHART_HEIGHT, quantity(l10n, UNIT_OF[usage_type], 0))]
+    return [
+        Tick(
+            round(CHART_HEIGHT - (CHART_HEIGHT - 10) * n / steps, 2),
+            quantity(l10n, UNIT_OF[usage_type], round(peak * n / steps)),
+        )
+        for n in range(steps + 1)
+    ]
+
+
+def day_ticks(l10n: Localizer, bars: list[Bar], most: int = 8) -> list[Tick]:
+    """The day axis: at most `most` labels (1 nov, 5 nov, …), evenly spaced."""
+    if not bars:
+        return []
+    every = max(1, -(-len(bars) // most))
+    return [Tick(round(bar.x + bar.width / 2, 2), l10n.day_month(bar.day)) for bar in bars[::every]]

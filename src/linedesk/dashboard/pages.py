@@ -1,8 +1,8 @@
 """The employee's pages of usage: home with the counters, usage detail, the two embeddable
 widgets and their settings. Managers see the same for any line of their company."""
 
-from datetime import date
-from typing import Annotated
+from datetime import date, timedelta
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
@@ -14,8 +14,10 @@ from linedesk.dashboard.display import (
     UNIT_OF,
     Gauge,
     chart,
+    day_ticks,
     gauge,
     quantity,
+    value_ticks,
 )
 from linedesk.dashboard.schemas import Summary, WidgetSettings
 from linedesk.deps import ClockDep, SessionDep
@@ -24,6 +26,7 @@ from linedesk.identity.principal import Principal
 from linedesk.identity.web_auth import WebUser
 from linedesk.kit.clock import ROME
 from linedesk.kit.i18n import Localizer, pick_language
+from linedesk.kit.phone import InvalidNumber, parse_italian_number
 from linedesk.usage.models import UsageType
 from linedesk.web.csrf import CsrfChecked
 from linedesk.web.forms import settle
@@ -69,30 +72,60 @@ async def visit(
     await service.record_visit(session, principal, feature, clock.now())
 
 
-async def _picker(session: SessionDep, principal: Principal) -> list[str]:
+async def _picker(session: SessionDep, principal: Principal) -> list[tuple[str, str | None, str]]:
+    """The managers' line picker: suggestions with holder and offer (the browser filters
+    them on all three as the manager types)."""
     if not principal.profile.is_manager:
         return []
-    return list(await (await service.readable(session, principal)).first_numbers())
+    return list(await (await service.readable(session, principal)).find(""))
 
 
-@router.get("/home")
-async def home(
+async def _searched(
+    session: SessionDep, principal: Principal, line: str | None
+) -> tuple[str | None, list[tuple[str, str | None, str]]]:
+    """A manager's ?line= that is not a number is a search by holder name or offer: one match
+    is that line; several are listed to choose from."""
+    if not line or not principal.profile.is_manager:
+        return line, []
+    try:
+        return parse_italian_number(line), []
+    except InvalidNumber:
+        matches = list(await (await service.readable(session, principal)).find(line, limit=20))
+        if len(matches) == 1:
+            return matches[0][0], []
+        return None, matches
+
+
+def renewal(period: date) -> date:
+    """When the allowances of a period (a calendar month) start again: the next month's 1st."""
+    return (period.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+async def home_page(
     request: Request,
-    principal: WebUser,
+    principal: Principal,
     session: SessionDep,
     clock: ClockDep,
-    line: LineParam = None,
+    line: str | None = None,
+    **extra: Any,
 ) -> Response:
+    """The home of both profiles (the route is in linedesk.overview, which adds the
+    manager's company figures as `extra`)."""
     await visit(session, principal, "home", clock, request)
-    msisdn = _shown_line(request, line)
+    line, matches = await _searched(session, principal, line)
+    msisdn = _shown_line(request, line) if not matches else None
     summary = await service.summary(session, principal, msisdn, clock.now()) if msisdn else None
     return render(
         request,
         "dashboard/home.html",
         summary=summary,
         gauges=_gauges(request, summary) if summary else [],
+        renews_on=renewal(summary.period) if summary else None,
         suggestions=await _picker(session, principal),
+        matches=matches,
+        searched=request.query_params.get("line", ""),
         fetched_at=clock.now(),
+        **extra,
     )
 
 
@@ -127,13 +160,16 @@ async def usage(
     detail = await service.usage_detail(session, principal, msisdn, now, first, last, None)
     updated_at = (await service.summary(session, principal, msisdn, now)).updated_at
     l10n = _l10n(request)
+    bars = chart(l10n, detail.days, first, last, type)
     return render(
         request,
         "dashboard/usage.html",
         detail=detail,
         chosen=type,
         types=list(UsageType),
-        bars=chart(l10n, detail.days, first, last, type),
+        bars=bars,
+        value_ticks=value_ticks(l10n, detail.days, type),
+        day_ticks=day_ticks(l10n, bars),
         chart_width=CHART_WIDTH,
         chart_height=CHART_HEIGHT,
         quantity=lambda t, q: quantity(l10n, UNIT_OF[t], q),

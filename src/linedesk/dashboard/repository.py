@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Select, and_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -70,6 +70,36 @@ class DashboardRepository(ScopedRepository[Line]):
         """Some of the readable numbers, for the managers' line picker suggestions."""
         statement = self.readable().with_only_columns(Line.msisdn).order_by(Line.msisdn)
         return (await self.session.scalars(statement.limit(limit))).all()
+
+    async def find(self, text: str, limit: int = 100) -> Sequence[tuple[str, str | None, str]]:
+        """Readable lines whose number, holder name or offer contains `text` (any case), as
+        (number, holder, offer); the first ones by number when `text` is empty."""
+        statement = (
+            self.readable()
+            .with_only_columns(Line.msisdn, Line.holder_name, Offer.name)
+            .join(Offer, Offer.id == Line.offer_id)
+            .order_by(Line.msisdn)
+        )
+        words = text.strip().lower()
+        if words:
+            pattern = "%" + words.replace("\\", "").replace("%", "").replace("_", "") + "%"
+            digits = "".join(ch for ch in words if ch.isdigit())
+            found = [
+                func.lower(Line.holder_name).like(pattern),
+                func.lower(Offer.name).like(pattern),
+            ]
+            if digits:
+                found.append(Line.msisdn.like("%" + digits + "%"))
+            statement = statement.where(or_(*found))
+        rows = await self.session.execute(statement.limit(limit))
+        return [(msisdn, holder, offer) for msisdn, holder, offer in rows]
+
+    async def by_state(self) -> dict[str, int]:
+        """How many readable lines are active, suspended, ceased."""
+        statement = (
+            self.readable().with_only_columns(Line.status, func.count()).group_by(Line.status)
+        )
+        return {status.value: count for status, count in await self.session.execute(statement)}
 
     async def daily(
         self, line_id: int, first: date, last: date, usage_type: UsageType | None

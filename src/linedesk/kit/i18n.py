@@ -8,6 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeAlias
 
 from babel import Locale
 from babel.dates import format_date, format_datetime
@@ -23,6 +24,9 @@ LANGUAGES = ("it", "en")
 LOCALES = {"it": "it_IT", "en": "en_GB"}
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 LANG_COOKIE = "lang"
+# The types, for the methods named after them.
+Day: TypeAlias = date
+Moment: TypeAlias = datetime
 
 
 def _compiled(po_path: Path, lang: str) -> Translations:
@@ -68,6 +72,13 @@ class Localizer:
     def money(self, amount: Decimal, currency: str = "EUR") -> str:
         return format_currency(amount, currency, locale=self.locale)
 
+    def money_whole(self, amount: Decimal | int) -> str:
+        """Whole euros for a chart's axis: 1.000 € (Italian), €1,000 (English)."""
+        pattern = "#,##0\xa0¤" if self.lang == "it" else "¤#,##0"
+        return format_currency(
+            amount, "EUR", format=pattern, locale=self.locale, currency_digits=False
+        )
+
     def money_text(self, amount: Decimal, unit: str = "EUR") -> str:
         """Money as plain text, the unit after the number (SMS, the PDF): 1.234,56 EUR."""
         return f"{self.number(amount, 2)} {unit}"
@@ -82,6 +93,59 @@ class Localizer:
     def datetime(self, value: datetime, style: str = "medium") -> str:
         return format_datetime(value, format=style, tzinfo=ROME, locale=self.locale)
 
+    def day(self, value: Day) -> str:
+        """A day with its month in words: 30 nov 2026 (Italian), 30 Nov 2026 (English)."""
+        return format_date(value, format="d MMM yyyy", locale=self.locale)
+
+    def day_month(self, value: Day) -> str:
+        """A day of this year's charts: 30 nov (Italian), 30 Nov (English)."""
+        return format_date(value, format="d MMM", locale=self.locale)
+
+    def month(self, value: Day | str) -> str:
+        """A month in words, never 2026-11: nov 2026 (Italian), Nov 2026 (English).
+        Takes a date or a 'YYYY-MM' text."""
+        if isinstance(value, str):
+            value = Day.fromisoformat(value[:7] + "-01")
+        return format_date(value, format="LLL yyyy", locale=self.locale)
+
+    def month_abbr(self, value: Day | str) -> str:
+        """A month alone, for a chart's axis where the year is said once: nov (Nov)."""
+        if isinstance(value, str):
+            value = Day.fromisoformat(value[:7] + "-01")
+        return format_date(value, format="LLL", locale=self.locale)
+
+    def moment(self, value: Moment) -> str:
+        """A time of day with its day, in Rome: 30/11/2026 05:47 (both languages)."""
+        return format_datetime(value, format="dd/MM/yyyy HH:mm", tzinfo=ROME, locale=self.locale)
+
+    def updated(self, value: Moment) -> str:
+        """When counters were updated: 'Aggiornato il 30/11/2026 alle 05:47'."""
+        return self.gettext(
+            "Updated on %(day)s at %(time)s",
+            day=format_datetime(value, format="dd/MM/yyyy", tzinfo=ROME, locale=self.locale),
+            time=format_datetime(value, format="HH:mm", tzinfo=ROME, locale=self.locale),
+        )
+
+    def phone(self, msisdn: str) -> str:
+        return grouped_number(msisdn)
+
     def language_name(self, lang: str) -> str:
         name = Locale.parse(LOCALES[lang]).get_language_name(LOCALES[lang]) or lang
         return name.capitalize()
+
+
+def grouped_number(msisdn: str) -> str:
+    """A phone number as people write it: +39 388 659 9378 (mobile: 3, 3, 4 digits), +39 02
+    1234 5678 (fixed: the area code, then fours). Anything else is returned as it is."""
+    if not msisdn.startswith("+39") or not msisdn[3:].isdigit():
+        return msisdn
+    national = msisdn[3:]
+    if national.startswith("3") and len(national) == 10:
+        parts = [national[:3], national[3:6], national[6:]]
+    elif national.startswith("0"):
+        area = 2 if national[:2] in ("02", "06") else 3
+        rest = national[area:]
+        parts = [national[:area]] + [rest[i : i + 4] for i in range(0, len(rest), 4)]
+    else:
+        return msisdn
+    return " ".join(["+39", *parts])

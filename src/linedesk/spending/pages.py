@@ -56,6 +56,33 @@ def stacked_bars(months: list[MonthSpending]) -> list[StackedBar]:
     return bars
 
 
+def money_ticks(months: list[MonthSpending]) -> list[tuple[float, Decimal]]:
+    """The value axis of `stacked_bars`: round amounts (1, 2 or 5 times a power of ten) from 0
+    up to the dearest month, as (y, amount)."""
+    peak = max((m.total.amount for m in months), default=Decimal(0))
+    if not peak:
+        return [(float(CHART_HEIGHT), Decimal(0))]
+    scale = (CHART_HEIGHT - TOP_MARGIN) / float(peak)
+    power = Decimal(10) ** (len(str(int(peak))) - 1)
+    step = next(
+        f * power
+        for f in (
+            Decimal("0.1"),
+            Decimal("0.2"),
+            Decimal("0.5"),
+            Decimal(1),
+            Decimal(2),
+            Decimal(5),
+        )
+        if peak / (f * power) <= 5
+    )
+    ticks, value = [], Decimal(0)
+    while value <= peak:
+        ticks.append((round(CHART_HEIGHT - float(value) * scale, 2), value))
+        value += step
+    return ticks
+
+
 @router.get("/spending")
 async def spending_page(
     request: Request,
@@ -94,6 +121,7 @@ def _render(
         status_code=status_code,
         trend=result,
         bars=stacked_bars(result.months),
+        ticks=money_ticks(result.months),
         total=count,
         page=page,
         group_bys=list(GroupBy),

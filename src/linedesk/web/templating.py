@@ -8,10 +8,11 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from linedesk.errors import LinedeskError
-from linedesk.kit.i18n import LANG_COOKIE, Localizer, pick_language
+from linedesk.kit.i18n import LANG_COOKIE, Localizer, grouped_number, pick_language
 from linedesk.web.csrf import csrf_token, remember_csrf
 
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
+templates.env.filters["phone"] = grouped_number
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:

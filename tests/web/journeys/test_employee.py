@@ -7,7 +7,9 @@ from datetime import date
 import pytest
 from playwright.async_api import expect
 
+from linedesk.kit.i18n import Localizer, grouped_number
 from linedesk.usage.models import UsageType
+from tests.conftest import NOW
 from tests.dashboard.usage_rows import counter, day
 from tests.factories import make_user, make_world
 from tests.web.journeys.steps import SIZES, Journey, latest_code
@@ -36,7 +38,8 @@ async def test_usage_and_widgets(journey: Journey, session) -> None:  # type: ig
 
     await j.sign_in(mine)
     await j.wait_for("/home")
-    line = j.page.get_by_role("region", name=f"{j.t('Line shown')}: {mine}")
+    await j.sees_heading("Hello, %(name)s", name="Giulia")  # the line's holder, Giulia Rossi
+    line = j.page.get_by_role("region", name=f"{j.t('Line shown')}: {grouped_number(mine)}")
     await expect(line.get_by_text(figures["data"])).to_be_visible()
     await expect(
         line.get_by_text(j.t("%(remaining)s left", remaining=figures["left"]))
@@ -46,7 +49,9 @@ async def test_usage_and_widgets(journey: Journey, session) -> None:  # type: ig
     await expect(credit).to_contain_text(figures["credit"])
     await expect(credit).to_contain_text(j.t("Out-of-bundle charges this month"))
     await expect(line.get_by_role("region", name=j.t("Offer"))).to_contain_text("Business Test")
-    await expect(line.get_by_text(j.t("Updated at %(when)s", when=""))).to_be_visible()
+    await expect(line.get_by_text(Localizer(j.lang).updated(NOW))).to_be_visible()
+    renews = j.t("Renews on %(day)s", day=Localizer(j.lang).day(date(2026, 12, 1)))
+    await expect(line.get_by_role("region", name=j.t("Data"), exact=True)).to_contain_text(renews)
     await j.shot("home")
 
     await j.link("Usage detail").click()
@@ -123,7 +128,9 @@ async def test_link_sim_and_switch_line(journey: Journey, session) -> None:  # t
     await j.shot("line-switcher")
     await menu.get_by_role("button", name=colleague, exact=True).click()
     await j.wait_for("/home")
-    await expect(j.page.locator("#line-heading")).to_have_text(f"{j.t('Line shown')}: {colleague}")
+    await expect(j.page.locator("#line-heading")).to_have_text(
+        f"{j.t('Line shown')}: {grouped_number(colleague)}"
+    )
     await j.shot("switched")
 
     await j.tab("Link SIM", "/link-sim")

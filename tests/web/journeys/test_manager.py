@@ -10,6 +10,7 @@ import pytest
 from playwright.async_api import expect
 
 from linedesk.billing.service import issue_invoices
+from linedesk.kit.i18n import Localizer, grouped_number
 from linedesk.notifications.service import notify_invoices_issued
 from tests.billing.conftest import add_account, add_line, set_charges
 from tests.conftest import NOW
@@ -70,6 +71,10 @@ async def test_invoices(journey: Journey, invoiced: Invoiced) -> None:
     await j.shot("filtered")
 
     newest = table.locator("tbody tr").first
+    # On a phone too each invoice shows its state (a coloured badge) and total in view.
+    await expect(newest.locator("td.amount")).to_be_in_viewport()
+    await expect(newest.locator(".status")).to_be_in_viewport()
+    await expect(newest.locator(".status")).to_have_text(j.t("To be paid"))
     number = await newest.get_by_role("link").inner_text()
     total = await newest.locator("td.amount").inner_text()
     assert re.fullmatch(MONEY[j.lang], total), total
@@ -143,6 +148,14 @@ async def test_spending_and_company_data(journey: Journey, invoiced: Invoiced) -
     await expect(
         j.page.get_by_text(j.t("Choose a line of the company to see its counters."))
     ).to_be_visible()
+    # The company at a glance: what is due next, what is late, this month's estimate.
+    await j.sees_heading("Hello, %(name)s", name=ADMIN)
+    for label in ("Unread notifications", "Next due date", "Overdue total", "Lines by state"):
+        await expect(j.page.get_by_text(j.t(label), exact=True)).to_be_visible()
+    await expect(
+        j.page.get_by_text(j.t("Estimate for %(month)s", month=Localizer(j.lang).month(NOW.date())))
+    ).to_be_visible()
+    await expect(j.page.get_by_text(j.t("%(count)s active", count=4))).to_be_visible()
     await j.shot("home")
 
     await j.tab("Spending", "/spending")
@@ -150,7 +163,8 @@ async def test_spending_and_company_data(journey: Journey, invoiced: Invoiced) -
     chart_name = j.t("Spending per month, mobile and fixed")
     await expect(j.page.get_by_role("img", name=re.compile(re.escape(chart_name)))).to_be_visible()
     months = j.page.get_by_role("table", name=j.t("Spending per month"))
-    await expect(months.get_by_role("row", name=re.compile(r"^2026-10 "))).to_contain_text(
+    october = Localizer(j.lang).month(OCTOBER)  # "ott 2026", never 2026-10
+    await expect(months.get_by_role("row", name=re.compile(rf"^{october} "))).to_contain_text(
         re.compile(MONEY[j.lang])
     )
     await j.shot("trend")
@@ -193,7 +207,9 @@ async def test_spending_and_company_data(journey: Journey, invoiced: Invoiced) -
     await expect(lines.locator("tbody tr")).to_have_count(1)
     await j.shot("lines-found")
 
-    await lines.get_by_role("link", name=wanted).click()
+    await lines.get_by_role("link", name=grouped_number(wanted)).click()
     await j.wait_for(r"/home\?line=.*")
-    await expect(j.page.locator("#line-heading")).to_have_text(f"{j.t('Line shown')}: {wanted}")
+    await expect(j.page.locator("#line-heading")).to_have_text(
+        f"{j.t('Line shown')}: {grouped_number(wanted)}"
+    )
     await j.shot("line-counters")
