@@ -91,4 +91,5 @@ async def test_the_alerts_page_shows_what_was_sent_and_saves_the_switches(client
     assert kinds["data_80"] is True and kinds["data_100"] is False
     await client.put("/api/v1/me/usage-alerts", headers=headers, json={"kinds": {"sms_80": True}})
     session.expire_all()
+    user = await session.get(User, aw.user_id)
     assert await alert_channels(session, user) == {"in_app": False, "sms": True, "push": False}

@@ -92,6 +92,7 @@ NOTIFICATIONS = """async () => (await navigator.serviceWorker.ready).getNotifica
   .then((shown) => shown.map((n) => ({ title: n.title, body: n.body, data: n.data })))"""
 ONE_SHOWN = """navigator.serviceWorker.ready
   .then(async (r) => (await r.getNotifications()).length === 1)"""
+ACTIVE = "() => self.registration.active === self.serviceWorker"
 CLICK = """async () => {
   const [notification] = await self.registration.getNotifications();
   self.dispatchEvent(new NotificationEvent("notificationclick", { notification }));
@@ -195,7 +196,7 @@ async def test_a_usage_alert_is_pushed_shown_and_opens_the_usage_page(
         }
         assert {"it": "41,0 GB", "en": "41.0 GB"}[lang] in shown["body"]
         await page.goto(f"{live_server}/home")
-        [worker] = context.service_workers
+        [worker] = [w for w in context.service_workers if await w.evaluate(ACTIVE)]
         await worker.evaluate(CLICK)
         await page.wait_for_url(f"{live_server}/usage")
     finally:

@@ -2,6 +2,7 @@
 the landing page, sign-in, the employee's home and usage, the manager's invoices and
 spending, against a fresh demo server; prints a table of scores and the layout shift.
 
+ONLY=/,/home runs some of the pages; KEEP=dir keeps each page's JSON report.
 Signed-in pages get the session cookie of a sign-in made here (extraHeaders). Scores vary
 with the machine's load: run it on a quiet machine, and quote `uptime` beside them.
 """
@@ -97,13 +98,17 @@ def main() -> int:
         [str(ROOT / ".venv" / "bin" / "linedesk"), "serve", "--port", str(PORT)],
         env=env,
         stdout=subprocess.DEVNULL,
+        stderr=(data / "server.log").open("wb"),
     )
     rows = []
     failed = False
     try:
         wait_until_up(server)
         cookies = {user: session_cookie(user) for user in (EMPLOYEE, MANAGER)}
+        only = [p for p in os.environ.get("ONLY", "").split(",") if p]
         for name, path, user in PAGES:
+            if only and path not in only:
+                continue
             report = lighthouse(BASE + path, cookies.get(user) if user else None, data / "lh.json")
             if report.get("finalDisplayedUrl", "").rstrip("/") != (BASE + path).rstrip("/"):
                 print(f"  {name}: ended on {report.get('finalDisplayedUrl')}", file=sys.stderr)
@@ -118,6 +123,10 @@ def main() -> int:
             ]
             failed |= min(scores) < TARGET or cls >= CLS_TARGET
             rows.append((name, path, *scores, cls, ", ".join(failing[:6])))
+            if os.environ.get("KEEP"):  # KEEP=dir: the JSON reports, to read the details
+                keep = Path(os.environ["KEEP"])
+                keep.mkdir(parents=True, exist_ok=True)
+                shutil.copy(data / "lh.json", keep / f"{path.strip('/') or 'landing'}.json")
     finally:
         server.terminate()
         server.wait(timeout=30)
