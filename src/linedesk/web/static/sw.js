@@ -144,7 +144,6 @@ self.addEventListener("push", (event) => {
     body: shown.body || "",
     icon: "/static/icons/icon-192.png",
     badge: "/static/icons/icon-192.png",
-    tag: url,
     data: { url },
   }));
 });
