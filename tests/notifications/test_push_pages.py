@@ -82,7 +82,11 @@ async def test_the_page_stores_the_browsers_subscription_and_pushes_go_to_it(
     push = (await outbox(session, Channel.push))[0]
     assert json.loads(push.recipient)["endpoint"] == SUBSCRIPTION["endpoint"]
     pushes = await outbox(session, Channel.push)
-    invoice_ids = set(await session.scalars(select(Invoice.id)))
+    invoice_ids = set(
+        await session.scalars(
+            select(Invoice.id).where(Invoice.company_id == managers.world.company_id)
+        )
+    )
     # each invoice's push opens that invoice
     assert {p.payload["url"] for p in pushes} == {f"/invoices/{i}" for i in invoice_ids}
 
