@@ -28,8 +28,15 @@ bench: $(BIN)/linedesk ## The benchmarks of SPEC §10 on PostgreSQL, one table (
 ci: ## What CI runs
 	bash .ci/run
 
+tools/audit/node_modules: tools/audit/package-lock.json
+	cd tools/audit && npm ci --no-audit --no-fund
+	@touch $@
+
+audit: $(BIN)/linedesk tools/audit/node_modules ## Lighthouse (phone) on the main pages of a fresh demo, with Debian's Chromium
+	CHROME_PATH=$${CHROME_PATH:-/usr/bin/chromium} $(BIN)/python tools/audit/audit.py
+
 messages: $(BIN)/linedesk ## Extract translatable strings into the .po catalogues
 	$(BIN)/pybabel extract -F babel.cfg -o /tmp/linedesk.pot src/linedesk
 	$(BIN)/pybabel update -i /tmp/linedesk.pot -d src/linedesk/locale --no-fuzzy-matching
 
-.PHONY: help demo test test-pg lint bench ci messages
+.PHONY: help demo test test-pg lint bench ci audit messages

@@ -5,10 +5,10 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, FastAPI
-from fastapi.staticfiles import StaticFiles
 
 from linedesk import __version__
 from linedesk.alerts.api import router as alerts_router
+from linedesk.alerts.pages import router as alerts_pages
 from linedesk.alerts.service import alerts_hook
 from linedesk.billing.api import router as billing_backoffice_router
 from linedesk.company.api import router as company_router
@@ -23,6 +23,7 @@ from linedesk.db import create_engine, create_sessionmaker
 from linedesk.demo.live import live_demo
 from linedesk.deps import reject_control_characters
 from linedesk.errors import ERROR_RESPONSES, install_error_handlers
+from linedesk.help.pages import router as help_pages
 from linedesk.identity.api import router as identity_router
 from linedesk.identity.pages import router as identity_pages
 from linedesk.identity.passwords import PasswordHasher
@@ -60,6 +61,7 @@ from linedesk.shell.pages import router as shell_router
 from linedesk.spending.api import router as spending_router
 from linedesk.spending.pages import router as spending_pages
 from linedesk.usage.api import router as usage_backoffice_router
+from linedesk.web.delivery import CachedStaticFiles, compressed
 from linedesk.web.errors import install_page_handlers, render_error_page
 from linedesk.web.security_headers import SecurityHeadersMiddleware
 
@@ -138,6 +140,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.is_production)
     app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(compressed)  # outermost: what leaves is compressed
     app.include_router(ops_router)
     app.include_router(api_router())
     app.include_router(shell_router)
@@ -155,5 +158,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(notifications_pages)
     app.include_router(spending_pages)
     app.include_router(company_pages)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(alerts_pages)
+    app.include_router(help_pages)
+    app.mount("/static", CachedStaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -37,6 +37,7 @@ PUBLIC_PAGES = (
     "/recover/{recovery_id}",
     "/dev/outbox",
     "/offline",
+    "/help",
 )
 EMPLOYEE_PAGES = (
     "/home",
@@ -47,6 +48,7 @@ EMPLOYEE_PAGES = (
     "/link-sim",
     "/link-sim/{link_id}",
     "/account/password",
+    "/alerts",
 )
 MANAGER_PAGES = (
     "/home",
@@ -192,8 +194,10 @@ async def test_public_pages(live_server, browser, session):
             "/recover",
             "/dev/outbox",
             "/offline",
+            "/help",
         ):
             await sweep.visit(page, route, lang)
+        await sweep.visit(page, "/help", lang, "/help?q=sim")  # a search's answers
         await sweep.visit(page, "/register/{registration_id}", lang, registration)
         await sweep.visit(page, "/portal/register/{registration_id}", lang, portal)
         await sweep.visit(page, "/recover/{recovery_id}", lang, recovery)
@@ -254,6 +258,7 @@ async def test_employee_pages(live_server, browser, session, invoice_world):
             "/widget/settings",
             "/link-sim",
             "/account/password",
+            "/alerts",
         ):
             await sweep.visit(page, route, lang)
         await sweep.visit(page, "/link-sim/{link_id}", lang, link)

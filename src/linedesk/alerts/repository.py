@@ -49,7 +49,10 @@ class AlertRepository:
                 self.session,
                 SentAlert,
                 ("line_id", "period", "kind"),
-                {key: [str(row[key]) if key == "kind" else row[key] for row in rows] for key in rows[0]},
+                {
+                    key: [str(row[key]) if key == "kind" else row[key] for row in rows]
+                    for key in rows[0]
+                },
             )
             return {(line_id, period, AlertKind(kind)) for line_id, period, kind in found}
         claimed: set[tuple[int, date, AlertKind]] = set()
@@ -82,3 +85,13 @@ class AlertRepository:
                 set_={"alerts_off": statement.excluded.alerts_off, "updated_at": now},
             )
         )
+
+    async def recent(self, line_id: int, limit: int) -> list[SentAlert]:
+        """The alerts sent for a line, newest first."""
+        rows = await self.session.scalars(
+            select(SentAlert)
+            .where(SentAlert.line_id == line_id)
+            .order_by(SentAlert.sent_at.desc(), SentAlert.kind)
+            .limit(limit)
+        )
+        return list(rows)

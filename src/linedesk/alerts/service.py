@@ -21,14 +21,17 @@ from linedesk.inventory.models import Line
 from linedesk.kit.i18n import LOCALES, Localizer
 from linedesk.kit.phone import LineKind
 from linedesk.messaging.models import Channel
-from linedesk.messaging.service import NewMessage, enqueue_many
+from linedesk.messaging.service import NewMessage, enqueue_many, push_recipients
 from linedesk.usage.batch import micros
-from linedesk.usage.models import (
-    AlertKind,
-)
+from linedesk.usage.models import AlertKind, SentAlert
 from linedesk.usage.rating import Counters, CountersChange, OfferTerms
 from linedesk.usage.service import Watched
 
+USAGE_PAGE = "/usage"  # where a pushed alert opens
+# The channels of usage alerts, each on until its user switches it off: kept in the same
+# `alerts_off` list as the kinds switched off, as "channel:<name>".
+CHANNELS = ("in_app", "sms", "push")
+CHANNEL_PREFIX = "channel:"
 FALLBACK_LANGUAGE = "it"  # a line with no registered user is told in Italian
 TEMPLATES = {
     "80": "usage_alert_80",
@@ -201,8 +204,10 @@ async def evaluate_changes(
     changes: Sequence[CountersChange],
     thresholds: Thresholds,
 ) -> None:
-    """Queue an SMS to each line for each alert whose threshold an import crossed, once per
-    line, period and kind, unless its user switched that kind off. A whole batch costs a
+    """Tell each line's user of each alert whose threshold an import crossed, once per line,
+    period and kind, unless they switched that kind off: by SMS to the line (a mobile one)
+    and by push to their browsers, unless they switched that channel off. In-app, the page
+    of alerts shows what was sent (`sent_alerts`). A whole batch costs a
     handful of queries, and none when nothing crossed. Flushes only."""
     crossed = [
         (change, found)
@@ -214,29 +219,58 @@ async def evaluate_changes(
     repo = AlertRepository(session)
     users = await repo.users_of({change.line.id for change, _ in crossed})
     switched_off = await repo.switches_of({user_id for user_id, _ in users.values()})
-    wanted: list[tuple[CountersChange, Crossing, str]] = []
+
+    def off_of(user_id: int | None) -> set[str]:
+        return switched_off.get(user_id, set()) if user_id is not None else set()
+
+    wanted: list[tuple[CountersChange, Crossing, str, int | None]] = []
     for change, found in crossed:
         user_id, language = users.get(change.line.id, (None, FALLBACK_LANGUAGE))
-        off = switched_off.get(user_id, set()) if user_id is not None else set()
+        off = off_of(user_id)
         kept = [c for c in found if c.kind.value not in off]
         # Crossing 80 % and 100 % at once: the 100 % message says it all.
         full = {c.allowance.name for c in kept if c.allowance and c.kind is c.allowance.full}
         wanted += [
-            (change, c, language)
+            (change, c, language, user_id)
             for c in kept
             if not (c.allowance and c.kind is c.allowance.warn and c.allowance.name in full)
         ]
-    claimed = await _claim(session, now, wanted)
-    await enqueue_many(
-        session,
-        [
-            message
-            for change, crossing, language in wanted
-            if (change.line.id, change.period, crossing.kind) in claimed
-            and (message := _message(change, language, crossing, thresholds)) is not None
-        ],
-        now=now,
-    )
+    claimed = await _claim(session, now, [(change, c) for change, c, _, _ in wanted])
+    told = [w for w in wanted if (w[0].line.id, w[0].period, w[1].kind) in claimed]
+    pushed_to = {user_id for _, _, _, user_id in told if "channel:push" not in off_of(user_id)}
+    recipients = await push_recipients(session, {u for u in pushed_to if u is not None})
+    messages: list[NewMessage] = []
+    for change, crossing, language, user_id in told:
+        off = off_of(user_id)
+        payload = alert_payload(
+            crossing, language, change.line.msisdn, change.terms, change.after, thresholds
+        )
+        template = template_of(crossing)
+        if "channel:sms" not in off and change.line.kind is LineKind.mobile:
+            # no SMS to a fixed line; its offers have no limited allowances anyway
+            messages.append(
+                NewMessage(
+                    Channel.sms,
+                    change.line.msisdn,
+                    template,
+                    language,
+                    payload,
+                    change.line.company_id,
+                )
+            )
+        if user_id is not None and user_id in pushed_to:
+            messages += [
+                NewMessage(
+                    Channel.push,
+                    subscription,
+                    template,
+                    language,
+                    payload | {"url": USAGE_PAGE},
+                    change.line.company_id,
+                )
+                for subscription in recipients.get(user_id, [])
+            ]
+    await enqueue_many(session, messages, now=now)
     await session.flush()
 
 
@@ -253,7 +287,7 @@ def alerts_hook(config: Settings | Thresholds) -> Watched:
 
 
 async def _claim(
-    session: AsyncSession, now: datetime, wanted: Sequence[tuple[CountersChange, Crossing, str]]
+    session: AsyncSession, now: datetime, wanted: Sequence[tuple[CountersChange, Crossing]]
 ) -> set[tuple[int, date, AlertKind]]:
     """Record the alerts for their periods; only those not sent before (by anyone) come
     back: the table's key makes it once per line, period and kind, even under concurrency."""
@@ -265,24 +299,16 @@ async def _claim(
             "company_id": change.line.company_id,
             "sent_at": now,
         }
-        for change, crossing, _ in wanted
+        for change, crossing in wanted
     ]
     return await AlertRepository(session).claim(rows)
 
 
-def _message(
-    change: CountersChange, language: str, crossing: Crossing, thresholds: Thresholds
-) -> NewMessage | None:
-    line = change.line
-    if line.kind is not LineKind.mobile:
-        return None  # no SMS to a fixed line; its offers have no limited allowances anyway
+def template_of(crossing: Crossing) -> str:
     allowance = crossing.allowance
     if allowance is not None:
-        template = TEMPLATES["100" if crossing.kind is allowance.full else "80"]
-    else:
-        template = TEMPLATES[crossing.kind]
-    payload = alert_payload(crossing, language, line.msisdn, change.terms, change.after, thresholds)
-    return NewMessage(Channel.sms, line.msisdn, template, language, payload, line.company_id)
+        return TEMPLATES["100" if crossing.kind is allowance.full else "80"]
+    return TEMPLATES[crossing.kind]
 
 
 def alert_payload(
@@ -349,12 +375,32 @@ async def alert_switches(session: AsyncSession, user: User) -> dict[AlertKind, b
     return {kind: kind.value not in off for kind in AlertKind}
 
 
+async def alert_channels(session: AsyncSession, user: User) -> dict[str, bool]:
+    """Every channel of usage alerts (in_app, sms, push), on unless the user switched it off."""
+    off = (await AlertRepository(session).switches_of({user.id})).get(user.id, set())
+    return {channel: CHANNEL_PREFIX + channel not in off for channel in CHANNELS}
+
+
 async def set_alert_switches(
-    session: AsyncSession, user: User, changes: dict[AlertKind, bool], now: datetime
+    session: AsyncSession,
+    user: User,
+    changes: dict[AlertKind, bool],
+    now: datetime,
+    channels: dict[str, bool] | None = None,
 ) -> dict[AlertKind, bool]:
-    """Apply the switches given; insert the user's preferences or update only their
-    `alerts_off`, so the widget settings kept in the same row are left alone."""
+    """Apply the switches given (kinds, and channels if given); insert the user's
+    preferences or update only their `alerts_off`, so the widget settings kept in the same
+    row are left alone."""
     switches = await alert_switches(session, user) | changes
+    channel_switches = await alert_channels(session, user) | {
+        name: on for name, on in (channels or {}).items() if name in CHANNELS
+    }
     alerts_off = [kind.value for kind, on in switches.items() if not on]
+    alerts_off += [CHANNEL_PREFIX + name for name, on in channel_switches.items() if not on]
     await AlertRepository(session).save_switches(user, alerts_off, now)
     return switches
+
+
+async def recent_alerts(session: AsyncSession, line_id: int, limit: int = 20) -> list[SentAlert]:
+    """The alerts sent for a line, newest first: the in-app channel."""
+    return await AlertRepository(session).recent(line_id, limit)

@@ -1,4 +1,5 @@
-"""Tables of messaging: the outbox and the development mailbox."""
+"""Tables of messaging: the outbox, the development mailbox, the browsers' push
+subscriptions."""
 
 from datetime import datetime
 from enum import StrEnum
@@ -69,3 +70,19 @@ class CapturedMessage(Base):
     # [{"filename", "content_type", "size"}]: what was attached, not the bytes.
     attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSON(), default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
+class PushSubscription(Base):
+    """A browser's Web Push subscription (the PushSubscription JSON), one per endpoint: the
+    push channel's recipients, for managers' notifications and employees' usage alerts."""
+
+    __tablename__ = "push_subscriptions"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    endpoint: Mapped[str] = mapped_column(Text())
+    endpoint_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    p256dh: Mapped[str] = mapped_column(String(200))
+    auth: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -4,10 +4,17 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import Row, and_, delete, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linedesk.messaging.models import CapturedMessage, Channel, OutboxMessage, OutboxStatus
+from linedesk.messaging.models import (
+    CapturedMessage,
+    Channel,
+    OutboxMessage,
+    OutboxStatus,
+    PushSubscription,
+)
 
 
 class OutboxRepository:
@@ -129,3 +136,72 @@ class MailboxRepository:
 
     async def count(self) -> int:
         return int(await self.session.scalar(select(func.count(CapturedMessage.id))) or 0)
+
+
+class PushSubscriptionRepository:
+    """Browsers' push subscriptions; the caller scopes them (a user's own, or those of the
+    users a notification or an alert goes to)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def save(
+        self,
+        company_id: int,
+        user_id: int,
+        endpoint: str,
+        digest: str,
+        p256dh: str,
+        auth: str,
+        now: datetime,
+    ) -> PushSubscription:
+        module = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
+        statement = module.insert(PushSubscription).values(
+            company_id=company_id,
+            user_id=user_id,
+            endpoint=endpoint,
+            endpoint_digest=digest,
+            p256dh=p256dh,
+            auth=auth,
+            created_at=now,
+        )
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["endpoint_digest"],
+                set_={"company_id": company_id, "user_id": user_id, "p256dh": p256dh, "auth": auth},
+            )
+        )
+        found = await self.session.scalar(
+            select(PushSubscription)
+            .where(PushSubscription.endpoint_digest == digest)
+            .execution_options(populate_existing=True)
+        )
+        assert found is not None
+        return found
+
+    async def delete(self, user_id: int, digest: str) -> int:
+        result = await self.session.execute(
+            delete(PushSubscription).where(
+                PushSubscription.user_id == user_id, PushSubscription.endpoint_digest == digest
+            )
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def count(self, user_id: int) -> int:
+        found = await self.session.scalar(
+            select(func.count()).where(PushSubscription.user_id == user_id)
+        )
+        return int(found or 0)
+
+    async def of_users(self, user_ids: set[int]) -> list[Row[int, str, str, str]]:
+        result = await self.session.execute(
+            select(
+                PushSubscription.user_id,
+                PushSubscription.endpoint,
+                PushSubscription.p256dh,
+                PushSubscription.auth,
+            )
+            .where(PushSubscription.user_id.in_(user_ids))
+            .order_by(PushSubscription.id)
+        )
+        return list(result)

@@ -1,5 +1,7 @@
 """Messaging operations: put a message in the outbox (flush only, the caller commits)."""
 
+import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -8,8 +10,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linedesk.errors import ValidationFailed
-from linedesk.messaging.models import Channel, OutboxMessage, OutboxStatus
-from linedesk.messaging.repository import OutboxRepository
+from linedesk.messaging.models import Channel, OutboxMessage, OutboxStatus, PushSubscription
+from linedesk.messaging.repository import OutboxRepository, PushSubscriptionRepository
 from linedesk.messaging.templates import LANGUAGES, template_exists
 
 
@@ -96,3 +98,42 @@ async def enqueue_many(
                 for m in messages
             ],
         )
+
+
+def endpoint_digest(endpoint: str) -> str:
+    return hashlib.sha256(endpoint.encode()).hexdigest()
+
+
+async def save_push_subscription(
+    session: AsyncSession,
+    company_id: int,
+    user_id: int,
+    endpoint: str,
+    p256dh: str,
+    auth: str,
+    now: datetime,
+) -> PushSubscription:
+    """Store a browser's subscription; the same endpoint again replaces its keys and owner
+    (a browser shared by two users pushes to whoever subscribed last)."""
+    return await PushSubscriptionRepository(session).save(
+        company_id, user_id, endpoint, endpoint_digest(endpoint), p256dh, auth, now
+    )
+
+
+async def remove_push_subscription(session: AsyncSession, user_id: int, endpoint: str) -> int:
+    """Forget one of the user's browsers (unsubscribed there); anyone else's stays."""
+    return await PushSubscriptionRepository(session).delete(user_id, endpoint_digest(endpoint))
+
+
+async def push_recipients(session: AsyncSession, user_ids: set[int]) -> dict[int, list[str]]:
+    """Each user's subscriptions as the push channel's recipient: the PushSubscription JSON."""
+    out: dict[int, list[str]] = {}
+    if not user_ids:
+        return out
+    for user_id, endpoint, p256dh, auth in await PushSubscriptionRepository(session).of_users(
+        user_ids
+    ):
+        out.setdefault(user_id, []).append(
+            json.dumps({"endpoint": endpoint, "keys": {"p256dh": p256dh, "auth": auth}})
+        )
+    return out

@@ -1,7 +1,8 @@
 """Named message templates, one folder per language (web/templates/messages/<name>/<lang>/).
 
 E-mail uses subject.txt, body.txt and body.html; SMS uses sms.txt; Web Push uses
-subject.txt (the title) and sms.txt (the short body).
+subject.txt (the title) and sms.txt (the short body); a payload's `url` is the page the
+notification opens.
 """
 
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ class RenderedMessage:
     subject: str | None
     text: str
     html: str | None = None
+    url: str | None = None  # a push: the page its notification opens when tapped
 
 
 @lru_cache(maxsize=256)
@@ -63,5 +65,6 @@ def render_message(
         return RenderedMessage(
             subject=_render(name, lang, "subject.txt", payload),
             text=_render(name, lang, "sms.txt", payload),
+            url=payload.get("url"),
         )
     return RenderedMessage(subject=None, text=_render(name, lang, "sms.txt", payload))

@@ -2,14 +2,15 @@
 
 from fastapi import APIRouter, Response, status
 
-from linedesk.deps import ClockDep, SessionDep
+from linedesk.deps import ClockDep, SessionDep, SettingsDep
 from linedesk.errors import ValidationFailed
-from linedesk.identity.auth import Manager
+from linedesk.identity.auth import CurrentUser, Manager
 from linedesk.kit.pagination import IdPath, PageParams, paged
+from linedesk.messaging.channels.webpush import vapid_public_key
+from linedesk.messaging.service import save_push_subscription
 from linedesk.notifications.models import Notification
 from linedesk.notifications.preferences import (
     Preferences,
-    save_push_subscription,
     set_preferences,
     switches_of,
 )
@@ -20,6 +21,7 @@ from linedesk.notifications.schemas import (
     NotificationPreferences,
     NotificationRead,
     PreferenceChanges,
+    PushKey,
     PushSubscriptionIn,
     PushSubscriptionRead,
     UnreadCount,
@@ -116,17 +118,32 @@ async def put_preferences(
     return _preferences_read(await set_preferences(session, principal.user, changes, clock.now()))
 
 
+@router.get("/push/key", response_model=PushKey)
+async def push_key(settings: SettingsDep) -> PushKey:
+    """The server's VAPID public key: the `applicationServerKey` a browser subscribes with.
+    `null` when this server sends no push."""
+    return PushKey(public_key=vapid_public_key(settings))
+
+
 @router.post(
     "/me/push-subscriptions",
     response_model=PushSubscriptionRead,
     status_code=status.HTTP_201_CREATED,
 )
 async def add_push_subscription(
-    principal: Manager, session: SessionDep, clock: ClockDep, body: PushSubscriptionIn
+    principal: CurrentUser, session: SessionDep, clock: ClockDep, body: PushSubscriptionIn
 ) -> PushSubscriptionRead:
-    """Store this browser's Web Push subscription; push notifications go to every
-    subscription of the caller (when push is switched on for the kind)."""
+    """Store this browser's Web Push subscription; push messages go to every subscription
+    of the caller: a manager's notifications (when push is switched on for the kind), an
+    employee's usage alerts (unless push is switched off for them)."""
+    user = principal.user
     found = await save_push_subscription(
-        session, principal.user, str(body.endpoint), body.keys.p256dh, body.keys.auth, clock.now()
+        session,
+        user.company_id,
+        user.id,
+        str(body.endpoint),
+        body.keys.p256dh,
+        body.keys.auth,
+        clock.now(),
     )
     return PushSubscriptionRead.model_validate(found)

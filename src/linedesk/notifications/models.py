@@ -1,11 +1,11 @@
-"""Tables of notifications: what happened (once), who was told in-app, their switches and
-their browsers' push subscriptions."""
+"""Tables of notifications: what happened (once), who was told in-app, their switches.
+The browsers' push subscriptions are the push channel's: `messaging.models.PushSubscription`."""
 
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from linedesk.db import Base, UTCDateTime, str_enum
@@ -78,18 +78,3 @@ class NotificationPreference(Base):
     email: Mapped[bool] = mapped_column(Boolean, default=True)
     push: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-
-class PushSubscription(Base):
-    """A browser's Web Push subscription (the PushSubscription JSON), one per endpoint."""
-
-    __tablename__ = "push_subscriptions"
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    endpoint: Mapped[str] = mapped_column(Text())
-    endpoint_digest: Mapped[str] = mapped_column(String(64), unique=True)
-    p256dh: Mapped[str] = mapped_column(String(200))
-    auth: Mapped[str] = mapped_column(String(100))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

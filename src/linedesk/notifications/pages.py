@@ -1,17 +1,23 @@
-"""Pages of the notification centre (managers): the list with mark-read, the preferences."""
+"""Pages of the notification centre (managers): the list with mark-read, the preferences;
+and where any signed-in user's browser stores its push subscription (static/push.js)."""
 
 from typing import Any
 
 from fastapi import APIRouter, Request
+from pydantic import ValidationError
 from starlette.responses import Response
 
 from linedesk.deps import ClockDep, SessionDep
-from linedesk.identity.web_auth import WebManager
+from linedesk.errors import ValidationFailed
+from linedesk.identity.web_auth import WebManager, WebUser
 from linedesk.kit.i18n import pick_language
 from linedesk.kit.pagination import IdPath, Page
+from linedesk.messaging.channels.webpush import vapid_public_key
+from linedesk.messaging.service import save_push_subscription
 from linedesk.notifications.models import NotificationChannel, NotificationKind
 from linedesk.notifications.preferences import set_preferences, switches_of
 from linedesk.notifications.repository import NotificationRepository
+from linedesk.notifications.schemas import PushSubscriptionIn
 from linedesk.notifications.service import mark_one_read
 from linedesk.notifications.texts import CHANNEL_LABELS, KIND_LABELS, describe
 from linedesk.web.csrf import CsrfChecked
@@ -84,6 +90,7 @@ async def preferences_page(
         channels=CHANNEL_LABELS,
         saved=saved,
         unread_notifications=await repo.unread_count(),
+        push_key=vapid_public_key(request.app.state.settings),
     )
 
 
@@ -102,3 +109,31 @@ async def save_preferences(
     }
     await set_preferences(session, principal.user, changes, clock.now())
     return redirect("/notifications/preferences?saved=true")
+
+
+@router.post("/push-subscriptions", status_code=204)
+async def add_push_subscription(
+    request: Request, _: CsrfChecked, principal: WebUser, session: SessionDep, clock: ClockDep
+) -> Response:
+    """This browser's PushSubscription (endpoint and keys), posted by static/push.js."""
+    form = await request.form()
+    try:
+        body = PushSubscriptionIn.model_validate(
+            {
+                "endpoint": form.get("endpoint"),
+                "keys": {"p256dh": form.get("p256dh"), "auth": form.get("auth")},
+            }
+        )
+    except ValidationError as error:
+        raise ValidationFailed("Not a push subscription") from error
+    user = principal.user
+    await save_push_subscription(
+        session,
+        user.company_id,
+        user.id,
+        str(body.endpoint),
+        body.keys.p256dh,
+        body.keys.auth,
+        clock.now(),
+    )
+    return Response(status_code=204)

@@ -1,7 +1,6 @@
-"""A manager's notification settings: channels per kind, and their browsers' push
-subscriptions."""
+"""A manager's notification settings: channels per kind (their browsers' push
+subscriptions are messaging's)."""
 
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -9,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linedesk.identity.models import User
-from linedesk.notifications.models import NotificationKind, PushSubscription
+from linedesk.notifications.models import NotificationKind
 from linedesk.notifications.repository import PreferenceRepository
 
 
@@ -58,14 +57,3 @@ async def set_preferences(
         )
     await session.flush()
     return current
-
-
-async def save_push_subscription(
-    session: AsyncSession, user: User, endpoint: str, p256dh: str, auth: str, now: datetime
-) -> PushSubscription:
-    """Store a browser's subscription; the same endpoint again replaces its keys and owner
-    (a browser shared by two managers pushes to whoever subscribed last)."""
-    digest = hashlib.sha256(endpoint.encode()).hexdigest()
-    return await PreferenceRepository(session).save_subscription(
-        user, endpoint, digest, p256dh, auth, now
-    )

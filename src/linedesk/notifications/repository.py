@@ -1,5 +1,5 @@
 """Queries of a manager's notification centre, scoped to the signed-in user, and those of
-the producers (events, the managers to tell, their push subscriptions)."""
+the producers (events, the managers to tell)."""
 
 from collections.abc import Sequence
 from datetime import datetime
@@ -18,7 +18,6 @@ from linedesk.notifications.models import (
     NotificationEvent,
     NotificationKind,
     NotificationPreference,
-    PushSubscription,
 )
 
 
@@ -79,7 +78,7 @@ def _dialect(session: AsyncSession) -> Any:
 
 
 class PreferenceRepository:
-    """A manager's switches and push subscriptions (the caller passes the user)."""
+    """A manager's switches (the caller passes the user)."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -105,41 +104,6 @@ class PreferenceRepository:
                 index_elements=["user_id", "kind"], set_={**switches, "updated_at": now}
             )
         )
-
-    async def save_subscription(
-        self, user: User, endpoint: str, digest: str, p256dh: str, auth: str, now: datetime
-    ) -> PushSubscription:
-        statement = (
-            _dialect(self.session)
-            .insert(PushSubscription)
-            .values(
-                company_id=user.company_id,
-                user_id=user.id,
-                endpoint=endpoint,
-                endpoint_digest=digest,
-                p256dh=p256dh,
-                auth=auth,
-                created_at=now,
-            )
-        )
-        await self.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["endpoint_digest"],
-                set_={
-                    "company_id": user.company_id,
-                    "user_id": user.id,
-                    "p256dh": p256dh,
-                    "auth": auth,
-                },
-            )
-        )
-        found = await self.session.scalar(
-            select(PushSubscription)
-            .where(PushSubscription.endpoint_digest == digest)
-            .execution_options(populate_existing=True)
-        )
-        assert found is not None
-        return found
 
 
 class EventRepository:
@@ -176,19 +140,6 @@ class EventRepository:
                 User.disabled_at.is_(None),
             )
             .order_by(User.id)
-        )
-        return list(result)
-
-    async def subscriptions(self, user_ids: set[int]) -> list[Row[int, str, str, str]]:
-        result = await self.session.execute(
-            select(
-                PushSubscription.user_id,
-                PushSubscription.endpoint,
-                PushSubscription.p256dh,
-                PushSubscription.auth,
-            )
-            .where(PushSubscription.user_id.in_(user_ids))
-            .order_by(PushSubscription.id)
         )
         return list(result)
 

@@ -69,3 +69,7 @@ class PushSubscriptionRead(Schema):
     id: int
     endpoint: str
     created_at: datetime
+
+
+class PushKey(Schema):
+    public_key: str | None = Field(description="base64url, the uncompressed P-256 point")

@@ -19,7 +19,7 @@ from linedesk.inventory.models import BillingAccount
 from linedesk.inventory.service import chunks
 from linedesk.kit.clock import ROME
 from linedesk.messaging.models import Channel
-from linedesk.messaging.service import enqueue
+from linedesk.messaging.service import enqueue, push_recipients
 from linedesk.notifications.models import (
     Notification,
     NotificationKind,
@@ -85,19 +85,12 @@ async def _managers(session: AsyncSession, company_ids: set[int]) -> dict[int, l
     return out
 
 
-async def _subscriptions(session: AsyncSession, user_ids: set[int]) -> dict[int, list[str]]:
-    """Each user's subscriptions as the push channel's recipient: the PushSubscription JSON."""
-    out: dict[int, list[str]] = {}
-    for user_id, endpoint, p256dh, auth in await EventRepository(session).subscriptions(user_ids):
-        out.setdefault(user_id, []).append(
-            json.dumps({"endpoint": endpoint, "keys": {"p256dh": p256dh, "auth": auth}})
-        )
-    return out
-
-
 def _payload(event: Event, language: str) -> dict[str, Any]:
+    """What the templates show, and the page a push opens when tapped: the invoice, or the
+    notification centre."""
     title, body = describe(event.kind, event.params, language)
-    return formatted(event.params, language) | {"title": title, "body": body}
+    url = f"/invoices/{event.invoice_id}" if event.invoice_id else "/notifications"
+    return formatted(event.params, language) | {"title": title, "body": body, "url": url}
 
 
 async def _tell(
@@ -147,7 +140,7 @@ async def announce(session: AsyncSession, now: datetime, events: Sequence[Event]
     managers = await _managers(session, {event.company_id for _, event in claimed})
     user_ids = {m.id for group in managers.values() for m in group}
     switches = await switches_of(session, user_ids)
-    subscriptions = await _subscriptions(session, user_ids)
+    subscriptions = await push_recipients(session, user_ids)
     in_app: list[dict[str, Any]] = []
     for event_id, event in claimed:
         for manager in managers.get(event.company_id, []):

@@ -70,6 +70,15 @@ def manifest(lang: str) -> dict[str, Any]:
     }
 
 
+ROBOTS = "User-agent: *\nAllow: /\nDisallow: /api/\nDisallow: /dev/\n"
+
+
+@router.get("/robots.txt")
+async def robots() -> Response:
+    """Crawlers may read the public pages; the API and development pages are not for them."""
+    return Response(ROBOTS, media_type="text/plain")
+
+
 @router.get("/manifest.webmanifest")
 async def web_app_manifest(request: Request) -> Response:
     return JSONResponse(

@@ -653,10 +653,7 @@ async def add_to_estimate(session: AsyncSession, done: Totals, lines: dict[int, 
         if not micros:
             continue
         line = lines[line_id]
-        if (
-            line.payment_mode == PaymentMode.postpaid
-            and line.status != LineStatus.ceased
-        ):
+        if line.payment_mode == PaymentMode.postpaid and line.status != LineStatus.ceased:
             charged.setdefault(line_id, {})[period] = micros
     if not charged:
         return

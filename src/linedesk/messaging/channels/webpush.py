@@ -3,6 +3,7 @@
 import base64
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -26,10 +27,10 @@ class WebPushSender:
 
     async def send(self, message: Outgoing) -> None:
         subscription = json.loads(message.recipient)
-        data = json.dumps(
-            {"title": message.content.subject or "", "body": message.content.text},
-            ensure_ascii=False,
-        )
+        shown = {"title": message.content.subject or "", "body": message.content.text}
+        if message.content.url:
+            shown["url"] = message.content.url
+        data = json.dumps(shown, ensure_ascii=False)
         await webpush_async(
             subscription_info=subscription,
             data=data,
@@ -52,6 +53,31 @@ def generate_vapid_keys() -> tuple[str, str]:
         serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
     )
     return _b64url(private), _b64url(public)
+
+
+def public_key_of(private_key: str) -> str:
+    """The applicationServerKey (base64url, uncompressed P-256 point) of a VAPID private key."""
+    public = Vapid.from_string(private_key=private_key).public_key
+    assert public is not None
+    raw = public.public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    return _b64url(raw)
+
+
+@lru_cache(maxsize=1)
+def _development_keys() -> tuple[str, str]:
+    return generate_vapid_keys()
+
+
+def vapid_public_key(settings: Settings) -> str | None:
+    """The key browsers subscribe with: the configured pair's, or (where messages are
+    captured, not sent) one made for this process; None when push cannot be sent."""
+    if settings.vapid_private_key:
+        return public_key_of(settings.vapid_private_key)
+    if settings.captures_messages:
+        return _development_keys()[1]
+    return None
 
 
 def _b64url(data: bytes) -> str:

@@ -126,3 +126,58 @@ async function cacheFirst(request) {
   }
   return response;
 }
+
+// Web Push: what the server sends ({title, body, url}, encrypted for this browser) is shown
+// as a notification; a tap opens its page (the invoice, the notifications, the usage) in a
+// window of the app already open, or in a new one.
+self.addEventListener("push", (event) => {
+  let shown = {};
+  if (event.data) {
+    try {
+      shown = event.data.json();
+    } catch (error) {
+      shown = { body: event.data.text() };
+    }
+  }
+  const url = pageOf(shown.url);
+  event.waitUntil(self.registration.showNotification(shown.title || "linedesk", {
+    body: shown.body || "",
+    icon: "/static/icons/icon-192.png",
+    badge: "/static/icons/icon-192.png",
+    data: { url },
+  }));
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const url = new URL(pageOf(event.notification.data && event.notification.data.url),
+    self.location.origin).href;
+  event.waitUntil(openPage(url));
+});
+
+// Only a page of this site: a path, never another origin.
+function pageOf(url) {
+  return typeof url === "string" && url.startsWith("/") && !url.startsWith("//") ? url : "/home";
+}
+
+async function openPage(url) {
+  const windows = await self.clients.matchAll({ type: "window" });
+  for (const client of windows) {
+    try {
+      const shown = client.url === url ? client : await client.navigate(url);
+      await focus(shown || client);
+      return;
+    } catch (error) {
+      // not navigable (another document took over): try the next, or a new window
+    }
+  }
+  await self.clients.openWindow(url);
+}
+
+async function focus(client) {
+  try {
+    await client.focus();
+  } catch (error) {
+    // focusing needs the tap's permission: the page is open anyway
+  }
+}
