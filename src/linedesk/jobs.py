@@ -26,6 +26,7 @@ from linedesk.billing.tasks import bill_previous_month
 from linedesk.config import Settings
 from linedesk.kit.clock import Clock
 from linedesk.kit.locks import exclusive
+from linedesk.lineactions.results import apply_due_offer_changes
 from linedesk.notifications.service import notify_due_dates, notify_invoices_issued
 from linedesk.payments.service import update_statuses
 
@@ -95,6 +96,9 @@ async def run_daily_jobs(
             )
             if billed.issued:
                 log.info("billing_run", period=str(billed.period), issued=billed.issued)
+            # After the month's bill: the old offer bills its month, the new one the next.
+            if moved := await apply_due_offer_changes(session, clock.now()):
+                log.info("offer_changes_applied", lines=moved)
             result = await run_due_dates(session, clock.now())
             await session.commit()
             # The spending trend's estimate of this month, from the inventory as it is now.

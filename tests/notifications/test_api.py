@@ -34,6 +34,7 @@ async def test_preferences_default_to_everything_but_push(client, managers: Mana
         "due_tomorrow",
         "overdue",
         "billing_account_changed",
+        "line_blocked",
     }
 
 

@@ -20,6 +20,7 @@ class NotificationKind(StrEnum):
     due_tomorrow = "due_tomorrow"
     overdue = "overdue"
     billing_account_changed = "billing_account_changed"
+    line_blocked = "line_blocked"
 
 
 class NotificationChannel(StrEnum):

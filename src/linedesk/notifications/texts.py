@@ -14,6 +14,7 @@ TITLES = {
     NotificationKind.due_tomorrow: "Invoice %(number)s is due tomorrow",
     NotificationKind.overdue: "Invoice %(number)s is overdue",
     NotificationKind.billing_account_changed: "Billing account %(account)s changed",
+    NotificationKind.line_blocked: "Line %(msisdn)s blocked",
 }
 BODIES = {
     NotificationKind.invoice_issued: (
@@ -31,6 +32,10 @@ BODIES = {
         "%(due_date)s and has not been paid yet."
     ),
     NotificationKind.billing_account_changed: "Changed: %(changes)s.",
+    NotificationKind.line_blocked: (
+        "The SIM of line %(msisdn)s was reported %(reason)s and is blocked: no calls, "
+        "messages or data until it is unblocked or replaced."
+    ),
 }
 CHANGE_LABELS = {
     "payment_method": "payment method",
@@ -43,7 +48,9 @@ KIND_LABELS = {
     NotificationKind.due_tomorrow: "Due date tomorrow",
     NotificationKind.overdue: "Overdue invoice",
     NotificationKind.billing_account_changed: "Billing account changed",
+    NotificationKind.line_blocked: "Line blocked",
 }
+BLOCK_REASONS = {"lost": "lost", "stolen": "stolen"}
 CHANNEL_LABELS = {"in_app": "In the app", "email": "E-mail", "push": "Push"}
 
 
@@ -58,6 +65,9 @@ def formatted(params: dict[str, Any], lang: str) -> dict[str, Any]:
             "due_date": l10n.date(date.fromisoformat(params["due_date"]), "long"),
             "period": l10n.date(date.fromisoformat(params["period"]), "LLLL yyyy"),
         }
+    if "msisdn" in params:
+        out["msisdn"] = params["msisdn"]
+        out["reason"] = l10n.gettext(BLOCK_REASONS.get(params.get("reason", ""), "lost"))
     if "changes" in params:
         out["changes"] = ", ".join(l10n.gettext(CHANGE_LABELS[c]) for c in params["changes"])
     return out
