@@ -1,13 +1,14 @@
 """linedesk serve / migrate: run the server, bring the schema up to date."""
 
 import asyncio
+import os
 
 import typer
 import uvicorn
 from rich.table import Table
 
 from linedesk.cli.runtime import console, import_context, migrate_database, run, settings
-from linedesk.config import Settings
+from linedesk.config import Settings, get_settings
 from linedesk.db import create_engine, create_sessionmaker
 from linedesk.demo.service import load_demo
 from linedesk.demo.users import DemoCredential, demo_credentials
@@ -32,6 +33,21 @@ async def prepare_database(current: Settings, load_demo_data: bool) -> list[Demo
         await engine.dispose()
 
 
+def served_public_url(current: Settings, host: str, port: int) -> str:
+    """In development, unless LINEDESK_PUBLIC_URL says otherwise, e-mailed links (manager
+    activation) point at the address the server really listens on. The app is built by
+    uvicorn's factory, which reads the environment: the address is handed on there."""
+    if current.is_production or "public_url" in current.model_fields_set:
+        return current.public_url
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else "[::1]" if host == "::" else host
+    if ":" in shown and not shown.startswith("["):
+        shown = f"[{shown}]"
+    url = f"http://{shown}:{port}"
+    os.environ["LINEDESK_PUBLIC_URL"] = url
+    get_settings.cache_clear()
+    return url
+
+
 def print_credentials(credentials: list[DemoCredential]) -> None:
     if not credentials:
         return
@@ -54,6 +70,7 @@ def serve(
             current, embedded and current.demo_on_first_start and not current.is_production
         )
     )
+    served_public_url(current, host, port)
     url = f"http://{host}:{port}/"
     console.print(f"[bold]linedesk[/bold] is serving at [link={url}]{url}[/link]")
     console.print(f"  database: {'SQLite ' + str(current.data_dir) if embedded else 'PostgreSQL'}")
