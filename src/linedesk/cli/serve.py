@@ -11,24 +11,32 @@ from linedesk.cli.runtime import console, import_context, migrate_database, run,
 from linedesk.config import Settings, get_settings
 from linedesk.db import create_engine, create_sessionmaker
 from linedesk.demo.service import load_demo
-from linedesk.demo.users import DemoCredential, demo_credentials
+from linedesk.demo.users import (
+    DemoCredential,
+    DemoDataOnlySim,
+    demo_credentials,
+    demo_data_only_sim,
+)
 from linedesk.migrations import upgrade
 
 
-async def prepare_database(current: Settings, load_demo_data: bool) -> list[DemoCredential]:
-    """Migrate; in the embedded mode load the demo once. Returns the demo's sign-ins."""
+async def prepare_database(
+    current: Settings, load_demo_data: bool
+) -> tuple[list[DemoCredential], DemoDataOnlySim | None]:
+    """Migrate; in the embedded mode load the demo once. Returns the demo's sign-ins and its
+    data-only SIM."""
     engine = create_engine(current.effective_database_url)
     try:
         await upgrade(engine)
         if not load_demo_data:
-            return []
+            return [], None
         async with create_sessionmaker(engine)() as session, session.begin():
             summary = await load_demo(session, import_context(current))
             if summary.loaded:
                 console.print(
                     f"Demo data loaded: {summary.companies} companies, {summary.lines} lines."
                 )
-            return await demo_credentials(session)
+            return await demo_credentials(session), await demo_data_only_sim(session)
     finally:
         await engine.dispose()
 
@@ -57,6 +65,14 @@ def print_credentials(credentials: list[DemoCredential]) -> None:
     console.print(table)
 
 
+def print_data_only_sim(sim: DemoDataOnlySim | None) -> None:
+    if sim is not None:
+        console.print(
+            f"Data-only SIM (register at /register, ticking 'data-only SIM'): {sim.msisdn}, "
+            f"PUK {sim.puk}; the code arrives by e-mail in /dev/outbox"
+        )
+
+
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
@@ -65,7 +81,7 @@ def serve(
     """Run the web app and API. With no configuration: SQLite, migrations, demo data."""
     current = settings()
     embedded = current.effective_database_url.startswith("sqlite")
-    credentials = asyncio.run(
+    credentials, data_only_sim = asyncio.run(
         prepare_database(
             current, embedded and current.demo_on_first_start and not current.is_production
         )
@@ -77,6 +93,7 @@ def serve(
     console.print("  API docs: " + url + "docs")
     console.print("  back office: create a key with `linedesk apikey create NAME`")
     print_credentials(credentials)
+    print_data_only_sim(data_only_sim)
     # With --workers, each API process first imports this command and the app before it can
     # answer uvicorn's health pings: give it more than the default 5 s, or a slow start (a
     # busy host, a CPU-limited container) is taken for a hang and restarted forever.
