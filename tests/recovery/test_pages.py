@@ -110,7 +110,9 @@ async def test_a_wrong_code_keeps_the_old_password(client, employee, mailbox):
 
 async def test_an_unknown_username_gets_the_same_pages(client, employee, mailbox):
     path = code_path_of(await submit(client, "/recover", username="+393470000123"))
-    assert "Invia di nuovo l&#39;SMS" in (await client.get(path)).text
+    page = await client.get(path)
+    assert "Invia di nuovo l&#39;SMS" in page.text
+    assert '<a href="/recover">Numero o dati sbagliati? Torna indietro e cambiali</a>' in page.text
     assert await mailbox("+393470000123") == []
 
 

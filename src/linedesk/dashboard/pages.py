@@ -19,7 +19,7 @@ from linedesk.dashboard.display import (
 )
 from linedesk.dashboard.schemas import Summary, WidgetSettings
 from linedesk.deps import ClockDep, SessionDep
-from linedesk.errors import LinedeskError, ValidationFailed
+from linedesk.errors import LinedeskError, NotFound, ValidationFailed
 from linedesk.identity.principal import Principal
 from linedesk.identity.web_auth import WebUser
 from linedesk.kit.clock import ROME
@@ -46,13 +46,15 @@ def _shown_line(request: Request, line: str | None) -> str | None:
 
 
 def _gauges(request: Request, summary: Summary) -> list[Gauge]:
+    """A gauge per allowance the line's offer includes (no "0 min of 0 min")."""
     l10n, usage = _l10n(request), summary.usage
-    return [
-        gauge(l10n, "data", usage.data),
-        gauge(l10n, "voice", usage.voice),
-        gauge(l10n, "sms", usage.sms),
-        gauge(l10n, "roaming_data", summary.roaming_data),
-    ]
+    allowances = (
+        ("data", usage.data),
+        ("voice", usage.voice),
+        ("sms", usage.sms),
+        ("roaming_data", summary.roaming_data),
+    )
+    return [gauge(l10n, kind, allowance) for kind, allowance in allowances if allowance.offered]
 
 
 async def visit(
@@ -84,16 +86,34 @@ async def home(
     line: LineParam = None,
 ) -> Response:
     await visit(session, principal, "home", clock, request)
-    msisdn = _shown_line(request, line)
-    summary = await service.summary(session, principal, msisdn, clock.now()) if msisdn else None
+    summary, line_error = await _summary_of_chosen_line(request, session, principal, clock, line)
     return render(
         request,
         "dashboard/home.html",
+        status_code=line_error.status_code if line_error else 200,
         summary=summary,
         gauges=_gauges(request, summary) if summary else [],
         suggestions=await _picker(session, principal),
+        line_error=line_error,
         fetched_at=clock.now(),
     )
+
+
+async def _summary_of_chosen_line(
+    request: Request, session: SessionDep, principal: Principal, clock: ClockDep, line: str | None
+) -> tuple[Summary | None, LinedeskError | None]:
+    """The counters of the line asked for; a number that is no readable line is said beside
+    the line picker, on the same page, which shows the user's own line instead (if any)."""
+    msisdn = _shown_line(request, line)
+    if msisdn is None:
+        return None, None
+    try:
+        return await service.summary(session, principal, msisdn, clock.now()), None
+    except NotFound as exc:
+        own = _shown_line(request, None)
+        if own is None or own == msisdn:
+            return None, exc
+        return await service.summary(session, principal, own, clock.now()), exc
 
 
 def _parse_day(raw: str | None, name: str) -> date | None:
@@ -117,19 +137,29 @@ async def usage(
     type: UsageType = UsageType.data,
 ) -> Response:
     await visit(session, principal, "usage", clock, request)
-    msisdn = _shown_line(request, line)
-    if msisdn is None:
-        return redirect("/home")
+    summary, line_error = await _summary_of_chosen_line(request, session, principal, clock, line)
+    if summary is None:  # no line to show: the home page, with its picker and the message
+        return await home(request, principal, session, clock, line)
     now = clock.now()
-    first, last = service.checked_range(
-        _parse_day(from_, "from"), _parse_day(to, "to"), now.astimezone(ROME).date()
-    )
-    detail = await service.usage_detail(session, principal, msisdn, now, first, last, None)
-    updated_at = (await service.summary(session, principal, msisdn, now)).updated_at
+    today = now.astimezone(ROME).date()
+    range_error: LinedeskError | None = None
+    try:
+        first, last = service.checked_range(_parse_day(from_, "from"), _parse_day(to, "to"), today)
+    except ValidationFailed as exc:  # said beside the range form, over the default range
+        range_error = exc
+        first, last = service.checked_range(None, None, today)
+    msisdn = summary.msisdn
+    # The type chosen filters the latest records too, not only the chart.
+    detail = await service.usage_detail(session, principal, msisdn, now, first, last, type)
+    updated_at = summary.updated_at
     l10n = _l10n(request)
+    error = line_error or range_error
     return render(
         request,
         "dashboard/usage.html",
+        status_code=error.status_code if error else 200,
+        error=range_error,
+        line_error=line_error,
         detail=detail,
         chosen=type,
         types=list(UsageType),
