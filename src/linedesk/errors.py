@@ -176,11 +176,36 @@ def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
 HtmlRenderer = Callable[[Request, LinedeskError], Awaitable[Response]]
 
 
+# Paths outside /api/ that machines read: they keep JSON (or their own format) on errors.
+MACHINE_PATHS = ("/healthz", "/readyz", "/metrics", "/events/", "/login/autologin")
+
+
 def wants_html(request: Request) -> bool:
-    """Pages answer errors as pages; the API (and anything not asking for HTML) as JSON."""
-    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get(
-        "accept", ""
-    )
+    """Pages answer errors as pages, whatever a browser or a crawler sends as Accept; the API,
+    the probes and a script asking for JSON get JSON."""
+    path = request.url.path
+    if path.startswith("/api/") or path.startswith(MACHINE_PATHS):
+        return False
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept or "json" not in accept
+
+
+def page_validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
+    """What a page needs to say which value of its address or form was wrong, in words: the
+    parameter's name and pydantic's error type with its context (a page translates them)."""
+    details = []
+    for err in exc.errors():
+        names = [str(part) for part in err.get("loc", ()) if part not in ("body", "query", "path")]
+        ctx = {key: str(value) for key, value in (err.get("ctx") or {}).items()}
+        details.append(
+            {
+                "field": names[-1] if names else "",
+                "reason": error_reason(err),
+                "type": str(err.get("type", "")),
+                "ctx": ctx,
+            }
+        )
+    return details
 
 
 def install_error_handlers(app: FastAPI, html: HtmlRenderer | None = None) -> None:
@@ -219,7 +244,9 @@ def install_error_handlers(app: FastAPI, html: HtmlRenderer | None = None) -> No
             or "Invalid request"
         )
         if html is not None and wants_html(request):  # a page shows it as a page
-            return await html(request, ValidationFailed("Invalid request", details=details))
+            return await html(
+                request, ValidationFailed("Invalid request", details=page_validation_details(exc))
+            )
         return JSONResponse(error_body("validation_error", message, details), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)

@@ -1,5 +1,6 @@
 """Every generated FatturaPA XML validates against the official schema; broken ones do not."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -7,7 +8,13 @@ from lxml import etree
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linedesk.billing.fatturapa import InvalidInvoiceXml, invoice_xml, validate
+from linedesk.billing.fatturapa import (
+    InvalidInvoiceXml,
+    file_progressive,
+    invoice_xml,
+    validate,
+    xml_file_name,
+)
 from linedesk.billing.service import issue_invoices
 from linedesk.config import Settings
 from linedesk.inventory.models import Company, Offer
@@ -107,3 +114,41 @@ async def test_a_broken_xml_is_refused_with_the_schemas_reasons(
     with pytest.raises(InvalidInvoiceXml) as refused:
         validate(etree.tostring(root))
     assert refused.value.reasons
+
+
+def test_the_file_progressive_is_at_most_five_letters_and_digits() -> None:
+    assert file_progressive(1) == "00001"
+    assert file_progressive(31) == "0000V"
+    assert file_progressive(36**5 - 1) == "ZZZZZ"
+    for beyond in (0, 36**5):
+        with pytest.raises(ValueError):
+            file_progressive(beyond)
+
+
+async def test_every_demo_invoice_is_valid_for_the_sdi_and_for_a38(
+    session: AsyncSession, settings: Settings
+) -> None:
+    """The demo's invoices, as an accounting program reads them: schema-valid, no a38 errors
+    (it wants a UnitaMisura beside every Quantita), each file named as the SdI requires."""
+    from a38.fattura import auto_from_etree
+    from a38.validation import Validation
+
+    from linedesk.demo.service import load_demo
+    from tests.factories import CTX
+
+    summary = await load_demo(session, CTX)
+    await session.commit()
+    issued = await invoices(session)
+    assert summary.invoices == len(issued) > 0
+    names = set()
+    for invoice in issued:
+        document = await invoice_xml(session, invoice, settings)
+        validate(document)
+        parsed = auto_from_etree(etree.fromstring(document))
+        checked = Validation()
+        parsed.validate(checked)
+        assert [str(error) for error in checked.errors] == [], invoice.number
+        name = xml_file_name(invoice, settings)
+        assert re.fullmatch(rf"IT{settings.operator_vat_number}_[0-9A-Z]{{1,5}}\.xml", name)
+        names.add(name)
+    assert len(names) == len(issued)  # the SdI refuses a name it has seen

@@ -144,3 +144,32 @@ async def test_the_pages_are_for_managers_only(client, company):
     await sign_in_web(client, company["numbers"][0])
     for path in ("/company", "/company/lines"):
         assert (await client.get(path, headers=HTML)).status_code == 403
+
+
+async def test_lines_are_found_by_their_holder_s_name_too(client, session, company, tina):
+    marco = await add_line(
+        session, company["account"], company["offer"], holder_name="Marco Bianchi"
+    )
+    await session.commit()
+    found = await client.get("/api/v1/company/lines", params={"search": "bianchi"}, headers=tina)
+    assert [line["msisdn"] for line in found.json()] == [marco]
+    by_digits = await client.get(
+        "/api/v1/company/lines", params={"search": marco[-6:]}, headers=tina
+    )
+    assert [line["msisdn"] for line in by_digits.json()] == [marco]
+    await sign_in_web(client, "tina")
+    page = await client.get("/company/lines", params={"search": "Marco Bi"}, headers=HTML)
+    assert marco in page.text and company["numbers"][0] not in page.text
+    assert "Numero o intestatario" in page.text
+
+
+async def test_line_statuses_agree_with_linea(client, company):
+    """ "Attiva" and "Sospesa", as "linea" is feminine; English says Active."""
+    await sign_in_web(client, "tina")
+    page = await client.get("/company/lines", headers=HTML)
+    assert "<td>Attiva</td>" in page.text and "<td>Sospesa</td>" in page.text
+    assert "Attivo" not in page.text
+    overview = await client.get("/company", headers=HTML)
+    assert ">Attiva</th>" in overview.text and "Attivo" not in overview.text
+    english = await client.get("/company/lines?lang=en", headers=HTML)
+    assert "<td>Active</td>" in english.text

@@ -48,6 +48,12 @@ async def test_a_manager_picks_any_line_of_the_company_but_not_another(client, w
     )
     other = await client.get("/home", headers=HTML, params={"line": world["other_number"]})
     assert other.status_code == 404
+    # Said on the same page, beside the picker that keeps the number typed: no dead end.
+    assert "Nessuna linea dell&#39;azienda ha questo numero" in other.text
+    assert f'value="{world["other_number"]}" autocomplete="off" aria-invalid="true"' in other.text
+    assert 'id="line-picker"' in other.text
+    typo = await client.get("/usage", headers=HTML, params={"line": "12345"})
+    assert typo.status_code == 404 and 'id="line-picker-error"' in typo.text
 
 
 async def test_usage_detail_has_a_chart_a_table_and_the_latest_records(client, world, session):
@@ -73,6 +79,14 @@ async def test_usage_detail_refuses_a_bad_range(client, world):
     )
     assert page.status_code == 422
     assert "La data iniziale non può essere dopo quella finale" in page.text
+    # On the usage page itself, with its form and the current month's chart.
+    assert 'action="/usage" class="range"' in page.text and "<rect " in page.text
+    assert "Qualcosa è andato storto" not in page.text
+    no_such_day = await client.get(
+        "/usage", headers=HTML, params={"line": world["numbers"][0], "from": "2026-02-30"}
+    )
+    assert no_such_day.status_code == 422
+    assert "La data iniziale deve essere nel formato AAAA-MM-GG" in no_such_day.text
 
 
 async def test_the_widgets_are_compact_and_embeddable(client, world, session):
@@ -106,3 +120,30 @@ async def test_widget_settings_pin_links_and_choose_the_line(client, world):
         data={"csrf_token": csrf_of(form.text), "pinned_links": ["managers"]},
     )
     assert wrong.status_code == 422 and 'role="alert"' in wrong.text
+
+
+async def test_home_shows_only_the_counters_the_offer_includes(client, world, session):
+    from tests.billing.conftest import add_line, add_offer
+    from tests.factories import make_user
+
+    data_offer = await add_offer(session, voice_minutes=0, sms=0)
+    data_sim = await add_line(session, world["account"], data_offer, data_only=True, puk="12345678")
+    await session.commit()
+    await make_user(session, world, username=data_sim)
+    await sign_in_web(client, data_sim)
+    page = await client.get("/home", headers=HTML)
+    assert page.status_code == 200
+    assert "0 min su 0 min" not in page.text and "0 su 0" not in page.text
+    assert 'id="gauge-voice"' not in page.text and 'id="gauge-sms"' not in page.text
+    assert 'id="gauge-data"' in page.text
+
+
+async def test_the_type_filters_the_latest_records_too(client, world, session):
+    mine = world["numbers"][0]
+    await record(session, mine, datetime(2026, 11, 3, 8, tzinfo=UTC), UsageType.data, GB)
+    await record(session, mine, datetime(2026, 11, 4, 8, tzinfo=UTC), UsageType.voice, 120)
+    await sign_in_web(client, mine)
+    data = await client.get("/usage", headers=HTML, params={"type": "data"})
+    assert "03/11/26, 09:00" in data.text and "04/11/26, 09:00" not in data.text
+    voice = await client.get("/usage", headers=HTML, params={"type": "voice"})
+    assert "04/11/26, 09:00" in voice.text and "03/11/26, 09:00" not in voice.text

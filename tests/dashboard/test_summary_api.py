@@ -24,6 +24,7 @@ async def test_a_postpaid_line_shows_used_included_remaining_and_its_charges(
         "remaining": 38 * GB,
         "unit": "bytes",
         "unlimited": False,
+        "offered": True,
     }
     assert body["usage"]["voice"] == {
         "used": 3_600,
@@ -31,6 +32,7 @@ async def test_a_postpaid_line_shows_used_included_remaining_and_its_charges(
         "remaining": None,
         "unit": "seconds",
         "unlimited": True,
+        "offered": True,
     }
     assert body["usage"]["sms"] == {
         "used": 30,
@@ -38,6 +40,7 @@ async def test_a_postpaid_line_shows_used_included_remaining_and_its_charges(
         "remaining": 70,
         "unit": "messages",
         "unlimited": False,
+        "offered": True,
     }
     assert body["roaming_data"]["unit"] == "bytes"
     assert body["credit"] == {
@@ -102,3 +105,48 @@ async def test_a_number_in_any_italian_form_and_nonsense_alike(client, world, em
 async def test_without_a_token_the_answer_is_401(client, world):
     response = await client.get(f"/api/v1/lines/{world['numbers'][0]}/summary")
     assert response.status_code == 401
+
+
+async def _line_of(session, world, offer, **line):  # type: ignore[no-untyped-def]
+    from tests.billing.conftest import add_line
+    from tests.factories import make_user
+
+    number = await add_line(session, world["account"], offer, **line)
+    await session.commit()
+    await make_user(session, world, username=number)
+    return number
+
+
+async def test_counters_the_offer_does_not_include_are_marked_not_offered(client, world, session):
+    """A data-only SIM has no calls or SMS; a fixed line no SMS and no roaming: the summary
+    (and the widget) say so, so that no client shows "0 min of 0 min"."""
+    from tests.billing.conftest import add_offer
+    from tests.identity.helpers import bearer
+
+    data_offer = await add_offer(session, voice_minutes=0, sms=0)
+    data_sim = await _line_of(session, world, data_offer, data_only=True, puk="12345678")
+    body = (
+        await client.get(
+            f"/api/v1/lines/{data_sim}/summary", headers=await bearer(client, data_sim)
+        )
+    ).json()
+    offered = {kind: body["usage"][kind]["offered"] for kind in ("data", "voice", "sms")}
+    assert offered == {"data": True, "voice": False, "sms": False}
+    assert body["roaming_data"]["offered"] is True
+    widget = await client.get(
+        "/api/v1/widget", params={"variant": "light"}, headers=await bearer(client, data_sim)
+    )
+    assert widget.json()["usage"]["voice"]["offered"] is False
+
+    fixed_offer = await add_offer(
+        session, kind="fixed", data_mb=None, sms=0, eu_roaming_data_mb=None
+    )
+    fixed = await _line_of(
+        session, world, fixed_offer, msisdn="+390515550177", kind="fixed", iccid=None, puk=None
+    )
+    body = (
+        await client.get(f"/api/v1/lines/{fixed}/summary", headers=await bearer(client, fixed))
+    ).json()
+    assert body["usage"]["sms"]["offered"] is False
+    assert body["roaming_data"]["offered"] is False
+    assert body["usage"]["data"]["offered"] is True and body["usage"]["voice"]["offered"] is True

@@ -81,3 +81,18 @@ async def test_the_demo_people_sign_in_with_the_printed_credentials(session, cli
     for credential in credentials:  # the README tells newcomers the same sign-ins
         assert f"`{credential.username}`" in readme, credential
     assert credentials[0].password in readme
+
+
+async def test_the_demo_data_only_sim_is_printed_and_in_the_readme(session, capsys):
+    from linedesk.cli.serve import print_data_only_sim
+    from linedesk.demo.users import demo_data_only_sim
+
+    await load_demo(session, CTX)
+    await session.commit()
+    sim = await demo_data_only_sim(session)
+    assert sim is not None and sim.puk == "12345678"
+    print_data_only_sim(sim)
+    printed = capsys.readouterr().out
+    assert sim.msisdn in printed and "PUK 12345678" in printed
+    readme = README.read_text(encoding="utf-8")
+    assert f"`{sim.msisdn}`, PUK `{sim.puk}`" in readme

@@ -122,3 +122,48 @@ async def test_the_development_simulator_is_its_own_path(client, world):
     response = await client.post("/api/v1/dev/autologin", json={"msisdn": world["numbers"][1]})
     assert response.status_code == 200
     assert response.json()["profile"] == "employee"
+
+
+async def test_off_the_mobile_network_the_sign_in_page_does_not_try_autologin(client, world):
+    """Trying would only be refused: the page says so at once, and the browser's console gets
+    no 401 on every load."""
+    page = await client.get("/login", headers={"Accept": "text/html"})
+    assert "autologin.js" not in page.text
+    assert 'class="autologin-unavailable">' in page.text  # shown, not hidden
+    assert 'class="autologin-trying" hidden>' in page.text
+    answer = await client.post("/login/autologin")
+    assert answer.status_code == 200
+    assert answer.json() == {"signed_in": False, "code": "autologin_unavailable"}
+
+
+async def test_on_the_mobile_network_the_sign_in_page_tries_autologin(network_app, world):
+    async with _client(network_app, INSIDE) as inside:
+        page = await inside.get("/login", headers={"X-MSISDN": world["numbers"][0]})
+        assert "autologin.js" in page.text
+        assert 'class="autologin-unavailable" hidden>' in page.text
+        answer = await inside.post("/login/autologin", headers={"X-MSISDN": world["numbers"][0]})
+        assert answer.json() == {"signed_in": True, "redirect": "/home"}
+
+
+async def _simulate(client, msisdn):
+    from tests.identity.test_web_sessions import HTML, csrf_of
+
+    page = await client.get("/login", headers=HTML)
+    return await client.post(
+        "/dev/autologin", headers=HTML, data={"csrf_token": csrf_of(page.text), "msisdn": msisdn}
+    )
+
+
+async def test_the_simulator_explains_bad_input_once_beside_its_field(client, world):
+    refused = await _simulate(client, "+39 051 6480111")  # a fixed number
+    assert refused.status_code == 422
+    assert refused.text.count("Non è un numero di cellulare italiano") == 1
+    assert "is not a mobile number" not in refused.text
+    assert 'value="+39 051 6480111" aria-invalid="true" aria-describedby="sim-msisdn-error"' in (
+        refused.text
+    )
+    assert '<p id="sim-msisdn-error" class="field-error">' in refused.text
+    assert 'role="alert" id="form-error"' not in refused.text  # not in the password form's box
+    unknown = await _simulate(client, "+39 347 000 9999")
+    assert unknown.text.count("Nessuna linea mobile attiva di un cliente business") == 1
+    assert 'value="+39 347 000 9999"' in unknown.text

@@ -111,3 +111,13 @@ async def test_the_audit_log_shows_the_companys_events_to_user_admins_only(
     assert actions == ["manager_created", "sign_in", "sign_in_failed"]
     assert all(e["subject"] != "altra" for e in log.json())
     assert log.headers["X-Total-Count"] == "3"
+
+
+async def test_a_company_name_ending_in_a_full_stop_takes_no_second_one(client, company, mailbox):
+    admin = await bearer(client, "laura")
+    assert (await _create(client, admin)).status_code == 201
+    (notice,) = await mailbox("laura@example.it")
+    assert "per Rossi Impianti S.r.l.\n" in notice["text"] + "\n"
+    assert "S.r.l.." not in notice["text"]
+    (activation,) = await mailbox("marco@example.it")
+    assert "S.r.l.." not in activation["text"]

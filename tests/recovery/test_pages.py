@@ -1,5 +1,5 @@
 """The recovery pages (R-A6): a code by SMS or e-mail, then the generated password shown
-once — already signed in with it — and the user's own chosen right away."""
+once; an explicit sign-in with it (once, within a day), then the user's own chosen."""
 
 import re
 from datetime import timedelta
@@ -46,11 +46,16 @@ async def test_recovery_shows_the_password_once_then_asks_for_a_new_one(client, 
     shown = await submit(client, path, code=code_in(sms))
     assert shown.status_code == 200 and shown.headers["Cache-Control"] == "no-store"
     generated = generated_in(shown.text)
-    assert 'name="current_password"' not in shown.text  # signed in with it already
-    assert (await client.get("/home")).headers["location"] == "/account/password"
+    assert "Annulla e sostituisce la precedente" in shown.text and "entro 24 ore" in shown.text
+    assert f'name="username" autocomplete="username" required value="{number}"' in shown.text
+    # Not spent by an automatic sign-in: the tab is closed, nobody is signed in.
+    assert (await client.get("/home")).headers["location"].startswith("/login")
+    assert (await client.get(path)).text.count(generated) == 0  # shown once
 
+    signed_in = await sign_in_web(client, number, generated)
+    assert signed_in.headers["location"] == "/account/password"
     page = await client.get("/account/password")
-    assert generated not in page.text  # shown once
+    assert generated not in page.text and 'name="current_password"' not in page.text
     changed = await client.post(
         "/account/password",
         data={
@@ -66,6 +71,35 @@ async def test_recovery_shows_the_password_once_then_asks_for_a_new_one(client, 
     assert (await sign_in_web(client, number, NEW_PASSWORD)).headers["location"] == "/home"
 
 
+async def _generated_password(client, number, mailbox) -> str:
+    path = code_path_of(await submit(client, "/recover", username=number))
+    (sms,) = await mailbox(number)
+    return generated_in((await submit(client, path, code=code_in(sms))).text)
+
+
+async def test_the_generated_password_signs_in_once(client, employee, mailbox):
+    number = employee["numbers"][0]
+    generated = await _generated_password(client, number, mailbox)
+    assert (await sign_in_web(client, number, generated)).headers["location"] == "/account/password"
+    client.cookies.clear()  # another tab, without choosing a password
+    assert (await sign_in_web(client, number, generated)).status_code == 401
+    assert (await sign_in_web(client, number, PASSWORD)).status_code == 401  # replaced
+
+
+async def test_the_generated_password_expires_after_a_day(client, employee, mailbox, clock):
+    number = employee["numbers"][0]
+    generated = await _generated_password(client, number, mailbox)
+    clock.at = NOW + timedelta(hours=24, minutes=1)
+    try:
+        assert (await sign_in_web(client, number, generated)).status_code == 401
+    finally:
+        clock.at = NOW
+    # Within the day it still works: the refusal spent nothing.
+    assert (await sign_in_web(client, number, generated)).headers["location"] == (
+        "/account/password"
+    )
+
+
 async def test_a_wrong_code_keeps_the_old_password(client, employee, mailbox):
     number = employee["numbers"][0]
     path = code_path_of(await submit(client, "/recover", username=number))
@@ -76,7 +110,9 @@ async def test_a_wrong_code_keeps_the_old_password(client, employee, mailbox):
 
 async def test_an_unknown_username_gets_the_same_pages(client, employee, mailbox):
     path = code_path_of(await submit(client, "/recover", username="+393470000123"))
-    assert "Invia di nuovo l&#39;SMS" in (await client.get(path)).text
+    page = await client.get(path)
+    assert "Invia di nuovo l&#39;SMS" in page.text
+    assert '<a href="/recover">Numero o dati sbagliati? Torna indietro e cambiali</a>' in page.text
     assert await mailbox("+393470000123") == []
 
 

@@ -52,6 +52,7 @@ async def test_an_employee_registers_by_sms_and_lands_signed_in(client, world, m
     page = await client.get(path)
     assert "Codice di verifica" in page.text
     assert re.search(r'class="link-button resend">Invia di nuovo l&#39;SMS<', page.text)
+    assert '<a href="/register">Numero o dati sbagliati? Torna indietro e cambiali</a>' in page.text
     (sms,) = await mailbox(number)
     done = await submit(
         client, path, code=code_in(sms), password=PASSWORD, confirm_password=PASSWORD
@@ -151,6 +152,23 @@ async def test_a_data_only_sim_registers_with_its_puk_by_email(client, data_sim,
         client, path, code=code_in(email), password=PASSWORD, confirm_password=PASSWORD
     )
     assert done.headers["location"] == "/home"
+
+
+async def test_a_data_only_sim_without_the_box_gets_no_sms_and_is_led_to_the_puk(
+    client, data_sim, mailbox
+):
+    refused = await submit(client, "/register", msisdn=data_sim)
+    assert refused.status_code == 422
+    assert "Questa è una SIM solo dati: non può ricevere SMS" in refused.text
+    assert (
+        'name="data_only" type="checkbox" value="1" aria-describedby="data-only-note" checked'
+        in (refused.text)
+    )
+    assert f'value="{data_sim}"' in refused.text
+    assert await mailbox(data_sim) == []  # no SMS it could not receive
+    api = await client.post("/api/v1/registrations", json={"msisdn": data_sim})
+    assert api.status_code == 422 and api.json()["error"]["code"] == "data_only_sim"
+    assert await mailbox(data_sim) == []
 
 
 async def test_a_voice_sim_is_told_to_use_sms(client, world):

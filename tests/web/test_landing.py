@@ -45,3 +45,14 @@ async def test_an_unknown_page_is_a_page_for_a_browser_and_json_for_the_api(clie
     api = await client.get("/api/v1/nope", headers={"Accept": "text/html"})
     assert api.status_code == 404
     assert api.json()["error"]["code"] == "not_found"
+
+
+async def test_the_landing_page_leads_to_sign_in_and_registration(client):
+    """Not a dead end: the brand link of the sign-in page comes back here."""
+    page = await client.get("/", headers={"Accept": "text/html"})
+    assert '<a href="/login" class="button primary">Accedi</a>' in page.text
+    assert '<a href="/register" class="button">Registrati</a>' in page.text
+    english = await client.get("/?lang=en")
+    assert ">Sign in</a>" in english.text and ">Register</a>" in english.text
+    sign_in = await client.get("/login")
+    assert '<a class="brand" href="/">' in sign_in.text

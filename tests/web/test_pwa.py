@@ -81,3 +81,12 @@ async def test_the_offline_page_speaks_the_users_language(client):
     english = await client.get("/offline", params={"lang": "en"})
     assert "<h1>You are offline</h1>" in english.text
     assert "This page needs an Internet connection." in english.text
+
+
+async def test_the_site_has_a_favicon(client):
+    """Browsers ask for /favicon.ico on their own: it is the app's icon, not a 404."""
+    response = await client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "image/png"
+    assert response.content.startswith(b"\x89PNG\r\n\x1a\n")
+    assert "max-age" in response.headers["cache-control"]

@@ -21,6 +21,10 @@ DSIG_NS = "http://www.w3.org/2000/09/xmldsig#"
 XS = "{http://www.w3.org/2001/XMLSchema}"
 NO_SDI_CODE = "0000000"  # CodiceDestinatario when the invoice goes to a PEC address
 N1_REFERENCE = "Escluso art. 15 DPR 633/72"
+# Every DettaglioLinee has a Quantita (1 fee, 1 charge): accounting software (a38) wants its
+# unit beside it. NR, a count, is the unit Italian invoices use for such items.
+UNIT_OF_MEASURE = "NR"
+BASE36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 PAYMENT_MODES = {PaymentMethod.sepa_direct_debit: "MP19", PaymentMethod.bank_transfer: "MP05"}
 
 
@@ -155,6 +159,7 @@ def _detail_line(parent: etree._Element, line: InvoiceLine) -> None:
         ("NumeroLinea", str(line.position)),
         ("Descrizione", line.description),
         ("Quantita", f"{line.quantity:.2f}"),
+        ("UnitaMisura", UNIT_OF_MEASURE),
         ("DataInizioPeriodo", line.start_date.isoformat()),
         ("DataFinePeriodo", line.end_date.isoformat()),
         ("PrezzoUnitario", _amount(line.unit_price)),
@@ -244,6 +249,19 @@ async def invoice_xml(
     return build(invoice, lines, company, account, settings or get_settings())
 
 
+def file_progressive(invoice_id: int) -> str:
+    """The file's progressive part: the SdI allows 1-5 letters and digits and refuses a name
+    it has received before. The invoice's id in base 36 is unique for 36**5 - 1 (60 million)
+    invoices, 500 years of the SPEC's 10,000 billing accounts billed monthly."""
+    if not 0 < invoice_id < 36**5:
+        raise ValueError(f"invoice id {invoice_id} has no 5-character progressive")
+    digits = ""
+    while invoice_id:
+        invoice_id, rest = divmod(invoice_id, 36)
+        digits = BASE36[rest] + digits
+    return digits.rjust(5, "0")
+
+
 def xml_file_name(invoice: Invoice, settings: Settings) -> str:
-    """The download's name: IT, the sender's VAT number, the invoice's year and number."""
-    return f"IT{settings.operator_vat_number}_{invoice.year}{invoice.sequence:06d}.xml"
+    """The name the SdI requires: IT, the sender's VAT number, _, a unique progressive."""
+    return f"IT{settings.operator_vat_number}_{file_progressive(invoice.id)}.xml"

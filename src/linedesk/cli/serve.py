@@ -1,6 +1,7 @@
 """linedesk serve / migrate: run the server, bring the schema up to date."""
 
 import asyncio
+import os
 
 import typer
 import uvicorn
@@ -8,23 +9,31 @@ from rich.table import Table
 
 from linedesk.alerts.service import Thresholds
 from linedesk.cli.runtime import console, import_context, migrate_database, run, settings
-from linedesk.config import Settings
+from linedesk.config import Settings, get_settings
 from linedesk.db import create_engine, create_sessionmaker
 from linedesk.demo.service import load_demo
-from linedesk.demo.users import DemoCredential, demo_credentials
+from linedesk.demo.users import (
+    DemoCredential,
+    DemoDataOnlySim,
+    demo_credentials,
+    demo_data_only_sim,
+)
 from linedesk.migrations import upgrade
 
 APP = "linedesk.app:create_app"
 SERVER = "uvicorn"  # the ASGI server `linedesk serve` runs by default (docs/benchmarks.md)
 
 
-async def prepare_database(current: Settings, load_demo_data: bool) -> list[DemoCredential]:
-    """Migrate; in the embedded mode load the demo once. Returns the demo's sign-ins."""
+async def prepare_database(
+    current: Settings, load_demo_data: bool
+) -> tuple[list[DemoCredential], DemoDataOnlySim | None]:
+    """Migrate; in the embedded mode load the demo once. Returns the demo's sign-ins and its
+    data-only SIM."""
     engine = create_engine(current.effective_database_url)
     try:
         await upgrade(engine)
         if not load_demo_data:
-            return []
+            return [], None
         async with create_sessionmaker(engine)() as session, session.begin():
             summary = await load_demo(
                 session, import_context(current), thresholds=Thresholds.from_settings(current)
@@ -33,9 +42,24 @@ async def prepare_database(current: Settings, load_demo_data: bool) -> list[Demo
                 console.print(
                     f"Demo data loaded: {summary.companies} companies, {summary.lines} lines."
                 )
-            return await demo_credentials(session)
+            return await demo_credentials(session), await demo_data_only_sim(session)
     finally:
         await engine.dispose()
+
+
+def served_public_url(current: Settings, host: str, port: int) -> str:
+    """In development, unless LINEDESK_PUBLIC_URL says otherwise, e-mailed links (manager
+    activation) point at the address the server really listens on. The app is built by
+    uvicorn's factory, which reads the environment: the address is handed on there."""
+    if current.is_production or "public_url" in current.model_fields_set:
+        return current.public_url
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else "[::1]" if host == "::" else host
+    if ":" in shown and not shown.startswith("["):
+        shown = f"[{shown}]"
+    url = f"http://{shown}:{port}"
+    os.environ["LINEDESK_PUBLIC_URL"] = url
+    get_settings.cache_clear()
+    return url
 
 
 def print_credentials(credentials: list[DemoCredential]) -> None:
@@ -45,6 +69,14 @@ def print_credentials(credentials: list[DemoCredential]) -> None:
     for credential in credentials:
         table.add_row(credential.label, credential.username, credential.password)
     console.print(table)
+
+
+def print_data_only_sim(sim: DemoDataOnlySim | None) -> None:
+    if sim is not None:
+        console.print(
+            f"Data-only SIM (register at /register, ticking 'data-only SIM'): {sim.msisdn}, "
+            f"PUK {sim.puk}; the code arrives by e-mail in /dev/outbox"
+        )
 
 
 def serve(
@@ -59,17 +91,19 @@ def serve(
     """Run the web app and API. With no configuration: SQLite, migrations, demo data."""
     current = settings()
     embedded = current.effective_database_url.startswith("sqlite")
-    credentials = asyncio.run(
+    credentials, data_only_sim = asyncio.run(
         prepare_database(
             current, embedded and current.demo_on_first_start and not current.is_production
         )
     )
+    served_public_url(current, host, port)
     url = f"http://{host}:{port}/"
     console.print(f"[bold]linedesk[/bold] is serving at [link={url}]{url}[/link]")
     console.print(f"  database: {'SQLite ' + str(current.data_dir) if embedded else 'PostgreSQL'}")
     console.print("  API docs: " + url + "docs")
     console.print("  back office: create a key with `linedesk apikey create NAME`")
     print_credentials(credentials)
+    print_data_only_sim(data_only_sim)
     if server == "granian":
         serve_granian(host, port, workers)
         return

@@ -31,7 +31,10 @@ async def company_lines(
     session: SessionDep,
     response: Response,
     page: PageParams,
-    search: Annotated[str | None, Query(max_length=20, description="part of the number")] = None,
+    search: Annotated[
+        str | None,
+        Query(max_length=60, description="part of the number or of the holder's name"),
+    ] = None,
     kind: LineKind | None = None,
     status: LineStatus | None = None,
     offer: Annotated[str | None, Query(max_length=32, description="offer code")] = None,

@@ -45,7 +45,7 @@ async def company_lines_page(
     principal: WebManager,
     session: SessionDep,
     page: PageParams,
-    search: Annotated[str | None, Query(max_length=20)] = None,
+    search: Annotated[str | None, Query(max_length=60)] = None,
     kind: Annotated[str | None, Query(max_length=10)] = None,
     status: Annotated[str | None, Query(max_length=10)] = None,
     offer: Annotated[str | None, Query(max_length=32)] = None,

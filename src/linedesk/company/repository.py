@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import contains_eager
 
 from linedesk.inventory.models import BillingAccount, Company, Line, LineStatus, Offer
@@ -70,8 +70,7 @@ class CompanyDataRepository(ScopedRepository[Line]):
             .order_by(Line.msisdn)
         )
         if filters.search:
-            digits = filters.search.strip().lstrip("+").replace(" ", "")
-            statement = statement.where(Line.msisdn.contains(digits, autoescape=True))
+            statement = statement.where(self._matching(filters.search))
         if filters.kind:
             statement = statement.where(Line.kind == filters.kind)
         if filters.status:
@@ -81,6 +80,16 @@ class CompanyDataRepository(ScopedRepository[Line]):
         if filters.billing_account:
             statement = statement.where(BillingAccount.code == filters.billing_account)
         return statement
+
+    @staticmethod
+    def _matching(search: str) -> ColumnElement[bool]:
+        """Part of the number (spaces and a leading + ignored) or of the holder's name."""
+        text = search.strip()
+        digits = text.lstrip("+").replace(" ", "")
+        by_name = func.lower(Line.holder_name).contains(text.lower(), autoescape=True)
+        if digits.isdigit():
+            return or_(Line.msisdn.contains(digits, autoescape=True), by_name)
+        return by_name
 
     def _scoped(self, statement: Select) -> Select:
         if self.scope.company_id is not None:

@@ -21,7 +21,7 @@ from linedesk.dashboard.display import (
 )
 from linedesk.dashboard.schemas import Summary, WidgetSettings
 from linedesk.deps import ClockDep, SessionDep
-from linedesk.errors import LinedeskError, ValidationFailed
+from linedesk.errors import LinedeskError, NotFound, ValidationFailed
 from linedesk.identity.principal import Principal
 from linedesk.identity.web_auth import WebUser
 from linedesk.kit.clock import ROME
@@ -49,13 +49,15 @@ def _shown_line(request: Request, line: str | None) -> str | None:
 
 
 def _gauges(request: Request, summary: Summary) -> list[Gauge]:
+    """A gauge per allowance the line's offer includes (no "0 min of 0 min")."""
     l10n, usage = _l10n(request), summary.usage
-    return [
-        gauge(l10n, "data", usage.data),
-        gauge(l10n, "voice", usage.voice),
-        gauge(l10n, "sms", usage.sms),
-        gauge(l10n, "roaming_data", summary.roaming_data),
-    ]
+    allowances = (
+        ("data", usage.data),
+        ("voice", usage.voice),
+        ("sms", usage.sms),
+        ("roaming_data", summary.roaming_data),
+    )
+    return [gauge(l10n, kind, allowance) for kind, allowance in allowances if allowance.offered]
 
 
 async def visit(
@@ -93,6 +95,8 @@ async def _searched(
         matches = list(await (await service.readable(session, principal)).find(line, limit=20))
         if len(matches) == 1:
             return matches[0][0], []
+        if not matches and any(c.isdigit() for c in line):
+            return line, []  # a mistyped number: said beside the picker
         return None, matches
 
 
@@ -113,20 +117,42 @@ async def home_page(
     manager's company figures as `extra`)."""
     await visit(session, principal, "home", clock, request)
     line, matches = await _searched(session, principal, line)
-    msisdn = _shown_line(request, line) if not matches else None
-    summary = await service.summary(session, principal, msisdn, clock.now()) if msisdn else None
+    summary, line_error = (
+        (None, None)
+        if matches
+        else await _summary_of_chosen_line(request, session, principal, clock, line)
+    )
     return render(
         request,
         "dashboard/home.html",
+        status_code=line_error.status_code if line_error else 200,
         summary=summary,
         gauges=_gauges(request, summary) if summary else [],
         renews_on=renewal(summary.period) if summary else None,
         suggestions=await _picker(session, principal),
         matches=matches,
         searched=request.query_params.get("line", ""),
+        line_error=line_error,
         fetched_at=clock.now(),
         **extra,
     )
+
+
+async def _summary_of_chosen_line(
+    request: Request, session: SessionDep, principal: Principal, clock: ClockDep, line: str | None
+) -> tuple[Summary | None, LinedeskError | None]:
+    """The counters of the line asked for; a number that is no readable line is said beside
+    the line picker, on the same page, which shows the user's own line instead (if any)."""
+    msisdn = _shown_line(request, line)
+    if msisdn is None:
+        return None, None
+    try:
+        return await service.summary(session, principal, msisdn, clock.now()), None
+    except NotFound as exc:
+        own = _shown_line(request, None)
+        if own is None or own == msisdn:
+            return None, exc
+        return await service.summary(session, principal, own, clock.now()), exc
 
 
 def _parse_day(raw: str | None, name: str) -> date | None:
@@ -150,20 +176,30 @@ async def usage(
     type: UsageType = UsageType.data,
 ) -> Response:
     await visit(session, principal, "usage", clock, request)
-    msisdn = _shown_line(request, line)
-    if msisdn is None:
-        return redirect("/home")
+    summary, line_error = await _summary_of_chosen_line(request, session, principal, clock, line)
+    if summary is None:  # no line to show: the home page, with its picker and the message
+        return await home_page(request, principal, session, clock, line)
     now = clock.now()
-    first, last = service.checked_range(
-        _parse_day(from_, "from"), _parse_day(to, "to"), now.astimezone(ROME).date()
-    )
-    detail = await service.usage_detail(session, principal, msisdn, now, first, last, None)
-    updated_at = (await service.summary(session, principal, msisdn, now)).updated_at
+    today = now.astimezone(ROME).date()
+    range_error: LinedeskError | None = None
+    try:
+        first, last = service.checked_range(_parse_day(from_, "from"), _parse_day(to, "to"), today)
+    except ValidationFailed as exc:  # said beside the range form, over the default range
+        range_error = exc
+        first, last = service.checked_range(None, None, today)
+    msisdn = summary.msisdn
+    # The type chosen filters the latest records too, not only the chart.
+    detail = await service.usage_detail(session, principal, msisdn, now, first, last, type)
+    updated_at = summary.updated_at
     l10n = _l10n(request)
     bars = chart(l10n, detail.days, first, last, type)
+    error = line_error or range_error
     return render(
         request,
         "dashboard/usage.html",
+        status_code=error.status_code if error else 200,
+        error=range_error,
+        line_error=line_error,
         detail=detail,
         chosen=type,
         types=list(UsageType),

@@ -30,6 +30,11 @@ class Allowance(Schema):
     remaining: int | None
     unit: Unit
     unlimited: bool
+    offered: bool = Field(
+        default=True,
+        description="false when the line's offer has no such service (a data-only SIM's calls "
+        "and SMS, a fixed line's SMS and roaming) and nothing was used: clients hide it",
+    )
 
 
 class Credit(Schema):

@@ -29,7 +29,7 @@ from linedesk.identity.principal import Principal, line_scope
 from linedesk.inventory.models import PaymentMode
 from linedesk.kit.clock import ROME
 from linedesk.kit.money import Money
-from linedesk.kit.phone import number_in_path
+from linedesk.kit.phone import LineKind, number_in_path
 from linedesk.kit.schemas import FIRST_DAY, LAST_DAY
 from linedesk.usage.models import UsagePreferences, UsageType
 from linedesk.usage.rating import OfferTerms
@@ -63,18 +63,22 @@ def current_period(now: datetime) -> date:
     return now.astimezone(ROME).date().replace(day=1)
 
 
-def _allowance(used: int, included: int | None, unit: Unit) -> Allowance:
+def _allowance(used: int, included: int | None, unit: Unit, applies: bool = True) -> Allowance:
+    """`applies`: whether the line can have this service at all (a fixed line sends no SMS).
+    An allowance of zero with nothing used is a service the offer does not include."""
     return Allowance(
         used=used,
         included=included,
         unit=unit,
         unlimited=included is None,
         remaining=None if included is None else max(0, included - used),
+        offered=used > 0 or (applies and included != 0),
     )
 
 
 def summarize(state: LineState, period: date) -> Summary:
     terms, counter = OfferTerms.of(state.offer), state.counter
+    mobile = state.line.kind is LineKind.mobile
     used = (
         (counter.data_bytes, counter.voice_seconds, counter.sms_count, counter.roaming_data_bytes)
         if counter
@@ -94,9 +98,9 @@ def summarize(state: LineState, period: date) -> Summary:
         usage=Usage(
             data=_allowance(used[0], terms.data_bytes, Unit.bytes),
             voice=_allowance(used[1], terms.voice_seconds, Unit.seconds),
-            sms=_allowance(used[2], terms.sms, Unit.messages),
+            sms=_allowance(used[2], terms.sms, Unit.messages, applies=mobile),
         ),
-        roaming_data=_allowance(used[3], terms.roaming_data_bytes, Unit.bytes),
+        roaming_data=_allowance(used[3], terms.roaming_data_bytes, Unit.bytes, applies=mobile),
         credit=credit,
         updated_at=counter.updated_at if counter else None,
     )

@@ -22,7 +22,7 @@ from linedesk.demo.names import (
 )
 from linedesk.demo.offers import OFFERS
 from linedesk.demo.usage import load_demo_usage
-from linedesk.demo.users import create_demo_users
+from linedesk.demo.users import SME_DATA_ONLY_PUK, create_demo_users
 from linedesk.inventory.models import PaymentMethod, PaymentMode, Segment
 from linedesk.inventory.repository import CompanyRepository, OfferRepository
 from linedesk.inventory.schemas import BillingAccountCreate, CompanyCreate, LineCreate
@@ -35,7 +35,6 @@ from linedesk.kit.tax_ids import iccid_with_check_digit, vat_with_check_digit
 SME_VAT = "01234560017"  # fixed, so the demo's SME is easy to find and the load is re-runnable
 SME_MOBILE_LINES = 30
 SME_FIXED_LINES = 5
-SME_DATA_ONLY_PUK = "12345678"
 LINES_PER_LARGE_COMPANY = 10_000
 LINES_PER_LARGE_ACCOUNT = 10
 DEFAULT_LINES = 235

@@ -11,6 +11,7 @@ from linedesk.identity.passwords import PasswordHasher
 from linedesk.inventory.models import Company, Line, Offer, PaymentMode, Segment, Sim
 
 DEMO_PASSWORD = "Prova-Linedesk-42!"
+SME_DATA_ONLY_PUK = "12345678"  # the PUK of the SME's data-only SIMs (demo.service plants it)
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,26 @@ async def create_demo_users(session: AsyncSession, now: datetime) -> None:
         person.created_at = person.password_changed_at = now
         session.add(person)
     await session.flush()
+
+
+@dataclass(frozen=True)
+class DemoDataOnlySim:
+    """A data-only SIM of the SME, to try registration by PUK and e-mail (no SMS reaches it)."""
+
+    msisdn: str
+    puk: str
+
+
+async def demo_data_only_sim(session: AsyncSession) -> DemoDataOnlySim | None:
+    msisdn = await session.scalar(
+        select(Line.msisdn)
+        .join(Company, Company.id == Line.company_id)
+        .join(Sim, (Sim.line_id == Line.id) & Sim.replaced_at.is_(None))
+        .where(Company.segment == Segment.sme, Sim.data_only.is_(True))
+        .order_by(Line.id)
+        .limit(1)
+    )
+    return DemoDataOnlySim(msisdn, SME_DATA_ONLY_PUK) if msisdn else None
 
 
 async def demo_credentials(session: AsyncSession) -> list[DemoCredential]:

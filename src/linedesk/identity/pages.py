@@ -6,10 +6,10 @@ from fastapi.responses import JSONResponse
 from starlette.responses import Response
 
 from linedesk.deps import ClockDep, LimiterDep, SessionDep
-from linedesk.errors import LinedeskError, NotFound
+from linedesk.errors import LinedeskError, NotFound, ValidationFailed
 from linedesk.identity.auth import AuthContextDep, HasherDep
 from linedesk.identity.autologin import employee_of_line
-from linedesk.identity.service import change_password, choose_active_line, sign_out
+from linedesk.identity.service import AuthContext, change_password, choose_active_line, sign_out
 from linedesk.identity.sign_in_limits import password_sign_in
 from linedesk.identity.web_auth import (
     Visitor,
@@ -34,11 +34,27 @@ def _safe_next(target: str | None) -> str:
     return "/home"
 
 
+def _on_mobile_network(request: Request, ctx: AuthContext) -> bool:
+    """Whether the operator's gateway vouches for this visitor's line: only then does the
+    sign-in page try automatic sign-in (elsewhere it would always be refused)."""
+    vouched = vouched_msisdn(
+        parse_address(ctx.client_ip or ""), request.headers, ctx.settings, ctx.now
+    )
+    return vouched is not None
+
+
 @router.get("/login")
-async def login_page(request: Request, visitor: Visitor, next: str | None = None) -> Response:
+async def login_page(
+    request: Request, visitor: Visitor, ctx: AuthContextDep, next: str | None = None
+) -> Response:
     if visitor is not None:
         return redirect(_safe_next(next))
-    return render(request, "identity/login.html", next=_safe_next(next))
+    return render(
+        request,
+        "identity/login.html",
+        next=_safe_next(next),
+        try_autologin=_on_mobile_network(request, ctx),
+    )
 
 
 @router.post("/login")
@@ -102,8 +118,19 @@ async def simulated_web_autologin(
         user = await employee_of_line(session, ctx, number)
     except LinedeskError as exc:
         await settle(session, exc)
+        # Shown once, beside the simulator's own field, which keeps what was typed.
+        reason = (
+            "Not an Italian mobile number"
+            if isinstance(exc, ValidationFailed)
+            else "No active mobile line of a business customer has this number"
+        )
         return render(
-            request, "identity/login.html", status_code=exc.status_code, error=exc, next="/home"
+            request,
+            "identity/login.html",
+            status_code=exc.status_code,
+            simulator_error=reason,
+            simulator_msisdn=msisdn,
+            next="/home",
         )
     return await signed_in(session, ctx, user, "autologin", redirect("/home"))
 
@@ -115,7 +142,9 @@ async def _autologin_response(
         user = await employee_of_line(session, ctx, msisdn)
     except LinedeskError as exc:
         await settle(session, exc)
-        return JSONResponse({"signed_in": False, "code": exc.code}, status_code=401)
+        # An expected answer, not an error: the page's script reads it (a 401 would be
+        # logged in the browser's console).
+        return JSONResponse({"signed_in": False, "code": exc.code})
     return await signed_in(
         session, ctx, user, "autologin", JSONResponse({"signed_in": True, "redirect": "/home"})
     )

@@ -69,6 +69,12 @@ class Localizer:
         text = translations(self.lang).gettext(message)
         return text % params if params else text
 
+    def pgettext(self, context: str, message: str, **params: object) -> str:
+        """A message whose translation depends on what it speaks of: "Active" is "Attiva"
+        for a line (feminine in Italian) and "Attivo" for a manager's profile."""
+        text = str(translations(self.lang).pgettext(context, message))
+        return text % params if params else text
+
     def money(self, amount: Decimal, currency: str = "EUR") -> str:
         return format_currency(amount, currency, locale=self.locale)
 

@@ -30,6 +30,15 @@ _environment = Environment(
 )
 
 
+def ends_sentence(value: object) -> str:
+    """A name that closes a sentence: "Rossi S.r.l." takes no second full stop."""
+    text = str(value)
+    return text if text.endswith(".") else text + "."
+
+
+_environment.filters["ends_sentence"] = ends_sentence
+
+
 @dataclass(frozen=True)
 class RenderedMessage:
     subject: str | None

@@ -1,5 +1,5 @@
 """Pages of password recovery (SPEC R-A6): ask for a code, enter it, see the generated
-password once — already signed in with it — and choose your own right away."""
+password once, sign in with it (explicitly, now or later the same day) and choose your own."""
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
@@ -8,10 +8,9 @@ from linedesk.deps import SessionDep
 from linedesk.errors import LinedeskError
 from linedesk.identity.auth import AuthContextDep, CodeLimitsDep, HasherDep
 from linedesk.identity.code_step import CodeStep, language, ticket
-from linedesk.identity.models import CodePurpose, SessionKind
-from linedesk.identity.principal import Principal
-from linedesk.identity.service import open_session, sign_in
-from linedesk.identity.web_auth import Visitor, set_session_cookie
+from linedesk.identity.models import CodePurpose
+from linedesk.identity.service import GENERATED_PASSWORD_TTL
+from linedesk.identity.web_auth import Visitor
 from linedesk.recovery.schemas import RecoveryStart
 from linedesk.recovery.service import complete_recovery, resend_recovery, start_recovery
 from linedesk.web.csrf import CsrfChecked
@@ -73,20 +72,21 @@ async def complete(
     hasher: HasherDep,
     code: Field,
 ) -> Response:
-    """The right code: the generated password is shown once, and used at once to sign in, so
-    the next step is choosing the user's own."""
+    """The right code: the generated password is shown once, beside a sign-in form. It is
+    not spent here: closing the page and signing in with it later still works, once."""
     record = await ticket(session, recovery_id, CodePurpose.recovery)
-    username = record.subject
     try:
         generated = await complete_recovery(session, ctx, limits, hasher, recovery_id, code.strip())
     except LinedeskError as exc:
         return await CODE.page(request, session, ctx, recovery_id, exc)
-    user = await sign_in(session, hasher, ctx, username, generated)
-    issued = await open_session(session, ctx, user, SessionKind.web, via="password")
-    request.state.principal = Principal(user=user, session=issued.session)
-    response = render(request, "identity/password.html", generated_password=generated)
+    response = render(
+        request,
+        "recovery/done.html",
+        generated_password=generated,
+        username=record.subject,
+        hours=int(GENERATED_PASSWORD_TTL.total_seconds() // 3600),
+    )
     response.headers["Cache-Control"] = "no-store"
-    set_session_cookie(response, ctx.settings, issued)
     return response
 
 

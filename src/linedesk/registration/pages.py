@@ -59,6 +59,8 @@ async def register(
         body = form_model(RegistrationStart, **form, puk=puk, language=language(request, ctx))
         issued = await start_registration(session, ctx, limits, body)
     except LinedeskError as exc:
+        if exc.code == "data_only_sim":  # the way that works: the box ticked, PUK and e-mail
+            form["data_only"] = True
         return await refused(request, session, exc, EMPLOYEE_START, form=form)
     return redirect(f"/register/{issued.record.public_id}")
 

@@ -67,6 +67,7 @@ async def start_registration(
         await _check_data_only_sim(session, ctx, limits, line, msisdn, request.puk or "")
         channel, destination = Channel.email, str(request.email)
     else:
+        await _refuse_sms_to_a_data_only_sim(session, line)
         channel, destination = Channel.sms, msisdn
     issued = await issue_code(
         session,
@@ -111,6 +112,21 @@ async def _check_data_only_sim(
             "This SIM receives SMS: register with the code by SMS instead",
             code="not_data_only",
             details=[{"field": "data_only", "reason": "voice SIM"}],
+        )
+
+
+async def _refuse_sms_to_a_data_only_sim(session: AsyncSession, line: Line | None) -> None:
+    """A data-only SIM cannot receive the SMS: no code is sent, and the user is told to take
+    the PUK and e-mail way instead (the same lookup for every number)."""
+    sim = await LineRepository(session, OPERATOR).current_sim_of(
+        line.id if line else NO_SUCH_ID, line.company_id if line else NO_SUCH_ID
+    )
+    if sim is not None and sim.data_only:
+        raise ValidationFailed(
+            'This is a data-only SIM: it cannot receive SMS. Tick "My SIM is data-only", '
+            "enter its PUK and an e-mail address: the code comes by e-mail",
+            code="data_only_sim",
+            details=[{"field": "data_only", "reason": "data-only SIM"}],
         )
 
 

@@ -100,6 +100,16 @@ def static_version() -> str:
     return digest.hexdigest()[:12]
 
 
+@router.get("/favicon.ico")
+def favicon() -> Response:  # sync: reads a file
+    """Browsers and crawlers ask for /favicon.ico whatever the page's <link rel="icon">."""
+    return Response(
+        (STATIC_DIR / "icons" / "favicon-32.png").read_bytes(),
+        media_type="image/png",
+        headers={"Cache-Control": "public, max-age=604800"},
+    )
+
+
 @router.get("/sw.js")
 def service_worker() -> Response:  # sync: reads files, so FastAPI runs it in a thread
     """Served from the root so that it may control every page (scope "/"); never stale."""

@@ -27,6 +27,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         {
             "l10n": l10n,
             "_": l10n.gettext,
+            "pgettext": l10n.pgettext,
             "lang": lang,
             "csrf_token": csrf_token(request),
             "principal": getattr(request.state, "principal", None),
