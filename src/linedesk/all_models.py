@@ -6,6 +6,7 @@ from linedesk.billing import models as billing_models
 from linedesk.db import Base
 from linedesk.identity import models as identity_models
 from linedesk.inventory import models as inventory_models
+from linedesk.lineactions import models as lineactions_models
 from linedesk.messaging import models as messaging_models
 from linedesk.notifications import models as notifications_models
 from linedesk.payments import models as payments_models
@@ -18,6 +19,7 @@ __all__ = [
     "billing_models",
     "identity_models",
     "inventory_models",
+    "lineactions_models",
     "messaging_models",
     "notifications_models",
     "payments_models",

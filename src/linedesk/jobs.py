@@ -20,6 +20,7 @@ from linedesk.billing.tasks import bill_previous_month
 from linedesk.config import Settings
 from linedesk.kit.clock import Clock
 from linedesk.kit.locks import exclusive
+from linedesk.lineactions.periods import PeriodStart, start_line_periods
 from linedesk.notifications.service import notify_due_dates, notify_invoices_issued
 from linedesk.payments.service import update_statuses
 
@@ -68,6 +69,7 @@ async def run_due_dates(session: AsyncSession, now: datetime) -> DailyResult:
 class DailyJobsResult:
     billing: RunSummary
     due_dates: DailyResult
+    line_periods: PeriodStart | None = None
 
 
 async def run_daily_jobs(
@@ -80,6 +82,8 @@ async def run_daily_jobs(
             log.info("daily_jobs_skipped", reason="another process holds the lock")
             return None
         async with sessionmaker() as session:
+            started = await start_line_periods(session, clock.now())
+            await session.commit()
             billed = await bill_previous_month(
                 session,
                 clock.now(),
@@ -92,7 +96,7 @@ async def run_daily_jobs(
             result = await run_due_dates(session, clock.now())
             await session.commit()
     log.info("due_dates_job", overdue_invoices=result.overdue, notices=dict(result.notices))
-    return DailyJobsResult(billing=billed, due_dates=result)
+    return DailyJobsResult(billing=billed, due_dates=result, line_periods=started)
 
 
 async def run_daily_loop(

@@ -1,0 +1,1 @@
+"""Line actions (SPEC §8b): block, replace, services, spending caps, offer changes, bulk."""
