@@ -1,5 +1,6 @@
 """One typed settings class, read from LINEDESK_* environment variables."""
 
+import hashlib
 import json
 import os
 from decimal import Decimal
@@ -8,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import Field, IPvAnyNetwork, field_validator, model_validator
+from pydantic import Field, IPvAnyNetwork, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from linedesk.kit.tax_ids import normalize_vat_number
@@ -131,6 +132,25 @@ class Settings(BaseSettings):
     # Where customers paying by bank transfer send the money.
     operator_iban: str = "IT80X0306909606100000123456"
 
+    # Line actions (SPEC §8b, R-L6): requests go to the operator's provisioning system as an
+    # HTTP POST signed with HMAC-SHA256 (never logged), retried with back-off on 5xx and
+    # timeouts; its result comes back to the signed callback. Empty URL: nothing is sent
+    # unless the simulator (unset: on in development) completes requests in-process.
+    provisioning_url: str = ""
+    provisioning_hmac_secret: SecretStr = SecretStr("")
+    provisioning_simulator: bool | None = None
+    provisioning_simulator_delay_seconds: float = Field(default=1.0, ge=0, le=60)
+    provisioning_timeout_seconds: float = Field(default=5.0, gt=0, le=120)
+    provisioning_max_attempts: int = Field(default=10, ge=1)
+    provisioning_backoff_seconds: float = Field(default=2.0, ge=0)
+    provisioning_backoff_max_seconds: float = Field(default=300.0, ge=0)
+    provisioning_poll_seconds: float = Field(default=0.2, gt=0, le=60)
+    provisioning_embedded_worker: bool | None = None
+    # A signed callback older or newer than this is refused (a replay).
+    provisioning_callback_max_skew_seconds: int = Field(default=300, ge=1)
+    # eSIM: the SM-DP+ the simulator names in activation codes.
+    esim_smdp_address: str = "smdp.linedesk.example"
+
     @field_validator("operator_vat_number")
     @classmethod
     def _valid_vat_number(cls, value: str) -> str:
@@ -159,6 +179,10 @@ class Settings(BaseSettings):
                 problems.append("LINEDESK_AUTOLOGIN_SIMULATOR must be off (development only)")
             if self.messaging_capture:
                 problems.append("LINEDESK_MESSAGING_CAPTURE must be false (development only)")
+            if self.provisioning_simulator:
+                problems.append("LINEDESK_PROVISIONING_SIMULATOR must be off (development only)")
+            if self.provisioning_url and len(self.provisioning_hmac_secret) < 32:
+                problems.append("LINEDESK_PROVISIONING_HMAC_SECRET must be 32+ characters")
             if not self.redis_url:
                 problems.append("LINEDESK_REDIS_URL must be set (rate limits shared by processes)")
             if problems:
@@ -198,6 +222,27 @@ class Settings(BaseSettings):
         if self.scheduler_embedded is None:
             return not self.is_production
         return self.scheduler_embedded
+
+    @property
+    def simulates_provisioning(self) -> bool:
+        if self.provisioning_simulator is None:
+            return not self.is_production
+        return self.provisioning_simulator
+
+    @property
+    def runs_provisioning_worker(self) -> bool:
+        if self.provisioning_embedded_worker is None:
+            return self.runs_embedded_worker
+        return self.provisioning_embedded_worker
+
+    @property
+    def provisioning_key(self) -> bytes:
+        """The HMAC key shared with the provisioning system; in development without one, a
+        key derived from the secret key (the simulator holds the same)."""
+        secret = self.provisioning_hmac_secret.get_secret_value()
+        if secret:
+            return secret.encode()
+        return hashlib.sha256(f"provisioning:{self.secret_key}".encode()).digest()
 
     @property
     def serves_metrics(self) -> bool:
