@@ -9,7 +9,6 @@ from fastapi.staticfiles import StaticFiles
 
 from linedesk import __version__
 from linedesk.alerts.api import router as alerts_router
-from linedesk.alerts.service import alerts_hook
 from linedesk.billing.api import router as billing_backoffice_router
 from linedesk.company.api import router as company_router
 from linedesk.company.pages import router as company_pages
@@ -36,6 +35,7 @@ from linedesk.kit.clock import Clock
 from linedesk.kit.live import live_bus
 from linedesk.kit.ratelimit import RateLimiter
 from linedesk.kit.uploads import BodyLimitMiddleware
+from linedesk.lineactions.caps import usage_hook
 from linedesk.linking.api import router as linking_router
 from linedesk.linking.pages import router as linking_pages
 from linedesk.managers.api import router as managers_router
@@ -126,7 +126,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.limiter = RateLimiter.from_settings(settings)
     app.state.count_visit = record_visit  # pages count visits without importing the dashboard
     app.state.on_invoices_issued = notify_invoices_issued  # the back office's billing run
-    app.state.on_counters = alerts_hook  # the usage alerts, told of every import's counters
+    app.state.on_counters = (
+        usage_hook  # the usage alerts and spending caps, told of every import's counters
+    )
     register_loader(INVOICE_PDF, invoice_pdf_loader(settings))  # the embedded worker's
     app.state.live = live_bus(settings.redis_url)  # counters changed: pages update
 

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from linedesk.lineactions.caps import lift_bars
 from linedesk.lineactions.offers import apply_due_offer_changes
 
 
@@ -16,4 +17,5 @@ class PeriodStart:
 
 
 async def start_line_periods(session: AsyncSession, now: datetime) -> PeriodStart:
-    return PeriodStart(offers_changed=await apply_due_offer_changes(session, now), bars_lifted=0)
+    offers_changed = await apply_due_offer_changes(session, now)
+    return PeriodStart(offers_changed=offers_changed, bars_lifted=await lift_bars(session, now))

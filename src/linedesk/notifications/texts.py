@@ -14,6 +14,8 @@ TITLES = {
     NotificationKind.due_tomorrow: "Invoice %(number)s is due tomorrow",
     NotificationKind.overdue: "Invoice %(number)s is overdue",
     NotificationKind.billing_account_changed: "Billing account %(account)s changed",
+    NotificationKind.spending_cap_warning: "Line %(msisdn)s at 80%% of its spending cap",
+    NotificationKind.spending_cap_reached: "Line %(msisdn)s reached its spending cap",
 }
 BODIES = {
     NotificationKind.invoice_issued: (
@@ -31,6 +33,14 @@ BODIES = {
         "%(due_date)s and has not been paid yet."
     ),
     NotificationKind.billing_account_changed: "Changed: %(changes)s.",
+    NotificationKind.spending_cap_warning: (
+        "Line %(msisdn)s has used %(charges)s of chargeable traffic this month, 80%% of its "
+        "%(cap)s cap. At 100%% chargeable traffic is barred until the end of the month."
+    ),
+    NotificationKind.spending_cap_reached: (
+        "Line %(msisdn)s has used %(charges)s of chargeable traffic this month and reached its "
+        "%(cap)s cap: chargeable traffic is barred until the end of the month."
+    ),
 }
 CHANGE_LABELS = {
     "payment_method": "payment method",
@@ -43,6 +53,8 @@ KIND_LABELS = {
     NotificationKind.due_tomorrow: "Due date tomorrow",
     NotificationKind.overdue: "Overdue invoice",
     NotificationKind.billing_account_changed: "Billing account changed",
+    NotificationKind.spending_cap_warning: "Spending cap at 80%",
+    NotificationKind.spending_cap_reached: "Spending cap reached",
 }
 CHANNEL_LABELS = {"in_app": "In the app", "email": "E-mail", "push": "Push"}
 
@@ -60,6 +72,13 @@ def formatted(params: dict[str, Any], lang: str) -> dict[str, Any]:
         }
     if "changes" in params:
         out["changes"] = ", ".join(l10n.gettext(CHANGE_LABELS[c]) for c in params["changes"])
+    if "cap" in params:
+        currency = params.get("currency", "EUR")
+        out |= {
+            "msisdn": params["msisdn"],
+            "cap": l10n.money(Decimal(params["cap"]), currency),
+            "charges": l10n.money(Decimal(params["charges"]), currency),
+        }
     return out
 
 
