@@ -35,7 +35,10 @@ from linedesk.kit.clock import Clock
 from linedesk.kit.live import live_bus
 from linedesk.kit.ratelimit import RateLimiter
 from linedesk.kit.uploads import BodyLimitMiddleware
+from linedesk.lineactions.api import backoffice_router as provisioning_backoffice_router
+from linedesk.lineactions.api import router as lineactions_router
 from linedesk.lineactions.caps import usage_hook
+from linedesk.lineactions.tasks import embedded_provisioning
 from linedesk.linking.api import router as linking_router
 from linedesk.linking.pages import router as linking_pages
 from linedesk.managers.api import router as managers_router
@@ -75,6 +78,7 @@ def api_router() -> APIRouter:
     api.include_router(usage_backoffice_router)  # before inventory's /{resource}/import
     api.include_router(billing_backoffice_router)  # likewise before inventory's
     api.include_router(payments_backoffice_router)  # likewise before inventory's
+    api.include_router(provisioning_backoffice_router)  # likewise before inventory's
     api.include_router(inventory_backoffice_router)
     api.include_router(lines_router)
     api.include_router(dashboard_router)
@@ -84,6 +88,7 @@ def api_router() -> APIRouter:
     api.include_router(invoices_router)
     api.include_router(spending_router)
     api.include_router(company_router)
+    api.include_router(lineactions_router)
     return api
 
 
@@ -97,6 +102,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         await state.live.start()
         async with (
             embedded_worker(state.settings, state.sessionmaker, state.clock),
+            embedded_provisioning(state.settings, state.sessionmaker, state.clock),
             embedded_scheduler(state.settings, state.sessionmaker, state.clock),
             live_demo(state.settings, state.sessionmaker, state.clock.now, state.live),
         ):

@@ -82,8 +82,12 @@ async def run_daily_jobs(
             log.info("daily_jobs_skipped", reason="another process holds the lock")
             return None
         async with sessionmaker() as session:
+            # The offer changes due, the bars lifted; the billing run bills each month by
+            # the lines' offer history, so the order does not matter.
             started = await start_line_periods(session, clock.now())
             await session.commit()
+            if started.offers_changed or started.bars_lifted:
+                log.info("line_periods_started", **vars(started))
             billed = await bill_previous_month(
                 session,
                 clock.now(),

@@ -13,6 +13,7 @@ from linedesk.audit.service import record
 from linedesk.errors import NotFound, ValidationFailed
 from linedesk.inventory.models import Line, LineOfferChange, Offer
 from linedesk.kit.clock import ROME
+from linedesk.lineactions.models import OfferChange
 
 
 def next_period(today: date) -> date:
@@ -20,7 +21,7 @@ def next_period(today: date) -> date:
     return date(today.year + today.month // 12, today.month % 12 + 1, 1)
 
 
-class OfferChangeRepository:
+class OfferHistoryRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
@@ -48,19 +49,25 @@ class OfferChangeRepository:
 
 
 async def offer_catalogue(session: AsyncSession, line: Line) -> list[Offer]:
-    return await OfferChangeRepository(session).catalogue(line)
+    return await OfferHistoryRepository(session).catalogue(line)
 
 
 async def pending_offer_change(session: AsyncSession, line: Line) -> LineOfferChange | None:
-    return await OfferChangeRepository(session).pending(line.id)
+    return await OfferHistoryRepository(session).pending(line.id)
 
 
 async def schedule_offer_change(
-    session: AsyncSession, now: datetime, line: Line, offer_id: int, *, user_id: int | None = None
+    session: AsyncSession,
+    now: datetime,
+    line: Line,
+    offer_id: int,
+    *,
+    effective_from: date | None = None,
+    user_id: int | None = None,
 ) -> LineOfferChange:
-    """Move `line` to the offer from the first day of next month; a change already waiting
-    for that month is replaced. Moving back to the current offer cancels nothing: it is a
-    change like any other, recorded in the history."""
+    """Move `line` to the offer from `effective_from` (by default the first day of next
+    month); a change already waiting for that month is replaced. Moving back to the
+    current offer cancels nothing: it is a change like any other, kept in the history."""
     offer = await session.get(Offer, offer_id)
     if offer is None:
         raise NotFound("No such offer")
@@ -69,8 +76,8 @@ async def schedule_offer_change(
             "This offer is not for this kind of line",
             details=[{"field": "offer_id", "reason": f"not a {line.kind.value} offer"}],
         )
-    effective = next_period(now.astimezone(ROME).date())
-    change = await OfferChangeRepository(session).pending(line.id)
+    effective = effective_from or next_period(now.astimezone(ROME).date())
+    change = await OfferHistoryRepository(session).pending(line.id)
     if change is None or change.effective_from != effective:
         change = LineOfferChange(
             company_id=line.company_id,
@@ -97,13 +104,23 @@ async def schedule_offer_change(
 
 async def apply_due_offer_changes(session: AsyncSession, now: datetime) -> int:
     """Move each line whose new offer starts today (or earlier, after a missed run) to it;
-    safe to run again. Returns how many lines moved. Flushes only."""
-    changes = await OfferChangeRepository(session).due(now.astimezone(ROME).date())
+        safe to run again. Returns how many lines moved. The request's `OfferChange` is
+    marked applied with it. Flushes only."""
+    changes = await OfferHistoryRepository(session).due(now.astimezone(ROME).date())
     for change in changes:
         await session.execute(
             update(Line).where(Line.id == change.line_id).values(offer_id=change.offer_id)
         )
         change.applied_at = now
+        await session.execute(
+            update(OfferChange)
+            .where(
+                OfferChange.line_id == change.line_id,
+                OfferChange.effective_from == change.effective_from,
+                OfferChange.applied_at.is_(None),
+            )
+            .values(applied_at=now)
+        )
         await record(
             session,
             "line.offer_changed",

@@ -7,6 +7,7 @@ from sqlalchemy import Select, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
+from linedesk.identity.models import User
 from linedesk.kit.repository import ScopedRepository
 from linedesk.lineactions.models import (
     EsimActivation,
@@ -125,6 +126,15 @@ class ControlRepository:
 
     async def policy(self, company_id: int) -> LinePolicy | None:
         return await self.session.get(LinePolicy, company_id)
+
+    async def holders(self, line_id: int) -> list[tuple[int, int, str, str | None]]:
+        """The active users whose own line this is: (id, company_id, language, email)."""
+        rows = await self.session.execute(
+            select(User.id, User.company_id, User.language, User.email).where(
+                User.main_line_id == line_id, User.disabled_at.is_(None)
+            )
+        )
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
 
     async def controls(self, line_ids: Sequence[int]) -> dict[int, LineControl]:
         rows = await self.session.scalars(

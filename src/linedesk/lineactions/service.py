@@ -4,191 +4,70 @@ Every action checks who may do it on which line, then stores a request (its own 
 entry) in the caller's transaction and answers with it; the line itself changes only when
 the provisioning system reports the request done (`results.complete`). Flushes only."""
 
-import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linedesk.audit.service import record
-from linedesk.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from linedesk.errors import Conflict, Forbidden, ValidationFailed
 from linedesk.identity.passwords import PasswordHasher
-from linedesk.identity.principal import Principal, line_scope
+from linedesk.identity.principal import Principal
 from linedesk.identity.service import AuthContext
 from linedesk.inventory.models import Line, LineStatus, Offer
 from linedesk.inventory.repository import LineRepository, OfferRepository
 from linedesk.kit.clock import ROME
 from linedesk.kit.money import Money
-from linedesk.kit.pagination import Page
-from linedesk.kit.phone import LineKind, number_in_path
+from linedesk.kit.phone import LineKind
 from linedesk.kit.repository import Scope
+from linedesk.lineactions.esim import show_activation_code
 from linedesk.lineactions.models import (
     BlockReason,
     LineControl,
     LinePolicy,
     LineRequest,
     RequestKind,
-    RequestState,
     SimKind,
 )
-from linedesk.lineactions.repository import (
-    ControlRepository,
-    EsimRepository,
-    LineRequestRepository,
+from linedesk.lineactions.repository import ControlRepository, EsimRepository
+from linedesk.lineactions.requests import (
+    DEFAULTS,
+    MANAGERS_ONLY,
+    SERVICE_NAMES,
+    VOICE_SERVICES,
+    codes_waiting,
+    describe,
+    find_line,
+    get_request,
+    list_requests,
+    manager_only,
+    mobile_only,
+    new_request,
+    no_open,
 )
 from linedesk.lineactions.schemas import LineServices, ServicesUpdate
 
-SERVICE_NAMES = ("roaming", "international_calls", "premium_services", "mobile_data")
-VOICE_SERVICES = ("international_calls", "premium_services")
-DEFAULTS = {"roaming": True, "international_calls": True, "premium_services": False}
-DEFAULTS |= {"mobile_data": True}
-MANAGERS_ONLY = "Only company managers can do this"
-
-
-@dataclass(frozen=True)
-class Target:
-    """A line the caller may act on, with its current SIM's kind of service."""
-
-    line: Line
-    data_only: bool
-
-
-# --- finding the line ----------------------------------------------------------------------
-
-
-async def find_line(session: AsyncSession, principal: Principal, msisdn: str) -> Target:
-    """The caller's line by number: another company's line, or a colleague's line for an
-    employee, is no line at all (404)."""
-    scope = await line_scope(session, principal)
-    repo = LineRepository(session, scope)
-    line = await repo.get_by_msisdn(number_in_path(msisdn))
-    if line is None:
-        raise NotFound("No such line")
-    sim = await repo.current_sim(line)
-    return Target(line, bool(sim and sim.data_only))
-
-
-def _manager_only(principal: Principal) -> None:
-    if not principal.profile.is_manager:
-        raise Forbidden(MANAGERS_ONLY, code="managers_only")
-
-
-def _mobile_only(line: Line) -> None:
-    if line.kind is not LineKind.mobile:
-        raise ValidationFailed("Only a mobile line can do this", code="not_mobile")
-    if line.status is LineStatus.ceased:
-        raise Conflict("This line has ceased", code="line_ceased")
-
-
-async def _no_open(session: AsyncSession, line: Line, *kinds: RequestKind) -> None:
-    repo = LineRequestRepository(session, Scope.company(line.company_id))
-    if await repo.open_of(line.id, kinds) is not None:
-        raise Conflict(
-            "A request of this kind is already on its way for this line",
-            code="request_in_progress",
-        )
-
-
-# --- requests ------------------------------------------------------------------------------
-
-
-async def new_request(
-    session: AsyncSession,
-    now: datetime,
-    line: Line,
-    kind: RequestKind,
-    payload: dict[str, Any],
-    *,
-    actor_id: int | None,
-    previous: dict[str, Any] | None = None,
-    reason: str | None = None,
-    client_ip: str | None = None,
-) -> LineRequest:
-    """Store a request for the provisioning worker, audited, in the caller's transaction."""
-    request = LineRequest(
-        company_id=line.company_id,
-        line_id=line.id,
-        kind=kind,
-        payload=payload,
-        state=RequestState.requested,
-        reason=reason,
-        idempotency_key=uuid.uuid4().hex,
-        actor_id=actor_id,
-        previous=previous or {},
-        result={},
-        attempts=0,
-        next_attempt_at=now,
-        created_at=now,
-        updated_at=now,
-    )
-    request.line = line
-    session.add(request)
-    await session.flush()
-    await record(
-        session,
-        f"line_request_{kind.value}",
-        now=now,
-        company_id=line.company_id,
-        user_id=actor_id,
-        subject=line.msisdn,
-        client_ip=client_ip,
-        request_id=request.id,
-        state=request.state.value,
-        **_public(payload),
-    )
-    return request
-
-
-def _public(payload: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in payload.items() if key not in {"puk", "matching_id"}}
-
-
-async def control_of(session: AsyncSession, line: Line) -> LineControl:
-    """The line's controls, created with the defaults on first use."""
-    control = await ControlRepository(session).control(line.id)
-    if control is None:
-        control = LineControl(line_id=line.id, company_id=line.company_id, cap_barred=False)
-        for name, value in DEFAULTS.items():
-            setattr(control, name, value)
-        session.add(control)
-        await session.flush()
-    return control
-
-
-async def list_requests(
-    session: AsyncSession,
-    principal: Principal,
-    page: Page,
-    *,
-    state: RequestState | None = None,
-    kind: RequestKind | None = None,
-    msisdn: str | None = None,
-) -> tuple[Sequence[LineRequest], int]:
-    """The caller's requests, newest first: a manager's company, an employee's lines."""
-    scope = await line_scope(session, principal)
-    line_id = (await find_line(session, principal, msisdn)).line.id if msisdn else None
-    repo = LineRequestRepository(session, scope)
-    return await repo.page(repo.listing(state=state, kind=kind, line_id=line_id), page)
-
-
-async def get_request(session: AsyncSession, principal: Principal, request_id: int) -> LineRequest:
-    request = await LineRequestRepository(session, await line_scope(session, principal)).get(
-        request_id
-    )
-    if request is None:
-        raise NotFound("No such request")
-    return request
-
-
-async def codes_waiting(session: AsyncSession, requests: Sequence[LineRequest]) -> set[int]:
-    """Which of these requests have an eSIM activation code still to be shown."""
-    ids = [
-        r.id for r in requests if r.kind in (RequestKind.sim_replacement, RequestKind.esim_reissue)
-    ]
-    return await EsimRepository(session).waiting(ids) if ids else set()
+__all__ = [
+    "block",
+    "change_offer",
+    "codes_waiting",
+    "describe",
+    "find_line",
+    "get_policy",
+    "get_request",
+    "get_services",
+    "list_requests",
+    "offers_for",
+    "reissue_esim",
+    "replace_sim",
+    "request_bar",
+    "set_policy",
+    "set_services",
+    "set_spending_cap",
+    "show_activation_code",
+    "unblock",
+]
 
 
 # --- block and unblock (R-L1) --------------------------------------------------------------
@@ -205,10 +84,10 @@ async def block(
     line of the company."""
     target = await find_line(session, principal, msisdn)
     line = target.line
-    _mobile_only(line)
+    mobile_only(line)
     if line.status is LineStatus.suspended:
         raise Conflict("This line is already blocked", code="already_blocked")
-    await _no_open(session, line, RequestKind.block, RequestKind.unblock)
+    await no_open(session, line, RequestKind.block, RequestKind.unblock)
     return await new_request(
         session,
         ctx.now,
@@ -244,7 +123,7 @@ async def unblock(
                 code="stolen_needs_replacement",
             )
         await _confirm_password(session, ctx, principal, password, hasher)
-    await _no_open(session, line, RequestKind.block, RequestKind.unblock)
+    await no_open(session, line, RequestKind.block, RequestKind.unblock)
     return await new_request(
         session,
         ctx.now,
@@ -339,7 +218,7 @@ async def set_services(
     the company allows it. A data-only SIM has no voice: its voice bars are refused (422)."""
     target = await find_line(session, principal, msisdn)
     line = target.line
-    _mobile_only(line)
+    mobile_only(line)
     asked = {k: v for k, v in update.model_dump().items() if v is not None}
     if target.data_only and any(name in asked for name in VOICE_SERVICES):
         raise ValidationFailed(
@@ -359,7 +238,7 @@ async def set_services(
     wanted = {name: value for name, value in asked.items() if current[name] != value}
     if not wanted:
         raise ValidationFailed("The services are already so: nothing to change", code="no_change")
-    await _no_open(session, line, RequestKind.services)
+    await no_open(session, line, RequestKind.services)
     return await new_request(
         session,
         ctx.now,
@@ -380,7 +259,7 @@ async def get_policy(session: AsyncSession, principal: Principal) -> bool:
 async def set_policy(
     session: AsyncSession, ctx: AuthContext, principal: Principal, employees_switch_roaming: bool
 ) -> bool:
-    _manager_only(principal)
+    manager_only(principal)
     company_id = principal.user.company_id
     policy = await ControlRepository(session).policy(company_id)
     if policy is None:
@@ -411,14 +290,14 @@ async def set_spending_cap(
     amount: Decimal | None,
 ) -> LineRequest:
     """A monthly cap on the line's chargeable traffic (EUR), or none (`None`)."""
-    _manager_only(principal)
+    manager_only(principal)
     line = (await find_line(session, principal, msisdn)).line
-    _mobile_only(line)
+    mobile_only(line)
     control = await ControlRepository(session).control(line.id)
     current = control.spending_cap if control else None
     if current == amount:
         raise ValidationFailed("The cap is already so: nothing to change", code="no_change")
-    await _no_open(session, line, RequestKind.spending_cap)
+    await no_open(session, line, RequestKind.spending_cap)
     return await new_request(
         session,
         ctx.now,
@@ -455,12 +334,12 @@ async def replace_sim(
 ) -> LineRequest:
     """A new physical SIM or eSIM for the line (a SIM change: SMS recovery is refused for
     72 hours after it). An eSIM's activation code is shown once, when the request is done."""
-    _manager_only(principal)
+    manager_only(principal)
     line = (await find_line(session, principal, msisdn)).line
-    _mobile_only(line)
+    mobile_only(line)
     if await LineRepository(session, Scope.company(line.company_id)).current_sim(line) is None:
         raise ValidationFailed("This line has no SIM to replace", code="no_sim")
-    await _no_open(session, line, RequestKind.sim_replacement, RequestKind.esim_reissue)
+    await no_open(session, line, RequestKind.sim_replacement, RequestKind.esim_reissue)
     return await new_request(
         session,
         ctx.now,
@@ -476,15 +355,15 @@ async def reissue_esim(
     session: AsyncSession, ctx: AuthContext, principal: Principal, msisdn: str
 ) -> LineRequest:
     """A new activation code for the line's eSIM; the previous one stops working."""
-    _manager_only(principal)
+    manager_only(principal)
     line = (await find_line(session, principal, msisdn)).line
-    _mobile_only(line)
+    mobile_only(line)
     if not await EsimRepository(session).valid_of(line.id):
         raise Conflict(
             "This line has no eSIM activation to re-issue: replace its SIM with an eSIM",
             code="no_esim",
         )
-    await _no_open(session, line, RequestKind.sim_replacement, RequestKind.esim_reissue)
+    await no_open(session, line, RequestKind.sim_replacement, RequestKind.esim_reissue)
     return await new_request(
         session,
         ctx.now,
@@ -514,7 +393,7 @@ async def change_offer(
     session: AsyncSession, ctx: AuthContext, principal: Principal, msisdn: str, offer_id: int
 ) -> LineRequest:
     """Move the line to another offer of the catalogue from the first day of next month."""
-    _manager_only(principal)
+    manager_only(principal)
     line = (await find_line(session, principal, msisdn)).line
     offer = await OfferRepository(session, principal.scope).get(offer_id)
     if offer is None or offer.kind is not line.kind:
@@ -527,7 +406,7 @@ async def change_offer(
         raise ValidationFailed("The line already has this offer", code="no_change")
     if line.status is LineStatus.ceased:
         raise Conflict("This line has ceased", code="line_ceased")
-    await _no_open(session, line, RequestKind.offer_change)
+    await no_open(session, line, RequestKind.offer_change)
     effective = first_of_next_month(ctx.now)
     return await new_request(
         session,

@@ -22,6 +22,7 @@ class NotificationKind(StrEnum):
     billing_account_changed = "billing_account_changed"
     spending_cap_warning = "spending_cap_warning"
     spending_cap_reached = "spending_cap_reached"
+    line_blocked = "line_blocked"
 
 
 class NotificationChannel(StrEnum):

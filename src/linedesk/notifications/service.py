@@ -138,13 +138,22 @@ async def _tell(
         )
 
 
-async def announce(session: AsyncSession, now: datetime, events: Sequence[Event]) -> int:
-    """Announce the events not announced before to the managers of their companies;
-    returns how many were new."""
+async def announce(
+    session: AsyncSession,
+    now: datetime,
+    events: Sequence[Event],
+    also: Sequence[Manager] = (),
+) -> int:
+    """Announce the events not announced before to the managers of their companies (and to
+    the users `also`, such as a line's holder); returns how many were new."""
     claimed = await _claim(session, now, events)
     if not claimed:
         return 0
     managers = await _managers(session, {event.company_id for _, event in claimed})
+    for user in also:
+        group = managers.setdefault(user.company_id, [])
+        if all(m.id != user.id for m in group):
+            group.append(user)
     user_ids = {m.id for group in managers.values() for m in group}
     switches = await switches_of(session, user_ids)
     subscriptions = await _subscriptions(session, user_ids)
@@ -260,3 +269,24 @@ async def mark_one_read(
         raise NotFound("No such notification")
     await repo.mark_read(notification, now)
     return notification
+
+
+async def notify_line_blocked(
+    session: AsyncSession,
+    now: datetime,
+    *,
+    company_id: int,
+    request_id: int,
+    msisdn: str,
+    reason: str,
+    holders: Sequence[Manager] = (),
+) -> int:
+    """A line blocked as lost or stolen: its holders and the company's managers are told in
+    the app and by e-mail (never by SMS: the phone is gone)."""
+    event = Event(
+        company_id,
+        NotificationKind.line_blocked,
+        f"line_blocked:{request_id}",
+        {"msisdn": msisdn, "reason": reason},
+    )
+    return await announce(session, now, [event], also=holders)

@@ -16,6 +16,7 @@ TITLES = {
     NotificationKind.billing_account_changed: "Billing account %(account)s changed",
     NotificationKind.spending_cap_warning: "Line %(msisdn)s at 80%% of its spending cap",
     NotificationKind.spending_cap_reached: "Line %(msisdn)s reached its spending cap",
+    NotificationKind.line_blocked: "Line %(msisdn)s blocked",
 }
 BODIES = {
     NotificationKind.invoice_issued: (
@@ -41,6 +42,10 @@ BODIES = {
         "Line %(msisdn)s has used %(charges)s of chargeable traffic this month and reached its "
         "%(cap)s cap: chargeable traffic is barred until the end of the month."
     ),
+    NotificationKind.line_blocked: (
+        "The SIM of line %(msisdn)s was reported %(reason)s and is blocked: no calls, "
+        "messages or data until it is unblocked or replaced."
+    ),
 }
 CHANGE_LABELS = {
     "payment_method": "payment method",
@@ -55,7 +60,9 @@ KIND_LABELS = {
     NotificationKind.billing_account_changed: "Billing account changed",
     NotificationKind.spending_cap_warning: "Spending cap at 80%",
     NotificationKind.spending_cap_reached: "Spending cap reached",
+    NotificationKind.line_blocked: "Line blocked",
 }
+BLOCK_REASONS = {"lost": "lost", "stolen": "stolen"}
 CHANNEL_LABELS = {"in_app": "In the app", "email": "E-mail", "push": "Push"}
 
 
@@ -70,6 +77,9 @@ def formatted(params: dict[str, Any], lang: str) -> dict[str, Any]:
             "due_date": l10n.date(date.fromisoformat(params["due_date"]), "long"),
             "period": l10n.date(date.fromisoformat(params["period"]), "LLLL yyyy"),
         }
+    if "msisdn" in params:
+        out["msisdn"] = params["msisdn"]
+        out["reason"] = l10n.gettext(BLOCK_REASONS.get(params.get("reason", ""), "lost"))
     if "changes" in params:
         out["changes"] = ", ".join(l10n.gettext(CHANGE_LABELS[c]) for c in params["changes"])
     if "cap" in params:

@@ -1,0 +1,209 @@
+"""Delivering requests to the operator's provisioning system: the worker claims due requests
+(the `line_requests` rows are the outbox), POSTs each signed with an Idempotency-Key, and
+records the outcome. 2xx: `sent` (the result comes by callback); 5xx, 408, 429, a timeout or
+a connection error: retried with exponential back-off; any other answer: the network
+refused it, `failed`, and the line stays as it was."""
+
+import asyncio
+import contextlib
+import json
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+import httpx
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from linedesk.audit.service import record
+from linedesk.config import Settings
+from linedesk.kit.clock import Clock
+from linedesk.kit.repository import Scope
+from linedesk.lineactions.models import LineRequest, RequestState
+from linedesk.lineactions.repository import LineRequestRepository
+from linedesk.lineactions.signing import IDEMPOTENCY_HEADER, signed_headers
+from linedesk.messaging.worker import RetryPolicy, describe
+
+log = structlog.get_logger()
+CALLBACK_PATH = "/api/v1/backoffice/provisioning/callback"
+RETRYABLE = {408, 425, 429}
+
+
+class Refused(Exception):
+    """The provisioning system refused the request: retrying will not help."""
+
+
+class Transport(Protocol):
+    async def send(self, body: bytes, headers: Mapping[str, str]) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+class HttpTransport:
+    def __init__(self, url: str, timeout: float) -> None:
+        self.url = url
+        self.client = httpx.AsyncClient(timeout=timeout)
+
+    async def send(self, body: bytes, headers: Mapping[str, str]) -> None:
+        response = await self.client.post(self.url, content=body, headers=dict(headers))
+        if response.is_success:
+            return
+        if response.status_code >= 500 or response.status_code in RETRYABLE:
+            raise httpx.HTTPStatusError(
+                f"HTTP {response.status_code}", request=response.request, response=response
+            )
+        raise Refused(f"HTTP {response.status_code}: {response.text[:300]}")
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+
+def request_body(request: LineRequest, callback_url: str) -> dict[str, Any]:
+    """What the provisioning system receives (no secret of ours in it)."""
+    return {
+        "request_id": request.id,
+        "idempotency_key": request.idempotency_key,
+        "kind": request.kind.value,
+        "msisdn": request.line.msisdn,
+        "payload": request.payload,
+        "callback_url": callback_url,
+        "requested_at": request.created_at.isoformat(),
+    }
+
+
+class ProvisioningWorker:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        transport: Transport,
+        clock: Clock,
+        *,
+        key: bytes,
+        callback_url: str,
+        policy: RetryPolicy | None = None,
+        batch_size: int = 50,
+        lease: timedelta = timedelta(minutes=2),
+    ) -> None:
+        self.sessionmaker = sessionmaker
+        self.transport = transport
+        self.clock = clock
+        self.key = key
+        self.callback_url = callback_url
+        self.policy = policy or RetryPolicy(10, 2.0, 300.0)
+        self.batch_size = batch_size
+        self.lease = lease
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        transport: Transport,
+    ) -> "ProvisioningWorker":
+        return cls(
+            sessionmaker,
+            transport,
+            clock,
+            key=settings.provisioning_key,
+            callback_url=settings.public_url.rstrip("/") + CALLBACK_PATH,
+            policy=RetryPolicy(
+                settings.provisioning_max_attempts,
+                settings.provisioning_backoff_seconds,
+                settings.provisioning_backoff_max_seconds,
+            ),
+            batch_size=max(settings.outbox_batch_size, 50),
+            lease=timedelta(seconds=max(30.0, settings.provisioning_timeout_seconds * 4)),
+        )
+
+    async def run_once(self) -> int:
+        async with self.sessionmaker() as session, session.begin():
+            repo = LineRequestRepository(session, Scope.operator())
+            claimed = list(await repo.claim(self.clock.now(), self.batch_size, self.lease))
+        await asyncio.gather(*(self._deliver(request) for request in claimed))
+        return len(claimed)
+
+    async def run_until_idle(self) -> int:
+        total = 0
+        while count := await self.run_once():
+            total += count
+        return total
+
+    async def run(self, stop: asyncio.Event, idle_seconds: float = 0.2) -> None:
+        while not stop.is_set():
+            try:
+                count = await self.run_once()
+            except Exception:  # the database may be briefly away: log it and keep going
+                log.exception("provisioning_batch_failed")
+                count = 0
+            if not count:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=idle_seconds)
+
+    async def close(self) -> None:
+        await self.transport.close()
+
+    async def _deliver(self, request: LineRequest) -> None:
+        body = json.dumps(request_body(request, self.callback_url)).encode()
+        timestamp = int(self.clock.now().timestamp())
+        headers = signed_headers(self.key, timestamp, body)
+        headers[IDEMPOTENCY_HEADER] = request.idempotency_key
+        try:
+            await self.transport.send(body, headers)
+        except Refused as exc:
+            await self._finish(request, RequestState.failed, str(exc))
+        except Exception as exc:  # a timeout, a 5xx, a reset: try again later
+            await self._retry(request, exc)
+        else:
+            await self._finish(request, RequestState.sent, None)
+
+    async def _finish(self, request: LineRequest, state: RequestState, reason: str | None) -> None:
+        now = self.clock.now()
+        values: dict[str, Any] = {"state": state, "claimed_at": None, "updated_at": now}
+        if state is RequestState.sent:
+            values |= {"sent_at": now, "last_error": None}
+        else:
+            values |= {"reason": (reason or "")[:500], "completed_at": now, "last_error": reason}
+        async with self.sessionmaker() as session, session.begin():
+            repo = LineRequestRepository(session, Scope.operator())
+            if await repo.finish_delivery(request, **values) and state is RequestState.failed:
+                await _audit_failed(session, now, request, reason)
+        log.info(
+            "provisioning_" + state.value,
+            request_id=request.id,
+            kind=request.kind.value,
+            attempt=request.attempts,
+        )
+
+    async def _retry(self, request: LineRequest, exc: Exception) -> None:
+        reason = describe(exc)
+        if request.attempts >= self.policy.max_attempts:
+            await self._finish(request, RequestState.failed, f"not delivered: {reason}")
+            return
+        at: datetime = self.clock.now() + self.policy.delay(request.attempts)
+        async with self.sessionmaker() as session, session.begin():
+            await LineRequestRepository(session, Scope.operator()).finish_delivery(
+                request, next_attempt_at=at, claimed_at=None, last_error=reason
+            )
+        log.warning(
+            "provisioning_retry",
+            request_id=request.id,
+            attempt=request.attempts,
+            error_type=type(exc).__name__,
+        )
+
+
+async def _audit_failed(
+    session: AsyncSession, now: datetime, request: LineRequest, reason: str | None
+) -> None:
+    await record(
+        session,
+        "line_request_failed",
+        now=now,
+        company_id=request.company_id,
+        user_id=request.actor_id,
+        subject=request.line.msisdn,
+        request_id=request.id,
+        kind=request.kind.value,
+        reason=reason,
+    )
