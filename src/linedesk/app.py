@@ -38,6 +38,7 @@ from linedesk.kit.uploads import BodyLimitMiddleware
 from linedesk.lineactions.api import backoffice_router as provisioning_backoffice_router
 from linedesk.lineactions.api import router as lineactions_router
 from linedesk.lineactions.caps import usage_hook
+from linedesk.lineactions.pages import router as lineactions_pages
 from linedesk.lineactions.tasks import embedded_provisioning
 from linedesk.linking.api import router as linking_router
 from linedesk.linking.pages import router as linking_pages
@@ -159,5 +160,6 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(notifications_pages)
     app.include_router(spending_pages)
     app.include_router(company_pages)
+    app.include_router(lineactions_pages)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
