@@ -31,6 +31,7 @@ BENCHMARKS = {
     "spending": "spending",
     "signin-flood": "signin_flood",
     "summary": "summary",
+    "line-actions": "line_actions",
     "memory": "memory",
     "usage": "usage_import",
     "stream": "stream",

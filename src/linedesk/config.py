@@ -137,7 +137,7 @@ class Settings(BaseSettings):
     # timeouts; its result comes back to the signed callback. Empty URL: nothing is sent
     # unless the simulator (unset: on in development) completes requests in-process.
     provisioning_url: str = ""
-    provisioning_hmac_secret: SecretStr = SecretStr("")
+    provisioning_hmac_secret: SecretStr | None = None
     provisioning_simulator: bool | None = None
     provisioning_simulator_delay_seconds: float = Field(default=1.0, ge=0, le=60)
     provisioning_timeout_seconds: float = Field(default=5.0, gt=0, le=120)
@@ -181,7 +181,8 @@ class Settings(BaseSettings):
                 problems.append("LINEDESK_MESSAGING_CAPTURE must be false (development only)")
             if self.provisioning_simulator:
                 problems.append("LINEDESK_PROVISIONING_SIMULATOR must be off (development only)")
-            if self.provisioning_url and len(self.provisioning_hmac_secret) < 32:
+            secret = self.provisioning_hmac_secret
+            if self.provisioning_url and (secret is None or len(secret) < 32):
                 problems.append("LINEDESK_PROVISIONING_HMAC_SECRET must be 32+ characters")
             if not self.redis_url:
                 problems.append("LINEDESK_REDIS_URL must be set (rate limits shared by processes)")
@@ -239,9 +240,9 @@ class Settings(BaseSettings):
     def provisioning_key(self) -> bytes:
         """The HMAC key shared with the provisioning system; in development without one, a
         key derived from the secret key (the simulator holds the same)."""
-        secret = self.provisioning_hmac_secret.get_secret_value()
-        if secret:
-            return secret.encode()
+        secret = self.provisioning_hmac_secret
+        if secret is not None and secret.get_secret_value():
+            return secret.get_secret_value().encode()
         return hashlib.sha256(f"provisioning:{self.secret_key}".encode()).digest()
 
     @property

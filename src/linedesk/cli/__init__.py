@@ -10,6 +10,7 @@ from linedesk.cli import (
     notifications,
     outbox,
     payments,
+    provisioning,
     push,
     usage,
 )
@@ -36,6 +37,7 @@ app.add_typer(usage.app, name="usage")
 app.add_typer(billing.app, name="billing")
 app.add_typer(payments.app, name="payments")
 app.add_typer(notifications.app, name="notifications")
+app.add_typer(provisioning.app, name="provisioning")
 
 
 def main() -> None:

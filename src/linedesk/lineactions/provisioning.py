@@ -120,7 +120,9 @@ class ProvisioningWorker:
         async with self.sessionmaker() as session, session.begin():
             repo = LineRequestRepository(session, Scope.operator())
             claimed = list(await repo.claim(self.clock.now(), self.batch_size, self.lease))
-        await asyncio.gather(*(self._deliver(request) for request in claimed))
+        if claimed:
+            outcomes = await asyncio.gather(*(self._deliver(request) for request in claimed))
+            await self._record(list(zip(claimed, outcomes, strict=True)))
         return len(claimed)
 
     async def run_until_idle(self) -> int:
@@ -143,54 +145,49 @@ class ProvisioningWorker:
     async def close(self) -> None:
         await self.transport.close()
 
-    async def _deliver(self, request: LineRequest) -> None:
+    async def _deliver(self, request: LineRequest) -> Exception | None:
+        """Send one request; its failure, if any (a refusal, or an error worth a retry)."""
         body = json.dumps(request_body(request, self.callback_url)).encode()
         timestamp = int(self.clock.now().timestamp())
         headers = signed_headers(self.key, timestamp, body)
         headers[IDEMPOTENCY_HEADER] = request.idempotency_key
         try:
             await self.transport.send(body, headers)
-        except Refused as exc:
-            await self._finish(request, RequestState.failed, str(exc))
-        except Exception as exc:  # a timeout, a 5xx, a reset: try again later
-            await self._retry(request, exc)
-        else:
-            await self._finish(request, RequestState.sent, None)
+        except Exception as exc:  # a refusal, a timeout, a 5xx, a reset
+            return exc
+        return None
 
-    async def _finish(self, request: LineRequest, state: RequestState, reason: str | None) -> None:
+    async def _record(self, outcomes: list[tuple[LineRequest, Exception | None]]) -> None:
+        """The batch's outcomes in one transaction: sent, failed (refused, or out of
+        attempts), or due again after a back-off."""
         now = self.clock.now()
-        values: dict[str, Any] = {"state": state, "claimed_at": None, "updated_at": now}
-        if state is RequestState.sent:
-            values |= {"sent_at": now, "last_error": None}
-        else:
-            values |= {"reason": (reason or "")[:500], "completed_at": now, "last_error": reason}
         async with self.sessionmaker() as session, session.begin():
             repo = LineRequestRepository(session, Scope.operator())
-            if await repo.finish_delivery(request, **values) and state is RequestState.failed:
-                await _audit_failed(session, now, request, reason)
-        log.info(
-            "provisioning_" + state.value,
-            request_id=request.id,
-            kind=request.kind.value,
-            attempt=request.attempts,
-        )
-
-    async def _retry(self, request: LineRequest, exc: Exception) -> None:
-        reason = describe(exc)
-        if request.attempts >= self.policy.max_attempts:
-            await self._finish(request, RequestState.failed, f"not delivered: {reason}")
-            return
-        at: datetime = self.clock.now() + self.policy.delay(request.attempts)
-        async with self.sessionmaker() as session, session.begin():
-            await LineRequestRepository(session, Scope.operator()).finish_delivery(
-                request, next_attempt_at=at, claimed_at=None, last_error=reason
-            )
-        log.warning(
-            "provisioning_retry",
-            request_id=request.id,
-            attempt=request.attempts,
-            error_type=type(exc).__name__,
-        )
+            for request, error in outcomes:
+                values: dict[str, Any] = {"claimed_at": None, "updated_at": now}
+                reason = None if error is None else describe(error)
+                if error is None:
+                    values |= {"state": RequestState.sent, "sent_at": now, "last_error": None}
+                elif isinstance(error, Refused) or request.attempts >= self.policy.max_attempts:
+                    reason = (
+                        str(error) if isinstance(error, Refused) else f"not delivered: {reason}"
+                    )
+                    values |= {"state": RequestState.failed, "completed_at": now}
+                    values |= {"reason": reason[:500], "last_error": reason[:500]}
+                else:
+                    at: datetime = now + self.policy.delay(request.attempts)
+                    values |= {"next_attempt_at": at, "last_error": reason}
+                recorded = await repo.finish_delivery(request, **values)
+                if recorded and values.get("state") is RequestState.failed:
+                    await _audit_failed(session, now, request, reason)
+                log.info(
+                    "provisioning_delivery",
+                    request_id=request.id,
+                    kind=request.kind.value,
+                    attempt=request.attempts,
+                    outcome=str(values.get("state", "retry")),
+                    error_type=type(error).__name__ if error else None,
+                )
 
 
 async def _audit_failed(
