@@ -267,6 +267,9 @@ async def test_employee_pages(live_server, browser, session, invoice_world):
         ):
             await sweep.visit(page, route, lang)
         await sweep.visit(page, "/link-sim/{link_id}", lang, link)
+        await page.locator("#code").fill("000000")
+        await _submit(page)
+        await sweep.check(page, f"/link-sim/{{id}} with a wrong code [{lang}]", (PHONE,))
         for route in ("/requests", "/lost-sim"):
             await sweep.visit(page, route, lang)
         for route, path in (
@@ -275,9 +278,6 @@ async def test_employee_pages(live_server, browser, session, invoice_world):
             ("/lines/{msisdn}/offers", f"/lines/{mine}/offers"),
         ):
             await sweep.visit(page, route, lang, path)
-        await page.locator("#code").fill("000000")
-        await _submit(page)
-        await sweep.check(page, f"/link-sim/{{id}} with a wrong code [{lang}]", (PHONE,))
         await page.goto(f"{live_server}/account/password?lang={lang}")
         await page.locator("#current_password").fill("not-the-password")
         await page.locator("#new_password").fill("Una-password-lunga-42")
