@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, FastAPI
 from linedesk import __version__
 from linedesk.alerts.api import router as alerts_router
 from linedesk.alerts.pages import router as alerts_pages
-from linedesk.alerts.service import alerts_hook
 from linedesk.billing.api import router as billing_backoffice_router
 from linedesk.company.api import router as company_router
 from linedesk.company.pages import router as company_pages
@@ -39,6 +38,8 @@ from linedesk.kit.ratelimit import RateLimiter
 from linedesk.kit.uploads import BodyLimitMiddleware
 from linedesk.lineactions.api import backoffice_router as provisioning_backoffice_router
 from linedesk.lineactions.api import router as lineactions_router
+from linedesk.lineactions.caps import usage_hook
+from linedesk.lineactions.pages import router as lineactions_pages
 from linedesk.lineactions.tasks import embedded_provisioning
 from linedesk.linking.api import router as linking_router
 from linedesk.linking.pages import router as linking_pages
@@ -135,9 +136,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.limiter = RateLimiter.from_settings(settings)
     app.state.count_visit = record_visit  # pages count visits without importing the dashboard
     app.state.on_invoices_issued = notify_invoices_issued  # the back office's billing run
-    app.state.on_counters = alerts_hook(
-        settings
-    )  # the usage alerts, told of every import's counters
+    # the usage alerts and spending caps, told of every import's counters
+    app.state.on_counters = usage_hook(settings)
     register_loader(INVOICE_PDF, invoice_pdf_loader(settings))  # the embedded worker's
     app.state.live = live_bus(settings.redis_url)  # counters changed: pages update
 
@@ -166,5 +166,6 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(company_pages)
     app.include_router(alerts_pages)
     app.include_router(help_pages)
+    app.include_router(lineactions_pages)
     app.mount("/static", CachedStaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -26,7 +26,7 @@ from linedesk.billing.tasks import bill_previous_month
 from linedesk.config import Settings
 from linedesk.kit.clock import Clock
 from linedesk.kit.locks import exclusive
-from linedesk.lineactions.results import apply_due_offer_changes
+from linedesk.lineactions.periods import PeriodStart, start_line_periods
 from linedesk.notifications.service import notify_due_dates, notify_invoices_issued
 from linedesk.payments.service import update_statuses
 
@@ -75,6 +75,7 @@ async def run_due_dates(session: AsyncSession, now: datetime) -> DailyResult:
 class DailyJobsResult:
     billing: RunSummary
     due_dates: DailyResult
+    line_periods: PeriodStart | None = None
 
 
 async def run_daily_jobs(
@@ -87,6 +88,12 @@ async def run_daily_jobs(
             log.info("daily_jobs_skipped", reason="another process holds the lock")
             return None
         async with sessionmaker() as session:
+            # The offer changes due, the bars lifted; the billing run bills each month by
+            # the lines' offer history, so the order does not matter.
+            started = await start_line_periods(session, clock.now())
+            await session.commit()
+            if started.offers_changed or started.bars_lifted:
+                log.info("line_periods_started", **vars(started))
             billed = await bill_previous_month(
                 session,
                 clock.now(),
@@ -96,16 +103,13 @@ async def run_daily_jobs(
             )
             if billed.issued:
                 log.info("billing_run", period=str(billed.period), issued=billed.issued)
-            # After the month's bill: the old offer bills its month, the new one the next.
-            if moved := await apply_due_offer_changes(session, clock.now()):
-                log.info("offer_changes_applied", lines=moved)
             result = await run_due_dates(session, clock.now())
             await session.commit()
             # The spending trend's estimate of this month, from the inventory as it is now.
             await refresh_estimate(session, clock.today().replace(day=1), None)
             await session.commit()
     log.info("due_dates_job", overdue_invoices=result.overdue, notices=dict(result.notices))
-    return DailyJobsResult(billing=billed, due_dates=result)
+    return DailyJobsResult(billing=billed, due_dates=result, line_periods=started)
 
 
 async def run_daily_loop(

@@ -34,6 +34,8 @@ async def test_preferences_default_to_everything_but_push(client, managers: Mana
         "due_tomorrow",
         "overdue",
         "billing_account_changed",
+        "spending_cap_warning",
+        "spending_cap_reached",
         "line_blocked",
     }
 

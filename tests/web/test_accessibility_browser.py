@@ -49,6 +49,11 @@ EMPLOYEE_PAGES = (
     "/link-sim/{link_id}",
     "/account/password",
     "/alerts",
+    "/lines/{msisdn}/actions",
+    "/lines/{msisdn}/actions/{action}",
+    "/lines/{msisdn}/offers",
+    "/requests",
+    "/lost-sim",
 )
 MANAGER_PAGES = (
     "/home",
@@ -66,6 +71,11 @@ MANAGER_PAGES = (
     "/company",
     "/company/lines",
     "/account/password",
+    "/lines/{msisdn}/actions",
+    "/lines/{msisdn}/actions/{action}",
+    "/lines/{msisdn}/offers",
+    "/requests",
+    "/line-actions",
 )
 
 
@@ -265,6 +275,14 @@ async def test_employee_pages(live_server, browser, session, invoice_world):
         await page.locator("#code").fill("000000")
         await _submit(page)
         await sweep.check(page, f"/link-sim/{{id}} with a wrong code [{lang}]", (PHONE,))
+        for route in ("/requests", "/lost-sim"):
+            await sweep.visit(page, route, lang)
+        for route, path in (
+            ("/lines/{msisdn}/actions", f"/lines/{mine}/actions"),
+            ("/lines/{msisdn}/actions/{action}", f"/lines/{mine}/actions/block"),
+            ("/lines/{msisdn}/offers", f"/lines/{mine}/offers"),
+        ):
+            await sweep.visit(page, route, lang, path)
         await page.goto(f"{live_server}/account/password?lang={lang}")
         await page.locator("#current_password").fill("not-the-password")
         await page.locator("#new_password").fill("Una-password-lunga-42")
@@ -315,6 +333,15 @@ async def test_manager_pages(live_server, browser, session, invoice_world):
         await sweep.visit(page, "/home", lang, f"/home?line={line}")
         await sweep.visit(page, "/usage", lang, f"/usage?line={line}")
         await sweep.visit(page, "/managers/{manager_id}/remove", lang, remove)
+        for route in ("/requests", "/line-actions"):
+            await sweep.visit(page, route, lang)
+        for route, path in (
+            ("/lines/{msisdn}/actions", f"/lines/{line}/actions"),
+            ("/lines/{msisdn}/actions/{action}", f"/lines/{line}/actions/replace"),
+            ("/lines/{msisdn}/actions/{action}", f"/lines/{line}/actions/unblock"),
+            ("/lines/{msisdn}/offers", f"/lines/{line}/offers"),
+        ):
+            await sweep.visit(page, route, lang, path)
         await sweep.visit(page, "/invoices/{invoice_id}", lang, invoice)
         await sweep.visit(page, "/invoices/{invoice_id}", lang, "/invoices/999999")  # error
         for group_by in ("kind", "billing_account", "line"):

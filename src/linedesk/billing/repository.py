@@ -2,6 +2,7 @@
 company's invoices: no scope)."""
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -11,7 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from linedesk.billing.charges import BillableLine, OfferFee, month_end
 from linedesk.billing.models import Invoice, InvoiceSequence
-from linedesk.inventory.models import BillingAccount, Line, LineStatus, Offer, PaymentMode
+from linedesk.inventory.models import (
+    BillingAccount,
+    Line,
+    LineOfferChange,
+    LineStatus,
+    Offer,
+    PaymentMode,
+)
 from linedesk.kit.bulk import dialect_insert
 from linedesk.kit.phone import LineKind
 from linedesk.usage.models import LineCounter, SpendingAccount, SpendingLine, SpendingMonth
@@ -61,7 +69,34 @@ class BillingRepository:
             )
             .order_by(Line.billing_account_id, Line.msisdn)
         )
-        return [BillableLine(*row) for row in rows]
+        lines = [BillableLine(*row) for row in rows]
+        offers = await self.offers_in(period, accounts)
+        return [
+            replace(line, offer_id=offers[line.id]) if line.id in offers else line for line in lines
+        ]
+
+    async def offers_in(self, period: date, accounts: Sequence[int]) -> dict[int, int]:
+        """The offer of each line of `accounts` in the month `period` starts, where its
+        offer history (R-L5) says other than `lines.offer_id`: the latest change that started
+        by then or, before its first change, the offer it had before it."""
+        rows = await self.session.execute(
+            select(
+                LineOfferChange.line_id,
+                LineOfferChange.effective_from,
+                LineOfferChange.offer_id,
+                LineOfferChange.previous_offer_id,
+            )
+            .join(Line, Line.id == LineOfferChange.line_id)
+            .where(Line.billing_account_id.in_(list(accounts)))
+            .order_by(LineOfferChange.line_id, LineOfferChange.effective_from)
+        )
+        out: dict[int, int] = {}
+        for line_id, effective_from, offer_id, previous_offer_id in rows:
+            if effective_from <= period:
+                out[line_id] = offer_id
+            else:
+                out.setdefault(line_id, previous_offer_id)
+        return out
 
     async def usage_charges(self, accounts: Sequence[int], period: date) -> dict[int, Decimal]:
         rows = await self.session.execute(

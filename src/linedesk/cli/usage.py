@@ -9,12 +9,13 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
-from linedesk.alerts.service import Thresholds, alerts_hook
+from linedesk.alerts.service import Thresholds
 from linedesk.cli.runtime import console, progress_bar, run, settings, unit_of_work
 from linedesk.cli.usage_stream import consume
 from linedesk.db import create_engine, create_sessionmaker
 from linedesk.kit.clock import Clock
 from linedesk.kit.live import RedisBus
+from linedesk.lineactions.caps import usage_hook
 from linedesk.usage.files import DEFAULT_BATCH_SIZE, Batch, read_file
 from linedesk.usage.live import Announced
 from linedesk.usage.schemas import ImportSummary
@@ -80,7 +81,7 @@ async def import_path(
                 announced.batches(),
                 announced.commit,
                 progress=progress,
-                on_counters=alerts_hook(thresholds),
+                on_counters=usage_hook(thresholds),
             )
     finally:
         if bus is not None:

@@ -7,12 +7,12 @@ import time
 
 import typer
 
-from linedesk.alerts.service import alerts_hook
 from linedesk.cli.runtime import console, err_console, run, settings
 from linedesk.db import create_engine, create_sessionmaker
 from linedesk.kit.clock import Clock
 from linedesk.kit.live import RedisBus
 from linedesk.kit.nats import NatsBroker
+from linedesk.lineactions.caps import usage_hook
 from linedesk.ops.logging import configure_logging
 from linedesk.usage.stream import StreamConfig, UsageConsumer
 
@@ -52,7 +52,7 @@ def consume(
             Clock().now,
             config,
             bus.publish if bus else None,
-            on_counters=alerts_hook(current),
+            on_counters=usage_hook(current),
         )
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

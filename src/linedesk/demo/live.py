@@ -14,13 +14,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from linedesk.alerts.service import alerts_hook
 from linedesk.config import Settings
 from linedesk.identity.models import User
 from linedesk.inventory.models import Line, LineStatus
 from linedesk.kit.broker import Broker, MemoryBroker
 from linedesk.kit.live import LiveBus
 from linedesk.kit.phone import LineKind
+from linedesk.lineactions.caps import usage_hook
 from linedesk.usage.stream import StreamConfig, UsageConsumer
 
 log = logging.getLogger(__name__)
@@ -103,7 +103,7 @@ async def live_demo(
     broker = MemoryBroker()
     config = StreamConfig(batch_records=1000, batch_ms=100)
     consumer = UsageConsumer(
-        broker, sessionmaker, clock, config, bus.publish, on_counters=alerts_hook(settings)
+        broker, sessionmaker, clock, config, bus.publish, on_counters=usage_hook(settings)
     )
     await consumer.start()
     stop = asyncio.Event()

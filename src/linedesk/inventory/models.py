@@ -153,3 +153,27 @@ class Sim(Base):
             postgresql_where=text("replaced_at IS NULL"),
         ),
     )
+
+
+class LineOfferChange(Base):
+    """A line's offer from `effective_from` (the first day of a month) on: its offer history.
+    A change waits until its month starts; the daily job then moves `lines.offer_id`. The
+    billing run bills each month by this history, so a month billed late keeps its offer."""
+
+    __tablename__ = "line_offer_changes"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("lines.id"))
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id"))
+    previous_offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id"))
+    effective_from: Mapped[date] = mapped_column(Date)
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    __table_args__ = (
+        Index(
+            "uq_line_offer_changes_line_id_effective_from", "line_id", "effective_from", unique=True
+        ),
+        Index("ix_line_offer_changes_pending", "effective_from", "applied_at"),
+    )

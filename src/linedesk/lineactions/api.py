@@ -10,10 +10,12 @@ from linedesk.backoffice.auth import OperatorKey
 from linedesk.deps import ClockDep, SessionDep, SettingsDep
 from linedesk.errors import Unauthorized, ValidationFailed
 from linedesk.identity.auth import AuthContextDep, CurrentUser, HasherDep
+from linedesk.kit.csvfile import CSV_BODY
 from linedesk.kit.money import Money
 from linedesk.kit.pagination import IdPath, PageParams, paged
 from linedesk.kit.repository import Scope
-from linedesk.lineactions import service
+from linedesk.kit.uploads import UPLOAD_RESPONSES, read_upload
+from linedesk.lineactions import bulk, service
 from linedesk.lineactions.models import LineRequest, RequestKind, RequestState
 from linedesk.lineactions.repository import LineRequestRepository
 from linedesk.lineactions.results import complete
@@ -276,3 +278,27 @@ async def backoffice_requests(
         for read, item in zip(described, items, strict=True)
     ]
     return paged(response, out, total)
+
+
+@router.post(
+    "/line-actions",
+    response_model=list[LineRequestRead],
+    status_code=ACCEPTED,
+    openapi_extra=CSV_BODY,
+    responses=UPLOAD_RESPONSES,
+)
+async def bulk_line_actions(
+    principal: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    ctx: AuthContextDep,
+    request: Request,
+) -> list[LineRequestRead]:
+    """A manager's CSV of actions, one row per line: `msisdn,action,value` with action
+    `block` (lost|stolen), `roaming`, `international_calls`, `premium_services`,
+    `mobile_data` (on|off), `spending_cap` (EUR, empty removes it) or `offer` (an offer
+    code). The whole file is checked first: any bad row applies nothing, and the error
+    names every bad row with its line number. Otherwise one request per row, in order."""
+    text = await read_upload(request, settings.upload_max_bytes)
+    done = await bulk.apply_file(session, ctx, principal, text)
+    return await service.describe(session, done)

@@ -12,12 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from linedesk.audit.service import record
 from linedesk.config import Settings
 from linedesk.errors import Conflict, NotFound, ValidationFailed
-from linedesk.inventory.models import Line, LineStatus
+from linedesk.inventory.models import LineStatus
 from linedesk.inventory.schemas import SimSwap
 from linedesk.inventory.service import ImportContext, swap_sim
-from linedesk.kit.clock import ROME
 from linedesk.kit.repository import Scope
-from linedesk.lineactions import esim
+from linedesk.lineactions import esim, offers
 from linedesk.lineactions.models import (
     LineRequest,
     OfferChange,
@@ -25,6 +24,7 @@ from linedesk.lineactions.models import (
     RequestState,
     SimKind,
 )
+from linedesk.lineactions.offers import schedule_offer_change
 from linedesk.lineactions.repository import (
     ControlRepository,
     LineRequestRepository,
@@ -161,30 +161,21 @@ async def _schedule_offer(session: AsyncSession, now: datetime, request: LineReq
     )
     session.add(change)
     await session.flush()
+    # The line's offer history, which the daily job applies and the billing run reads.
+    await schedule_offer_change(
+        session,
+        now,
+        line,
+        change.to_offer_id,
+        effective_from=change.effective_from,
+        user_id=request.actor_id,
+    )
     await apply_due_offer_changes(session, now)
 
 
 async def apply_due_offer_changes(session: AsyncSession, now: datetime) -> int:
     """Lines follow the offers whose first day has come (the daily job; idempotent)."""
-    today = now.astimezone(ROME).date()
-    changes = await OfferChangeRepository(session).due(today)
-    for change in changes:
-        line = await session.get(Line, change.line_id)
-        if line is not None:
-            line.offer_id = change.to_offer_id
-        change.applied_at = now
-        await record(
-            session,
-            "offer_change_applied",
-            now=now,
-            company_id=change.company_id,
-            subject=line.msisdn if line else None,
-            from_offer_id=change.from_offer_id,
-            to_offer_id=change.to_offer_id,
-            effective_from=change.effective_from.isoformat(),
-        )
-    await session.flush()
-    return len(changes)
+    return await offers.apply_due_offer_changes(session, now)
 
 
 async def _tell_blocked(session: AsyncSession, now: datetime, request: LineRequest) -> None:

@@ -20,6 +20,8 @@ class NotificationKind(StrEnum):
     due_tomorrow = "due_tomorrow"
     overdue = "overdue"
     billing_account_changed = "billing_account_changed"
+    spending_cap_warning = "spending_cap_warning"
+    spending_cap_reached = "spending_cap_reached"
     line_blocked = "line_blocked"
 
 

@@ -14,6 +14,8 @@ TITLES = {
     NotificationKind.due_tomorrow: "Invoice %(number)s is due tomorrow",
     NotificationKind.overdue: "Invoice %(number)s is overdue",
     NotificationKind.billing_account_changed: "Billing account %(account)s changed",
+    NotificationKind.spending_cap_warning: "Line %(msisdn)s at 80%% of its spending cap",
+    NotificationKind.spending_cap_reached: "Line %(msisdn)s reached its spending cap",
     NotificationKind.line_blocked: "Line %(msisdn)s blocked",
 }
 BODIES = {
@@ -32,6 +34,14 @@ BODIES = {
         "%(due_date)s and has not been paid yet."
     ),
     NotificationKind.billing_account_changed: "Changed: %(changes)s.",
+    NotificationKind.spending_cap_warning: (
+        "Line %(msisdn)s has used %(charges)s of chargeable traffic this month, 80%% of its "
+        "%(cap)s cap. At 100%% chargeable traffic is barred until the end of the month."
+    ),
+    NotificationKind.spending_cap_reached: (
+        "Line %(msisdn)s has used %(charges)s of chargeable traffic this month and reached its "
+        "%(cap)s cap: chargeable traffic is barred until the end of the month."
+    ),
     NotificationKind.line_blocked: (
         "The SIM of line %(msisdn)s was reported %(reason)s and is blocked: no calls, "
         "messages or data until it is unblocked or replaced."
@@ -48,6 +58,8 @@ KIND_LABELS = {
     NotificationKind.due_tomorrow: "Due date tomorrow",
     NotificationKind.overdue: "Overdue invoice",
     NotificationKind.billing_account_changed: "Billing account changed",
+    NotificationKind.spending_cap_warning: "Spending cap at 80%",
+    NotificationKind.spending_cap_reached: "Spending cap reached",
     NotificationKind.line_blocked: "Line blocked",
 }
 BLOCK_REASONS = {"lost": "lost", "stolen": "stolen"}
@@ -70,6 +82,13 @@ def formatted(params: dict[str, Any], lang: str) -> dict[str, Any]:
         out["reason"] = l10n.gettext(BLOCK_REASONS.get(params.get("reason", ""), "lost"))
     if "changes" in params:
         out["changes"] = ", ".join(l10n.gettext(CHANGE_LABELS[c]) for c in params["changes"])
+    if "cap" in params:
+        currency = params.get("currency", "EUR")
+        out |= {
+            "msisdn": params["msisdn"],
+            "cap": l10n.money(Decimal(params["cap"]), currency),
+            "charges": l10n.money(Decimal(params["charges"]), currency),
+        }
     return out
 
 

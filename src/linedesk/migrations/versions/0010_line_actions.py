@@ -2,7 +2,7 @@
 companies' policies, eSIM activation codes and scheduled offer changes.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-11-30 08:37:21.320830
 """
 
@@ -15,7 +15,7 @@ import linedesk.db
 
 
 revision: str = "0010"
-down_revision: str | None = "0008"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
