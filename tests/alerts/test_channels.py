@@ -4,7 +4,12 @@ import json
 
 from sqlalchemy import select
 
-from linedesk.alerts.service import alert_channels, evaluate_alerts, set_alert_switches
+from linedesk.alerts.service import (
+    Thresholds,
+    alert_channels,
+    evaluate_alerts,
+    set_alert_switches,
+)
 from linedesk.identity.models import User
 from linedesk.messaging.models import Channel, OutboxMessage
 from linedesk.messaging.service import save_push_subscription
@@ -40,7 +45,9 @@ async def _sent(session):
 
 
 async def _cross(session, aw):
-    await evaluate_alerts(session, NOW, aw.line, NOW.date().replace(day=1), aw.terms, *CROSSING)
+    await evaluate_alerts(
+        session, NOW, aw.line, NOW.date().replace(day=1), aw.terms, *CROSSING, Thresholds()
+    )
     await session.commit()
 
 

@@ -144,6 +144,6 @@ async def test_the_type_filters_the_latest_records_too(client, world, session):
     await record(session, mine, datetime(2026, 11, 4, 8, tzinfo=UTC), UsageType.voice, 120)
     await sign_in_web(client, mine)
     data = await client.get("/usage", headers=HTML, params={"type": "data"})
-    assert "03/11/26, 09:00" in data.text and "04/11/26, 09:00" not in data.text
+    assert "03/11/2026 09:00" in data.text and "04/11/2026 09:00" not in data.text
     voice = await client.get("/usage", headers=HTML, params={"type": "voice"})
-    assert "04/11/26, 09:00" in voice.text and "03/11/26, 09:00" not in voice.text
+    assert "04/11/2026 09:00" in voice.text and "03/11/2026 09:00" not in voice.text
