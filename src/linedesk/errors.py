@@ -177,7 +177,16 @@ HtmlRenderer = Callable[[Request, LinedeskError], Awaitable[Response]]
 
 
 # Paths outside /api/ that machines read: they keep JSON (or their own format) on errors.
-MACHINE_PATHS = ("/healthz", "/readyz", "/metrics", "/events/", "/login/autologin")
+MACHINE_PATHS = (
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/events/",
+    "/login/autologin",
+    "/openapi.json",
+    "/docs",
+    "/redoc",
+)
 
 
 def wants_html(request: Request) -> bool:

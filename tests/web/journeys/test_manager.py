@@ -131,7 +131,8 @@ async def test_notifications(journey: Journey, invoiced: Invoiced) -> None:
     await expect(email).to_be_checked()
     await email.uncheck()
     await j.button("Save").click()
-    await expect(j.status()).to_have_text(j.t("Your preferences were saved."))
+    saved = j.status().filter(has_text=j.t("Your preferences were saved."))
+    await expect(saved).to_be_visible()  # beside the push control's own status
     await expect(email).not_to_be_checked()
     await expect(
         j.page.get_by_role("group", name=j.t("New invoice")).get_by_role(
@@ -201,7 +202,7 @@ async def test_spending_and_company_data(journey: Journey, invoiced: Invoiced) -
     lines = j.page.get_by_role("table", name=j.t("Company lines"))
     await expect(lines.locator("tbody tr")).to_have_count(4)
     wanted = invoiced.numbers[-1]
-    await j.field("Number").fill(wanted[-7:])
+    await j.field("Number or holder").fill(wanted[-7:])
     await j.button("Search").click()
     await j.wait_for(r"/company/lines\?.*")
     await expect(lines.locator("tbody tr")).to_have_count(1)

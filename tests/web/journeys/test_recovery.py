@@ -1,5 +1,6 @@
-"""Password recovery (R-A6): the code by SMS, the generated password shown once, the user's
-own password chosen right away; the generated one no longer signs in."""
+"""Password recovery (R-A6): the code by SMS, the generated password shown once beside a
+sign-in form; one explicit sign-in with it, then the user's own password chosen right away;
+the generated one no longer signs in."""
 
 import pytest
 from playwright.async_api import expect
@@ -29,12 +30,15 @@ async def test_recovery(journey: Journey, session) -> None:  # type: ignore[no-u
     await j.field("Verification code").fill(await latest_code(j.base_url, number))
     await j.button("Confirm the code").click()
 
-    await j.sees_heading("Change password")
+    await j.sees_heading("Recover password")
     generated = await j.page.locator("code.generated").inner_text()
     assert len(generated) >= 16
     await expect(j.status()).to_contain_text(j.t("Your new password, shown only now:"))
     await j.shot("generated-password")
-    await j.goto("/account/password")  # a later visit does not show it again
+    await j.field("Password").fill(generated)  # the explicit sign-in, once
+    await j.button("Sign in").click()
+    await j.wait_for("/account/password")
+    await j.sees_heading("Change password")
     await expect(j.status()).to_have_text(
         j.t("You signed in with a generated password: choose your own to continue.")
     )
