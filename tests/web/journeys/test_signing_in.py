@@ -35,7 +35,7 @@ async def test_sign_in_and_out(journey: Journey, session) -> None:  # type: igno
     await j.field("Password").fill(PASSWORD)
     await j.button("Sign in").click()
     await j.wait_for("/home")
-    await j.sees_heading("Hello")
+    await j.sees_heading("Hello, %(name)s", name="Giulia")  # the holder's first name
     await j.sees(
         j.t("Signed in as %(username)s (%(profile)s).", username=number, profile=EMPLOYEE[j.lang])
     )
