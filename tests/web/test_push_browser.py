@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import select
 
-from linedesk.alerts.service import evaluate_alerts
+from linedesk.alerts.service import Thresholds, evaluate_alerts
 from linedesk.messaging.channels import Outgoing
 from linedesk.messaging.channels.webpush import WebPushSender, _development_keys
 from linedesk.messaging.models import Channel, OutboxMessage, PushSubscription
@@ -150,6 +150,7 @@ async def test_a_usage_alert_is_pushed_shown_and_opens_the_usage_page(
             aw.terms,
             Counters(data_bytes=39 * GB),
             Counters(data_bytes=41 * GB),
+            Thresholds(),
         )
         await session.commit()
         [queued] = await session.scalars(

@@ -20,7 +20,7 @@ from linedesk.inventory.models import (
     Offer,
     PaymentMode,
 )
-from linedesk.kit.bulk import dialect_insert
+from linedesk.kit.bulk import chunks, dialect_insert
 from linedesk.kit.phone import LineKind
 from linedesk.usage.models import LineCounter, SpendingAccount, SpendingLine, SpendingMonth
 
@@ -146,6 +146,30 @@ class RollupRepository:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def put_lines(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Insert the lines' months. A month already there (one chunk of the run carried a
+        line forward while another bills it, the line having changed billing account) takes
+        a billed row over a carried one (amount 0), never the other way round."""
+        for part in chunks(list(rows), 500):
+            statement = dialect_insert(self.session, SpendingLine).values(list(part))
+            await self.session.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["line_id", "period"],
+                    set_={
+                        name: statement.excluded[name]
+                        for name in (
+                            "company_id",
+                            "billing_account_id",
+                            "kind",
+                            "amount",
+                            "running_total",
+                            "running_months",
+                        )
+                    },
+                    where=statement.excluded.amount != 0,
+                )
+            )
 
     async def previous(self, accounts: Sequence[int], period: date) -> list[SpendingLine]:
         """The rows of the lines now in these accounts at the latest month before `period`

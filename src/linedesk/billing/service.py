@@ -33,7 +33,6 @@ from linedesk.errors import ValidationFailed
 from linedesk.kit.bulk import chunks, copy_or_insert
 from linedesk.kit.clock import ROME
 from linedesk.kit.phone import LineKind
-from linedesk.usage.models import SpendingLine
 
 DEFAULT_CHUNK = 500
 LINE_COLUMNS = (
@@ -147,7 +146,7 @@ async def roll_up(
                     before.running_months,
                 )
             )
-    await copy_or_insert(session, SpendingLine, ROLLUP_COLUMNS, rows)
+    await rollups.put_lines([dict(zip(ROLLUP_COLUMNS, row, strict=True)) for row in rows])
     await rollups.shift_later(period, billed)
     await rollups.set_account_months(
         [
