@@ -98,9 +98,16 @@ class Peer:
             "Content-Type": "application/json",
         }
         assert self.client is not None
-        await self.client.post(
-            self.api + "/api/v1/backoffice/provisioning/callback", content=body, headers=headers
-        )
+        for attempt in range(5):  # a real peer retries a callback the network dropped
+            try:
+                await self.client.post(
+                    self.api + "/api/v1/backoffice/provisioning/callback",
+                    content=body,
+                    headers=headers,
+                )
+                return
+            except httpx.TransportError:
+                await asyncio.sleep(0.1 * 2**attempt)
 
 
 async def prepare(url: str) -> list[str]:
