@@ -138,9 +138,14 @@ async def measure(
     runner = web.AppRunner(site_app)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
-    limits = httpx.Limits(max_connections=concurrency + 10)
-    async with httpx.AsyncClient(base_url=api, timeout=60, limits=limits) as client:
-        peer.api, peer.client = api, client
+    # Idle connections expire on the client before the server's keep-alive timeout (5 s),
+    # so that no request is sent on a connection the server is closing.
+    limits = httpx.Limits(max_connections=concurrency + 10, keepalive_expiry=2.0)
+    async with (
+        httpx.AsyncClient(base_url=api, timeout=60, limits=limits) as client,
+        httpx.AsyncClient(timeout=60, limits=limits) as peer_client,
+    ):
+        peer.api, peer.client = api, peer_client
         login = await client.post(
             "/api/v1/auth/login", json={"username": MANAGER, "password": PASSWORD}
         )
