@@ -1,4 +1,5 @@
-"""Managers' notification centre, their notification preferences and push subscriptions."""
+"""The notification centre (every user's own notices: managers' invoices and due dates, a
+holder's blocked line), the managers' notification preferences and push subscriptions."""
 
 from fastapi import APIRouter, Response, status
 
@@ -55,7 +56,7 @@ def _preferences_read(preferences: Preferences) -> NotificationPreferences:
 
 @router.get("/notifications", response_model=list[NotificationRead])
 async def list_notifications(
-    principal: Manager,
+    principal: CurrentUser,
     session: SessionDep,
     response: Response,
     page: PageParams,
@@ -71,7 +72,7 @@ async def list_notifications(
 
 
 @router.get("/notifications/unread-count", response_model=UnreadCount)
-async def unread_count(principal: Manager, session: SessionDep) -> UnreadCount:
+async def unread_count(principal: CurrentUser, session: SessionDep) -> UnreadCount:
     """How many of the caller's notifications are unread (the badge)."""
     return UnreadCount(
         unread=await NotificationRepository(session, principal.user.id).unread_count()
@@ -79,7 +80,7 @@ async def unread_count(principal: Manager, session: SessionDep) -> UnreadCount:
 
 
 @router.post("/notifications/read-all", response_model=MarkedRead)
-async def read_all(principal: Manager, session: SessionDep, clock: ClockDep) -> MarkedRead:
+async def read_all(principal: CurrentUser, session: SessionDep, clock: ClockDep) -> MarkedRead:
     """Mark every notification of the caller read."""
     marked = await NotificationRepository(session, principal.user.id).mark_all_read(clock.now())
     return MarkedRead(marked=marked, unread=0)
@@ -87,7 +88,7 @@ async def read_all(principal: Manager, session: SessionDep, clock: ClockDep) -> 
 
 @router.post("/notifications/{notification_id}/read", response_model=NotificationRead)
 async def read_one(
-    principal: Manager,
+    principal: CurrentUser,
     session: SessionDep,
     clock: ClockDep,
     response: Response,

@@ -1,4 +1,5 @@
-"""Pages of the notification centre (managers): the list with mark-read, the preferences;
+"""Pages of the notification centre: every user's list with mark-read; the managers'
+preferences;
 and where any signed-in user's browser stores its push subscription (static/push.js)."""
 
 from typing import Any
@@ -29,7 +30,7 @@ PAGE_SIZE = 50
 
 @router.get("/notifications")
 async def notifications_page(
-    request: Request, principal: WebManager, session: SessionDep, saved: bool = False
+    request: Request, principal: WebUser, session: SessionDep, saved: bool = False
 ) -> Response:
     repo = NotificationRepository(session, principal.user.id)
     items, total = await repo.page(Page(offset=0, limit=PAGE_SIZE))
@@ -53,12 +54,13 @@ async def notifications_page(
         total=total,
         unread_notifications=await repo.unread_count(),
         saved=saved,
+        preferences=principal.profile.is_manager,
     )
 
 
 @router.post("/notifications/read-all")
 async def read_all(
-    _: CsrfChecked, principal: WebManager, session: SessionDep, clock: ClockDep
+    _: CsrfChecked, principal: WebUser, session: SessionDep, clock: ClockDep
 ) -> Response:
     await NotificationRepository(session, principal.user.id).mark_all_read(clock.now())
     return redirect("/notifications")
@@ -67,7 +69,7 @@ async def read_all(
 @router.post("/notifications/{notification_id}/read")
 async def read_one(
     _: CsrfChecked,
-    principal: WebManager,
+    principal: WebUser,
     session: SessionDep,
     clock: ClockDep,
     notification_id: IdPath,
