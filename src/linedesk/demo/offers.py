@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from linedesk.inventory.models import Segment
 from linedesk.inventory.schemas import OfferCreate
 from linedesk.kit.phone import LineKind
 
@@ -43,6 +44,18 @@ OFFERS = (
         voice_minutes=None,
         sms=None,
         eu_roaming_data_mb=35_000,
+        **_MOBILE_RATES,
+    ),
+    OfferCreate(
+        code="BIZ-CORPORATE",
+        name="Corporate Unlimited",
+        kind=LineKind.mobile,
+        segment=Segment.large,  # only in the large enterprises' catalogue
+        monthly_fee=Decimal("34.99"),
+        data_mb=None,
+        voice_minutes=None,
+        sms=None,
+        eu_roaming_data_mb=40_000,
         **_MOBILE_RATES,
     ),
     OfferCreate(

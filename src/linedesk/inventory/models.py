@@ -94,6 +94,8 @@ class Offer(Base):
     name: Mapped[str] = mapped_column(String(100))
     kind: Mapped[LineKind] = mapped_column(str_enum(LineKind, "line_kind"))
     monthly_fee: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    # The segment whose catalogue holds the offer; NULL: every segment's.
+    segment: Mapped[Segment | None] = mapped_column(str_enum(Segment, "segment"))
     # Allowances per period; NULL means unlimited.
     data_mb: Mapped[int | None] = mapped_column(Integer)
     voice_minutes: Mapped[int | None] = mapped_column(Integer)

@@ -117,6 +117,7 @@ class OfferCreate(CreateSchema):
     name: Annotated[str, one_line(max_length=100)]
     kind: LineKind
     monthly_fee: Annotated[Decimal, Field(ge=0, max_digits=10, decimal_places=2)]
+    segment: Segment | None = Field(None, description="the segment's catalogue; null: every one")
     data_mb: Allowance = None
     voice_minutes: Allowance = None
     sms: Allowance = None
@@ -132,6 +133,7 @@ class OfferRead(Schema):
     name: str
     kind: LineKind
     monthly_fee: DecimalStr
+    segment: Segment | None = Field(description="the segment's catalogue; null: every one")
     data_mb: int | None = Field(description="null means unlimited")
     voice_minutes: int | None = Field(description="null means unlimited")
     sms: int | None = Field(description="null means unlimited")

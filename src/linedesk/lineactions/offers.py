@@ -6,13 +6,14 @@ the new offer), and the billing run bills each month by the history. Flushes onl
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linedesk.audit.service import record
 from linedesk.errors import NotFound, ValidationFailed
-from linedesk.inventory.models import Line, LineOfferChange, Offer
+from linedesk.inventory.models import Company, Line, LineOfferChange, Offer
 from linedesk.kit.clock import ROME
+from linedesk.kit.phone import LineKind
 from linedesk.lineactions.models import OfferChange
 
 
@@ -25,10 +26,14 @@ class OfferHistoryRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def catalogue(self, line: Line) -> list[Offer]:
-        """The offers a line may move to: those of its kind (mobile or fixed)."""
+    async def catalogue(self, company_id: int, kind: LineKind) -> list[Offer]:
+        """The offers open to a company for one kind of line (mobile or fixed): those of its
+        segment (SME or large enterprise) and those open to every segment."""
+        segment = select(Company.segment).where(Company.id == company_id).scalar_subquery()
         rows = await self.session.scalars(
-            select(Offer).where(Offer.kind == line.kind).order_by(Offer.monthly_fee, Offer.id)
+            select(Offer)
+            .where(Offer.kind == kind, or_(Offer.segment.is_(None), Offer.segment == segment))
+            .order_by(Offer.monthly_fee, Offer.id)
         )
         return list(rows)
 
@@ -49,7 +54,19 @@ class OfferHistoryRepository:
 
 
 async def offer_catalogue(session: AsyncSession, line: Line) -> list[Offer]:
-    return await OfferHistoryRepository(session).catalogue(line)
+    """The offers a line may move to ("Offerte e servizi")."""
+    return await OfferHistoryRepository(session).catalogue(line.company_id, line.kind)
+
+
+async def company_catalogue(
+    session: AsyncSession, company_id: int, kind: LineKind = LineKind.mobile
+) -> list[Offer]:
+    return await OfferHistoryRepository(session).catalogue(company_id, kind)
+
+
+async def open_offer(session: AsyncSession, line: Line, offer_id: int) -> Offer | None:
+    """The offer if the line may move to it (its kind, its company's segment), else None."""
+    return next((o for o in await offer_catalogue(session, line) if o.id == offer_id), None)
 
 
 async def pending_offer_change(session: AsyncSession, line: Line) -> LineOfferChange | None:
@@ -75,6 +92,11 @@ async def schedule_offer_change(
         raise ValidationFailed(
             "This offer is not for this kind of line",
             details=[{"field": "offer_id", "reason": f"not a {line.kind.value} offer"}],
+        )
+    if await open_offer(session, line, offer.id) is None:
+        raise ValidationFailed(
+            "This offer is not in the catalogue of the company's segment",
+            details=[{"field": "offer_id", "reason": "not offered to this segment"}],
         )
     effective = effective_from or next_period(now.astimezone(ROME).date())
     change = await OfferHistoryRepository(session).pending(line.id)

@@ -16,10 +16,9 @@ from linedesk.identity.passwords import PasswordHasher
 from linedesk.identity.principal import Principal
 from linedesk.identity.service import AuthContext
 from linedesk.inventory.models import Line, LineStatus, Offer
-from linedesk.inventory.repository import LineRepository, OfferRepository
+from linedesk.inventory.repository import LineRepository
 from linedesk.kit.clock import ROME
 from linedesk.kit.money import Money
-from linedesk.kit.phone import LineKind
 from linedesk.kit.repository import Scope
 from linedesk.lineactions.esim import show_activation_code
 from linedesk.lineactions.models import (
@@ -30,6 +29,7 @@ from linedesk.lineactions.models import (
     RequestKind,
     SimKind,
 )
+from linedesk.lineactions.offers import company_catalogue, open_offer
 from linedesk.lineactions.repository import ControlRepository, EsimRepository
 from linedesk.lineactions.requests import (
     DEFAULTS,
@@ -385,8 +385,7 @@ def first_of_next_month(now: datetime) -> date:
 
 async def offers_for(session: AsyncSession, principal: Principal) -> Sequence[Offer]:
     """The operator's catalogue open to the caller's company (mobile offers)."""
-    offers = (await session.scalars(OfferRepository(session, principal.scope).listing())).all()
-    return [offer for offer in offers if offer.kind is LineKind.mobile]
+    return await company_catalogue(session, principal.user.company_id)
 
 
 async def change_offer(
@@ -395,8 +394,8 @@ async def change_offer(
     """Move the line to another offer of the catalogue from the first day of next month."""
     manager_only(principal)
     line = (await find_line(session, principal, msisdn)).line
-    offer = await OfferRepository(session, principal.scope).get(offer_id)
-    if offer is None or offer.kind is not line.kind:
+    offer = await open_offer(session, line, offer_id)
+    if offer is None:
         raise ValidationFailed(
             "No such offer for this line",
             code="unknown_offer",
