@@ -33,6 +33,7 @@ from linedesk.invoices.pages import router as invoices_pages
 from linedesk.invoices.service import INVOICE_PDF, invoice_pdf_loader
 from linedesk.jobs import embedded_scheduler
 from linedesk.kit.clock import Clock
+from linedesk.kit.heap import frozen_startup_heap
 from linedesk.kit.live import live_bus
 from linedesk.kit.ratelimit import RateLimiter
 from linedesk.kit.uploads import BodyLimitMiddleware
@@ -110,7 +111,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             embedded_scheduler(state.settings, state.sessionmaker, state.clock),
             live_demo(state.settings, state.sessionmaker, state.clock.now, state.live),
         ):
-            yield
+            with frozen_startup_heap():
+                yield
         await app.state.live.close()
         await app.state.limiter.close()
         app.state.hasher.close()
