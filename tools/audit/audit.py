@@ -3,8 +3,9 @@ the landing page, sign-in, the employee's home and usage, the manager's invoices
 spending, against a fresh demo server; prints a table of scores and the layout shift.
 
 ONLY=/,/home runs some of the pages; KEEP=dir keeps each page's JSON report.
-Signed-in pages get the session cookie of a sign-in made here (extraHeaders). Scores vary
-with the machine's load: run it on a quiet machine, and quote `uptime` beside them.
+Signed-in pages run in a Chromium that holds the session cookie of a sign-in made here, as a
+real browser does (Lighthouse's extraHeaders would not reach the page's live EventSource).
+Scores vary with the machine's load: run it on a quiet machine, and quote `uptime` beside them.
 """
 
 import json
@@ -18,6 +19,7 @@ import time
 from pathlib import Path
 
 import httpx
+from playwright.sync_api import sync_playwright
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -52,7 +54,7 @@ def wait_until_up(server: subprocess.Popen[bytes]) -> None:
     sys.exit("the demo server did not answer in 2 minutes")
 
 
-def session_cookie(username: str) -> str:
+def session_cookie(username: str) -> dict[str, str]:
     with httpx.Client(base_url=BASE, headers={"Accept": "text/html"}) as client:
         page = client.get("/login")
         token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
@@ -69,23 +71,42 @@ def session_cookie(username: str) -> str:
             c for c in answer.headers.get_list("set-cookie") if c.startswith("__Host-linedesk=")
         ]
         assert found, f"no session cookie for {username}"
-        return found[0].split(";")[0]
+        name, value = found[0].split(";")[0].split("=", 1)
+        return {"name": name, "value": value}
 
 
-def lighthouse(url: str, cookie: str | None, out: Path) -> dict:
+def lighthouse(url: str, cookie: dict[str, str] | None, out: Path) -> dict:
     command = [
         str(LIGHTHOUSE),
         url,
         "--output=json",
         f"--output-path={out}",
-        f"--chrome-flags={CHROME_FLAGS}",
         "--only-categories=" + ",".join(CATEGORIES),
         "--quiet",
     ]
-    if cookie:
-        command.append("--extra-headers=" + json.dumps({"Cookie": cookie}))
     env = os.environ | {"CHROME_PATH": os.environ.get("CHROME_PATH", "/usr/bin/chromium")}
-    subprocess.run(command, check=True, env=env)
+    if not cookie:
+        subprocess.run([*command, f"--chrome-flags={CHROME_FLAGS}"], check=True, env=env)
+        return json.loads(out.read_text())
+    # A browser with the cookie in its jar; Lighthouse drives it over the debugging port and
+    # keeps its storage (the cookie) instead of clearing it.
+    port = 9300 + PORT % 100
+    with sync_playwright() as playwright, tempfile.TemporaryDirectory() as profile:
+        browser = playwright.chromium.launch_persistent_context(
+            profile,
+            executable_path=env["CHROME_PATH"],
+            headless=True,
+            args=[*CHROME_FLAGS.split()[1:], f"--remote-debugging-port={port}"],
+        )
+        # __Host- cookies are Secure; Chromium sends them to 127.0.0.1 over plain HTTP too.
+        secure_base = BASE.replace("http://", "https://")
+        browser.add_cookies([{**cookie, "url": secure_base, "secure": True}])  # type: ignore[list-item]
+        try:
+            subprocess.run(
+                [*command, f"--port={port}", "--disable-storage-reset"], check=True, env=env
+            )
+        finally:
+            browser.close()
     return json.loads(out.read_text())
 
 
