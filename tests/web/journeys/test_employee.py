@@ -122,11 +122,12 @@ async def test_link_sim_and_switch_line(journey: Journey, session) -> None:  # t
 
     await j.tab("Home", "/home")
     menu = await j.open_menu()
-    await expect(menu.get_by_role("button", name=f"{mine} · {j.t('main line')}")).to_have_attribute(
+    main_line = f"{grouped_number(mine)} · {j.t('main line')}"
+    await expect(menu.get_by_role("button", name=main_line)).to_have_attribute(
         "aria-current", "true"
     )
     await j.shot("line-switcher")
-    await menu.get_by_role("button", name=colleague, exact=True).click()
+    await menu.get_by_role("button", name=grouped_number(colleague), exact=True).click()
     await j.wait_for("/home")
     await expect(j.page.locator("#line-heading")).to_have_text(
         f"{j.t('Line shown')}: {grouped_number(colleague)}"
