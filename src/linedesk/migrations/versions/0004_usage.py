@@ -38,16 +38,6 @@ ALERT_KIND = (
     "roaming_first_use",
     "roaming_bill_shock",
 )
-TABLES = (
-    "daily_usage",
-    "line_counters",
-    "prepaid_balances",
-    "prepaid_topups",
-    "sent_alerts",
-    "usage_records",
-    "feature_visits",
-    "usage_preferences",
-)
 
 
 def upgrade() -> None:
@@ -143,5 +133,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in reversed(TABLES):
+    for table in (
+        "usage_preferences",
+        "feature_visits",
+        "usage_records",
+        "sent_alerts",
+        "prepaid_topups",
+        "prepaid_balances",
+        "line_counters",
+        "daily_usage",
+    ):
         op.drop_table(table)
