@@ -1,6 +1,7 @@
 """Alembic migrations, run in-process (serve, `linedesk migrate`) on the app's own engine."""
 
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -10,6 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from linedesk.kit.locks import lock_key
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent
+
+# How autogenerate compares the database with the models (env.py, tests/test_migrations.py).
+COMPARE_OPTIONS: dict[str, Any] = {"compare_type": True}
 
 
 def alembic_config(url: str | None = None) -> Config:

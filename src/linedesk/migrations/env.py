@@ -8,6 +8,7 @@ from sqlalchemy import Connection
 from linedesk.all_models import Base
 from linedesk.config import get_settings
 from linedesk.db import create_engine
+from linedesk.migrations import COMPARE_OPTIONS
 
 target_metadata = Base.metadata
 
@@ -17,7 +18,7 @@ def _run(connection: Connection) -> None:
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
-        compare_type=True,
+        **COMPARE_OPTIONS,
     )
     with context.begin_transaction():
         context.run_migrations()

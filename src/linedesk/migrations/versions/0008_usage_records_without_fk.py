@@ -1,19 +1,13 @@
 """usage_records without foreign keys: the import's insert no longer checks and locks the line
 and the company of every record (the import writes only lines it has just read).
 
-Revision ID: 0008
-Revises: 0007
 Create Date: 2026-11-30 07:10:00.000000
 """
 
-from collections.abc import Sequence
-
 from alembic import op
 
-revision: str = "0008"
-down_revision: str | None = "0007"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0008"
+down_revision = "0007"
 
 
 def upgrade() -> None:

@@ -2,24 +2,17 @@
 month and line kind (billed, and the current month's estimate), per company, month and kind.
 Filled from the invoices and the counters already there, so the trend reads the same figures.
 
-Revision ID: 0009
-Revises: 0008
 Create Date: 2026-11-30 08:30:00.000000
 """
 
-from collections.abc import Sequence
-
-import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009"
-down_revision: str | None = "0008"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+from linedesk.migrations.builders import create_table, date, enum, index, integer, numeric, ref
 
-BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-KIND = sa.Enum("mobile", "fixed", name="line_kind", native_enum=False, length=32)
-BILLED = sa.Numeric(precision=14, scale=2)
+revision = "0009"
+down_revision = "0008"
+
+LINE_KIND = ("mobile", "fixed")
 
 # The backfill: what the billing run would have written for the invoices already issued.
 BACKFILL_LINES = """
@@ -59,75 +52,39 @@ GROUP BY company_id, period, kind
 
 
 def upgrade() -> None:
-    op.create_table(
+    create_table(
         "spending_lines",
-        sa.Column("line_id", BigId, nullable=False),
-        sa.Column("period", sa.Date(), nullable=False),
-        sa.Column("company_id", BigId, nullable=False),
-        sa.Column("billing_account_id", BigId, nullable=False),
-        sa.Column("kind", KIND, nullable=False),
-        sa.Column("amount", BILLED, nullable=False),
-        sa.Column("running_total", BILLED, nullable=False),
-        sa.Column("running_months", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["line_id"], ["lines.id"], name=op.f("fk_spending_lines_line_id_lines")
-        ),
-        sa.ForeignKeyConstraint(
-            ["company_id"], ["companies.id"], name=op.f("fk_spending_lines_company_id_companies")
-        ),
-        sa.ForeignKeyConstraint(
-            ["billing_account_id"],
-            ["billing_accounts.id"],
-            name=op.f("fk_spending_lines_billing_account_id_billing_accounts"),
-        ),
-        sa.PrimaryKeyConstraint("line_id", "period", name=op.f("pk_spending_lines")),
+        ref("line_id", "lines"),
+        date("period"),
+        ref("company_id", "companies"),
+        ref("billing_account_id", "billing_accounts"),
+        enum("kind", "line_kind", LINE_KIND),
+        numeric("amount", 14, 2),
+        numeric("running_total", 14, 2),
+        integer("running_months"),
+        index("ix_spending_lines_company_id_period", "company_id", "period", "running_total"),
+        index("ix_spending_lines_billing_account_id_period", "billing_account_id", "period"),
+        primary_key=("line_id", "period"),
     )
-    with op.batch_alter_table("spending_lines", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_spending_lines_company_id_period",
-            ["company_id", "period", "running_total"],
-            unique=False,
-        )
-        batch_op.create_index(
-            "ix_spending_lines_billing_account_id_period", ["billing_account_id", "period"]
-        )
-    op.create_table(
+    create_table(
         "spending_accounts",
-        sa.Column("billing_account_id", BigId, nullable=False),
-        sa.Column("period", sa.Date(), nullable=False),
-        sa.Column("kind", KIND, nullable=False),
-        sa.Column("company_id", BigId, nullable=False),
-        sa.Column("billed", BILLED, nullable=True),
-        sa.Column("fees", BILLED, server_default="0", nullable=False),
-        sa.Column("charges", sa.Numeric(precision=16, scale=6), server_default="0", nullable=False),
-        sa.ForeignKeyConstraint(
-            ["billing_account_id"],
-            ["billing_accounts.id"],
-            name=op.f("fk_spending_accounts_billing_account_id_billing_accounts"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["company_id"],
-            ["companies.id"],
-            name=op.f("fk_spending_accounts_company_id_companies"),
-        ),
-        sa.PrimaryKeyConstraint(
-            "billing_account_id", "period", "kind", name=op.f("pk_spending_accounts")
-        ),
+        ref("billing_account_id", "billing_accounts"),
+        date("period"),
+        enum("kind", "line_kind", LINE_KIND),
+        ref("company_id", "companies"),
+        numeric("billed", 14, 2, nullable=True),
+        numeric("fees", 14, 2, server_default="0"),
+        numeric("charges", 16, 6, server_default="0"),
+        index("ix_spending_accounts_company_id_period", "company_id", "period"),
+        primary_key=("billing_account_id", "period", "kind"),
     )
-    with op.batch_alter_table("spending_accounts", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_spending_accounts_company_id_period", ["company_id", "period"], unique=False
-        )
-    op.create_table(
+    create_table(
         "spending_months",
-        sa.Column("company_id", BigId, nullable=False),
-        sa.Column("period", sa.Date(), nullable=False),
-        sa.Column("kind", KIND, nullable=False),
-        sa.Column("billed", BILLED, nullable=False),
-        sa.ForeignKeyConstraint(
-            ["company_id"], ["companies.id"], name=op.f("fk_spending_months_company_id_companies")
-        ),
-        sa.PrimaryKeyConstraint("company_id", "period", "kind", name=op.f("pk_spending_months")),
+        ref("company_id", "companies"),
+        date("period"),
+        enum("kind", "line_kind", LINE_KIND),
+        numeric("billed", 14, 2),
+        primary_key=("company_id", "period", "kind"),
     )
     for statement in (BACKFILL_LINES, BACKFILL_ACCOUNTS, BACKFILL_MONTHS, BACKFILL_CARRIED):
         op.execute(statement)
@@ -135,10 +92,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("spending_months")
-    with op.batch_alter_table("spending_accounts", schema=None) as batch_op:
-        batch_op.drop_index("ix_spending_accounts_company_id_period")
     op.drop_table("spending_accounts")
-    with op.batch_alter_table("spending_lines", schema=None) as batch_op:
-        batch_op.drop_index("ix_spending_lines_billing_account_id_period")
-        batch_op.drop_index("ix_spending_lines_company_id_period")
     op.drop_table("spending_lines")
