@@ -3,10 +3,11 @@ services, spending cap, SIM and eSIM replacement), "Offerte e servizi", the empl
 "Ho perso la SIM", "Richieste" with their states, and the bulk upload. Every action goes
 through a page that says what will happen before it is asked."""
 
+from collections.abc import Awaitable, Callable
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
@@ -15,10 +16,11 @@ from linedesk.errors import LinedeskError, ValidationFailed
 from linedesk.identity.auth import AuthContextDep, HasherDep
 from linedesk.identity.principal import Principal
 from linedesk.identity.repository import UserRepository
+from linedesk.identity.service import AuthContext
 from linedesk.identity.web_auth import WebManager, WebUser
 from linedesk.kit.pagination import IdPath, Page
 from linedesk.lineactions import bulk, service
-from linedesk.lineactions.models import BlockReason, SimKind
+from linedesk.lineactions.models import BlockReason, LineRequest, SimKind
 from linedesk.lineactions.offers import pending_offer_change
 from linedesk.lineactions.schemas import ServicesUpdate
 from linedesk.web.csrf import CsrfChecked
@@ -57,15 +59,40 @@ async def _line_page(
     )
 
 
-async def _failed(
-    request: Request,
-    session: AsyncSession,
-    principal: Principal,
-    msisdn: str,
-    exc: LinedeskError,
-) -> Response:
-    await settle(session, exc)
-    return await _line_page(request, session, principal, msisdn, 422, error=exc.message)
+class LineForm:
+    """What every action form on a line posts with: the page, the line's number, a checked
+    CSRF token, the session and who asks from where."""
+
+    def __init__(
+        self,
+        request: Request,
+        msisdn: str,
+        _: CsrfChecked,
+        session: SessionDep,
+        ctx: AuthContextDep,
+    ) -> None:
+        self.request, self.msisdn, self.session, self.ctx = request, msisdn, session, ctx
+
+    async def ask(
+        self,
+        principal: Principal,
+        action: Callable[..., Awaitable[LineRequest]],
+        *args: Any,
+        **kwargs: Any,
+    ) -> Response:
+        """Run the action (`action(session, ctx, principal, msisdn, *args)`): then to
+        "Richieste" with the new request, or back to the line's page with the refusal."""
+        try:
+            done = await action(self.session, self.ctx, principal, self.msisdn, *args, **kwargs)
+        except LinedeskError as exc:
+            await settle(self.session, exc)
+            return await _line_page(
+                self.request, self.session, principal, self.msisdn, 422, error=exc.message
+            )
+        return redirect(f"/requests?asked={done.id}")
+
+
+LineFormDep = Annotated[LineForm, Depends()]
 
 
 @router.get("/lines/{msisdn}/actions")
@@ -84,55 +111,35 @@ async def confirm_action(
         raise ValidationFailed("No such action")
     target = await service.find_line(session, principal, msisdn)
     return render(
-        request, f"lineactions/confirm_{action}.html", line=target.line, data_only=target.data_only
+        request,
+        "lineactions/confirm.html",
+        action=action,
+        line=target.line,
+        data_only=target.data_only,
     )
 
 
 @router.post("/lines/{msisdn}/actions/block")
 async def block(
-    request: Request,
-    msisdn: str,
-    _: CsrfChecked,
-    principal: WebUser,
-    session: SessionDep,
-    ctx: AuthContextDep,
-    reason: Annotated[BlockReason, Form()],
+    form: LineFormDep, principal: WebUser, reason: Annotated[BlockReason, Form()]
 ) -> Response:
-    try:
-        done = await service.block(session, ctx, principal, msisdn, reason)
-    except LinedeskError as exc:
-        return await _failed(request, session, principal, msisdn, exc)
-    return redirect(f"/requests?asked={done.id}")
+    return await form.ask(principal, service.block, reason)
 
 
 @router.post("/lines/{msisdn}/actions/unblock")
 async def unblock(
-    request: Request,
-    msisdn: str,
-    _: CsrfChecked,
+    form: LineFormDep,
     principal: WebUser,
-    session: SessionDep,
-    ctx: AuthContextDep,
     hasher: HasherDep,
     password: Annotated[str | None, Form()] = None,
 ) -> Response:
-    try:
-        done = await service.unblock(
-            session, ctx, principal, msisdn, password=password, hasher=hasher
-        )
-    except LinedeskError as exc:
-        return await _failed(request, session, principal, msisdn, exc)
-    return redirect(f"/requests?asked={done.id}")
+    return await form.ask(principal, service.unblock, password=password, hasher=hasher)
 
 
 @router.post("/lines/{msisdn}/actions/services")
 async def set_services(
-    request: Request,
-    msisdn: str,
-    _: CsrfChecked,
+    form: LineFormDep,
     principal: WebUser,
-    session: SessionDep,
-    ctx: AuthContextDep,
     roaming: Checkbox = None,
     international_calls: Checkbox = None,
     premium_services: Checkbox = None,
@@ -145,57 +152,52 @@ async def set_services(
         "premium_services": premium_services,
         "mobile_data": mobile_data,
     }
-    try:
-        current = await service.get_services(session, principal, msisdn)
-        changes = {
-            name: value == "on"
-            for name, value in wanted.items()
-            if name in current.can_change and getattr(current, name) != (value == "on")
-        }
-        done = await service.set_services(
-            session, ctx, principal, msisdn, ServicesUpdate.model_validate(changes)
-        )
-    except LinedeskError as exc:
-        return await _failed(request, session, principal, msisdn, exc)
-    return redirect(f"/requests?asked={done.id}")
+    return await form.ask(principal, _set_ticked_services, wanted)
+
+
+async def _set_ticked_services(
+    session: AsyncSession,
+    ctx: AuthContext,
+    principal: Principal,
+    msisdn: str,
+    wanted: dict[str, str | None],
+) -> LineRequest:
+    current = await service.get_services(session, principal, msisdn)
+    changes = {
+        name: value == "on"
+        for name, value in wanted.items()
+        if name in current.can_change and getattr(current, name) != (value == "on")
+    }
+    update = ServicesUpdate.model_validate(changes)
+    return await service.set_services(session, ctx, principal, msisdn, update)
 
 
 @router.post("/lines/{msisdn}/actions/spending-cap")
 async def set_spending_cap(
-    request: Request,
-    msisdn: str,
-    _: CsrfChecked,
-    principal: WebManager,
-    session: SessionDep,
-    ctx: AuthContextDep,
-    amount: Annotated[str | None, Form()] = None,
+    form: LineFormDep, principal: WebManager, amount: Annotated[str | None, Form()] = None
 ) -> Response:
+    return await form.ask(principal, _set_typed_cap, amount)
+
+
+async def _set_typed_cap(
+    session: AsyncSession,
+    ctx: AuthContext,
+    principal: Principal,
+    msisdn: str,
+    amount: str | None,
+) -> LineRequest:
     try:
-        try:
-            cap = Decimal(amount.replace(",", ".")) if amount and amount.strip() else None
-        except InvalidOperation as exc:
-            raise ValidationFailed("Enter an amount in euros, or leave it empty") from exc
-        done = await service.set_spending_cap(session, ctx, principal, msisdn, cap)
-    except LinedeskError as exc:
-        return await _failed(request, session, principal, msisdn, exc)
-    return redirect(f"/requests?asked={done.id}")
+        cap = Decimal(amount.replace(",", ".")) if amount and amount.strip() else None
+    except InvalidOperation as exc:
+        raise ValidationFailed("Enter an amount in euros, or leave it empty") from exc
+    return await service.set_spending_cap(session, ctx, principal, msisdn, cap)
 
 
 @router.post("/lines/{msisdn}/actions/replace")
 async def replace_sim(
-    request: Request,
-    msisdn: str,
-    _: CsrfChecked,
-    principal: WebManager,
-    session: SessionDep,
-    ctx: AuthContextDep,
-    kind: Annotated[SimKind, Form()],
+    form: LineFormDep, principal: WebManager, kind: Annotated[SimKind, Form()]
 ) -> Response:
-    try:
-        done = await service.replace_sim(session, ctx, principal, msisdn, kind)
-    except LinedeskError as exc:
-        return await _failed(request, session, principal, msisdn, exc)
-    return redirect(f"/requests?asked={done.id}")
+    return await form.ask(principal, service.replace_sim, kind)
 
 
 @router.get("/lines/{msisdn}/offers")
@@ -219,19 +221,9 @@ async def offers_page(
 
 @router.post("/lines/{msisdn}/offers")
 async def change_offer(
-    request: Request,
-    msisdn: str,
-    _: CsrfChecked,
-    principal: WebManager,
-    session: SessionDep,
-    ctx: AuthContextDep,
-    offer_id: Annotated[int, Form()],
+    form: LineFormDep, principal: WebManager, offer_id: Annotated[int, Form()]
 ) -> Response:
-    try:
-        done = await service.change_offer(session, ctx, principal, msisdn, offer_id)
-    except LinedeskError as exc:
-        return await _failed(request, session, principal, msisdn, exc)
-    return redirect(f"/requests?asked={done.id}")
+    return await form.ask(principal, service.change_offer, offer_id)
 
 
 @router.get("/requests")

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from linedesk.audit.service import record
 from linedesk.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from linedesk.identity.principal import Principal, line_scope
+from linedesk.identity.service import AuthContext
 from linedesk.inventory.models import Line, LineStatus
 from linedesk.inventory.repository import LineRepository
 from linedesk.kit.pagination import Page
@@ -81,6 +82,14 @@ async def no_open(session: AsyncSession, line: Line, *kinds: RequestKind) -> Non
         )
 
 
+async def managed_mobile_line(session: AsyncSession, principal: Principal, msisdn: str) -> Line:
+    """The line, for a manager's action that only a mobile line in service can take."""
+    manager_only(principal)
+    line = (await find_line(session, principal, msisdn)).line
+    mobile_only(line)
+    return line
+
+
 # --- requests ------------------------------------------------------------------------------
 
 
@@ -133,6 +142,36 @@ async def new_request(
 
 def _public(payload: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in payload.items() if key not in {"puk", "matching_id"}}
+
+
+# Requests that exclude each other on a line; any other kind excludes only its own kind.
+_BLOCKING = (RequestKind.block, RequestKind.unblock)
+_SIM = (RequestKind.sim_replacement, RequestKind.esim_reissue)
+EXCLUSIVE = {kind: kinds for kinds in (_BLOCKING, _SIM) for kind in kinds}
+
+
+async def ask(
+    session: AsyncSession,
+    ctx: AuthContext,
+    principal: Principal,
+    line: Line,
+    kind: RequestKind,
+    payload: dict[str, Any],
+    previous: dict[str, Any] | None = None,
+) -> LineRequest:
+    """The caller's request on the line, with what the line was before it, once no request
+    it excludes is on its way."""
+    await no_open(session, line, *EXCLUSIVE.get(kind, (kind,)))
+    return await new_request(
+        session,
+        ctx.now,
+        line,
+        kind,
+        payload,
+        actor_id=principal.user.id,
+        previous=previous,
+        client_ip=ctx.client_ip,
+    )
 
 
 async def control_of(session: AsyncSession, line: Line) -> LineControl:

@@ -36,15 +36,16 @@ from linedesk.lineactions.requests import (
     MANAGERS_ONLY,
     SERVICE_NAMES,
     VOICE_SERVICES,
+    ask,
     codes_waiting,
     describe,
     find_line,
     get_request,
     list_requests,
+    managed_mobile_line,
     manager_only,
     mobile_only,
     new_request,
-    no_open,
 )
 from linedesk.lineactions.schemas import LineServices, ServicesUpdate
 
@@ -69,7 +70,6 @@ __all__ = [
     "unblock",
 ]
 
-
 # --- block and unblock (R-L1) --------------------------------------------------------------
 
 
@@ -87,16 +87,14 @@ async def block(
     mobile_only(line)
     if line.status is LineStatus.suspended:
         raise Conflict("This line is already blocked", code="already_blocked")
-    await no_open(session, line, RequestKind.block, RequestKind.unblock)
-    return await new_request(
+    return await ask(
         session,
-        ctx.now,
+        ctx,
+        principal,
         line,
         RequestKind.block,
         {"reason": reason.value},
-        actor_id=principal.user.id,
-        previous={"status": line.status.value},
-        client_ip=ctx.client_ip,
+        {"status": line.status.value},
     )
 
 
@@ -123,16 +121,14 @@ async def unblock(
                 code="stolen_needs_replacement",
             )
         await _confirm_password(session, ctx, principal, password, hasher)
-    await no_open(session, line, RequestKind.block, RequestKind.unblock)
-    return await new_request(
+    return await ask(
         session,
-        ctx.now,
+        ctx,
+        principal,
         line,
         RequestKind.unblock,
         {},
-        actor_id=principal.user.id,
-        previous={"status": line.status.value, "block_reason": control.block_reason.value},
-        client_ip=ctx.client_ip,
+        {"status": line.status.value, "block_reason": control.block_reason.value},
     )
 
 
@@ -238,16 +234,14 @@ async def set_services(
     wanted = {name: value for name, value in asked.items() if current[name] != value}
     if not wanted:
         raise ValidationFailed("The services are already so: nothing to change", code="no_change")
-    await no_open(session, line, RequestKind.services)
-    return await new_request(
+    return await ask(
         session,
-        ctx.now,
+        ctx,
+        principal,
         line,
         RequestKind.services,
         wanted,
-        actor_id=principal.user.id,
-        previous={name: current[name] for name in wanted},
-        client_ip=ctx.client_ip,
+        {name: current[name] for name in wanted},
     )
 
 
@@ -290,23 +284,19 @@ async def set_spending_cap(
     amount: Decimal | None,
 ) -> LineRequest:
     """A monthly cap on the line's chargeable traffic (EUR), or none (`None`)."""
-    manager_only(principal)
-    line = (await find_line(session, principal, msisdn)).line
-    mobile_only(line)
+    line = await managed_mobile_line(session, principal, msisdn)
     control = await ControlRepository(session).control(line.id)
     current = control.spending_cap if control else None
     if current == amount:
         raise ValidationFailed("The cap is already so: nothing to change", code="no_change")
-    await no_open(session, line, RequestKind.spending_cap)
-    return await new_request(
+    return await ask(
         session,
-        ctx.now,
+        ctx,
+        principal,
         line,
         RequestKind.spending_cap,
         {"amount": None if amount is None else f"{amount:.2f}"},
-        actor_id=principal.user.id,
-        previous={"amount": None if current is None else f"{current:.2f}"},
-        client_ip=ctx.client_ip,
+        {"amount": None if current is None else f"{current:.2f}"},
     )
 
 
@@ -334,20 +324,11 @@ async def replace_sim(
 ) -> LineRequest:
     """A new physical SIM or eSIM for the line (a SIM change: SMS recovery is refused for
     72 hours after it). An eSIM's activation code is shown once, when the request is done."""
-    manager_only(principal)
-    line = (await find_line(session, principal, msisdn)).line
-    mobile_only(line)
+    line = await managed_mobile_line(session, principal, msisdn)
     if await LineRepository(session, Scope.company(line.company_id)).current_sim(line) is None:
         raise ValidationFailed("This line has no SIM to replace", code="no_sim")
-    await no_open(session, line, RequestKind.sim_replacement, RequestKind.esim_reissue)
-    return await new_request(
-        session,
-        ctx.now,
-        line,
-        RequestKind.sim_replacement,
-        {"sim_kind": kind.value},
-        actor_id=principal.user.id,
-        client_ip=ctx.client_ip,
+    return await ask(
+        session, ctx, principal, line, RequestKind.sim_replacement, {"sim_kind": kind.value}
     )
 
 
@@ -355,23 +336,14 @@ async def reissue_esim(
     session: AsyncSession, ctx: AuthContext, principal: Principal, msisdn: str
 ) -> LineRequest:
     """A new activation code for the line's eSIM; the previous one stops working."""
-    manager_only(principal)
-    line = (await find_line(session, principal, msisdn)).line
-    mobile_only(line)
+    line = await managed_mobile_line(session, principal, msisdn)
     if not await EsimRepository(session).valid_of(line.id):
         raise Conflict(
             "This line has no eSIM activation to re-issue: replace its SIM with an eSIM",
             code="no_esim",
         )
-    await no_open(session, line, RequestKind.sim_replacement, RequestKind.esim_reissue)
-    return await new_request(
-        session,
-        ctx.now,
-        line,
-        RequestKind.esim_reissue,
-        {"sim_kind": SimKind.esim.value},
-        actor_id=principal.user.id,
-        client_ip=ctx.client_ip,
+    return await ask(
+        session, ctx, principal, line, RequestKind.esim_reissue, {"sim_kind": SimKind.esim.value}
     )
 
 
@@ -405,15 +377,13 @@ async def change_offer(
         raise ValidationFailed("The line already has this offer", code="no_change")
     if line.status is LineStatus.ceased:
         raise Conflict("This line has ceased", code="line_ceased")
-    await no_open(session, line, RequestKind.offer_change)
     effective = first_of_next_month(ctx.now)
-    return await new_request(
+    return await ask(
         session,
-        ctx.now,
+        ctx,
+        principal,
         line,
         RequestKind.offer_change,
         {"offer_id": offer.id, "offer_code": offer.code, "effective_from": effective.isoformat()},
-        actor_id=principal.user.id,
-        previous={"offer_id": line.offer_id, "offer_code": line.offer.code},
-        client_ip=ctx.client_ip,
+        {"offer_id": line.offer_id, "offer_code": line.offer.code},
     )
