@@ -80,3 +80,17 @@ async def test_link_sim_links_to_its_answer_and_the_menu_to_help(client, session
     assert re.search(r'<a href="/help">(<svg[^>]*>.*?</svg>)?Aiuto</a>', page.text)  # the menu
     landed = await client.get("/help", headers=HTML)
     assert 'id="link-sim"' in landed.text and "Associa SIM collega" in landed.text
+
+
+@pytest.mark.parametrize(
+    "path", ["/lost-sim", "/requests", "/lines/{number}/actions", "/lines/{number}/offers"]
+)
+async def test_line_action_pages_link_to_their_answer(client, session, path):
+    world = await make_world(session, lines=1)
+    await make_user(session, world)
+    number = world["numbers"][0]
+    await sign_in_web(client, number)
+    page = await client.get(path.format(number=number), headers=HTML)
+    assert page.status_code == 200 and 'href="/help#line-actions"' in page.text
+    answer = await client.get("/help", headers=HTML)
+    assert 'id="line-actions"' in answer.text and "Ho perso la SIM" in answer.text

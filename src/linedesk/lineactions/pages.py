@@ -21,7 +21,7 @@ from linedesk.identity.web_auth import WebManager, WebUser
 from linedesk.kit.pagination import IdPath, Page
 from linedesk.lineactions import bulk, service
 from linedesk.lineactions.models import BlockReason, LineRequest, SimKind
-from linedesk.lineactions.offers import pending_offer_change
+from linedesk.lineactions.offers import offer_catalogue, pending_offer_change
 from linedesk.lineactions.schemas import ServicesUpdate
 from linedesk.web.csrf import CsrfChecked
 from linedesk.web.forms import settle
@@ -207,13 +207,12 @@ async def offers_page(
     """ "Offerte e servizi": the catalogue beside the line's current offer."""
     target = await service.find_line(session, principal, msisdn)
     line = target.line
-    catalogue = [o for o in await service.offers_for(session, principal) if o.kind is line.kind]
     return render(
         request,
         "lineactions/offers.html",
         line=line,
-        catalogue=catalogue,
-        current=next((o for o in catalogue if o.id == line.offer_id), None),
+        catalogue=await offer_catalogue(session, line),
+        current=line.offer,
         pending=await pending_offer_change(session, line),
         is_manager=principal.profile.is_manager,
     )

@@ -5,7 +5,7 @@ entry) in the caller's transaction and answers with it; the line itself changes 
 the provisioning system reports the request done (`results.complete`). Flushes only."""
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,7 +29,7 @@ from linedesk.lineactions.models import (
     RequestKind,
     SimKind,
 )
-from linedesk.lineactions.offers import company_catalogue, open_offer
+from linedesk.lineactions.offers import company_catalogue, next_period, open_offer
 from linedesk.lineactions.repository import ControlRepository, EsimRepository
 from linedesk.lineactions.requests import (
     DEFAULTS,
@@ -350,11 +350,6 @@ async def reissue_esim(
 # --- offers (R-L5) -------------------------------------------------------------------------
 
 
-def first_of_next_month(now: datetime) -> date:
-    today = now.astimezone(ROME).date()
-    return date(today.year + today.month // 12, today.month % 12 + 1, 1)
-
-
 async def offers_for(session: AsyncSession, principal: Principal) -> Sequence[Offer]:
     """The operator's catalogue open to the caller's company (mobile offers)."""
     return await company_catalogue(session, principal.user.company_id)
@@ -377,7 +372,7 @@ async def change_offer(
         raise ValidationFailed("The line already has this offer", code="no_change")
     if line.status is LineStatus.ceased:
         raise Conflict("This line has ceased", code="line_ceased")
-    effective = first_of_next_month(ctx.now)
+    effective = next_period(ctx.now.astimezone(ROME).date())
     return await ask(
         session,
         ctx,
