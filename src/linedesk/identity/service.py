@@ -53,20 +53,24 @@ async def audit(
     session: AsyncSession,
     ctx: AuthContext,
     action: str,
-    user: User,
+    actor: User | AuthSession,
     *,
     subject: str | None = None,
     **detail: Any,
 ) -> None:
-    """An audit event of what `user` did (to `subject`, when not themselves) from this
-    request's client address."""
+    """An audit event of what a user did (to `subject`, when not themselves), or of what
+    happened to a session of theirs, from this request's client address."""
+    if isinstance(actor, User):
+        user_id, subject = actor.id, subject or actor.username
+    else:
+        user_id = actor.user_id
     await record(
         session,
         action,
         now=ctx.now,
-        company_id=user.company_id,
-        user_id=user.id,
-        subject=subject or user.username,
+        company_id=actor.company_id,
+        user_id=user_id,
+        subject=subject,
         client_ip=ctx.client_ip,
         **detail,
     )
@@ -92,20 +96,6 @@ async def message_user(
         payload,
         now=ctx.now,
         company_id=user.company_id,
-    )
-
-
-async def _audit_session(
-    session: AsyncSession, ctx: AuthContext, action: str, auth_session: AuthSession
-) -> None:
-    """An audit event of what happened to a session (its user not loaded)."""
-    await record(
-        session,
-        action,
-        now=ctx.now,
-        company_id=auth_session.company_id,
-        user_id=auth_session.user_id,
-        client_ip=ctx.client_ip,
     )
 
 
@@ -253,7 +243,7 @@ async def refresh(session: AsyncSession, ctx: AuthContext, refresh_token: str) -
         # Used before, or by a request a moment ago: either way the token was presented
         # twice, so the family ends, the tokens just rotated included.
         auth_session.revoked_at, auth_session.revoked_reason = ctx.now, "refresh_reuse"
-        await _audit_session(session, ctx, "refresh_token_reused", auth_session)
+        await audit(session, ctx, "refresh_token_reused", auth_session)
         raise refused
     token = new_token("lds")
     ttl = timedelta(minutes=ctx.settings.access_token_minutes)
@@ -269,7 +259,7 @@ async def refresh(session: AsyncSession, ctx: AuthContext, refresh_token: str) -
 
 async def sign_out(session: AsyncSession, ctx: AuthContext, auth_session: AuthSession) -> None:
     auth_session.revoked_at, auth_session.revoked_reason = ctx.now, "logout"
-    await _audit_session(session, ctx, "sign_out", auth_session)
+    await audit(session, ctx, "sign_out", auth_session)
 
 
 async def end_all_sessions(
