@@ -1,14 +1,19 @@
 """Signing in with a password, tokens, the signed-in user (SPEC §9: /auth, /me)."""
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from fastapi import APIRouter, Request, Response, status
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from linedesk.deps import LimiterDep, SessionDep
 from linedesk.errors import NotFound
 from linedesk.identity.auth import AuthContextDep, HasherDep, Manager, PendingUser
 from linedesk.identity.autologin import employee_of_line
-from linedesk.identity.models import SessionKind
+from linedesk.identity.models import SessionKind, User
 from linedesk.identity.schemas import (
     CodeEntry,
+    CodeTicket,
     LoginRequest,
     MeResponse,
     PasswordChange,
@@ -18,6 +23,7 @@ from linedesk.identity.schemas import (
     TwoFactorSetup,
 )
 from linedesk.identity.service import (
+    AuthContext,
     IssuedSession,
     change_password,
     describe_user,
@@ -31,6 +37,7 @@ from linedesk.kit.network import parse_address, vouched_msisdn
 from linedesk.kit.phone import parse_mobile
 
 router = APIRouter(tags=["signing in"])
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def tokens_response(issued: IssuedSession) -> TokenResponse:
@@ -42,6 +49,20 @@ def tokens_response(issued: IssuedSession) -> TokenResponse:
         profile=issued.user.profile,
         must_change_password=issued.user.must_change_password,
     )
+
+
+async def app_tokens(
+    session: AsyncSession, ctx: AuthContext, user: User, via: str
+) -> TokenResponse:
+    """Signed in on the app (by password, autologin, registration or activation): a new
+    session and its tokens."""
+    return tokens_response(await open_session(session, ctx, user, SessionKind.app, via=via))
+
+
+def code_route(router: APIRouter, path: str, ticket: type[CodeTicket]) -> Callable[[F], F]:
+    """A route that sends a code (a flow's start, or "send again"): 202, with the ticket to
+    go on with."""
+    return router.post(path, response_model=ticket, status_code=status.HTTP_202_ACCEPTED)
 
 
 @router.post("/auth/login", response_model=TokenResponse)
@@ -63,7 +84,7 @@ async def login(
     user = await password_sign_in(
         session, hasher, limiter, ctx, body.username, body.password, body.totp_code
     )
-    return tokens_response(await open_session(session, ctx, user, SessionKind.app, via="password"))
+    return await app_tokens(session, ctx, user, "password")
 
 
 @router.post("/auth/refresh", response_model=TokenResponse)
@@ -119,7 +140,7 @@ async def autologin(request: Request, session: SessionDep, ctx: AuthContextDep) 
         parse_address(ctx.client_ip or ""), request.headers, ctx.settings, ctx.now
     )
     user = await employee_of_line(session, ctx, msisdn)
-    return tokens_response(await open_session(session, ctx, user, SessionKind.app, via="autologin"))
+    return await app_tokens(session, ctx, user, "autologin")
 
 
 @router.post("/dev/autologin", response_model=TokenResponse, tags=["development"])
@@ -131,7 +152,7 @@ async def simulated_autologin(
     if not ctx.settings.simulates_autologin:
         raise NotFound("Not Found")
     user = await employee_of_line(session, ctx, parse_mobile(body.msisdn))
-    return tokens_response(await open_session(session, ctx, user, SessionKind.app, via="autologin"))
+    return await app_tokens(session, ctx, user, "autologin")
 
 
 @router.post("/me/two-factor", response_model=TwoFactorSetup)

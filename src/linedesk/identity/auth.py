@@ -8,7 +8,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from linedesk.deps import ClockDep, LimiterDep, SessionDep, SettingsDep
 from linedesk.errors import Forbidden, Unauthorized
-from linedesk.identity.codes import Limits
+from linedesk.identity.codes import CodeCall, Limits
 from linedesk.identity.models import Profile, SessionKind
 from linedesk.identity.passwords import PasswordHasher
 from linedesk.identity.principal import Principal
@@ -44,6 +44,16 @@ async def _hasher(request: Request) -> PasswordHasher:
 
 
 HasherDep = Annotated[PasswordHasher, Depends(_hasher)]
+
+
+async def _code_call(
+    session: SessionDep, ctx: AuthContextDep, limits: CodeLimitsDep, hasher: HasherDep
+) -> CodeCall:
+    return CodeCall(session, ctx, limits, hasher)
+
+
+# What a request of the code flows brings to their operations.
+CodeCallDep = Annotated[CodeCall, Depends(_code_call)]
 
 
 async def _principal(

@@ -3,17 +3,15 @@ signed in as the Employee of that line — never as a manager — even unregiste
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linedesk.audit.service import record
 from linedesk.errors import Unauthorized
 from linedesk.identity.models import Profile, User
 from linedesk.identity.repository import UserRepository
-from linedesk.identity.service import AuthContext
+from linedesk.identity.service import AuthContext, audit, message_user
 from linedesk.inventory.models import LineStatus
 from linedesk.inventory.repository import LineRepository
 from linedesk.kit.phone import LineKind
 from linedesk.kit.repository import Scope
 from linedesk.messaging.models import Channel
-from linedesk.messaging.service import enqueue
 
 OPERATOR = Scope.operator()
 
@@ -46,24 +44,9 @@ async def employee_of_line(session: AsyncSession, ctx: AuthContext, msisdn: str 
     if user.disabled_at is not None or user.profile is not Profile.employee:
         raise autologin_unavailable()
     if user.autologin_seen_at is None:
-        await enqueue(
-            session,
-            Channel.sms,
-            line.msisdn,
-            "autologin_first",
-            user.language,
-            {"msisdn": line.msisdn},
-            now=ctx.now,
-            company_id=user.company_id,
+        await message_user(
+            session, ctx, user, Channel.sms, line.msisdn, "autologin_first", {"msisdn": line.msisdn}
         )
-        await record(
-            session,
-            "autologin_first",
-            now=ctx.now,
-            company_id=user.company_id,
-            user_id=user.id,
-            subject=user.username,
-            client_ip=ctx.client_ip,
-        )
+        await audit(session, ctx, "autologin_first", user)
     user.autologin_seen_at = ctx.now
     return user

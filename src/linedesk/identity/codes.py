@@ -2,7 +2,7 @@
 purpose and subject, valid 10 minutes, single use, 5 wrong tries, growing waits to resend."""
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -11,8 +11,8 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linedesk.errors import RateLimited, ValidationFailed
-from linedesk.identity.models import CodePurpose, OneTimeCode
-from linedesk.identity.passwords import check_password_policy
+from linedesk.identity.models import CodePurpose, OneTimeCode, User
+from linedesk.identity.passwords import PasswordHasher, check_password_policy
 from linedesk.kit.hashing import keyed_hash
 from linedesk.kit.ratelimit import (
     CODE_SEND_PER_ADDRESS,
@@ -21,6 +21,8 @@ from linedesk.kit.ratelimit import (
     CODE_VERIFY_PER_NUMBER,
     RateLimiter,
 )
+from linedesk.messaging.models import Channel
+from linedesk.messaging.service import enqueue
 
 if TYPE_CHECKING:
     from linedesk.identity.service import AuthContext
@@ -40,6 +42,10 @@ class IssuedCode:
     @property
     def resend_after(self) -> datetime:
         return resend_after(self.record)
+
+    def payload(self, **more: Any) -> dict[str, Any]:
+        """What a message carrying the code says: the code, how long it lasts, and `more`."""
+        return {"code": self.code, "minutes": MINUTES, **more}
 
 
 def _digest(secret_key: str, purpose: CodePurpose, subject: str, code: str) -> str:
@@ -110,6 +116,16 @@ async def find_code(
             OneTimeCode.public_id == public_id, OneTimeCode.purpose == purpose
         )
     )
+
+
+async def _find_own_code(
+    session: AsyncSession, public_id: str, purpose: CodePurpose, owner_id: int | None
+) -> OneTimeCode | None:
+    """The code of `purpose`; None when it belongs to a user other than `owner_id`."""
+    code_record = await find_code(session, public_id, purpose)
+    if code_record is not None and owner_id is not None and code_record.user_id != owner_id:
+        return None
+    return code_record
 
 
 async def resend_code(
@@ -191,6 +207,14 @@ async def consume_code(
     raise invalid_code()
 
 
+async def holder(session: AsyncSession, code_record: OneTimeCode) -> User:
+    """The user a spent code was for, while they may still sign in; else the code is void."""
+    user = await session.get(User, code_record.user_id) if code_record.user_id else None
+    if user is None or user.disabled_at is not None:
+        raise invalid_code()
+    return user
+
+
 def ticket_fields(issued: IssuedCode) -> dict[str, Any]:
     """The fields of a CodeTicket; each flow names the id (registration_id, recovery_id…)."""
     return {
@@ -219,62 +243,84 @@ class Limits:
         await self.limiter.hit(CODE_VERIFY_PER_ADDRESS, self.client_ip)
 
 
+@dataclass(frozen=True)
+class CodeCall:
+    """What a request of the code flows (registration, recovery, activation, linking) brings
+    to their operations: its database session and context, the limits of sending and entering
+    codes it counts against, and the password hasher."""
+
+    session: AsyncSession
+    ctx: "AuthContext"
+    limits: Limits
+    hasher: PasswordHasher
+
+
 async def resend_by_id(
-    session: AsyncSession,
-    ctx: "AuthContext",
-    limits: Limits,
-    public_id: str,
-    purpose: CodePurpose,
-    owner_id: int | None = None,
+    call: CodeCall, public_id: str, purpose: CodePurpose, owner_id: int | None = None
 ) -> IssuedCode:
     """'Send again' for a code of `purpose` (of `owner_id`, when it belongs to a user)."""
-    code_record = await find_code(session, public_id, purpose)
-    if code_record is None or (owner_id is not None and code_record.user_id != owner_id):
+    code_record = await _find_own_code(call.session, public_id, purpose, owner_id)
+    if code_record is None:
         raise invalid_code()
-    await limits.sending(code_record.subject)
-    return await resend_code(session, ctx.settings.secret_key, ctx.now, code_record)
+    await call.limits.sending(code_record.subject)
+    ctx = call.ctx
+    return await resend_code(call.session, ctx.settings.secret_key, ctx.now, code_record)
 
 
 async def redeem(
-    session: AsyncSession,
-    ctx: "AuthContext",
-    limits: Limits,
+    call: CodeCall,
     public_id: str,
     purpose: CodePurpose,
     code: str,
     *,
     owner_id: int | None = None,
-    precheck: Callable[[OneTimeCode], None] | None = None,
+    password: str | None = None,
 ) -> OneTimeCode:
-    """Use a code: `precheck` runs first (a weak password must not use up a try), then the
-    tries are limited and counted, and the right code is spent."""
-    code_record = await find_code(session, public_id, purpose)
-    if code_record is not None and owner_id is not None and code_record.user_id != owner_id:
-        code_record = None
+    """Use a code. The `password` its user chooses with it, if any, is checked first (for
+    the username the code is for): a password the policy refuses must not use up a try.
+    Then the tries are limited and counted, and the right code is spent."""
+    code_record = await _find_own_code(call.session, public_id, purpose, owner_id)
     if code_record is not None:
-        if precheck is not None:
-            precheck(code_record)
-        await limits.verifying(code_record.subject)
-    return await consume_code(session, ctx.settings.secret_key, ctx.now, code_record, code)
+        if password is not None:
+            check_password_policy(password, code_record.subject)
+        await call.limits.verifying(code_record.subject)
+    ctx = call.ctx
+    return await consume_code(call.session, ctx.settings.secret_key, ctx.now, code_record, code)
 
 
-async def redeem_choosing_password(
+async def send_message(
     session: AsyncSession,
     ctx: "AuthContext",
-    limits: Limits,
-    public_id: str,
-    purpose: CodePurpose,
-    code: str,
-    password: str,
-) -> OneTimeCode:
-    """Use a code that comes with the password its user chooses: a password the policy
-    refuses (for the username the code is for) fails first, before the code loses a try."""
-    return await redeem(
+    code_record: OneTimeCode,
+    template: str,
+    payload: dict[str, Any],
+    channel: Channel | None = None,
+) -> None:
+    """A message about a code (the code itself, or why none comes) to where the code goes,
+    in the language it was asked in; by the code's channel unless `channel` says otherwise."""
+    await enqueue(
         session,
-        ctx,
-        limits,
-        public_id,
-        purpose,
-        code,
-        precheck=lambda record: check_password_policy(password, record.subject),
+        channel or Channel(code_record.channel),
+        code_record.destination,
+        template,
+        code_record.context.get("language", "it"),
+        payload,
+        now=ctx.now,
+        company_id=code_record.company_id,
     )
+
+
+Sender = Callable[[AsyncSession, "AuthContext", IssuedCode], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class CodeFlow:
+    """A flow's codes: their purpose, and how one is sent (again, at "send again")."""
+
+    purpose: CodePurpose
+    send: Sender
+
+    async def resend(self, call: CodeCall, public_id: str) -> IssuedCode:
+        issued = await resend_by_id(call, public_id, self.purpose)
+        await self.send(call.session, call.ctx, issued)
+        return issued

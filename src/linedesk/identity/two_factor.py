@@ -2,11 +2,10 @@
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linedesk.audit.service import record
 from linedesk.errors import Forbidden, ValidationFailed
 from linedesk.identity.models import AuthSession, User
 from linedesk.identity.schemas import TwoFactorSetup
-from linedesk.identity.service import AuthContext, accept_totp_code, end_all_sessions
+from linedesk.identity.service import AuthContext, accept_totp_code, audit, end_all_sessions
 from linedesk.identity.totp import new_secret, provisioning_uri, qr_svg
 from linedesk.kit.ratelimit import TOTP_TRIES_PER_USER, RateLimiter
 
@@ -54,15 +53,7 @@ async def enable(
     await _check_code(session, limiter, user, code, ctx)
     user.totp_enabled = True
     await end_all_sessions(session, ctx, user, "two_factor_enabled", keep=current)
-    await record(
-        session,
-        "two_factor_enabled",
-        now=ctx.now,
-        company_id=user.company_id,
-        user_id=user.id,
-        subject=user.username,
-        client_ip=ctx.client_ip,
-    )
+    await audit(session, ctx, "two_factor_enabled", user)
 
 
 async def disable(
@@ -72,12 +63,4 @@ async def disable(
         raise _wrong_code()
     await _check_code(session, limiter, user, code, ctx)
     user.totp_enabled, user.totp_secret, user.totp_last_step = False, None, None
-    await record(
-        session,
-        "two_factor_disabled",
-        now=ctx.now,
-        company_id=user.company_id,
-        user_id=user.id,
-        subject=user.username,
-        client_ip=ctx.client_ip,
-    )
+    await audit(session, ctx, "two_factor_disabled", user)

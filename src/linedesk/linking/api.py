@@ -3,7 +3,8 @@
 from fastapi import APIRouter, Response, status
 
 from linedesk.deps import SessionDep
-from linedesk.identity.auth import AuthContextDep, CodeLimitsDep, CurrentUser
+from linedesk.identity.api import code_route
+from linedesk.identity.auth import AuthContextDep, CodeCallDep, CurrentUser
 from linedesk.identity.schemas import CodeEntry, MeResponse
 from linedesk.identity.service import choose_active_line, describe_user
 from linedesk.linking.schemas import ActiveLine, LinkStart, LinkTicket
@@ -12,46 +13,25 @@ from linedesk.linking.service import complete_link, resend_link, start_link, unl
 router = APIRouter(tags=["link SIM"])
 
 
-@router.post("/me/linked-lines", response_model=LinkTicket, status_code=status.HTTP_202_ACCEPTED)
-async def link(
-    body: LinkStart,
-    principal: CurrentUser,
-    session: SessionDep,
-    ctx: AuthContextDep,
-    limits: CodeLimitsDep,
-) -> LinkTicket:
+@code_route(router, "/me/linked-lines", LinkTicket)
+async def link(body: LinkStart, principal: CurrentUser, call: CodeCallDep) -> LinkTicket:
     """Ask to link a line of the same VAT number (at most 2): its holder receives a code by
     SMS and gives it to you if they agree."""
-    return LinkTicket.of(await start_link(session, ctx, limits, principal.user, body.msisdn))
+    return LinkTicket.of(await start_link(call, principal.user, body.msisdn))
 
 
-@router.post(
-    "/me/linked-lines/{link_id}/resend",
-    response_model=LinkTicket,
-    status_code=status.HTTP_202_ACCEPTED,
-)
-async def resend(
-    link_id: str,
-    principal: CurrentUser,
-    session: SessionDep,
-    ctx: AuthContextDep,
-    limits: CodeLimitsDep,
-) -> LinkTicket:
-    return LinkTicket.of(await resend_link(session, ctx, limits, principal.user, link_id))
+@code_route(router, "/me/linked-lines/{link_id}/resend", LinkTicket)
+async def resend(link_id: str, principal: CurrentUser, call: CodeCallDep) -> LinkTicket:
+    return LinkTicket.of(await resend_link(call, principal.user, link_id))
 
 
 @router.post("/me/linked-lines/{link_id}/complete", response_model=MeResponse)
 async def complete(
-    link_id: str,
-    body: CodeEntry,
-    principal: CurrentUser,
-    session: SessionDep,
-    ctx: AuthContextDep,
-    limits: CodeLimitsDep,
+    link_id: str, body: CodeEntry, principal: CurrentUser, call: CodeCallDep
 ) -> MeResponse:
     """Enter the code the linked line received: the line is linked."""
-    await complete_link(session, ctx, limits, principal.user, link_id, body.code)
-    return await describe_user(session, principal.user, principal.session)
+    await complete_link(call, principal.user, link_id, body.code)
+    return await describe_user(call.session, principal.user, principal.session)
 
 
 @router.delete("/me/linked-lines/{msisdn}", status_code=status.HTTP_204_NO_CONTENT)

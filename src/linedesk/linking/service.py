@@ -2,26 +2,23 @@
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linedesk.audit.service import record
 from linedesk.errors import NotFound, ValidationFailed
 from linedesk.identity.codes import (
-    MINUTES,
+    CodeCall,
     IssuedCode,
-    Limits,
     issue_code,
     redeem,
     resend_by_id,
 )
 from linedesk.identity.models import CodePurpose, LinkedLine, User
 from linedesk.identity.repository import UserRepository
-from linedesk.identity.service import AuthContext
+from linedesk.identity.service import AuthContext, audit, message_user
 from linedesk.inventory.models import Line, LineStatus
 from linedesk.inventory.repository import LineRepository
 from linedesk.kit.phone import LineKind, parse_mobile
 from linedesk.kit.repository import Scope
 from linedesk.linking.repository import LinkedLineRepository
 from linedesk.messaging.models import Channel
-from linedesk.messaging.service import enqueue
 
 MAX_LINKED = 2
 
@@ -46,11 +43,10 @@ async def _linkable_line(session: AsyncSession, user: User, raw: str) -> Line:
     return line
 
 
-async def start_link(
-    session: AsyncSession, ctx: AuthContext, limits: Limits, user: User, raw_msisdn: str
-) -> IssuedCode:
+async def start_link(call: CodeCall, user: User, raw_msisdn: str) -> IssuedCode:
+    session, ctx = call.session, call.ctx
     line = await _linkable_line(session, user, raw_msisdn)
-    await limits.sending(line.msisdn)
+    await call.limits.sending(line.msisdn)
     issued = await issue_code(
         session,
         ctx.settings.secret_key,
@@ -70,34 +66,26 @@ async def start_link(
 async def _send_code(
     session: AsyncSession, ctx: AuthContext, issued: IssuedCode, user: User
 ) -> None:
-    await enqueue(
+    await message_user(
         session,
+        ctx,
+        user,
         Channel.sms,
         issued.record.destination,
         "link_code",
-        user.language,
-        {"code": issued.code, "minutes": MINUTES, "requester": user.username},
-        now=ctx.now,
-        company_id=user.company_id,
+        issued.payload(requester=user.username),
     )
 
 
-async def resend_link(
-    session: AsyncSession, ctx: AuthContext, limits: Limits, user: User, public_id: str
-) -> IssuedCode:
-    issued = await resend_by_id(
-        session, ctx, limits, public_id, CodePurpose.link_line, owner_id=user.id
-    )
-    await _send_code(session, ctx, issued, user)
+async def resend_link(call: CodeCall, user: User, public_id: str) -> IssuedCode:
+    issued = await resend_by_id(call, public_id, CodePurpose.link_line, owner_id=user.id)
+    await _send_code(call.session, call.ctx, issued, user)
     return issued
 
 
-async def complete_link(
-    session: AsyncSession, ctx: AuthContext, limits: Limits, user: User, public_id: str, code: str
-) -> Line:
-    code_record = await redeem(
-        session, ctx, limits, public_id, CodePurpose.link_line, code, owner_id=user.id
-    )
+async def complete_link(call: CodeCall, user: User, public_id: str, code: str) -> Line:
+    session, ctx = call.session, call.ctx
+    code_record = await redeem(call, public_id, CodePurpose.link_line, code, owner_id=user.id)
     # Counted under the user's lock: completions at the same moment cannot pass 2 links.
     await UserRepository(session, Scope.company(user.company_id)).lock(user.id)
     line = await _linkable_line(session, user, code_record.subject)
@@ -105,28 +93,13 @@ async def complete_link(
         LinkedLine(company_id=user.company_id, user_id=user.id, line_id=line.id, linked_at=ctx.now)
     )
     await session.flush()
-    await record(
-        session,
-        "line_linked",
-        now=ctx.now,
-        company_id=user.company_id,
-        user_id=user.id,
-        subject=line.msisdn,
-        client_ip=ctx.client_ip,
-    )
+    await audit(session, ctx, "line_linked", user, subject=line.msisdn)
     channel, recipient = (
         (Channel.sms, user.username) if user.main_line_id else (Channel.email, user.email or "")
     )
     if recipient:
-        await enqueue(
-            session,
-            channel,
-            recipient,
-            "line_linked",
-            user.language,
-            {"msisdn": line.msisdn},
-            now=ctx.now,
-            company_id=user.company_id,
+        await message_user(
+            session, ctx, user, channel, recipient, "line_linked", {"msisdn": line.msisdn}
         )
     return line
 
@@ -139,12 +112,4 @@ async def unlink(session: AsyncSession, ctx: AuthContext, user: User, raw_msisdn
         removed = await LinkedLineRepository(session, user).unlink(line.id)
     if not removed or line is None:
         raise NotFound("This line is not linked to your account")
-    await record(
-        session,
-        "line_unlinked",
-        now=ctx.now,
-        company_id=user.company_id,
-        user_id=user.id,
-        subject=line.msisdn,
-        client_ip=ctx.client_ip,
-    )
+    await audit(session, ctx, "line_unlinked", user, subject=line.msisdn)

@@ -4,11 +4,10 @@ from fastapi import APIRouter, Response, status
 
 from linedesk.audit.repository import AuditRepository
 from linedesk.deps import SessionDep
-from linedesk.identity.api import tokens_response
-from linedesk.identity.auth import AuthContextDep, CodeLimitsDep, HasherDep, Manager, UserAdmin
-from linedesk.identity.models import SessionKind, User
+from linedesk.identity.api import app_tokens, code_route
+from linedesk.identity.auth import AuthContextDep, CodeCallDep, Manager, UserAdmin
+from linedesk.identity.models import User
 from linedesk.identity.schemas import TokenResponse
-from linedesk.identity.service import open_session
 from linedesk.kit.pagination import IdPath, PageParams, paged
 from linedesk.kit.schemas import attributes
 from linedesk.managers.schemas import (
@@ -20,11 +19,11 @@ from linedesk.managers.schemas import (
     ManagerRead,
 )
 from linedesk.managers.service import (
+    ACTIVATION_CODES,
     activate_manager,
     create_telco_manager,
     list_managers,
     remove_manager,
-    resend_activation,
 )
 
 router = APIRouter(tags=["company managers"])
@@ -62,34 +61,18 @@ async def delete_manager(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post(
-    "/manager-activations/{activation_id}/resend",
-    response_model=ActivationTicket,
-    status_code=status.HTTP_202_ACCEPTED,
-)
-async def resend(
-    activation_id: str, session: SessionDep, ctx: AuthContextDep, limits: CodeLimitsDep
-) -> ActivationTicket:
-    issued = await resend_activation(session, ctx, limits, activation_id)
-    return ActivationTicket.of(issued)
+@code_route(router, "/manager-activations/{activation_id}/resend", ActivationTicket)
+async def resend(activation_id: str, call: CodeCallDep) -> ActivationTicket:
+    return ActivationTicket.of(await ACTIVATION_CODES.resend(call, activation_id))
 
 
 @router.post("/manager-activations/{activation_id}/complete", response_model=TokenResponse)
 async def activate(
-    activation_id: str,
-    body: ActivationComplete,
-    session: SessionDep,
-    ctx: AuthContextDep,
-    limits: CodeLimitsDep,
-    hasher: HasherDep,
+    activation_id: str, body: ActivationComplete, call: CodeCallDep
 ) -> TokenResponse:
     """A new telco manager enters the e-mailed code and chooses their password."""
-    manager = await activate_manager(
-        session, ctx, limits, hasher, activation_id, body.code, body.password
-    )
-    return tokens_response(
-        await open_session(session, ctx, manager, SessionKind.app, via="activation")
-    )
+    manager = await activate_manager(call, activation_id, body.code, body.password)
+    return await app_tokens(call.session, call.ctx, manager, "activation")
 
 
 @router.get("/company/audit-log", response_model=list[AuditEventRead])

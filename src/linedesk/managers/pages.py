@@ -13,7 +13,8 @@ from linedesk.audit.models import AuditEvent
 from linedesk.audit.repository import AuditRepository
 from linedesk.deps import ClockDep, SessionDep
 from linedesk.errors import LinedeskError, NotFound, ValidationFailed, found
-from linedesk.identity.auth import AuthContextDep, CodeLimitsDep, HasherDep
+from linedesk.identity.auth import AuthContextDep
+from linedesk.identity.code_step import CodePost, CodePostDep
 from linedesk.identity.codes import find_code
 from linedesk.identity.models import CodePurpose, Profile, User
 from linedesk.identity.principal import Principal
@@ -22,11 +23,11 @@ from linedesk.identity.web_auth import WebManager, WebUserAdmin, count_visit, si
 from linedesk.kit.pagination import IdPath, PageParams
 from linedesk.managers.schemas import ManagerCreate
 from linedesk.managers.service import (
+    ACTIVATION_CODES,
     activate_manager,
     create_telco_manager,
     list_managers,
     remove_manager,
-    resend_activation,
 )
 from linedesk.web.csrf import CsrfChecked
 from linedesk.web.forms import Field, settle
@@ -194,48 +195,37 @@ async def activation_page(request: Request, activation_id: str, session: Session
 
 @router.post("/managers/activate/{activation_id}")
 async def activate(
-    request: Request,
     activation_id: str,
-    _: CsrfChecked,
-    session: SessionDep,
-    ctx: AuthContextDep,
-    limits: CodeLimitsDep,
-    hasher: HasherDep,
+    post: CodePostDep,
     code: Field,
     password: Field,
     confirm_password: Field,
 ) -> Response:
     if password != confirm_password:
-        return await _activation_page(request, session, activation_id, 422, mismatch=True)
+        return await _activation_page(post.request, post.session, activation_id, 422, mismatch=True)
     try:
-        manager = await activate_manager(
-            session, ctx, limits, hasher, activation_id, code.strip(), password
-        )
+        manager = await activate_manager(post.call, activation_id, code.strip(), password)
     except LinedeskError as exc:
-        await settle(session, exc)
-        return await _activation_page(request, session, activation_id, exc.status_code, error=exc)
-    return await signed_in(session, ctx, manager, "activation", redirect("/home"))
+        return await _activation_refused(post, activation_id, exc)
+    return await signed_in(post.session, post.ctx, manager, "activation", redirect("/home"))
 
 
 @router.post("/managers/activate/{activation_id}/resend")
-async def resend(
-    request: Request,
-    activation_id: str,
-    _: CsrfChecked,
-    session: SessionDep,
-    ctx: AuthContextDep,
-    limits: CodeLimitsDep,
-) -> Response:
+async def resend(activation_id: str, post: CodePostDep) -> Response:
     try:
-        await resend_activation(session, ctx, limits, activation_id)
+        await ACTIVATION_CODES.resend(post.call, activation_id)
     except LinedeskError as exc:
-        await settle(session, exc)
-        response = await _activation_page(
-            request, session, activation_id, exc.status_code, error=exc
-        )
+        response = await _activation_refused(post, activation_id, exc)
         response.headers.update(exc.headers or {})
         return response
-    return await _activation_page(request, session, activation_id, resent=True)
+    return await _activation_page(post.request, post.session, activation_id, resent=True)
+
+
+async def _activation_refused(post: CodePost, activation_id: str, exc: LinedeskError) -> Response:
+    await settle(post.session, exc)
+    return await _activation_page(
+        post.request, post.session, activation_id, exc.status_code, error=exc
+    )
 
 
 @router.get("/audit-log")

@@ -4,26 +4,29 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linedesk.audit.service import record
-from linedesk.errors import Conflict, NotFound, ValidationFailed
+from linedesk.errors import NotFound, ValidationFailed
 from linedesk.identity.codes import (
-    MINUTES,
+    CodeCall,
+    CodeFlow,
     IssuedCode,
-    Limits,
-    invalid_code,
+    holder,
     issue_code,
-    redeem_choosing_password,
-    resend_by_id,
+    redeem,
+    send_message,
 )
 from linedesk.identity.models import CodePurpose, Profile, User
-from linedesk.identity.passwords import PasswordHasher
 from linedesk.identity.repository import UserRepository
-from linedesk.identity.service import AuthContext, end_all_sessions
+from linedesk.identity.service import (
+    AuthContext,
+    audit,
+    end_all_sessions,
+    message_user,
+    username_taken,
+)
 from linedesk.inventory.models import Company
 from linedesk.kit.repository import Scope
 from linedesk.managers.schemas import ManagerCreate
 from linedesk.messaging.models import Channel
-from linedesk.messaging.service import enqueue
 
 
 async def list_managers(session: AsyncSession, scope: Scope) -> Sequence[User]:
@@ -37,7 +40,7 @@ async def create_telco_manager(
     the creator never sees or sets it."""
     users = UserRepository(session, Scope.operator())
     if await users.by_username(request.username) is not None:
-        raise Conflict("This username is taken: choose another", code="username_taken")
+        raise username_taken()
     manager = User(
         company_id=creator.company_id,
         profile=Profile.telco_manager,
@@ -48,7 +51,7 @@ async def create_telco_manager(
         created_at=ctx.now,
     )
     if not await users.add_new(manager):  # the same username chosen at the same moment
-        raise Conflict("This username is taken: choose another", code="username_taken")
+        raise username_taken()
     issued = await issue_code(
         session,
         ctx.settings.secret_key,
@@ -64,29 +67,20 @@ async def create_telco_manager(
     await _send_activation(session, ctx, issued)
     company = await session.get(Company, creator.company_id)
     if creator.email:
-        await enqueue(
+        await message_user(
             session,
+            ctx,
+            creator,
             Channel.email,
             creator.email,
             "manager_created",
-            creator.language,
             {
                 "username": manager.username,
                 "email": manager.email,
                 "company": company.name if company else "",
             },
-            now=ctx.now,
-            company_id=creator.company_id,
         )
-    await record(
-        session,
-        "manager_created",
-        now=ctx.now,
-        company_id=creator.company_id,
-        user_id=creator.id,
-        subject=manager.username,
-        client_ip=ctx.client_ip,
-    )
+    await audit(session, ctx, "manager_created", creator, subject=manager.username)
     return manager, issued
 
 
@@ -94,58 +88,22 @@ async def _send_activation(session: AsyncSession, ctx: AuthContext, issued: Issu
     code_record = issued.record
     company = await session.get(Company, code_record.company_id)
     url = f"{ctx.settings.public_url.rstrip('/')}/managers/activate/{code_record.public_id}"
-    await enqueue(
-        session,
-        Channel.email,
-        code_record.destination,
-        "manager_activation",
-        code_record.context.get("language", "it"),
-        {
-            "code": issued.code,
-            "minutes": MINUTES,
-            "username": code_record.subject,
-            "company": company.name if company else "",
-            "url": url,
-        },
-        now=ctx.now,
-        company_id=code_record.company_id,
+    payload = issued.payload(
+        username=code_record.subject, company=company.name if company else "", url=url
     )
+    await send_message(session, ctx, code_record, "manager_activation", payload)
 
 
-async def resend_activation(
-    session: AsyncSession, ctx: AuthContext, limits: Limits, public_id: str
-) -> IssuedCode:
-    issued = await resend_by_id(session, ctx, limits, public_id, CodePurpose.manager_activation)
-    await _send_activation(session, ctx, issued)
-    return issued
+ACTIVATION_CODES = CodeFlow(CodePurpose.manager_activation, _send_activation)
 
 
-async def activate_manager(
-    session: AsyncSession,
-    ctx: AuthContext,
-    limits: Limits,
-    hasher: PasswordHasher,
-    public_id: str,
-    code: str,
-    password: str,
-) -> User:
-    code_record = await redeem_choosing_password(
-        session, ctx, limits, public_id, CodePurpose.manager_activation, code, password
-    )
-    manager = await session.get(User, code_record.user_id) if code_record.user_id else None
-    if manager is None or manager.disabled_at is not None:
-        raise invalid_code()
-    manager.password_hash = await hasher.hash(password, username=manager.username)
-    manager.password_changed_at = ctx.now
-    await record(
-        session,
-        "manager_activated",
-        now=ctx.now,
-        company_id=manager.company_id,
-        user_id=manager.id,
-        subject=manager.username,
-        client_ip=ctx.client_ip,
-    )
+async def activate_manager(call: CodeCall, public_id: str, code: str, password: str) -> User:
+    purpose = CodePurpose.manager_activation
+    code_record = await redeem(call, public_id, purpose, code, password=password)
+    manager = await holder(call.session, code_record)
+    manager.password_hash = await call.hasher.hash(password, username=manager.username)
+    manager.password_changed_at = call.ctx.now
+    await audit(call.session, call.ctx, "manager_activated", manager)
     return manager
 
 
@@ -161,12 +119,4 @@ async def remove_manager(
         )
     manager.disabled_at = ctx.now
     await end_all_sessions(session, ctx, manager, "manager_removed")
-    await record(
-        session,
-        "manager_removed",
-        now=ctx.now,
-        company_id=remover.company_id,
-        user_id=remover.id,
-        subject=manager.username,
-        client_ip=ctx.client_ip,
-    )
+    await audit(session, ctx, "manager_removed", remover, subject=manager.username)

@@ -6,37 +6,30 @@ from starlette.responses import Response
 
 from linedesk.deps import SessionDep
 from linedesk.errors import LinedeskError
-from linedesk.identity.auth import AuthContextDep, CodeLimitsDep, HasherDep
-from linedesk.identity.code_step import CodeStep, language, ticket
+from linedesk.identity.auth import AuthContextDep
+from linedesk.identity.code_step import CodePostDep, CodeStep, first_step, ticket
 from linedesk.identity.models import CodePurpose
 from linedesk.identity.service import GENERATED_PASSWORD_TTL
 from linedesk.identity.web_auth import Visitor
 from linedesk.recovery.schemas import RecoveryStart
-from linedesk.recovery.service import complete_recovery, resend_recovery, start_recovery
-from linedesk.web.csrf import CsrfChecked
+from linedesk.recovery.service import RECOVERY_CODES, complete_recovery, start_recovery
 from linedesk.web.forms import Field, OptionalField, form_model, refused
 from linedesk.web.templating import redirect, render
 
 router = APIRouter(include_in_schema=False)
 
 START = "recovery/start.html"
-CODE = CodeStep("recovery/code.html", CodePurpose.recovery)
+CODE = CodeStep("recovery/code.html", RECOVERY_CODES)
 
 
 @router.get("/recover")
 async def recover_page(request: Request, visitor: Visitor) -> Response:
-    if visitor is not None:
-        return redirect("/account/password")
-    return render(request, START, form={})
+    return first_step(request, visitor, START, signed_in_to="/account/password")
 
 
 @router.post("/recover")
 async def recover(
-    request: Request,
-    _: CsrfChecked,
-    session: SessionDep,
-    ctx: AuthContextDep,
-    limits: CodeLimitsDep,
+    post: CodePostDep,
     username: Field,
     by_email: OptionalField = None,
 ) -> Response:
@@ -46,11 +39,11 @@ async def recover(
             RecoveryStart,
             username=username,
             channel="email" if by_email else None,
-            language=language(request, ctx),
+            language=post.language,
         )
-        issued = await start_recovery(session, ctx, limits, body)
+        issued = await start_recovery(post.call, body)
     except LinedeskError as exc:
-        return await refused(request, session, exc, START, form=form)
+        return await refused(post.request, post.session, exc, START, form=form)
     return redirect(f"/recover/{issued.record.public_id}")
 
 
@@ -62,25 +55,16 @@ async def code_entry_page(
 
 
 @router.post("/recover/{recovery_id}")
-async def complete(
-    request: Request,
-    recovery_id: str,
-    _: CsrfChecked,
-    session: SessionDep,
-    ctx: AuthContextDep,
-    limits: CodeLimitsDep,
-    hasher: HasherDep,
-    code: Field,
-) -> Response:
+async def complete(recovery_id: str, post: CodePostDep, code: Field) -> Response:
     """The right code: the generated password is shown once, beside a sign-in form. It is
     not spent here: closing the page and signing in with it later still works, once."""
-    record = await ticket(session, recovery_id, CodePurpose.recovery)
+    record = await ticket(post.session, recovery_id, CodePurpose.recovery)
     try:
-        generated = await complete_recovery(session, ctx, limits, hasher, recovery_id, code.strip())
+        generated = await complete_recovery(post.call, recovery_id, code.strip())
     except LinedeskError as exc:
-        return await CODE.page(request, session, ctx, recovery_id, exc)
+        return await CODE.refused(post, recovery_id, exc)
     response = render(
-        request,
+        post.request,
         "recovery/done.html",
         generated_password=generated,
         username=record.subject,
@@ -91,13 +75,5 @@ async def complete(
 
 
 @router.post("/recover/{recovery_id}/resend")
-async def resend(
-    request: Request,
-    recovery_id: str,
-    _: CsrfChecked,
-    session: SessionDep,
-    ctx: AuthContextDep,
-    limits: CodeLimitsDep,
-) -> Response:
-    resend = resend_recovery(session, ctx, limits, recovery_id)
-    return await CODE.resent(request, session, ctx, recovery_id, resend, f"/recover/{recovery_id}")
+async def resend(recovery_id: str, post: CodePostDep) -> Response:
+    return await CODE.resent(post, recovery_id, f"/recover/{recovery_id}")

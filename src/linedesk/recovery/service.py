@@ -7,25 +7,29 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linedesk.audit.service import record
 from linedesk.identity.codes import (
-    MINUTES,
+    CodeCall,
+    CodeFlow,
     IssuedCode,
-    Limits,
-    invalid_code,
+    holder,
     issue_code,
     redeem,
-    resend_by_id,
+    send_message,
 )
 from linedesk.identity.models import CodePurpose, OneTimeCode, Profile, User
-from linedesk.identity.passwords import PasswordHasher, generate_password
+from linedesk.identity.passwords import generate_password
 from linedesk.identity.repository import UserRepository
-from linedesk.identity.service import AuthContext, end_all_sessions, normalize_username
+from linedesk.identity.service import (
+    AuthContext,
+    audit,
+    end_all_sessions,
+    message_user,
+    normalize_username,
+)
 from linedesk.inventory.models import Line, Sim
 from linedesk.inventory.repository import LineRepository
 from linedesk.kit.repository import Scope
 from linedesk.messaging.models import Channel
-from linedesk.messaging.service import enqueue
 from linedesk.recovery.schemas import RecoveryStart
 
 SIM_SWAP_QUARANTINE = timedelta(hours=72)
@@ -90,14 +94,13 @@ async def _route(
     return Route(CODE, Channel.sms, msisdn)
 
 
-async def start_recovery(
-    session: AsyncSession, ctx: AuthContext, limits: Limits, request: RecoveryStart
-) -> IssuedCode:
+async def start_recovery(call: CodeCall, request: RecoveryStart) -> IssuedCode:
     """The same answer (a ticket naming the channel asked for) for every username: known or
     not, able to receive the code or not. Only the message differs, and it reaches only the
     user: the code, or why it cannot come and what to do instead."""
     username = normalize_username(request.username)
-    await limits.sending(username)
+    session, ctx = call.session, call.ctx
+    await call.limits.sending(username)
     asked = asked_channel(username, request.channel)
     user = await UserRepository(session, Scope.operator()).by_username(username)
     if user is not None and user.disabled_at is not None:
@@ -137,65 +140,27 @@ async def _send(session: AsyncSession, ctx: AuthContext, issued: IssuedCode) -> 
     if channel is None:
         return
     template = code_record.context.get("template", CODE)
-    payload = {"code": issued.code, "minutes": MINUTES} if template == CODE else {}
-    await enqueue(
-        session,
-        channel,
-        code_record.destination,
-        template,
-        code_record.context.get("language", "it"),
-        payload,
-        now=ctx.now,
-        company_id=code_record.company_id,
-    )
+    payload = issued.payload() if template == CODE else {}
+    await send_message(session, ctx, code_record, template, payload, channel)
 
 
-async def resend_recovery(
-    session: AsyncSession, ctx: AuthContext, limits: Limits, public_id: str
-) -> IssuedCode:
-    issued = await resend_by_id(session, ctx, limits, public_id, CodePurpose.recovery)
-    await _send(session, ctx, issued)
-    return issued
+RECOVERY_CODES = CodeFlow(CodePurpose.recovery, _send)
 
 
-async def complete_recovery(
-    session: AsyncSession,
-    ctx: AuthContext,
-    limits: Limits,
-    hasher: PasswordHasher,
-    public_id: str,
-    code: str,
-) -> str:
+async def complete_recovery(call: CodeCall, public_id: str, code: str) -> str:
     """The right code: the old password stops working, every session ends, and a generated
     password (shown once, good for one sign-in) takes its place."""
-    code_record = await redeem(session, ctx, limits, public_id, CodePurpose.recovery, code)
-    user = await session.get(User, code_record.user_id) if code_record.user_id else None
-    if user is None or user.disabled_at is not None:
-        raise invalid_code()
+    session, ctx = call.session, call.ctx
+    code_record = await redeem(call, public_id, CodePurpose.recovery, code)
+    user = await holder(session, code_record)
     new_password = generate_password()
-    user.password_hash = await hasher.hash(new_password, username=user.username)
+    user.password_hash = await call.hasher.hash(new_password, username=user.username)
     user.must_change_password = True
     user.password_changed_at = ctx.now
     await end_all_sessions(session, ctx, user, "password_reset")
     channel = _delivery(code_record) or Channel(code_record.channel)
-    await record(
-        session,
-        "password_reset",
-        now=ctx.now,
-        company_id=user.company_id,
-        user_id=user.id,
-        subject=user.username,
-        client_ip=ctx.client_ip,
-        channel=channel.value,
-    )
-    await enqueue(
-        session,
-        channel,
-        code_record.destination,
-        "password_reset_done",
-        user.language,
-        {},
-        now=ctx.now,
-        company_id=user.company_id,
+    await audit(session, ctx, "password_reset", user, channel=channel.value)
+    await message_user(
+        session, ctx, user, channel, code_record.destination, "password_reset_done", {}
     )
     return new_password

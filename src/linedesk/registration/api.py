@@ -2,12 +2,9 @@
 
 from fastapi import APIRouter, status
 
-from linedesk.deps import SessionDep
-from linedesk.identity.api import tokens_response
-from linedesk.identity.auth import AuthContextDep, CodeLimitsDep, HasherDep
-from linedesk.identity.models import CodePurpose, SessionKind
+from linedesk.identity.api import app_tokens, code_route
+from linedesk.identity.auth import CodeCallDep
 from linedesk.identity.schemas import TokenResponse
-from linedesk.identity.service import open_session
 from linedesk.registration.schemas import (
     ManagerRegistrationComplete,
     ManagerRegistrationStart,
@@ -16,9 +13,10 @@ from linedesk.registration.schemas import (
     RegistrationTicket,
 )
 from linedesk.registration.service import (
+    EMPLOYEE_CODES,
+    MANAGER_CODES,
     complete_manager_registration,
     complete_registration,
-    resend_registration,
     start_manager_registration,
     start_registration,
 )
@@ -26,31 +24,19 @@ from linedesk.registration.service import (
 router = APIRouter(tags=["registration"])
 
 
-@router.post(
-    "/registrations", response_model=RegistrationTicket, status_code=status.HTTP_202_ACCEPTED
-)
-async def register(
-    body: RegistrationStart, session: SessionDep, ctx: AuthContextDep, limits: CodeLimitsDep
-) -> RegistrationTicket:
+@code_route(router, "/registrations", RegistrationTicket)
+async def register(body: RegistrationStart, call: CodeCallDep) -> RegistrationTicket:
     """Start an employee's registration: a code goes by SMS to the number, or, for a
     data-only SIM (proved with its PUK), by e-mail. A number already registered gets the
     same answer; the message it receives says so and how to recover the password."""
-    issued = await start_registration(session, ctx, limits, body)
+    issued = await start_registration(call, body)
     return RegistrationTicket.of(issued)
 
 
-@router.post(
-    "/registrations/{registration_id}/resend",
-    response_model=RegistrationTicket,
-    status_code=status.HTTP_202_ACCEPTED,
-)
-async def resend(
-    registration_id: str, session: SessionDep, ctx: AuthContextDep, limits: CodeLimitsDep
-) -> RegistrationTicket:
+@code_route(router, "/registrations/{registration_id}/resend", RegistrationTicket)
+async def resend(registration_id: str, call: CodeCallDep) -> RegistrationTicket:
     """Send the code again (a new code; waits grow between sends)."""
-    return RegistrationTicket.of(
-        await resend_registration(session, ctx, limits, registration_id, CodePurpose.registration)
-    )
+    return RegistrationTicket.of(await EMPLOYEE_CODES.resend(call, registration_id))
 
 
 @router.post(
@@ -59,51 +45,26 @@ async def resend(
     status_code=status.HTTP_201_CREATED,
 )
 async def complete(
-    registration_id: str,
-    body: RegistrationComplete,
-    session: SessionDep,
-    ctx: AuthContextDep,
-    limits: CodeLimitsDep,
-    hasher: HasherDep,
+    registration_id: str, body: RegistrationComplete, call: CodeCallDep
 ) -> TokenResponse:
     """Enter the code and choose a password: registered (username = the number), signed in."""
-    user = await complete_registration(
-        session, ctx, limits, hasher, registration_id, body.code, body.password
-    )
-    return tokens_response(
-        await open_session(session, ctx, user, SessionKind.app, via="registration")
-    )
+    user = await complete_registration(call, registration_id, body.code, body.password)
+    return await app_tokens(call.session, call.ctx, user, "registration")
 
 
-@router.post(
-    "/manager-registrations",
-    response_model=RegistrationTicket,
-    status_code=status.HTTP_202_ACCEPTED,
-)
-async def register_manager(
-    body: ManagerRegistrationStart, session: SessionDep, ctx: AuthContextDep, limits: CodeLimitsDep
-) -> RegistrationTicket:
+@code_route(router, "/manager-registrations", RegistrationTicket)
+async def register_manager(body: ManagerRegistrationStart, call: CodeCallDep) -> RegistrationTicket:
     """Start a user admin's registration (SME only): VAT number and a billing account code
     of the company; the code goes to the company's contact e-mail on file. Every request
     gets the same answer: for a large enterprise that e-mail says, instead of a code, that
     manager profiles are for small and medium enterprises only."""
-    issued = await start_manager_registration(session, ctx, limits, body)
+    issued = await start_manager_registration(call, body)
     return RegistrationTicket.of(issued)
 
 
-@router.post(
-    "/manager-registrations/{registration_id}/resend",
-    response_model=RegistrationTicket,
-    status_code=status.HTTP_202_ACCEPTED,
-)
-async def resend_manager(
-    registration_id: str, session: SessionDep, ctx: AuthContextDep, limits: CodeLimitsDep
-) -> RegistrationTicket:
-    return RegistrationTicket.of(
-        await resend_registration(
-            session, ctx, limits, registration_id, CodePurpose.manager_registration
-        )
-    )
+@code_route(router, "/manager-registrations/{registration_id}/resend", RegistrationTicket)
+async def resend_manager(registration_id: str, call: CodeCallDep) -> RegistrationTicket:
+    return RegistrationTicket.of(await MANAGER_CODES.resend(call, registration_id))
 
 
 @router.post(
@@ -112,15 +73,8 @@ async def resend_manager(
     status_code=status.HTTP_201_CREATED,
 )
 async def complete_manager(
-    registration_id: str,
-    body: ManagerRegistrationComplete,
-    session: SessionDep,
-    ctx: AuthContextDep,
-    limits: CodeLimitsDep,
-    hasher: HasherDep,
+    registration_id: str, body: ManagerRegistrationComplete, call: CodeCallDep
 ) -> TokenResponse:
     """Enter the code, choose a username and a password: the user admin is registered."""
-    user = await complete_manager_registration(session, ctx, limits, hasher, registration_id, body)
-    return tokens_response(
-        await open_session(session, ctx, user, SessionKind.app, via="registration")
-    )
+    user = await complete_manager_registration(call, registration_id, body)
+    return await app_tokens(call.session, call.ctx, user, "registration")

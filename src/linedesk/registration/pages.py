@@ -5,10 +5,9 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from linedesk.deps import SessionDep
-from linedesk.errors import LinedeskError, ValidationFailed
-from linedesk.identity.auth import AuthContextDep, CodeLimitsDep, HasherDep
-from linedesk.identity.code_step import CodeStep, language
-from linedesk.identity.models import CodePurpose
+from linedesk.errors import LinedeskError
+from linedesk.identity.auth import AuthContextDep
+from linedesk.identity.code_step import CodePostDep, CodeStep, chosen_password, first_step
 from linedesk.identity.web_auth import Visitor, signed_in
 from linedesk.registration.schemas import (
     ManagerRegistrationComplete,
@@ -16,15 +15,15 @@ from linedesk.registration.schemas import (
     RegistrationStart,
 )
 from linedesk.registration.service import (
+    EMPLOYEE_CODES,
+    MANAGER_CODES,
     complete_manager_registration,
     complete_registration,
-    resend_registration,
     start_manager_registration,
     start_registration,
 )
-from linedesk.web.csrf import CsrfChecked
 from linedesk.web.forms import Field, OptionalField, form_model, refused
-from linedesk.web.templating import redirect, render
+from linedesk.web.templating import redirect
 
 router = APIRouter(include_in_schema=False)
 
@@ -32,23 +31,17 @@ router = APIRouter(include_in_schema=False)
 # --- employees -----------------------------------------------------------------------------
 
 EMPLOYEE_START = "registration/start.html"
-EMPLOYEE_CODE = CodeStep("registration/code.html", CodePurpose.registration)
+EMPLOYEE_CODE = CodeStep("registration/code.html", EMPLOYEE_CODES)
 
 
 @router.get("/register")
 async def register_page(request: Request, visitor: Visitor) -> Response:
-    if visitor is not None:
-        return redirect("/home")
-    return render(request, EMPLOYEE_START, form={})
+    return first_step(request, visitor, EMPLOYEE_START)
 
 
 @router.post("/register")
 async def register(
-    request: Request,
-    _: CsrfChecked,
-    session: SessionDep,
-    ctx: AuthContextDep,
-    limits: CodeLimitsDep,
+    post: CodePostDep,
     msisdn: Field,
     data_only: OptionalField = None,
     puk: OptionalField = None,
@@ -56,12 +49,12 @@ async def register(
 ) -> Response:
     form = {"msisdn": msisdn, "data_only": bool(data_only), "email": email}
     try:
-        body = form_model(RegistrationStart, **form, puk=puk, language=language(request, ctx))
-        issued = await start_registration(session, ctx, limits, body)
+        body = form_model(RegistrationStart, **form, puk=puk, language=post.language)
+        issued = await start_registration(post.call, body)
     except LinedeskError as exc:
         if exc.code == "data_only_sim":  # the way that works: the box ticked, PUK and e-mail
             form["data_only"] = True
-        return await refused(request, session, exc, EMPLOYEE_START, form=form)
+        return await refused(post.request, post.session, exc, EMPLOYEE_START, form=form)
     return redirect(f"/register/{issued.record.public_id}")
 
 
@@ -74,73 +67,52 @@ async def register_code_page(
 
 @router.post("/register/{registration_id}")
 async def register_complete(
-    request: Request,
     registration_id: str,
-    _: CsrfChecked,
-    session: SessionDep,
-    ctx: AuthContextDep,
-    limits: CodeLimitsDep,
-    hasher: HasherDep,
+    post: CodePostDep,
     code: Field,
     password: Field,
     confirm_password: Field,
 ) -> Response:
     try:
-        if password != confirm_password:
-            raise ValidationFailed("The two passwords differ", code="password_mismatch")
         user = await complete_registration(
-            session, ctx, limits, hasher, registration_id, code.strip(), password
+            post.call,
+            registration_id,
+            code.strip(),
+            chosen_password(password, confirm_password),
         )
     except LinedeskError as exc:
-        return await EMPLOYEE_CODE.page(request, session, ctx, registration_id, exc)
-    return await signed_in(session, ctx, user, "registration", redirect("/home"))
+        return await EMPLOYEE_CODE.refused(post, registration_id, exc)
+    return await signed_in(post.session, post.ctx, user, "registration", redirect("/home"))
 
 
 @router.post("/register/{registration_id}/resend")
-async def register_resend(
-    request: Request,
-    registration_id: str,
-    _: CsrfChecked,
-    session: SessionDep,
-    ctx: AuthContextDep,
-    limits: CodeLimitsDep,
-) -> Response:
-    resend = resend_registration(session, ctx, limits, registration_id, CodePurpose.registration)
-    url = f"/register/{registration_id}"
-    return await EMPLOYEE_CODE.resent(request, session, ctx, registration_id, resend, url)
+async def register_resend(registration_id: str, post: CodePostDep) -> Response:
+    return await EMPLOYEE_CODE.resent(post, registration_id, f"/register/{registration_id}")
 
 
 # --- user admins (web portal) --------------------------------------------------------------
 
 PORTAL_START = "registration/portal_start.html"
-PORTAL_CODE = CodeStep(
-    "registration/portal_code.html", CodePurpose.manager_registration, {"form": {}}
-)
+PORTAL_CODE = CodeStep("registration/portal_code.html", MANAGER_CODES, {"form": {}})
 
 
 @router.get("/portal/register")
 async def portal_register_page(request: Request, visitor: Visitor) -> Response:
-    if visitor is not None:
-        return redirect("/home")
-    return render(request, PORTAL_START, form={})
+    return first_step(request, visitor, PORTAL_START)
 
 
 @router.post("/portal/register")
 async def portal_register(
-    request: Request,
-    _: CsrfChecked,
-    session: SessionDep,
-    ctx: AuthContextDep,
-    limits: CodeLimitsDep,
+    post: CodePostDep,
     vat_number: Field,
     billing_account_code: Field,
 ) -> Response:
     form = {"vat_number": vat_number, "billing_account_code": billing_account_code}
     try:
-        body = form_model(ManagerRegistrationStart, **form, language=language(request, ctx))
-        issued = await start_manager_registration(session, ctx, limits, body)
+        body = form_model(ManagerRegistrationStart, **form, language=post.language)
+        issued = await start_manager_registration(post.call, body)
     except LinedeskError as exc:
-        return await refused(request, session, exc, PORTAL_START, form=form)
+        return await refused(post.request, post.session, exc, PORTAL_START, form=form)
     return redirect(f"/portal/register/{issued.record.public_id}")
 
 
@@ -153,13 +125,8 @@ async def portal_code_page(
 
 @router.post("/portal/register/{registration_id}")
 async def portal_complete(
-    request: Request,
     registration_id: str,
-    _: CsrfChecked,
-    session: SessionDep,
-    ctx: AuthContextDep,
-    limits: CodeLimitsDep,
-    hasher: HasherDep,
+    post: CodePostDep,
     code: Field,
     username: Field,
     password: Field,
@@ -168,28 +135,15 @@ async def portal_complete(
 ) -> Response:
     form = {"username": username, "email": email}
     try:
-        if password != confirm_password:
-            raise ValidationFailed("The two passwords differ", code="password_mismatch")
-        body = form_model(ManagerRegistrationComplete, **form, code=code.strip(), password=password)
-        user = await complete_manager_registration(
-            session, ctx, limits, hasher, registration_id, body
-        )
+        chosen = chosen_password(password, confirm_password)
+        body = form_model(ManagerRegistrationComplete, **form, code=code.strip(), password=chosen)
+        user = await complete_manager_registration(post.call, registration_id, body)
     except LinedeskError as exc:
-        return await PORTAL_CODE.page(request, session, ctx, registration_id, exc, form=form)
-    return await signed_in(session, ctx, user, "registration", redirect("/home"))
+        return await PORTAL_CODE.refused(post, registration_id, exc, form=form)
+    return await signed_in(post.session, post.ctx, user, "registration", redirect("/home"))
 
 
 @router.post("/portal/register/{registration_id}/resend")
-async def portal_resend(
-    request: Request,
-    registration_id: str,
-    _: CsrfChecked,
-    session: SessionDep,
-    ctx: AuthContextDep,
-    limits: CodeLimitsDep,
-) -> Response:
-    resend = resend_registration(
-        session, ctx, limits, registration_id, CodePurpose.manager_registration
-    )
+async def portal_resend(registration_id: str, post: CodePostDep) -> Response:
     url = f"/portal/register/{registration_id}"
-    return await PORTAL_CODE.resent(request, session, ctx, registration_id, resend, url)
+    return await PORTAL_CODE.resent(post, registration_id, url)

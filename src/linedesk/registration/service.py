@@ -8,22 +8,20 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linedesk.audit.service import record
-from linedesk.errors import Conflict, ValidationFailed
+from linedesk.errors import ValidationFailed
 from linedesk.identity.codes import (
-    MINUTES,
+    CodeCall,
+    CodeFlow,
     IssuedCode,
-    Limits,
     invalid_code,
     issue_code,
     redeem,
-    redeem_choosing_password,
-    resend_by_id,
+    send_message,
 )
 from linedesk.identity.models import CodePurpose, OneTimeCode, Profile, User
-from linedesk.identity.passwords import PasswordHasher, check_password_policy
+from linedesk.identity.passwords import check_password_policy
 from linedesk.identity.repository import UserRepository
-from linedesk.identity.service import AuthContext
+from linedesk.identity.service import AuthContext, audit, username_taken
 from linedesk.inventory.models import Line, LineStatus, Segment
 from linedesk.inventory.repository import (
     BillingAccountRepository,
@@ -36,7 +34,6 @@ from linedesk.kit.phone import LineKind, parse_mobile
 from linedesk.kit.ratelimit import PUK_TRIES_PER_LINE
 from linedesk.kit.repository import Scope
 from linedesk.messaging.models import Channel
-from linedesk.messaging.service import enqueue
 from linedesk.registration.schemas import (
     ManagerRegistrationComplete,
     ManagerRegistrationStart,
@@ -57,14 +54,13 @@ async def registrable_line(session: AsyncSession, msisdn: str) -> Line | None:
 # --- employees -----------------------------------------------------------------------------
 
 
-async def start_registration(
-    session: AsyncSession, ctx: AuthContext, limits: Limits, request: RegistrationStart
-) -> IssuedCode:
+async def start_registration(call: CodeCall, request: RegistrationStart) -> IssuedCode:
+    session, ctx = call.session, call.ctx
     msisdn = parse_mobile(request.msisdn)
-    await limits.sending(msisdn)
+    await call.limits.sending(msisdn)
     line = await registrable_line(session, msisdn)
     if request.data_only:
-        await _check_data_only_sim(session, ctx, limits, line, msisdn, request.puk or "")
+        await _check_data_only_sim(call, line, msisdn, request.puk or "")
         channel, destination = Channel.email, str(request.email)
     else:
         await _refuse_sms_to_a_data_only_sim(session, line)
@@ -88,21 +84,14 @@ async def start_registration(
     return issued
 
 
-async def _check_data_only_sim(
-    session: AsyncSession,
-    ctx: AuthContext,
-    limits: Limits,
-    line: Line | None,
-    msisdn: str,
-    puk: str,
-) -> None:
+async def _check_data_only_sim(call: CodeCall, line: Line | None, msisdn: str, puk: str) -> None:
     """The PUK proves possession of a data-only SIM; tries are tightly throttled."""
-    await limits.limiter.hit(PUK_TRIES_PER_LINE, msisdn)
-    sim = await LineRepository(session, OPERATOR).current_sim_of(
+    await call.limits.limiter.hit(PUK_TRIES_PER_LINE, msisdn)
+    sim = await LineRepository(call.session, OPERATOR).current_sim_of(
         line.id if line else NO_SUCH_ID, line.company_id if line else NO_SUCH_ID
     )
     if sim is None or not verify_keyed_hash(
-        ctx.settings.secret_key, PUK_PURPOSE, puk, sim.puk_hash
+        call.ctx.settings.secret_key, PUK_PURPOSE, puk, sim.puk_hash
     ):
         raise ValidationFailed(
             "The PUK is wrong", code="wrong_puk", details=[{"field": "puk", "reason": "wrong PUK"}]
@@ -137,71 +126,37 @@ async def _send_registration_code(
     registered = await UserRepository(session, OPERATOR).by_username(code_record.subject)
     if code_record.context.get("line_id") is None:
         return  # not a line of ours: nothing is sent, and the answer is the same
-    template = "registration_already" if registered else "registration_code"
-    payload: dict[str, Any] = {} if registered else {"code": issued.code, "minutes": MINUTES}
-    await enqueue(
-        session,
-        Channel(code_record.channel),
-        code_record.destination,
-        template,
-        code_record.context.get("language", "it"),
-        payload,
-        now=ctx.now,
-        company_id=code_record.company_id,
-    )
-
-
-async def resend_registration(
-    session: AsyncSession, ctx: AuthContext, limits: Limits, public_id: str, purpose: CodePurpose
-) -> IssuedCode:
-    issued = await resend_by_id(session, ctx, limits, public_id, purpose)
-    if purpose is CodePurpose.registration:
-        await _send_registration_code(session, ctx, issued)
+    if registered:
+        await send_message(session, ctx, code_record, "registration_already", {})
     else:
-        await _send_manager_code(session, ctx, issued)
-    return issued
+        await send_message(session, ctx, code_record, "registration_code", issued.payload())
 
 
-async def complete_registration(
-    session: AsyncSession,
-    ctx: AuthContext,
-    limits: Limits,
-    hasher: PasswordHasher,
-    public_id: str,
-    code: str,
-    password: str,
-) -> User:
-    code_record = await redeem_choosing_password(
-        session, ctx, limits, public_id, CodePurpose.registration, code, password
-    )
+EMPLOYEE_CODES = CodeFlow(CodePurpose.registration, _send_registration_code)
+
+
+async def complete_registration(call: CodeCall, public_id: str, code: str, password: str) -> User:
+    session, ctx = call.session, call.ctx
+    purpose = CodePurpose.registration
+    code_record = await redeem(call, public_id, purpose, code, password=password)
     line_id = code_record.context.get("line_id")
     line = await session.get(Line, line_id) if line_id else None
     users = UserRepository(session, OPERATOR)
     if line is None or await users.by_username(code_record.subject) is not None:
         raise invalid_code()
-    user = User(
+    user = await _new_user(
+        call,
+        password,
         company_id=line.company_id,
         profile=Profile.employee,
         username=code_record.subject,
         email=code_record.context.get("email"),
         main_line_id=line.id,
         language=code_record.context.get("language", "it"),
-        password_hash=await hasher.hash(password, username=code_record.subject),
-        password_changed_at=ctx.now,
-        created_at=ctx.now,
     )
     if not await users.add_new(user):  # registered at the same moment with another code
         raise invalid_code(keep_changes=False)
-    await record(
-        session,
-        "registered",
-        now=ctx.now,
-        company_id=user.company_id,
-        user_id=user.id,
-        subject=user.username,
-        client_ip=ctx.client_ip,
-        channel=code_record.channel,
-    )
+    await audit(session, ctx, "registered", user, channel=code_record.channel)
     return user
 
 
@@ -209,12 +164,13 @@ async def complete_registration(
 
 
 async def start_manager_registration(
-    session: AsyncSession, ctx: AuthContext, limits: Limits, request: ManagerRegistrationStart
+    call: CodeCall, request: ManagerRegistrationStart
 ) -> IssuedCode:
     """VAT number and one of the company's billing account codes: the code goes to the
     company's contact e-mail on file. Large enterprises have no manager profiles: they get
     the same answer, and their contact e-mail says so instead of carrying a code."""
-    await limits.sending(request.vat_number)
+    session, ctx = call.session, call.ctx
+    await call.limits.sending(request.vat_number)
     companies = CompanyRepository(session, OPERATOR)
     company_id = (await companies.ids_by_vat([request.vat_number])).get(request.vat_number)
     company = await companies.get(company_id or NO_SUCH_ID)
@@ -249,76 +205,48 @@ async def start_manager_registration(
 
 async def _send_manager_code(session: AsyncSession, ctx: AuthContext, issued: IssuedCode) -> None:
     code_record: OneTimeCode = issued.record
+    company = {"company": code_record.context.get("company_name")}
     if code_record.context.get("large"):  # no code: why there is no manager profile
-        await enqueue(
-            session,
-            Channel.email,
-            code_record.destination,
-            "manager_registration_large",
-            code_record.context.get("language", "it"),
-            {"company": code_record.context.get("company_name")},
-            now=ctx.now,
-            company_id=code_record.company_id,
-        )
-        return
-    if not code_record.context.get("matches"):
-        return
-    await enqueue(
-        session,
-        Channel.email,
-        code_record.destination,
-        "manager_registration_code",
-        code_record.context.get("language", "it"),
-        {
-            "code": issued.code,
-            "minutes": MINUTES,
-            "company": code_record.context.get("company_name"),
-        },
-        now=ctx.now,
-        company_id=code_record.company_id,
-    )
+        await send_message(session, ctx, code_record, "manager_registration_large", company)
+    elif code_record.context.get("matches"):
+        payload = issued.payload(**company)
+        await send_message(session, ctx, code_record, "manager_registration_code", payload)
+
+
+MANAGER_CODES = CodeFlow(CodePurpose.manager_registration, _send_manager_code)
 
 
 async def complete_manager_registration(
-    session: AsyncSession,
-    ctx: AuthContext,
-    limits: Limits,
-    hasher: PasswordHasher,
-    public_id: str,
-    request: ManagerRegistrationComplete,
+    call: CodeCall, public_id: str, request: ManagerRegistrationComplete
 ) -> User:
+    session, ctx = call.session, call.ctx
     check_password_policy(request.password, request.username)
-    code_record = await redeem(
-        session, ctx, limits, public_id, CodePurpose.manager_registration, request.code
-    )
+    code_record = await redeem(call, public_id, CodePurpose.manager_registration, request.code)
     if not code_record.context.get("matches") or code_record.company_id is None:
         raise invalid_code()
     users = UserRepository(session, OPERATOR)
     if await users.by_username(request.username) is not None:
-        raise _username_taken()
-    user = User(
+        raise username_taken()
+    user = await _new_user(
+        call,
+        request.password,
         company_id=code_record.company_id,
         profile=Profile.user_admin,
         username=request.username,
         email=str(request.email) if request.email else code_record.destination,
         language=code_record.context.get("language", "it"),
-        password_hash=await hasher.hash(request.password, username=request.username),
-        password_changed_at=ctx.now,
-        created_at=ctx.now,
     )
     if not await users.add_new(user):
-        raise _username_taken()
-    await record(
-        session,
-        "manager_registered",
-        now=ctx.now,
-        company_id=user.company_id,
-        user_id=user.id,
-        subject=user.username,
-        client_ip=ctx.client_ip,
-    )
+        raise username_taken()
+    await audit(session, ctx, "manager_registered", user)
     return user
 
 
-def _username_taken() -> Conflict:
-    return Conflict("This username is taken: choose another", code="username_taken")
+async def _new_user(call: CodeCall, password: str, **fields: Any) -> User:
+    """A user who registers now, with the password they chose (hashed)."""
+    return User(
+        **fields,
+        password_hash=await call.hasher.hash(password, username=fields["username"]),
+        password_changed_at=call.ctx.now,
+        created_at=call.ctx.now,
+    )
