@@ -194,6 +194,10 @@ class Settings(BaseSettings):
     def is_production(self) -> bool:
         return self.env is Environment.production
 
+    def _outside_production(self, switch: bool | None) -> bool:
+        """A development convenience's switch: unset, it is on everywhere but production."""
+        return not self.is_production if switch is None else switch
+
     @property
     def effective_database_url(self) -> str:
         if self.database_url:
@@ -202,33 +206,23 @@ class Settings(BaseSettings):
 
     @property
     def simulates_autologin(self) -> bool:
-        if self.autologin_simulator is None:
-            return not self.is_production
-        return self.autologin_simulator
+        return self._outside_production(self.autologin_simulator)
 
     @property
     def captures_messages(self) -> bool:
-        if self.messaging_capture is None:
-            return not self.is_production
-        return self.messaging_capture
+        return self._outside_production(self.messaging_capture)
 
     @property
     def runs_embedded_worker(self) -> bool:
-        if self.outbox_embedded_worker is None:
-            return not self.is_production
-        return self.outbox_embedded_worker
+        return self._outside_production(self.outbox_embedded_worker)
 
     @property
     def runs_embedded_scheduler(self) -> bool:
-        if self.scheduler_embedded is None:
-            return not self.is_production
-        return self.scheduler_embedded
+        return self._outside_production(self.scheduler_embedded)
 
     @property
     def simulates_provisioning(self) -> bool:
-        if self.provisioning_simulator is None:
-            return not self.is_production
-        return self.provisioning_simulator
+        return self._outside_production(self.provisioning_simulator)
 
     @property
     def runs_provisioning_worker(self) -> bool:
@@ -247,15 +241,11 @@ class Settings(BaseSettings):
 
     @property
     def serves_metrics(self) -> bool:
-        if self.serve_metrics is None:
-            return not self.is_production
-        return self.serve_metrics
+        return self._outside_production(self.serve_metrics)
 
     @property
     def serves_api_docs(self) -> bool:
-        if self.serve_api_docs is None:
-            return not self.is_production
-        return self.serve_api_docs
+        return self._outside_production(self.serve_api_docs)
 
     @property
     def runs_demo_live_usage(self) -> bool:

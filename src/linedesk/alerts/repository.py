@@ -6,17 +6,14 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from linedesk.identity.models import User
 from linedesk.kit.bulk import chunks, dialect_insert, insert_new_columns, is_postgres
+from linedesk.kit.repository import SessionRepository
 from linedesk.usage.models import AlertKind, SentAlert, UsagePreferences
 
 
-class AlertRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class AlertRepository(SessionRepository):
     async def users_of(self, line_ids: Collection[int]) -> dict[int, tuple[int, str]]:
         """The registered employee of each line: their id and language."""
         rows = await self.session.execute(

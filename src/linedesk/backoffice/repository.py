@@ -3,15 +3,12 @@
 from collections.abc import Sequence
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from linedesk.backoffice.models import ApiKey
+from linedesk.kit.repository import SessionRepository
 
 
-class ApiKeyRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class ApiKeyRepository(SessionRepository):
     async def by_name(self, name: str) -> ApiKey | None:
         key: ApiKey | None = await self.session.scalar(select(ApiKey).where(ApiKey.name == name))
         return key

@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import and_, delete, exists, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from linedesk.billing.charges import BillableLine, OfferFee, month_end
 from linedesk.billing.models import Invoice, InvoiceSequence
@@ -22,13 +21,24 @@ from linedesk.inventory.models import (
 )
 from linedesk.kit.bulk import chunks, dialect_insert
 from linedesk.kit.phone import LineKind
+from linedesk.kit.repository import SessionRepository
 from linedesk.usage.models import LineCounter, SpendingAccount, SpendingLine, SpendingMonth
 
+# A line's month in the roll-ups: its key, then what a new row replaces.
+ROLLUP_KEY = ("line_id", "period")
+ROLLUP_COLUMNS = (
+    "line_id",
+    "period",
+    "company_id",
+    "billing_account_id",
+    "kind",
+    "amount",
+    "running_total",
+    "running_months",
+)
 
-class BillingRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
 
+class BillingRepository(SessionRepository):
     async def account_ids(self, only: Sequence[int] | None) -> list[int]:
         query = select(BillingAccount.id).order_by(BillingAccount.id)
         if only is not None:
@@ -140,12 +150,9 @@ class BillingRepository:
         )
 
 
-class RollupRepository:
+class RollupRepository(SessionRepository):
     """The spending roll-ups: written by the billing run (the billed month) and by the
     estimate's refresh; the usage path adds its charges itself (usage.service)."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
 
     async def put_lines(self, rows: Sequence[dict[str, Any]]) -> None:
         """Insert the lines' months. A month already there (one chunk of the run carried a
@@ -155,17 +162,11 @@ class RollupRepository:
             statement = dialect_insert(self.session, SpendingLine).values(list(part))
             await self.session.execute(
                 statement.on_conflict_do_update(
-                    index_elements=["line_id", "period"],
+                    index_elements=list(ROLLUP_KEY),
                     set_={
                         name: statement.excluded[name]
-                        for name in (
-                            "company_id",
-                            "billing_account_id",
-                            "kind",
-                            "amount",
-                            "running_total",
-                            "running_months",
-                        )
+                        for name in ROLLUP_COLUMNS
+                        if name not in ROLLUP_KEY
                     },
                     where=statement.excluded.amount != 0,
                 )

@@ -27,7 +27,7 @@ from linedesk.billing.charges import (
     totals,
 )
 from linedesk.billing.models import InvoiceLine, InvoiceStatus
-from linedesk.billing.repository import BillingRepository, RollupRepository
+from linedesk.billing.repository import ROLLUP_COLUMNS, BillingRepository, RollupRepository
 from linedesk.billing.schemas import RunSummary
 from linedesk.errors import ValidationFailed
 from linedesk.kit.bulk import chunks, copy_or_insert
@@ -82,16 +82,6 @@ def invoice_number(year: int, sequence: int) -> str:
 
 # --- the spending roll-ups (usage.models: SpendingLine, SpendingAccount, SpendingMonth) ----
 
-ROLLUP_COLUMNS = (
-    "line_id",
-    "period",
-    "company_id",
-    "billing_account_id",
-    "kind",
-    "amount",
-    "running_total",
-    "running_months",
-)
 ZERO = Decimal("0.00")
 
 

@@ -1,11 +1,8 @@
 """linedesk provisioning: deliver line actions to the operator's provisioning system."""
 
-import asyncio
-import signal
-
 import typer
 
-from linedesk.cli.runtime import console, err_console, run, settings
+from linedesk.cli.runtime import console, err_console, run, settings, work_then_close
 from linedesk.db import create_engine, create_sessionmaker
 from linedesk.kit.clock import Clock
 from linedesk.lineactions.provisioning import ProvisioningWorker
@@ -32,16 +29,8 @@ def work(
             raise typer.Exit(2)
         worker = ProvisioningWorker.from_settings(current, sessionmaker, Clock(), transport)
         try:
-            if once:
-                return await worker.run_until_idle()
-            stop = asyncio.Event()
-            loop = asyncio.get_running_loop()
-            for signum in (signal.SIGINT, signal.SIGTERM):
-                loop.add_signal_handler(signum, stop.set)
-            await worker.run(stop, idle_seconds=current.provisioning_poll_seconds)
-            return 0
+            return await work_then_close(worker, once, current.provisioning_poll_seconds)
         finally:
-            await worker.close()
             await engine.dispose()
 
     delivered = run(_work())

@@ -1,9 +1,11 @@
 """What every command needs: settings, the database, one transaction, a console."""
 
 import asyncio
+import contextlib
+import signal
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import typer
 from rich.console import Console
@@ -61,6 +63,36 @@ def run(coroutine: Coroutine[Any, Any, T]) -> T:
             field = detail.get("field") or ""
             err_console.print(f"  {where} {field}: {detail['reason']}".replace("  :", " "))
         raise typer.Exit(1) from exc
+
+
+def stop_on_signals() -> asyncio.Event:
+    """An event set at SIGINT or SIGTERM, for a long-running command to end its loop."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(RuntimeError):  # not the main thread (tests)
+            loop.add_signal_handler(signum, stop.set)
+    return stop
+
+
+class Worker(Protocol):
+    async def run_until_idle(self) -> int: ...
+
+    async def run(self, stop: asyncio.Event, idle_seconds: float) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+async def work_then_close(worker: Worker, once: bool, idle_seconds: float) -> int:
+    """`--once`: do what is due and return how much; else work until SIGINT/SIGTERM (0).
+    The worker is closed either way."""
+    try:
+        if once:
+            return await worker.run_until_idle()
+        await worker.run(stop_on_signals(), idle_seconds=idle_seconds)
+        return 0
+    finally:
+        await worker.close()
 
 
 @asynccontextmanager

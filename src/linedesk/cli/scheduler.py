@@ -1,13 +1,10 @@
 """linedesk scheduler: the daily jobs as a process of their own (production). One is enough;
 a second one is harmless (the runs take a lock, and every job is idempotent)."""
 
-import asyncio
-import signal
-
 import structlog
 import typer
 
-from linedesk.cli.runtime import console, run, settings
+from linedesk.cli.runtime import console, run, settings, stop_on_signals
 from linedesk.db import create_engine, create_sessionmaker
 from linedesk.jobs import DailyJobsResult, run_daily_jobs, run_daily_loop
 from linedesk.kit.clock import Clock
@@ -45,10 +42,7 @@ def scheduler(
         try:
             if once:
                 return await run_daily_jobs(sessionmaker, Clock(), current.invoice_due_days)
-            stop = asyncio.Event()
-            loop = asyncio.get_running_loop()
-            for signum in (signal.SIGINT, signal.SIGTERM):
-                loop.add_signal_handler(signum, stop.set)
+            stop = stop_on_signals()
             log.info("scheduler_started", every_seconds=every)
             await run_daily_loop(sessionmaker, Clock(), stop, every, current.invoice_due_days)
             log.info("scheduler_stopped")

@@ -1,13 +1,10 @@
 """linedesk usage consume: import usage records from the stream (NATS JetStream) as they come."""
 
-import asyncio
-import contextlib
-import signal
 import time
 
 import typer
 
-from linedesk.cli.runtime import console, err_console, run, settings
+from linedesk.cli.runtime import console, err_console, run, settings, stop_on_signals
 from linedesk.db import create_engine, create_sessionmaker
 from linedesk.kit.clock import Clock
 from linedesk.kit.live import RedisBus
@@ -54,11 +51,7 @@ def consume(
             bus.publish if bus else None,
             on_counters=usage_hook(current),
         )
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(RuntimeError):  # not the main thread (tests)
-                loop.add_signal_handler(signum, stop.set)
+        stop = stop_on_signals()
         try:
             await consumer.start()
             if not until_idle:

@@ -1,12 +1,9 @@
 """linedesk worker: delivers the outbox (run as many as needed; none sends a message twice)."""
 
-import asyncio
-import signal
-
 import typer
 from prometheus_client import start_http_server
 
-from linedesk.cli.runtime import console, run, settings
+from linedesk.cli.runtime import console, run, settings, work_then_close
 from linedesk.db import create_engine, create_sessionmaker
 from linedesk.invoices.service import INVOICE_PDF, invoice_pdf_loader
 from linedesk.kit.clock import Clock
@@ -32,16 +29,8 @@ def worker(
         engine = create_engine(current.effective_database_url)
         outbox = OutboxWorker.from_settings(current, create_sessionmaker(engine), Clock())
         try:
-            if once:
-                return await outbox.run_until_idle()
-            stop = asyncio.Event()
-            loop = asyncio.get_running_loop()
-            for signum in (signal.SIGINT, signal.SIGTERM):
-                loop.add_signal_handler(signum, stop.set)
-            await outbox.run(stop, idle_seconds=idle)
-            return 0
+            return await work_then_close(outbox, once, idle)
         finally:
-            await outbox.close()
             await engine.dispose()
 
     delivered = run(_work())

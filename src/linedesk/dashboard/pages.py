@@ -1,10 +1,11 @@
 """The employee's pages of usage: home with the counters, usage detail, the two embeddable
 widgets and their settings. Managers see the same for any line of their company."""
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
 from linedesk.dashboard import service
@@ -37,6 +38,21 @@ router = APIRouter(include_in_schema=False)
 LineParam = Annotated[str | None, Query(max_length=20)]
 EMBEDDABLE = {"Content-Security-Policy": WIDGET_POLICY}
 LIVE_REFRESH = "X-Linedesk-Live"  # sent by static/live.js when a change makes it reload
+
+
+@dataclass(frozen=True)
+class LinePage:
+    """What a page of one line's counters is asked with; `line` (`?line=`) is the line picked,
+    if any."""
+
+    request: Request
+    principal: WebUser
+    session: SessionDep
+    clock: ClockDep
+    line: LineParam = None
+
+
+LinePageDep = Annotated[LinePage, Depends()]
 
 
 def _l10n(request: Request) -> Localizer:
@@ -105,18 +121,12 @@ def renewal(period: date) -> date:
     return (period.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
-async def home_page(
-    request: Request,
-    principal: Principal,
-    session: SessionDep,
-    clock: ClockDep,
-    line: str | None = None,
-    **extra: Any,
-) -> Response:
+async def home_page(asked: LinePage, **extra: Any) -> Response:
     """The home of both profiles (the route is in linedesk.overview, which adds the
     manager's company figures as `extra`)."""
+    request, principal, session, clock = asked.request, asked.principal, asked.session, asked.clock
     await visit(session, principal, "home", clock, request)
-    line, matches = await _searched(session, principal, line)
+    line, matches = await _searched(session, principal, asked.line)
     summary, line_error = (
         (None, None)
         if matches
@@ -166,19 +176,18 @@ def _parse_day(raw: str | None, name: str) -> date | None:
 
 @router.get("/usage")
 async def usage(
-    request: Request,
-    principal: WebUser,
-    session: SessionDep,
-    clock: ClockDep,
-    line: LineParam = None,
+    asked: LinePageDep,
     from_: Annotated[str | None, Query(alias="from")] = None,
     to: str | None = None,
     type: UsageType = UsageType.data,
 ) -> Response:
+    request, principal, session, clock = asked.request, asked.principal, asked.session, asked.clock
     await visit(session, principal, "usage", clock, request)
-    summary, line_error = await _summary_of_chosen_line(request, session, principal, clock, line)
+    summary, line_error = await _summary_of_chosen_line(
+        request, session, principal, clock, asked.line
+    )
     if summary is None:  # no line to show: the home page, with its picker and the message
-        return await home_page(request, principal, session, clock, line)
+        return await home_page(asked)
     now = clock.now()
     today = now.astimezone(ROME).date()
     range_error: LinedeskError | None = None
@@ -214,23 +223,17 @@ async def usage(
     )
 
 
-async def _widget_page(
-    request: Request,
-    principal: Principal,
-    session: SessionDep,
-    clock: ClockDep,
-    line: str | None,
-    extended: bool,
-) -> Response:
-    msisdn = await service.widget_line(session, principal, line)
+async def _widget_page(asked: LinePage, extended: bool) -> Response:
+    session, principal, clock = asked.session, asked.principal, asked.clock
+    msisdn = await service.widget_line(session, principal, asked.line)
     summary = await service.summary(session, principal, msisdn, clock.now())
     links = await service.quick_links(session, principal) if extended else []
     response = render(
-        request,
+        asked.request,
         "dashboard/widget.html",
         summary=summary,
         extended=extended,
-        gauges=_gauges(request, summary)[:3],
+        gauges=_gauges(asked.request, summary)[:3],
         quick_links=links,
         settings_url=service.SETTINGS_URL,
         fetched_at=clock.now(),
@@ -240,25 +243,13 @@ async def _widget_page(
 
 
 @router.get("/widget/light")
-async def widget_light(
-    request: Request,
-    principal: WebUser,
-    session: SessionDep,
-    clock: ClockDep,
-    line: LineParam = None,
-) -> Response:
-    return await _widget_page(request, principal, session, clock, line, extended=False)
+async def widget_light(asked: LinePageDep) -> Response:
+    return await _widget_page(asked, extended=False)
 
 
 @router.get("/widget/extended")
-async def widget_extended(
-    request: Request,
-    principal: WebUser,
-    session: SessionDep,
-    clock: ClockDep,
-    line: LineParam = None,
-) -> Response:
-    return await _widget_page(request, principal, session, clock, line, extended=True)
+async def widget_extended(asked: LinePageDep) -> Response:
+    return await _widget_page(asked, extended=True)
 
 
 def _settings_page(

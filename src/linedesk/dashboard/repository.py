@@ -5,13 +5,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Select, and_, func, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from linedesk.inventory.models import Line, Offer
+from linedesk.kit.bulk import dialect_insert
 from linedesk.kit.clock import ROME
-from linedesk.kit.repository import ScopedRepository
+from linedesk.kit.repository import ScopedRepository, SessionRepository
 from linedesk.usage.models import (
     DailyUsage,
     FeatureVisit,
@@ -131,11 +129,8 @@ class DashboardRepository(ScopedRepository[Line]):
         return (await self.session.scalars(statement)).all()
 
 
-class PreferencesRepository:
+class PreferencesRepository(SessionRepository):
     """A user's own widget settings and feature visits: keyed by the user, never shared."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
 
     async def preferences(self, user_id: int) -> UsagePreferences | None:
         return await self.session.get(UsagePreferences, user_id)
@@ -153,9 +148,7 @@ class PreferencesRepository:
 
     async def count_visit(self, user_id: int, company_id: int, feature: str, now: datetime) -> None:
         """One statement, safe under concurrent visits (insert, or add one)."""
-        bind = self.session.get_bind()
-        insert = pg_insert if bind.dialect.name == "postgresql" else sqlite_insert
-        statement = insert(FeatureVisit).values(
+        statement = dialect_insert(self.session, FeatureVisit).values(
             user_id=user_id, feature=feature, company_id=company_id, visits=1, last_visit_at=now
         )
         statement = statement.on_conflict_do_update(

@@ -1,8 +1,10 @@
 """Back-office JSON routes of the inventory: create and read, one at a time or from CSV."""
 
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Query, Request, Response, status
+from pydantic import BaseModel
+from sqlalchemy import Select
 
 from linedesk.backoffice.auth import OperatorKey
 from linedesk.deps import ClockDep, SessionDep, SettingsDep
@@ -36,17 +38,30 @@ from linedesk.inventory.service import (
     swap_sim,
 )
 from linedesk.kit.csvfile import CSV_BODY
-from linedesk.kit.pagination import IdPath, IdQuery, PageParams, paged
+from linedesk.kit.pagination import IdPath, IdQuery, Page, PageParams, paged
 from linedesk.kit.phone import LineKind, number_in_path
-from linedesk.kit.repository import Scope
+from linedesk.kit.repository import Scope, ScopedRepository
 from linedesk.kit.uploads import UPLOAD_RESPONSES, read_upload
 
 router = APIRouter(prefix="/backoffice", tags=["back office: inventory"])
 OPERATOR = Scope.operator()
+ReadT = TypeVar("ReadT", bound=BaseModel)
 
 
 def _ctx(settings: SettingsDep, clock: ClockDep) -> ImportContext:
     return ImportContext(secret_key=settings.secret_key, now=clock.now())
+
+
+async def _listed(
+    response: Response,
+    repo: ScopedRepository[Any],
+    statement: Select[Any],
+    page: Page,
+    read: type[ReadT],
+) -> list[ReadT]:
+    """One page of a listing as `read` models, the total in X-Total-Count."""
+    items, total = await repo.page(statement, page)
+    return paged(response, [read.model_validate(item) for item in items], total)
 
 
 # --- companies -----------------------------------------------------------------------------
@@ -62,8 +77,7 @@ async def list_companies(
 ) -> list[CompanyRead]:
     """Every customer company, oldest first."""
     repo = CompanyRepository(session, OPERATOR)
-    items, total = await repo.page(repo.listing(segment), page)
-    return paged(response, [CompanyRead.model_validate(c) for c in items], total)
+    return await _listed(response, repo, repo.listing(segment), page, CompanyRead)
 
 
 @router.get("/companies/{company_id}", response_model=CompanyRead)
@@ -93,8 +107,7 @@ async def list_billing_accounts(
     company_id: IdQuery = None,
 ) -> list[BillingAccountRead]:
     repo = BillingAccountRepository(session, OPERATOR)
-    items, total = await repo.page(repo.listing(company_id), page)
-    return paged(response, [BillingAccountRead.model_validate(a) for a in items], total)
+    return await _listed(response, repo, repo.listing(company_id), page, BillingAccountRead)
 
 
 @router.get("/billing-accounts/{code}", response_model=BillingAccountRead)
@@ -128,8 +141,7 @@ async def list_offers(
     _: OperatorKey, session: SessionDep, response: Response, page: PageParams
 ) -> list[OfferRead]:
     repo = OfferRepository(session, OPERATOR)
-    items, total = await repo.page(repo.listing(), page)
-    return paged(response, [OfferRead.model_validate(o) for o in items], total)
+    return await _listed(response, repo, repo.listing(), page, OfferRead)
 
 
 @router.get("/offers/{code}", response_model=OfferRead)

@@ -1,6 +1,7 @@
 """Every inventory query, scoped to the caller's company (or all, for operator staff)."""
 
 from collections.abc import Collection
+from typing import TypeVar
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
@@ -8,6 +9,19 @@ from sqlalchemy.orm import joinedload
 from linedesk.inventory.models import BillingAccount, Company, Line, LineStatus, Offer, Sim
 from linedesk.kit.phone import LineKind
 from linedesk.kit.repository import ScopedRepository
+
+C = TypeVar("C", BillingAccount, Offer)
+
+
+class CodedRepository(ScopedRepository[C]):
+    """Rows known to people by a unique `code` (billing accounts, offers)."""
+
+    async def by_codes(self, codes: Collection[str]) -> dict[str, C]:
+        result = await self.session.execute(self.readable().where(self.model.code.in_(codes)))
+        return {row.code: row for row in result.scalars()}
+
+    async def get_by_code(self, code: str) -> C | None:
+        return (await self.by_codes([code])).get(code)
 
 
 class CompanyRepository(ScopedRepository[Company]):
@@ -27,7 +41,7 @@ class CompanyRepository(ScopedRepository[Company]):
         return {vat: id for vat, id in result.all()}
 
 
-class BillingAccountRepository(ScopedRepository[BillingAccount]):
+class BillingAccountRepository(CodedRepository[BillingAccount]):
     model = BillingAccount
 
     def listing(self, company_id: int | None = None) -> Select[BillingAccount]:
@@ -36,15 +50,8 @@ class BillingAccountRepository(ScopedRepository[BillingAccount]):
             statement = statement.where(BillingAccount.company_id == company_id)
         return statement
 
-    async def by_codes(self, codes: Collection[str]) -> dict[str, BillingAccount]:
-        result = await self.session.execute(self.readable().where(BillingAccount.code.in_(codes)))
-        return {account.code: account for account in result.scalars()}
 
-    async def get_by_code(self, code: str) -> BillingAccount | None:
-        return (await self.by_codes([code])).get(code)
-
-
-class OfferRepository(ScopedRepository[Offer]):
+class OfferRepository(CodedRepository[Offer]):
     """Offers are the operator's catalogue: readable by every company."""
 
     model = Offer
@@ -54,13 +61,6 @@ class OfferRepository(ScopedRepository[Offer]):
 
     def listing(self) -> Select[Offer]:
         return self.readable().order_by(Offer.id)
-
-    async def by_codes(self, codes: Collection[str]) -> dict[str, Offer]:
-        result = await self.session.execute(self.readable().where(Offer.code.in_(codes)))
-        return {offer.code: offer for offer in result.scalars()}
-
-    async def get_by_code(self, code: str) -> Offer | None:
-        return (await self.by_codes([code])).get(code)
 
 
 class LineRepository(ScopedRepository[Line]):

@@ -57,7 +57,6 @@ class Broker(ABC):
     async def ensure_stream(self, name: str, subjects: Sequence[str]) -> None:
         """Create the stream if it is missing; make it keep `subjects` if it does not."""
 
-    @abstractmethod
     async def publish(
         self,
         subject: str,
@@ -68,8 +67,8 @@ class Broker(ABC):
     ) -> None:
         """Publish and wait until the stream has stored it; a `msg_id` seen recently is
         stored once."""
+        await self._publish(subject, data, dict(headers or {}), msg_id)
 
-    @abstractmethod
     async def consumer(
         self,
         stream: str,
@@ -81,6 +80,17 @@ class Broker(ABC):
     ) -> Consumer:
         """The durable pull consumer of `subject` (created if missing): every process that
         asks for the same durable shares its messages."""
+        return await self._consumer(stream, subject, durable, ack_wait, max_pending)
+
+    @abstractmethod
+    async def _publish(
+        self, subject: str, data: bytes, headers: dict[str, str], msg_id: str | None
+    ) -> None: ...
+
+    @abstractmethod
+    async def _consumer(
+        self, stream: str, subject: str, durable: str, ack_wait: float, max_pending: int
+    ) -> Consumer: ...
 
     async def flush(self) -> None:
         """Wait until what was sent (acknowledgements included) reached the broker."""
@@ -201,13 +211,8 @@ class MemoryBroker(Broker):
     async def ensure_stream(self, name: str, subjects: Sequence[str]) -> None:
         self._streams.setdefault(name, _Stream(set())).subjects.update(subjects)
 
-    async def publish(
-        self,
-        subject: str,
-        data: bytes,
-        headers: Mapping[str, str] | None = None,
-        *,
-        msg_id: str | None = None,
+    async def _publish(
+        self, subject: str, data: bytes, headers: dict[str, str], msg_id: str | None
     ) -> None:
         stream = next((s for s in self._streams.values() if subject in s.subjects), None)
         if stream is None:
@@ -216,19 +221,13 @@ class MemoryBroker(Broker):
             if msg_id in stream.ids:
                 return
             stream.ids.add(msg_id)
-        stream.messages.append(_Stored(next(self._sequence), subject, data, dict(headers or {})))
+        stream.messages.append(_Stored(next(self._sequence), subject, data, headers))
         for durable in self._durables.values():
             if durable.stream is stream:
                 durable.arrived.set()
 
-    async def consumer(
-        self,
-        stream: str,
-        subject: str,
-        durable: str,
-        *,
-        ack_wait: float = 30.0,
-        max_pending: int = 50_000,
+    async def _consumer(
+        self, stream: str, subject: str, durable: str, ack_wait: float, max_pending: int
     ) -> Consumer:
         if stream not in self._streams:
             raise LookupError(f"no stream {stream}")

@@ -2,7 +2,6 @@
 explicit acks, publishes that wait for the stream's acknowledgement."""
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 import nats
 from nats.aio.client import Client
@@ -90,28 +89,16 @@ class NatsBroker(Broker):
             info.config.subjects = kept + missing
             await js.update_stream(info.config)
 
-    async def publish(
-        self,
-        subject: str,
-        data: bytes,
-        headers: Mapping[str, str] | None = None,
-        *,
-        msg_id: str | None = None,
+    async def _publish(
+        self, subject: str, data: bytes, headers: dict[str, str], msg_id: str | None
     ) -> None:
         _, js = await self.connection()
-        sent: dict[str, Any] = dict(headers or {})
         if msg_id is not None:
-            sent["Nats-Msg-Id"] = msg_id
-        await js.publish(subject, data, headers=sent or None)
+            headers["Nats-Msg-Id"] = msg_id
+        await js.publish(subject, data, headers=headers or None)
 
-    async def consumer(
-        self,
-        stream: str,
-        subject: str,
-        durable: str,
-        *,
-        ack_wait: float = 30.0,
-        max_pending: int = 50_000,
+    async def _consumer(
+        self, stream: str, subject: str, durable: str, ack_wait: float, max_pending: int
     ) -> Consumer:
         _, js = await self.connection()
         config = api.ConsumerConfig(

@@ -11,7 +11,7 @@ import asyncio
 import hashlib
 import math
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -145,18 +145,23 @@ class RateLimiter:
 
     async def hit(self, rule: RuleLike, *identifiers: str) -> None:
         """Count one attempt; raise RateLimited with Retry-After if a limit is already full."""
-        key = _key(identifiers)
-        async with _storage_errors():
-            for item in _items(rule):
-                if not await self._strategy.hit(item, key):
-                    await self._refuse(item, key)
+        await self._pass(self._strategy.hit, rule, identifiers)
 
     async def check(self, rule: RuleLike, *identifiers: str) -> None:
         """Raise RateLimited if the next attempt would be refused, without counting one."""
+        await self._pass(self._strategy.test, rule, identifiers)
+
+    async def _pass(
+        self,
+        allows: Callable[[RateLimitItem, str], Awaitable[bool]],
+        rule: RuleLike,
+        identifiers: tuple[str, ...],
+    ) -> None:
+        """Refuse at the first of the rule's limits that `allows` (hit or test) turns down."""
         key = _key(identifiers)
         async with _storage_errors():
             for item in _items(rule):
-                if not await self._strategy.test(item, key):
+                if not await allows(item, key):
                     await self._refuse(item, key)
 
     async def note(self, rule: RuleLike, *identifiers: str) -> int:

@@ -35,6 +35,14 @@ class Scope:
         return cls(company_id=company_id, line_ids=line_ids)
 
 
+class SessionRepository:
+    """Queries on the caller's session with no scope of their own: operator data, or rows the
+    caller has already scoped (by user, by company)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+
 class ScopedRepository(Generic[M]):
     model: ClassVar[type[Any]]
     company_column: ClassVar[str] = "company_id"

@@ -5,9 +5,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Row, and_, delete, func, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from linedesk.kit.bulk import dialect_insert
+from linedesk.kit.repository import SessionRepository
 from linedesk.messaging.models import (
     CapturedMessage,
     Channel,
@@ -17,10 +17,7 @@ from linedesk.messaging.models import (
 )
 
 
-class OutboxRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class OutboxRepository(SessionRepository):
     async def add_many(self, rows: Sequence[dict[str, Any]]) -> None:
         """New messages, inserted in one statement."""
         await self.session.execute(insert(OutboxMessage), list(rows))
@@ -121,10 +118,7 @@ class OutboxRepository:
         )
 
 
-class MailboxRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class MailboxRepository(SessionRepository):
     async def newest(self, limit: int = 100, offset: int = 0) -> Sequence[CapturedMessage]:
         statement = (
             select(CapturedMessage)
@@ -138,12 +132,9 @@ class MailboxRepository:
         return int(await self.session.scalar(select(func.count(CapturedMessage.id))) or 0)
 
 
-class PushSubscriptionRepository:
+class PushSubscriptionRepository(SessionRepository):
     """Browsers' push subscriptions; the caller scopes them (a user's own, or those of the
     users a notification or an alert goes to)."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
 
     async def save(
         self,
@@ -155,8 +146,7 @@ class PushSubscriptionRepository:
         auth: str,
         now: datetime,
     ) -> PushSubscription:
-        module = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
-        statement = module.insert(PushSubscription).values(
+        statement = dialect_insert(self.session, PushSubscription).values(
             company_id=company_id,
             user_id=user_id,
             endpoint=endpoint,

@@ -1,6 +1,5 @@
 """The outbox worker as a background task of the web process (embedded mode)."""
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -8,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from linedesk.config import Settings
 from linedesk.kit.clock import Clock
+from linedesk.kit.worker import running_beside
 from linedesk.messaging.worker import OutboxWorker
 
 
@@ -20,11 +20,5 @@ async def embedded_worker(
         yield None
         return
     worker = OutboxWorker.from_settings(settings, sessionmaker, clock)
-    stop = asyncio.Event()
-    task = asyncio.create_task(worker.run(stop), name="outbox-worker")
-    try:
+    async with running_beside(worker, 1.0, "outbox-worker"):
         yield worker
-    finally:
-        stop.set()
-        await task
-        await worker.close()

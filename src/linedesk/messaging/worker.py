@@ -7,7 +7,6 @@ until `max_attempts`, then the message is `failed` with the last error as its re
 """
 
 import asyncio
-import contextlib
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -21,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from linedesk.config import Settings
 from linedesk.errors import database_unavailable
 from linedesk.kit.clock import Clock
+from linedesk.kit.worker import BatchWorker
 from linedesk.messaging import metrics
 from linedesk.messaging.attachments import Sources, load_attachments
 from linedesk.messaging.channels import ChannelNotConfigured, Outgoing, Sender, build_senders
@@ -48,7 +48,9 @@ def describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:500]
 
 
-class OutboxWorker:
+class OutboxWorker(BatchWorker):
+    failed_event = "outbox_batch_failed"
+
     def __init__(
         self,
         sessionmaker: async_sessionmaker[AsyncSession],
@@ -96,24 +98,8 @@ class OutboxWorker:
         await asyncio.gather(*(self._process(message) for message in claimed))
         return len(claimed)
 
-    async def run_until_idle(self) -> int:
-        total = 0
-        while count := await self.run_once():
-            total += count
-        return total
-
-    async def run(self, stop: asyncio.Event, idle_seconds: float = 1.0) -> None:
-        """Work until `stop` is set, resting `idle_seconds` whenever nothing is due."""
-        while not stop.is_set():
-            try:
-                count = await self.run_once()
-                await self.refresh_metrics()
-            except Exception:  # the database may be briefly away: log it and keep going
-                log.exception("outbox_batch_failed")
-                count = 0
-            if not count:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=idle_seconds)
+    async def after_batch(self) -> None:
+        await self.refresh_metrics()
 
     async def refresh_metrics(self) -> None:
         async with self.sessionmaker() as session:

@@ -6,13 +6,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Insert, Row, Select, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linedesk.billing.models import Invoice, InvoiceStatus
 from linedesk.identity.models import Profile, User
 from linedesk.inventory.models import BillingAccount
+from linedesk.kit.bulk import dialect_insert
 from linedesk.kit.pagination import Page
+from linedesk.kit.repository import SessionRepository
 from linedesk.notifications.models import (
     Notification,
     NotificationEvent,
@@ -73,15 +74,8 @@ class NotificationRepository:
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def _dialect(session: AsyncSession) -> Any:
-    return postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-
-
-class PreferenceRepository:
+class PreferenceRepository(SessionRepository):
     """A manager's switches (the caller passes the user)."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
 
     async def preferences(self, user_ids: set[int]) -> Sequence[NotificationPreference]:
         rows = await self.session.scalars(
@@ -92,12 +86,8 @@ class PreferenceRepository:
     async def save(
         self, user: User, kind: NotificationKind, switches: dict[str, bool], now: datetime
     ) -> None:
-        statement = (
-            _dialect(self.session)
-            .insert(NotificationPreference)
-            .values(
-                user_id=user.id, kind=kind, company_id=user.company_id, updated_at=now, **switches
-            )
+        statement = dialect_insert(self.session, NotificationPreference).values(
+            user_id=user.id, kind=kind, company_id=user.company_id, updated_at=now, **switches
         )
         await self.session.execute(
             statement.on_conflict_do_update(
@@ -106,17 +96,12 @@ class PreferenceRepository:
         )
 
 
-class EventRepository:
+class EventRepository(SessionRepository):
     """The producers' queries: across companies, as events are (the caller scopes them)."""
 
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
     def _insert_ignoring_conflicts(self) -> Insert:
-        statement: Insert = (
-            _dialect(self.session)
-            .insert(NotificationEvent)
-            .on_conflict_do_nothing(index_elements=["key"])
+        statement: Insert = dialect_insert(self.session, NotificationEvent).on_conflict_do_nothing(
+            index_elements=["key"]
         )
         return statement
 

@@ -9,10 +9,10 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from linedesk.billing.models import Invoice, InvoiceStatus
 from linedesk.kit.bulk import chunks, is_postgres
+from linedesk.kit.repository import SessionRepository
 from linedesk.payments.models import Payment
 
 CHUNK = 5000  # values per query: far below the drivers' bind-parameter limits (32,767)
@@ -26,10 +26,7 @@ class Due:
     paid: Decimal
 
 
-class PaymentRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class PaymentRepository(SessionRepository):
     async def lock_invoices(self, numbers: Collection[str]) -> None:
         """Hold the invoices being paid until the transaction ends, so that what is still
         due is read and spent by one payment at a time. PostgreSQL: SELECT … FOR UPDATE, in

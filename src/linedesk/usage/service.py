@@ -36,6 +36,7 @@ from linedesk.kit.bulk import (
 from linedesk.kit.csvfile import RowError
 from linedesk.kit.phone import InvalidNumber, LineKind, stored_number
 from linedesk.usage.batch import (
+    COUNTED,
     START_SCHEMA,
     Totals,
     changes,
@@ -74,15 +75,6 @@ class Watched:
 
 Key = tuple[int, date]  # line id, period
 CLOCK_SKEW = timedelta(minutes=5)
-COUNTER_FIELDS = (
-    "data_bytes",
-    "voice_seconds",
-    "sms_count",
-    "roaming_data_bytes",
-    "charges",
-    "roaming_charges",
-    "roaming_events",
-)
 RECORD_COLUMNS = (
     "company_id",
     "line_id",
@@ -115,7 +107,7 @@ STAGED_INSERT = (
 _ELIGIBLE = "destination IN ('national', 'eu_roaming')"
 STAGED_COUNTERS = (
     f"INSERT INTO {LineCounter.__tablename__} (line_id, period, company_id, "
-    f"{', '.join(COUNTER_FIELDS)}, updated_at) "
+    f"{', '.join(COUNTED)}, updated_at) "
     "SELECT line_id, period, min(company_id), "
     + "".join(
         f"coalesce(sum(quantity) FILTER (WHERE usage_type = '{t}' AND {_ELIGIBLE}), 0), "
@@ -128,7 +120,7 @@ STAGED_COUNTERS = (
     f"FROM {STAGING} GROUP BY line_id, period ORDER BY line_id, period "
     "ON CONFLICT (line_id, period) DO UPDATE SET "
     + ", ".join(
-        f"{name} = {LineCounter.__tablename__}.{name} + EXCLUDED.{name}" for name in COUNTER_FIELDS
+        f"{name} = {LineCounter.__tablename__}.{name} + EXCLUDED.{name}" for name in COUNTED
     )
     + ", company_id = EXCLUDED.company_id, updated_at = EXCLUDED.updated_at"
 )
@@ -265,7 +257,7 @@ async def _counters(session: AsyncSession, keys: pl.DataFrame) -> pl.DataFrame:
             select(
                 LineCounter.line_id,
                 LineCounter.period,
-                *(getattr(LineCounter, name) for name in COUNTER_FIELDS),
+                *(getattr(LineCounter, name) for name in COUNTED),
             ).where(among(session, LineCounter.line_id, part), LineCounter.period.in_(periods))
         )
         for line_id, period, *values in rows:
@@ -358,28 +350,15 @@ def _check(frame: pl.DataFrame, terms: dict[int, OfferTerms], now: datetime) -> 
 
 async def _insert_records(session: AsyncSession, rated: pl.DataFrame, now: datetime) -> int:
     """The rated records, each record id at most once; returns how many were new."""
-    columns = rated.select(
-        "company_id",
-        "line_id",
-        "record_id",
-        "started_at",
-        "period",
-        "day",
-        pl.col("type"),
-        "destination",
-        "quantity",
-        "in_bundle",
-        pl.col("charge").cast(pl.Int64),
-        pl.lit(now).alias("imported_at"),
-    )
+    # The table's columns, in its order, from the frame's (its `type` is `usage_type`).
+    picked = {name: pl.col(name) for name in RECORD_COLUMNS} | {
+        "usage_type": pl.col("type"),
+        "charge": pl.col("charge").cast(pl.Int64),
+        "imported_at": pl.lit(now),
+    }
+    columns = rated.select(column.alias(name) for name, column in picked.items())
     if is_postgres(session):
-        return await copy_frame_staged(
-            session,
-            STAGING_DDL,
-            STAGING,
-            columns.rename(dict(zip(columns.columns, RECORD_COLUMNS, strict=True))),
-            STAGED_INSERT,
-        )
+        return await copy_frame_staged(session, STAGING_DDL, STAGING, columns, STAGED_INSERT)
     rows = [(*row[:10], from_micros(row[10]), now) for row in columns.rows()]
     return await insert_ignore(session, UsageRecord, RECORD_COLUMNS, rows, ("record_id",))
 
@@ -395,14 +374,14 @@ async def _write_totals(
         return
     sums = done.counters
     line_ids = sums["line_id"].to_list()
-    counters: dict[str, Sequence[Any]] = {name: sums[name].to_list() for name in COUNTER_FIELDS}
+    counters: dict[str, Sequence[Any]] = {name: sums[name].to_list() for name in COUNTED}
     for name in ("charges", "roaming_charges"):
         counters[name] = [from_micros(value) for value in counters[name]]
     await upsert_add_columns(
         session,
         LineCounter,
         ("line_id", "period"),
-        COUNTER_FIELDS,
+        COUNTED,
         {
             "line_id": line_ids,
             "period": sums["period"].to_list(),
