@@ -11,93 +11,50 @@ _MOBILE_RATES = {
     "rate_voice_per_minute": Decimal("0.1900"),
     "rate_sms": Decimal("0.1900"),
 }
+_FIXED_RATES = {"rate_voice_per_minute": Decimal("0.0900")}
+UNLIMITED = None
 
-OFFERS = (
+# code, name, monthly fee, data MB, voice minutes, SMS, EU roaming data MB, segment (None: all)
+_MOBILE = (
+    ("BIZ-START", "Business Start", "14.99", 50_000, UNLIMITED, 100, 10_000, None),
+    ("BIZ-PRO", "Business Pro", "24.99", 150_000, UNLIMITED, UNLIMITED, 20_000, None),
+    ("BIZ-UNLIMITED", "Business Unlimited", "39.99", UNLIMITED, UNLIMITED, UNLIMITED, 35_000, None),
+    # Only in the large enterprises' catalogue.
+    ("BIZ-CORPORATE", "Corporate Unlimited", "34.99", UNLIMITED, UNLIMITED, UNLIMITED, 40_000,
+     Segment.large),
+    ("BIZ-DATA", "Business Solo Dati", "11.99", 100_000, 0, 0, 8_000, None),
+    ("BIZ-PREPAID", "Business Ricaricabile", "8.99", 30_000, 500, 50, 5_000, None),
+)  # fmt: skip
+# code, name, monthly fee, data MB (fixed lines: no SMS, no roaming)
+_FIXED = (
+    ("FIX-VOICE", "Business Voce Fisso", "19.00", 0),
+    ("FIX-FIBRA", "Business Fibra", "39.00", UNLIMITED),
+)
+
+OFFERS = tuple(
     OfferCreate(
-        code="BIZ-START",
-        name="Business Start",
+        code=code,
+        name=name,
         kind=LineKind.mobile,
-        monthly_fee=Decimal("14.99"),
-        data_mb=50_000,
-        voice_minutes=None,
-        sms=100,
-        eu_roaming_data_mb=10_000,
+        segment=segment,
+        monthly_fee=Decimal(fee),
+        data_mb=data,
+        voice_minutes=voice,
+        sms=sms,
+        eu_roaming_data_mb=roaming,
         **_MOBILE_RATES,
-    ),
+    )
+    for code, name, fee, data, voice, sms, roaming, segment in _MOBILE
+) + tuple(
     OfferCreate(
-        code="BIZ-PRO",
-        name="Business Pro",
-        kind=LineKind.mobile,
-        monthly_fee=Decimal("24.99"),
-        data_mb=150_000,
-        voice_minutes=None,
-        sms=None,
-        eu_roaming_data_mb=20_000,
-        **_MOBILE_RATES,
-    ),
-    OfferCreate(
-        code="BIZ-UNLIMITED",
-        name="Business Unlimited",
-        kind=LineKind.mobile,
-        monthly_fee=Decimal("39.99"),
-        data_mb=None,
-        voice_minutes=None,
-        sms=None,
-        eu_roaming_data_mb=35_000,
-        **_MOBILE_RATES,
-    ),
-    OfferCreate(
-        code="BIZ-CORPORATE",
-        name="Corporate Unlimited",
-        kind=LineKind.mobile,
-        segment=Segment.large,  # only in the large enterprises' catalogue
-        monthly_fee=Decimal("34.99"),
-        data_mb=None,
-        voice_minutes=None,
-        sms=None,
-        eu_roaming_data_mb=40_000,
-        **_MOBILE_RATES,
-    ),
-    OfferCreate(
-        code="BIZ-DATA",
-        name="Business Solo Dati",
-        kind=LineKind.mobile,
-        monthly_fee=Decimal("11.99"),
-        data_mb=100_000,
-        voice_minutes=0,
-        sms=0,
-        eu_roaming_data_mb=8_000,
-        **_MOBILE_RATES,
-    ),
-    OfferCreate(
-        code="BIZ-PREPAID",
-        name="Business Ricaricabile",
-        kind=LineKind.mobile,
-        monthly_fee=Decimal("8.99"),
-        data_mb=30_000,
-        voice_minutes=500,
-        sms=50,
-        eu_roaming_data_mb=5_000,
-        **_MOBILE_RATES,
-    ),
-    OfferCreate(
-        code="FIX-VOICE",
-        name="Business Voce Fisso",
+        code=code,
+        name=name,
         kind=LineKind.fixed,
-        monthly_fee=Decimal("19.00"),
-        data_mb=0,
-        voice_minutes=None,
+        monthly_fee=Decimal(fee),
+        data_mb=data,
+        voice_minutes=UNLIMITED,
         sms=0,
-        rate_voice_per_minute=Decimal("0.0900"),
-    ),
-    OfferCreate(
-        code="FIX-FIBRA",
-        name="Business Fibra",
-        kind=LineKind.fixed,
-        monthly_fee=Decimal("39.00"),
-        data_mb=None,
-        voice_minutes=None,
-        sms=0,
-        rate_voice_per_minute=Decimal("0.0900"),
-    ),
+        **_FIXED_RATES,
+    )
+    for code, name, fee, data in _FIXED
 )

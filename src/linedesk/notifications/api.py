@@ -8,7 +8,6 @@ from linedesk.errors import ValidationFailed
 from linedesk.identity.auth import CurrentUser, Manager
 from linedesk.kit.pagination import IdPath, PageParams, paged
 from linedesk.messaging.channels.webpush import vapid_public_key
-from linedesk.messaging.service import save_push_subscription
 from linedesk.notifications.models import Notification
 from linedesk.notifications.preferences import (
     Preferences,
@@ -27,7 +26,7 @@ from linedesk.notifications.schemas import (
     PushSubscriptionRead,
     UnreadCount,
 )
-from linedesk.notifications.service import mark_one_read
+from linedesk.notifications.service import mark_one_read, subscribe_push
 from linedesk.notifications.texts import describe
 
 router = APIRouter(tags=["notifications"])
@@ -137,14 +136,5 @@ async def add_push_subscription(
     """Store this browser's Web Push subscription; push messages go to every subscription
     of the caller: a manager's notifications (when push is switched on for the kind), an
     employee's usage alerts (unless push is switched off for them)."""
-    user = principal.user
-    found = await save_push_subscription(
-        session,
-        user.company_id,
-        user.id,
-        str(body.endpoint),
-        body.keys.p256dh,
-        body.keys.auth,
-        clock.now(),
-    )
+    found = await subscribe_push(session, principal.user, body, clock.now())
     return PushSubscriptionRead.model_validate(found)

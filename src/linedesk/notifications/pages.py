@@ -14,12 +14,11 @@ from linedesk.identity.web_auth import WebManager, WebUser
 from linedesk.kit.i18n import pick_language
 from linedesk.kit.pagination import IdPath, Page
 from linedesk.messaging.channels.webpush import vapid_public_key
-from linedesk.messaging.service import save_push_subscription
 from linedesk.notifications.models import NotificationChannel, NotificationKind
 from linedesk.notifications.preferences import set_preferences, switches_of
 from linedesk.notifications.repository import NotificationRepository
 from linedesk.notifications.schemas import PushSubscriptionIn
-from linedesk.notifications.service import mark_one_read
+from linedesk.notifications.service import mark_one_read, subscribe_push
 from linedesk.notifications.texts import CHANNEL_LABELS, KIND_LABELS, describe
 from linedesk.web.csrf import CsrfChecked
 from linedesk.web.templating import redirect, render
@@ -128,14 +127,5 @@ async def add_push_subscription(
         )
     except ValidationError as error:
         raise ValidationFailed("Not a push subscription") from error
-    user = principal.user
-    await save_push_subscription(
-        session,
-        user.company_id,
-        user.id,
-        str(body.endpoint),
-        body.keys.p256dh,
-        body.keys.auth,
-        clock.now(),
-    )
+    await subscribe_push(session, principal.user, body, clock.now())
     return Response(status_code=204)

@@ -14,18 +14,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from linedesk.billing.models import Invoice
 from linedesk.errors import found
-from linedesk.identity.models import Profile
+from linedesk.identity.models import Profile, User
 from linedesk.inventory.models import BillingAccount
 from linedesk.inventory.service import chunks
 from linedesk.kit.clock import ROME
-from linedesk.messaging.models import Channel
-from linedesk.messaging.service import enqueue, push_recipients
+from linedesk.messaging.models import Channel, PushSubscription
+from linedesk.messaging.service import enqueue, push_recipients, save_push_subscription
 from linedesk.notifications.models import (
     Notification,
     NotificationKind,
 )
 from linedesk.notifications.preferences import Switches, switches_of
 from linedesk.notifications.repository import EventRepository, NotificationRepository
+from linedesk.notifications.schemas import PushSubscriptionIn
 from linedesk.notifications.texts import describe, formatted
 
 MANAGERS = (Profile.user_admin, Profile.telco_manager)
@@ -281,3 +282,18 @@ async def notify_line_blocked(
         {"msisdn": msisdn, "reason": reason},
     )
     return await announce(session, now, [event], also=holders)
+
+
+async def subscribe_push(
+    session: AsyncSession, user: User, subscription: PushSubscriptionIn, now: datetime
+) -> PushSubscription:
+    """This browser's Web Push subscription for the user (from the API or the page)."""
+    return await save_push_subscription(
+        session,
+        user.company_id,
+        user.id,
+        str(subscription.endpoint),
+        subscription.keys.p256dh,
+        subscription.keys.auth,
+        now,
+    )
