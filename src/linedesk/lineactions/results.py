@@ -9,7 +9,6 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linedesk.audit.service import record
 from linedesk.config import Settings
 from linedesk.errors import Conflict, NotFound, ValidationFailed
 from linedesk.inventory.models import LineStatus
@@ -17,6 +16,7 @@ from linedesk.inventory.schemas import SimSwap
 from linedesk.inventory.service import ImportContext, swap_sim
 from linedesk.kit.repository import Scope
 from linedesk.lineactions import esim, offers
+from linedesk.lineactions.audit import audit_outcome
 from linedesk.lineactions.models import (
     LineRequest,
     OfferChange,
@@ -66,17 +66,8 @@ async def complete(
     request.result = {k: v for k, v in callback.result.items() if k not in SECRET_RESULTS}
     request.completed_at = request.updated_at = now
     request.claimed_at = None
-    await record(
-        session,
-        f"line_request_{status.value}",
-        now=now,
-        company_id=request.company_id,
-        user_id=request.actor_id,
-        subject=msisdn,
-        request_id=request.id,
-        kind=request.kind.value,
-        reason=request.reason if status is RequestState.failed else None,
-    )
+    reason = request.reason if status is RequestState.failed else None
+    await audit_outcome(session, now, request, status, msisdn=msisdn, reason=reason)
     await session.flush()
     return request
 
