@@ -11,25 +11,12 @@ from linedesk.lineactions.models import LineRequest, RequestState
 
 
 async def audit_line(
-    session: AsyncSession,
-    line: Line,
-    action: str,
-    *,
-    now: datetime,
-    user_id: int | None = None,
-    client_ip: str | None = None,
-    **detail: Any,
+    session: AsyncSession, line: Line, action: str, *, now: datetime, **detail: Any
 ) -> None:
-    """Record `action` on `line` by `user_id` (none: the system)."""
+    """Record `action` on `line`; `detail` as `record` takes it (the actor's `user_id` and
+    `client_ip` when a person acted, then what the event is about)."""
     await record(
-        session,
-        action,
-        now=now,
-        company_id=line.company_id,
-        user_id=user_id,
-        subject=line.msisdn,
-        client_ip=client_ip,
-        **detail,
+        session, action, now=now, company_id=line.company_id, subject=line.msisdn, **detail
     )
 
 
