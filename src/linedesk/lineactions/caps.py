@@ -14,12 +14,12 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linedesk.alerts.service import Thresholds, alerts_hook
-from linedesk.audit.service import record
 from linedesk.config import Settings
 from linedesk.inventory.models import Line
 from linedesk.kit.bulk import dialect_insert
 from linedesk.kit.clock import ROME
 from linedesk.kit.phone import LineKind
+from linedesk.lineactions.audit import audit_line
 from linedesk.lineactions.models import CapStep, LineControl, SpendingCapStep
 from linedesk.lineactions.offers import next_period
 from linedesk.lineactions.service import request_bar
@@ -130,12 +130,11 @@ async def _act(
             )
             .values(request_id=request_id)
         )
-    await record(
+    await audit_line(
         session,
+        line,
         f"spending_cap_{step.value}",
         now=now,
-        company_id=line.company_id,
-        subject=line.msisdn,
         request_id=request_id,
         cap=params["cap"],
         charges=params["charges"],
@@ -195,12 +194,11 @@ async def lift_bars(session: AsyncSession, now: datetime) -> int:
     for line_id, _, _ in sorted(claimed):
         line = lines[line_id]
         request = await request_bar(session, now, line, bar=False, reason=LIFT_REASON)
-        await record(
+        await audit_line(
             session,
+            line,
             "spending_cap_lifted",
             now=now,
-            company_id=line.company_id,
-            subject=line.msisdn,
             request_id=request.id,
             period=period.isoformat(),
         )

@@ -12,11 +12,11 @@ import segno
 from cryptography.fernet import Fernet
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linedesk.audit.service import record
 from linedesk.errors import Conflict, NotFound, ValidationFailed
 from linedesk.identity.principal import Principal
 from linedesk.identity.service import AuthContext
 from linedesk.kit.hashing import keyed_hash
+from linedesk.lineactions.audit import audit_line
 from linedesk.lineactions.models import EsimActivation, LineRequest, RequestState
 from linedesk.lineactions.repository import EsimRepository
 from linedesk.lineactions.requests import get_request, manager_only
@@ -97,13 +97,12 @@ async def show_activation_code(
     code = _fernet(ctx.settings.secret_key).decrypt(activation.sealed_code.encode()).decode()
     activation.sealed_code = None
     activation.shown_at = ctx.now
-    await record(
+    await audit_line(
         session,
+        request.line,
         "esim_code_shown",
         now=ctx.now,
-        company_id=request.company_id,
         user_id=principal.user.id,
-        subject=request.line.msisdn,
         client_ip=ctx.client_ip,
         request_id=request.id,
     )

@@ -14,6 +14,7 @@ from linedesk.errors import NotFound, ValidationFailed
 from linedesk.inventory.models import Company, Line, LineOfferChange, Offer
 from linedesk.kit.clock import ROME
 from linedesk.kit.phone import LineKind
+from linedesk.lineactions.audit import audit_line
 from linedesk.lineactions.models import OfferChange
 
 
@@ -111,13 +112,12 @@ async def schedule_offer_change(
         session.add(change)
     change.offer_id = offer.id
     await session.flush()
-    await record(
+    await audit_line(
         session,
+        line,
         "line.offer_change_scheduled",
         now=now,
-        company_id=line.company_id,
         user_id=user_id,
-        subject=line.msisdn,
         offer=offer.code,
         effective_from=effective.isoformat(),
     )

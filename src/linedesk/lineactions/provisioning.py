@@ -15,10 +15,10 @@ import httpx
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from linedesk.audit.service import record
 from linedesk.config import Settings
 from linedesk.kit.clock import Clock
 from linedesk.kit.repository import Scope
+from linedesk.lineactions.audit import audit_outcome
 from linedesk.lineactions.models import LineRequest, RequestState
 from linedesk.lineactions.repository import LineRequestRepository
 from linedesk.lineactions.signing import IDEMPOTENCY_HEADER, signed_headers
@@ -179,7 +179,14 @@ class ProvisioningWorker:
                     values |= {"next_attempt_at": at, "last_error": reason}
                 recorded = await repo.finish_delivery(request, **values)
                 if recorded and values.get("state") is RequestState.failed:
-                    await _audit_failed(session, now, request, reason)
+                    await audit_outcome(
+                        session,
+                        now,
+                        request,
+                        RequestState.failed,
+                        msisdn=request.line.msisdn,
+                        reason=reason,
+                    )
                 log.info(
                     "provisioning_delivery",
                     request_id=request.id,
@@ -188,19 +195,3 @@ class ProvisioningWorker:
                     outcome=str(values.get("state", "retry")),
                     error_type=type(error).__name__ if error else None,
                 )
-
-
-async def _audit_failed(
-    session: AsyncSession, now: datetime, request: LineRequest, reason: str | None
-) -> None:
-    await record(
-        session,
-        "line_request_failed",
-        now=now,
-        company_id=request.company_id,
-        user_id=request.actor_id,
-        subject=request.line.msisdn,
-        request_id=request.id,
-        kind=request.kind.value,
-        reason=reason,
-    )

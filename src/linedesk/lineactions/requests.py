@@ -9,7 +9,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linedesk.audit.service import record
 from linedesk.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from linedesk.identity.principal import Principal, line_scope
 from linedesk.identity.service import AuthContext
@@ -18,6 +17,7 @@ from linedesk.inventory.repository import LineRepository
 from linedesk.kit.pagination import Page
 from linedesk.kit.phone import LineKind, number_in_path
 from linedesk.kit.repository import Scope
+from linedesk.lineactions.audit import audit_line
 from linedesk.lineactions.models import (
     LineControl,
     LineRequest,
@@ -125,13 +125,12 @@ async def new_request(
     request.line = line
     session.add(request)
     await session.flush()
-    await record(
+    await audit_line(
         session,
+        line,
         f"line_request_{kind.value}",
         now=now,
-        company_id=line.company_id,
         user_id=actor_id,
-        subject=line.msisdn,
         client_ip=client_ip,
         request_id=request.id,
         state=request.state.value,

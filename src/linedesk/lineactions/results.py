@@ -9,7 +9,6 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linedesk.audit.service import record
 from linedesk.config import Settings
 from linedesk.errors import Conflict, NotFound, ValidationFailed
 from linedesk.inventory.models import LineStatus
@@ -17,6 +16,7 @@ from linedesk.inventory.schemas import SimSwap
 from linedesk.inventory.service import ImportContext, swap_sim
 from linedesk.kit.repository import Scope
 from linedesk.lineactions import esim, offers
+from linedesk.lineactions.audit import audit_outcome
 from linedesk.lineactions.models import (
     LineRequest,
     OfferChange,
@@ -66,17 +66,8 @@ async def complete(
     request.result = {k: v for k, v in callback.result.items() if k not in SECRET_RESULTS}
     request.completed_at = request.updated_at = now
     request.claimed_at = None
-    await record(
-        session,
-        f"line_request_{status.value}",
-        now=now,
-        company_id=request.company_id,
-        user_id=request.actor_id,
-        subject=msisdn,
-        request_id=request.id,
-        kind=request.kind.value,
-        reason=request.reason if status is RequestState.failed else None,
-    )
+    reason = request.reason if status is RequestState.failed else None
+    await audit_outcome(session, now, request, status, msisdn=msisdn, reason=reason)
     await session.flush()
     return request
 
@@ -110,7 +101,7 @@ async def _apply(
     elif kind in (RequestKind.bar, RequestKind.unbar):
         control.cap_barred = kind is RequestKind.bar
     elif kind in (RequestKind.sim_replacement, RequestKind.esim_reissue):
-        await _new_sim(session, settings, now, request, result)
+        await _new_sim(session, ImportContext(settings.secret_key, now), request, result)
         if line.status is LineStatus.suspended and control.block_reason is not None:
             line.status = LineStatus.active  # the lost SIM is dead; the new one works
             control.block_reason, control.blocked_at = None, None
@@ -120,23 +111,18 @@ async def _apply(
 
 
 async def _new_sim(
-    session: AsyncSession,
-    settings: Settings,
-    now: datetime,
-    request: LineRequest,
-    result: dict[str, Any],
+    session: AsyncSession, ctx: ImportContext, request: LineRequest, result: dict[str, Any]
 ) -> None:
     """A replacement is a SIM change (new ICCID and PUK, today's date: SMS recovery is then
     refused for 72 hours); an eSIM's activation code waits to be shown once."""
     if request.kind is RequestKind.sim_replacement or result.get("iccid"):
         swap = SimSwap.model_validate({"iccid": result.get("iccid"), "puk": result.get("puk")})
-        ctx = ImportContext(secret_key=settings.secret_key, now=now)
         await swap_sim(session, Scope.company(request.company_id), request.line.msisdn, swap, ctx)
     if request.payload.get("sim_kind") == SimKind.esim.value:
         await esim.store(
             session,
-            settings.secret_key,
-            now,
+            ctx.secret_key,
+            ctx.now,
             request,
             str(result.get("smdp_address") or ""),
             str(result.get("matching_id") or ""),
