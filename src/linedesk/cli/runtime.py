@@ -5,7 +5,7 @@ import contextlib
 import signal
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -23,6 +23,7 @@ from linedesk.db import create_engine, create_sessionmaker
 from linedesk.errors import LinedeskError
 from linedesk.inventory.service import ImportContext
 from linedesk.kit.clock import Clock
+from linedesk.kit.worker import BatchWorker
 from linedesk.migrations import upgrade
 
 T = TypeVar("T")
@@ -75,15 +76,7 @@ def stop_on_signals() -> asyncio.Event:
     return stop
 
 
-class Worker(Protocol):
-    async def run_until_idle(self) -> int: ...
-
-    async def run(self, stop: asyncio.Event, idle_seconds: float) -> None: ...
-
-    async def close(self) -> None: ...
-
-
-async def work_then_close(worker: Worker, once: bool, idle_seconds: float) -> int:
+async def work_then_close(worker: BatchWorker, once: bool, idle_seconds: float) -> int:
     """`--once`: do what is due and return how much; else work until SIGINT/SIGTERM (0).
     The worker is closed either way."""
     try:

@@ -5,7 +5,6 @@ a connection error: retried with exponential back-off; any other answer: the net
 refused it, `failed`, and the line stays as it was."""
 
 import asyncio
-import contextlib
 import json
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -18,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from linedesk.config import Settings
 from linedesk.kit.clock import Clock
 from linedesk.kit.repository import Scope
+from linedesk.kit.worker import BatchWorker
 from linedesk.lineactions.audit import audit_outcome
 from linedesk.lineactions.models import LineRequest, RequestState
 from linedesk.lineactions.repository import LineRequestRepository
@@ -71,7 +71,9 @@ def request_body(request: LineRequest, callback_url: str) -> dict[str, Any]:
     }
 
 
-class ProvisioningWorker:
+class ProvisioningWorker(BatchWorker):
+    failed_event = "provisioning_batch_failed"
+
     def __init__(
         self,
         sessionmaker: async_sessionmaker[AsyncSession],
@@ -124,23 +126,6 @@ class ProvisioningWorker:
             outcomes = await asyncio.gather(*(self._deliver(request) for request in claimed))
             await self._record(list(zip(claimed, outcomes, strict=True)))
         return len(claimed)
-
-    async def run_until_idle(self) -> int:
-        total = 0
-        while count := await self.run_once():
-            total += count
-        return total
-
-    async def run(self, stop: asyncio.Event, idle_seconds: float = 0.2) -> None:
-        while not stop.is_set():
-            try:
-                count = await self.run_once()
-            except Exception:  # the database may be briefly away: log it and keep going
-                log.exception("provisioning_batch_failed")
-                count = 0
-            if not count:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=idle_seconds)
 
     async def close(self) -> None:
         await self.transport.close()

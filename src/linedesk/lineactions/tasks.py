@@ -1,7 +1,6 @@
 """The provisioning worker (and, in the embedded mode, the simulator) as a background task
 of the web process; `linedesk provisioning work` runs the worker on its own."""
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -9,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from linedesk.config import Settings
 from linedesk.kit.clock import Clock
+from linedesk.kit.worker import running_beside
 from linedesk.lineactions.provisioning import HttpTransport, ProvisioningWorker, Transport
 from linedesk.lineactions.simulator import SimulatedProvisioning
 
@@ -36,13 +36,7 @@ async def embedded_provisioning(
         yield None
         return
     worker = ProvisioningWorker.from_settings(settings, sessionmaker, clock, transport)
-    stop = asyncio.Event()
-    task = asyncio.create_task(
-        worker.run(stop, settings.provisioning_poll_seconds), name="provisioning-worker"
-    )
-    try:
-        yield worker
-    finally:
-        stop.set()
-        await task
-        await worker.close()
+    async with running_beside(
+        worker, settings.provisioning_poll_seconds, "provisioning-worker"
+    ) as running:
+        yield running
