@@ -94,3 +94,21 @@ async def test_line_action_pages_link_to_their_answer(client, session, path):
     assert page.status_code == 200 and 'href="/help#line-actions"' in page.text
     answer = await client.get("/help", headers=HTML)
     assert 'id="line-actions"' in answer.text and "Ho perso la SIM" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("username", "path", "anchor"),
+    [
+        ("{number}", "/alerts", "alerts"),
+        ("anna", "/invoices", "manager"),
+        ("anna", "/spending", "manager"),
+        ("anna", "/managers", "manager"),
+    ],
+)
+async def test_signed_in_pages_link_to_their_answer(client, session, username, path, anchor):
+    world = await make_world(session, lines=1)
+    await make_user(session, world)
+    await make_user(session, world, profile="user_admin", username="anna")
+    await sign_in_web(client, username.format(number=world["numbers"][0]))
+    page = await client.get(path, headers=HTML)
+    assert page.status_code == 200 and f'href="/help#{anchor}"' in page.text
