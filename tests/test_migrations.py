@@ -72,3 +72,28 @@ async def test_the_migrations_build_the_models_schema(fresh_database_url):
     finally:
         await engine.dispose()
     assert differences == (SQLITE_ONLY if fresh_database_url.startswith("sqlite") else [])
+
+
+async def test_the_migrations_set_the_models_storage_options(fresh_database_url):
+    """The tables updated in place by every import keep room in their pages on PostgreSQL,
+    as the models declare (SQLite has no storage options)."""
+    declared = {
+        table.name: {f"{key}={value}" for key, value in options.items()}
+        for table in Base.metadata.tables.values()
+        if (options := table.dialect_options["postgresql"]["with"])
+    }
+    assert declared == {"line_counters": {"fillfactor=70"}, "daily_usage": {"fillfactor=70"}}
+    engine = create_engine(fresh_database_url)
+    try:
+        await upgrade(engine)
+        async with engine.connect() as connection:
+            if connection.dialect.name != "postgresql":
+                return
+            rows = await connection.exec_driver_sql(
+                "SELECT relname, reloptions FROM pg_class WHERE reloptions IS NOT NULL "
+                "AND relkind = 'r' AND relnamespace = 'public'::regnamespace"
+            )
+            found = {name: set(options) for name, options in rows}
+    finally:
+        await engine.dispose()
+    assert found == declared

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 T = TypeVar("T")
 SQLITE_CHUNK = 5000  # rows per executemany: far below SQLite's variable limit per statement
+SORT_MEMORY = "64MB"  # work_mem of a transaction that sorts a staged batch (50,000 rows)
 
 
 def chunks(items: Sequence[T], size: int = 5000) -> Iterator[Sequence[T]]:
@@ -71,7 +72,7 @@ async def insert_ignore(
     """Insert rows whose `keys` are new, skip the others; returns how many were inserted.
 
     SQLite only (`INSERT … ON CONFLICT DO NOTHING` by `executemany`); PostgreSQL imports go
-    through `copy_staged`, which does the same from a staging table."""
+    through `copy_frame_staged`, which does the same from a staging table."""
     table = model.__table__
     inserted = 0
     statement = dialect_insert(session, table).on_conflict_do_nothing(index_elements=list(keys))
@@ -83,38 +84,23 @@ async def insert_ignore(
     return inserted
 
 
-async def copy_staged(
-    session: AsyncSession,
-    staging_ddl: str,
-    staging: str,
-    columns: Sequence[str],
-    rows: Sequence[tuple[Any, ...]],
-    insert_sql: str,
-) -> int:
-    """PostgreSQL: binary COPY of rows into a temporary staging table (created once per
-    connection, emptied at each use and at commit), then `insert_sql` from it (an
-    `INSERT … SELECT … ON CONFLICT DO NOTHING`); returns how many rows that inserted."""
-    connection = await _driver(session)
-    await connection.execute(
-        f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} ({staging_ddl}) ON COMMIT DELETE ROWS"
-    )
-    await connection.execute(f"TRUNCATE {staging}")
-    await connection.copy_records_to_table(staging, records=rows, columns=list(columns))
-    status: str = await connection.execute(insert_sql)
-    return int(status.rsplit(" ", 1)[-1])  # "INSERT 0 <count>"
-
-
 async def copy_frame_staged(
     session: AsyncSession, staging_ddl: str, staging: str, frame: Any, insert_sql: str
 ) -> int:
-    """`copy_staged` for rows in a Polars frame (columns in the staging table's order, no
-    nulls): the frame is written as CSV by Polars and read by PostgreSQL's CSV COPY, so no
-    row becomes a Python object on the way."""
+    """PostgreSQL: the rows of a Polars frame (columns in the staging table's order, no nulls)
+    into a temporary staging table (created once per connection, emptied at each use and at
+    commit), then `insert_sql` from it (an `INSERT … SELECT … ON CONFLICT DO NOTHING`);
+    returns how many rows that inserted. The frame is written as CSV by Polars and read by
+    PostgreSQL's CSV COPY, so no row becomes a Python object on the way.
+
+    The rest of the transaction sorts and groups in memory (`SORT_MEMORY`): the statements
+    that read the staging table sort a whole batch, which would spill to disk with the
+    server's default `work_mem`."""
     connection = await _driver(session)
     await connection.execute(
-        f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} ({staging_ddl}) ON COMMIT DELETE ROWS"
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} ({staging_ddl}) ON COMMIT DELETE ROWS; "
+        f"TRUNCATE {staging}; SET LOCAL work_mem = '{SORT_MEMORY}'"
     )
-    await connection.execute(f"TRUNCATE {staging}")
     await connection.copy_to_table(
         staging,
         source=io.BytesIO(frame.write_csv(include_header=False).encode()),

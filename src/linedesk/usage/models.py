@@ -64,10 +64,16 @@ class UsageRecord(Base):
     __table_args__ = (Index("ix_usage_records_line_id_started_at", "line_id", "started_at"),)
 
 
+# Tables updated in place by every import: pages kept part empty, so that an update finds
+# room beside the row it replaces and touches no index (PostgreSQL's heap-only tuples).
+UPDATED_IN_PLACE = {"postgresql_with": {"fillfactor": 70}}
+
+
 class LineCounter(Base):
     """What a line used in a billing period, updated by every import (R-U2)."""
 
     __tablename__ = "line_counters"
+    __table_args__ = UPDATED_IN_PLACE
 
     line_id: Mapped[int] = mapped_column(ForeignKey("lines.id"), primary_key=True)
     period: Mapped[date] = mapped_column(Date, primary_key=True)
@@ -86,6 +92,7 @@ class DailyUsage(Base):
     """Per line, day and type: the usage detail's chart (R-U3) without scanning records."""
 
     __tablename__ = "daily_usage"
+    __table_args__ = UPDATED_IN_PLACE
 
     line_id: Mapped[int] = mapped_column(ForeignKey("lines.id"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
