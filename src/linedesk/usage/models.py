@@ -75,9 +75,10 @@ class LineCounter(Base):
     __tablename__ = "line_counters"
     __table_args__ = UPDATED_IN_PLACE
 
-    line_id: Mapped[int] = mapped_column(ForeignKey("lines.id"), primary_key=True)
+    # No foreign keys, like `UsageRecord` (and for the same reason): every import writes here.
+    line_id: Mapped[int] = mapped_column(BigId, primary_key=True)
     period: Mapped[date] = mapped_column(Date, primary_key=True)
-    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    company_id: Mapped[int] = mapped_column(BigId, index=True)
     data_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
     voice_seconds: Mapped[int] = mapped_column(BigInteger, default=0)
     sms_count: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -94,12 +95,13 @@ class DailyUsage(Base):
     __tablename__ = "daily_usage"
     __table_args__ = UPDATED_IN_PLACE
 
-    line_id: Mapped[int] = mapped_column(ForeignKey("lines.id"), primary_key=True)
+    # No foreign keys, like `UsageRecord` (and for the same reason): every import writes here.
+    line_id: Mapped[int] = mapped_column(BigId, primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     usage_type: Mapped[UsageType] = mapped_column(
         str_enum(UsageType, "usage_type"), primary_key=True
     )
-    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    company_id: Mapped[int] = mapped_column(BigId, index=True)
     quantity: Mapped[int] = mapped_column(BigInteger, default=0)
     charge: Mapped[Decimal] = mapped_column(Charge, default=Decimal(0))
 
