@@ -130,7 +130,12 @@ async def test_an_esim_code_is_shown_once_reissued_and_sms_recovery_waits_72_hou
     try:
         started = await client.post("/api/v1/password-recoveries", json={"username": own})
         assert started.status_code == 202
-        (notice,) = [m for m in await mailbox("giulia@example.it") if "72" in m["text"]]
+        # the notice says why no code came (the ICCIDs of earlier mails may hold "72" too)
+        (notice,) = [
+            m
+            for m in await mailbox("giulia@example.it")
+            if re.search(r"\b72 (ore|hours)\b", m["text"])
+        ]
         assert not re.search(r"\b\d{6}\b", notice["text"])
     finally:
         clock.at = NOW
