@@ -13,8 +13,8 @@ Create Date: 2026-11-30 15:30:00.000000
 
 from alembic import op
 
-revision = "0013"
-down_revision = "0012"
+revision = "0014"
+down_revision = "0013"
 
 TABLES = ("line_counters", "daily_usage")
 REFERENCES = (("line_id", "lines"), ("company_id", "companies"))
