@@ -193,6 +193,15 @@ class SpendingLine(Base):
     __table_args__ = (
         Index("ix_spending_lines_company_id_period", "company_id", "period", "running_total"),
         Index("ix_spending_lines_billing_account_id_period", "billing_account_id", "period"),
+        # A range's totals per line (two months' rows joined by line) from the index alone.
+        Index(
+            "ix_spending_lines_company_id_period_line_id",
+            "company_id",
+            "period",
+            "line_id",
+            "running_total",
+            "running_months",
+        ),
     )
 
 
