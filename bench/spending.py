@@ -1,14 +1,17 @@
-"""Spending trend (SPEC §10, issue 6): one company with 10,000 lines (in 1,000 billing
-accounts, 80 % mobile) and 24 billed months of invoices (~510,000 invoice lines, made in
-bulk with SQL: benchmark data only) plus the current month's counters; then the server time
-of GET /api/v1/spending over 24 billed months + the estimate: the service in-process over
-50 calls (p50/p99), and HTTP figures against a real server. Target: ≤ 50 ms.
+"""Spending trend (SPEC §10, issues 6 and 15): one company with 10,000 lines (in 1,000
+billing accounts, 80 % mobile) and 24 billed months of invoices (~510,000 invoice lines, made
+in bulk with SQL: benchmark data only) plus the current month's counters; then the server
+time of GET /api/v1/spending over 24 billed months + the estimate: the service in-process
+over 50 calls (p50/p99), and HTTP figures against a real server. Target: ≤ 50 ms. The full
+scale then does it all again with 50,000 lines (~2,560,000 invoice lines, a few minutes to
+load), against its own target: ≤ 100 ms.
 
 The trend reads only the spending roll-ups (issue 15): after the bulk load they are filled
 as the migration fills them from existing invoices (its backfill), and the current month's
 estimate as the daily jobs refresh it. Also timed: that backfill and the refresh.
 
     python bench/spending.py [--scale small|full] [--lines N] [--months N] [--calls N]
+                             [--large-lines N] [--large-calls N]   (--large-lines 0: skip it)
 """
 
 import asyncio
@@ -47,10 +50,24 @@ from report import Figure
 
 NAME = "spending"
 SCALES: dict[str, Params] = {
-    "small": {"lines": 2_000, "months": 24, "calls": 30},
-    "full": {"lines": 10_000, "months": 24, "calls": 50},
+    "small": {"lines": 2_000, "months": 24, "calls": 30, "large_lines": 0, "large_calls": 0},
+    "full": {
+        "lines": 10_000,
+        "months": 24,
+        "calls": 50,
+        "large_lines": 50_000,
+        "large_calls": 30,
+    },
 }
-TARGET_MS = 50.0
+# The SPEC's targets (server time, p99) by how many lines the company has, up to.
+TARGETS_MS = {10_000: 50.0, 50_000: 100.0}
+
+
+def target_ms(lines: int) -> float:
+    """The target of the smallest size that holds `lines` (past the largest, its)."""
+    return next((ms for size, ms in sorted(TARGETS_MS.items()) if lines <= size), 100.0)
+
+
 MANAGER, PASSWORD = "bench.spending", "Prova-Linedesk-42!"
 SETUP = [
     """INSERT INTO companies (name, vat_number, fiscal_code, segment, address_street,
@@ -215,31 +232,34 @@ async def roll_up(url: str, today: date) -> None:
 
 def figures(label: str, service: Latency, http: Latency, lines: int, months: int) -> list[Figure]:
     what = f"GET /spending, {lines:,} lines × {months} months, {label}"
+    target = target_ms(lines)
     return [
         Figure(
             NAME,
             f"{what}: server time (the service), p99, p50 {service.p50_ms:.1f} ms",
             service.p99_ms,
             "ms",
-            TARGET_MS,
+            target,
             "target",
-            f"≤ {TARGET_MS:.0f} ms",
-            service.p99_ms <= TARGET_MS,
+            f"≤ {target:.0f} ms",
+            service.p99_ms <= target,
         ),
         Figure(
             NAME,
             f"{what}: over HTTP, p99, p50 {http.p50_ms:.1f} ms",
             http.p99_ms,
             "ms",
-            TARGET_MS,
+            target,
             "target",
-            f"≤ {TARGET_MS:.0f} ms",
-            http.p99_ms <= TARGET_MS,
+            f"≤ {target:.0f} ms",
+            http.p99_ms <= target,
         ),
     ]
 
 
-def run(lines: int, months: int, calls: int) -> list[Figure]:
+def measure(lines: int, months: int, calls: int) -> list[Figure]:
+    """A database of its own with `lines` lines and `months` billed months, and the trend's
+    figures on it."""
     url = bench_database(NAME)
     env = bench_env(url)
     recreate_postgres_database(url)
@@ -252,6 +272,13 @@ def run(lines: int, months: int, calls: int) -> list[Figure]:
     with server(env, free_port()) as base:
         http = asyncio.run(over_http(base, calls, first))
     return figures("from the roll-ups", service, http, lines, months)
+
+
+def run(lines: int, months: int, calls: int, large_lines: int, large_calls: int) -> list[Figure]:
+    out = measure(lines, months, calls)
+    if large_lines:
+        out += measure(large_lines, months, large_calls)
+    return out
 
 
 if __name__ == "__main__":

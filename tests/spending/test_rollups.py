@@ -23,11 +23,12 @@ from linedesk.db import create_engine, create_sessionmaker
 from linedesk.demo.service import SME_VAT, load_demo
 from linedesk.demo.users import demo_credentials
 from linedesk.inventory.models import BillingAccount, Company, Line, LineStatus
+from linedesk.kit.money import round_cents
 from linedesk.kit.phone import LineKind
 from linedesk.kit.repository import Scope
 from linedesk.spending.schemas import GroupBy
 from linedesk.spending.service import MonthRange, add_months, checked_range, trend
-from linedesk.usage.models import SpendingAccount, SpendingLine, SpendingMonth
+from linedesk.usage.models import SpendingAccount, SpendingEstimate, SpendingLine, SpendingMonth
 from tests.billing.conftest import add_account, add_line, add_offer, set_charges
 from tests.conftest import NOW
 from tests.factories import CTX, make_world
@@ -159,6 +160,20 @@ async def _check_rows(session: AsyncSession, company_id: int) -> None:
         )
     )
     assert {(p, k): b for p, k, b in months} == dict(per_month)
+    # The month not billed yet: the company's row per kind sums its accounts' estimates.
+    estimates: dict[LineKind, Decimal] = defaultdict(lambda: ZERO)
+    for kind, fees, charges in await session.execute(
+        select(SpendingAccount.kind, SpendingAccount.fees, SpendingAccount.charges).where(
+            SpendingAccount.company_id == company_id, SpendingAccount.period == CURRENT
+        )
+    ):
+        estimates[kind] += fees + round_cents(charges)
+    company = await session.execute(
+        select(SpendingEstimate.kind, SpendingEstimate.fees + SpendingEstimate.charges).where(
+            SpendingEstimate.company_id == company_id, SpendingEstimate.period == CURRENT
+        )
+    )
+    assert {k: v for k, v in company if v} == {k: v for k, v in estimates.items() if v}
 
 
 async def _check_trend(session: AsyncSession, company_id: int, span: MonthRange) -> None:

@@ -22,7 +22,13 @@ from linedesk.inventory.models import (
 from linedesk.kit.bulk import chunks, dialect_insert
 from linedesk.kit.phone import LineKind
 from linedesk.kit.repository import SessionRepository
-from linedesk.usage.models import LineCounter, SpendingAccount, SpendingLine, SpendingMonth
+from linedesk.usage.models import (
+    LineCounter,
+    SpendingAccount,
+    SpendingEstimate,
+    SpendingLine,
+    SpendingMonth,
+)
 
 # A line's month in the roll-ups: its key, then what a new row replaces.
 ROLLUP_KEY = ("line_id", "period")
@@ -329,8 +335,17 @@ class RollupRepository(SessionRepository):
         return [(a, c, k, fee, day) for a, c, k, fee, day in await self.session.execute(statement)]
 
     async def clear_estimate(self, period: date, company_id: int | None) -> None:
-        """Zero the month's estimate before it is written again."""
+        """Zero the month's estimate (the accounts', the companies') before it is written
+        again."""
         statement = update(SpendingAccount).where(SpendingAccount.period == period)
+        companies = delete(SpendingEstimate).where(SpendingEstimate.period == period)
         if company_id is not None:
             statement = statement.where(SpendingAccount.company_id == company_id)
+            companies = companies.where(SpendingEstimate.company_id == company_id)
         await self.session.execute(statement.values(fees=0, charges=0))
+        await self.session.execute(companies)
+
+    async def put_estimates(self, rows: list[dict[str, Any]]) -> None:
+        """Rows of SpendingEstimate, after clear_estimate."""
+        if rows:
+            await self.session.execute(insert(SpendingEstimate), rows)

@@ -32,6 +32,7 @@ from linedesk.billing.schemas import RunSummary
 from linedesk.errors import ValidationFailed
 from linedesk.kit.bulk import chunks, copy_or_insert
 from linedesk.kit.clock import ROME
+from linedesk.kit.money import round_cents
 from linedesk.kit.phone import LineKind
 
 DEFAULT_CHUNK = 500
@@ -80,7 +81,8 @@ def invoice_number(year: int, sequence: int) -> str:
     return f"{year}/{sequence:06d}"
 
 
-# --- the spending roll-ups (usage.models: SpendingLine, SpendingAccount, SpendingMonth) ----
+# --- the spending roll-ups (usage.models: SpendingLine, SpendingAccount, SpendingMonth,
+# SpendingEstimate) ---------------------------------------------------------------------------
 
 ZERO = Decimal("0.00")
 
@@ -157,7 +159,8 @@ async def roll_up(
 async def refresh_estimate(session: AsyncSession, period: date, company_id: int | None) -> None:
     """Write the month's estimate again from the inventory and the counters (every
     company's, or one's): the billing run's figures for each account and kind (whole fees,
-    pro rata fees, concession tax) and the charges counted so far. The usage path keeps the
+    pro rata fees, concession tax) and the charges counted so far; and per company and kind
+    their sums, each account's charges rounded to the cent first. The usage path keeps the
     charges up to date between refreshes; the daily jobs and the billing run refresh."""
     rollups = RollupRepository(session)
     fees: dict[tuple[int, LineKind], Decimal] = defaultdict(lambda: ZERO)
@@ -186,6 +189,17 @@ async def refresh_estimate(session: AsyncSession, period: date, company_id: int 
             for account_id, kind in fees.keys() | charges.keys()
         ],
         "fees",
+    )
+    per_company: dict[tuple[int, LineKind], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
+    for account_id, kind in fees.keys() | charges.keys():
+        sums = per_company[companies[account_id], kind]
+        sums[0] += fees[account_id, kind]
+        sums[1] += round_cents(charges[account_id, kind])
+    await rollups.put_estimates(
+        [
+            {"company_id": company, "period": period, "kind": kind, "fees": fee, "charges": charge}
+            for (company, kind), (fee, charge) in sorted(per_company.items())
+        ]
     )
 
 

@@ -36,6 +36,6 @@ async def overview(session: AsyncSession, principal: Principal, today: date) -> 
         unread=await NotificationRepository(session, principal.user.id).unread_count(),
         dues=await OverviewRepository(session, principal.scope).dues(today),
         month=month,
-        estimate=sum(guess.amounts.values(), Decimal("0.00")),
+        estimate=guess.total,
         lines={state: lines.get(state, 0) for state in ("active", "suspended", "ceased")},
     )

@@ -1,8 +1,9 @@
 """Every query of the spending trend, scoped to the caller's company, on the spending roll-ups
-only (usage.models: SpendingMonth, SpendingAccount, SpendingLine), never on the invoice lines:
-a company of 10,000 lines has ~500,000 invoice lines in two years, and its trend reads 48
-monthly rows, one row per account and kind for the estimate, and two rows per line for the
-lines' totals over the range (their running totals)."""
+only (usage.models: SpendingMonth, SpendingEstimate, SpendingAccount, SpendingLine), never on
+the invoice lines: a company of 10,000 lines has ~500,000 invoice lines in two years, and its
+trend reads 48 monthly rows, a row per kind for the estimate (a row per account and kind when
+grouped by account), and two rows per line for the lines' totals over the range (their running
+totals)."""
 
 from dataclasses import dataclass
 from datetime import date
@@ -16,7 +17,7 @@ from sqlalchemy.orm import aliased
 from linedesk.inventory.models import BillingAccount, Line
 from linedesk.kit.phone import LineKind
 from linedesk.kit.repository import Scope
-from linedesk.usage.models import SpendingAccount, SpendingLine, SpendingMonth
+from linedesk.usage.models import SpendingAccount, SpendingEstimate, SpendingLine, SpendingMonth
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,17 @@ class SpendingRepository:
             for period, code, amount in await self.session.execute(statement)
         ]
 
-    async def estimate(self, period: date) -> list[EstimateRow]:
+    async def estimate(self, period: date) -> dict[LineKind, Decimal]:
+        """The month not billed yet per kind: fees plus the charges rounded per account."""
+        statement = select(
+            SpendingEstimate.kind, func.sum(SpendingEstimate.fees + SpendingEstimate.charges)
+        ).where(SpendingEstimate.period == period)
+        statement = self._of_company(statement, SpendingEstimate.company_id).group_by(
+            SpendingEstimate.kind
+        )
+        return {kind: amount for kind, amount in await self.session.execute(statement)}
+
+    async def estimate_by_account(self, period: date) -> list[EstimateRow]:
         statement = select(
             SpendingAccount.billing_account_id,
             SpendingAccount.kind,
@@ -94,15 +105,13 @@ class SpendingRepository:
             statement = statement.where(SpendingLine.period >= first)
         return await self.session.scalar(self._of_company(statement, SpendingLine.company_id))
 
-    async def by_line(
-        self, first: date, last: date, *, offset: int = 0, limit: int | None = None
-    ) -> tuple[list[LineTotal], int]:
-        """Lines by what they were billed in the months [first, last], highest first, and how
-        many lines: each line's running totals at the range's last billed month minus the
-        ones at the month before the range."""
+    async def _per_line(self, first: date, last: date) -> Any:
+        """Each line billed in the months [first, last] and what it was billed in them (None:
+        no month billed): its running totals at the range's last billed month minus the ones
+        at the month before the range."""
         end_month = await self._month(first, last)
         if end_month is None:
-            return [], 0
+            return None
         start_month = await self._month(None, date.fromordinal(first.toordinal() - 1))
         end, start = aliased(SpendingLine), aliased(SpendingLine)
         amount: Any
@@ -121,10 +130,18 @@ class SpendingRepository:
                     start.period == start_month,
                 ),
             )
-        per_line = self._of_company(
+        return self._of_company(
             statement.where(end.period == end_month, months > 0), end.company_id
         ).subquery()
-        rows_statement = (
+
+    async def by_line(
+        self, first: date, last: date, *, offset: int = 0, limit: int | None = None
+    ) -> list[LineTotal]:
+        """Lines by what they were billed in the months [first, last], highest first."""
+        per_line = await self._per_line(first, last)
+        if per_line is None:
+            return []
+        statement = (
             select(Line.msisdn, Line.kind, BillingAccount.code, per_line.c.amount)
             .join(Line, Line.id == per_line.c.line_id)
             .join(BillingAccount, BillingAccount.id == Line.billing_account_id)
@@ -132,11 +149,14 @@ class SpendingRepository:
             .offset(offset)
             .limit(limit)
         )
-        rows = [LineTotal(*row) for row in await self.session.execute(rows_statement)]
-        if limit is None or (offset == 0 and len(rows) < limit):
-            return rows, offset + len(rows)
-        total = await self.session.scalar(select(func.count()).select_from(per_line))
-        return rows, int(total or 0)
+        return [LineTotal(*row) for row in await self.session.execute(statement)]
+
+    async def count_lines(self, first: date, last: date) -> int:
+        """How many lines were billed in the months [first, last]."""
+        per_line = await self._per_line(first, last)
+        if per_line is None:
+            return 0
+        return int(await self.session.scalar(select(func.count()).select_from(per_line)) or 0)
 
     async def account_codes(self) -> dict[int, str]:
         statement = select(BillingAccount.id, BillingAccount.code)

@@ -96,25 +96,32 @@ def checked_range(from_: str | None, to: str | None, today: date) -> MonthRange:
 
 @dataclass
 class Estimate:
-    """The current month per billing account and kind, before the billing run."""
+    """The current month per kind, before the billing run."""
 
     month: date
-    amounts: dict[tuple[int, LineKind], Decimal]
+    kinds: dict[LineKind, Decimal]
+
+    @property
+    def total(self) -> Decimal:
+        return sum(self.kinds.values(), ZERO)
 
     def by_kind(self, kind: LineKind) -> Decimal:
-        return sum((v for (_, k), v in self.amounts.items() if k is kind), ZERO)
-
-    def by_account(self, account_id: int) -> Decimal:
-        return sum((v for (a, _), v in self.amounts.items() if a == account_id), ZERO)
+        return self.kinds.get(kind, ZERO)
 
 
 async def estimate(repo: SpendingRepository, month: date) -> Estimate:
     """The month not billed yet, from its roll-ups: fees and concession tax, plus the charges
-    counted so far rounded per account and kind (as the billing run rounds them)."""
-    amounts: dict[tuple[int, LineKind], Decimal] = defaultdict(lambda: ZERO)
-    for row in await repo.estimate(month):
-        amounts[row.billing_account_id, row.kind] += row.fees + round_cents(row.charges)
-    return Estimate(month, dict(amounts))
+    counted so far rounded per account and kind (as the billing run rounds them), summed per
+    kind as they are kept."""
+    return Estimate(month, await repo.estimate(month))
+
+
+async def estimate_by_account(repo: SpendingRepository, month: date) -> dict[int, Decimal]:
+    """The month not billed yet per billing account, its kinds together, rounded the same."""
+    amounts: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for row in await repo.estimate_by_account(month):
+        amounts[row.billing_account_id] += row.fees + round_cents(row.charges)
+    return amounts
 
 
 def _money(value: Decimal) -> Money:
@@ -172,7 +179,7 @@ async def trend(
             kinds[kind][current] = guess.by_kind(kind)
     months = span.months
     groups, count = await _groups(repo, span, last_day, months, guess, group_by, kinds, page)
-    top, _ = await repo.by_line(span.first, last_day, limit=TOP_LINES)
+    top = await repo.by_line(span.first, last_day, limit=TOP_LINES)
     billed = sum((v for kind in kinds.values() for m, v in kind.items() if m != current), ZERO)
     return SpendingTrend(
         from_=month_key(span.first),
@@ -182,7 +189,7 @@ async def trend(
         groups=groups,
         top_lines=[_line(t) for t in top],
         billed=_money(billed),
-        estimated=_money(sum((guess.amounts.values()), ZERO) if guess else ZERO),
+        estimated=_money(guess.total if guess else ZERO),
     ), count
 
 
@@ -218,8 +225,9 @@ async def _groups(
         for month, code, amount in await repo.by_billing_account(span.first, last_day):
             per_account[code][month] += amount
         if guess:
+            guessed = await estimate_by_account(repo, guess.month)
             for account_id, code in codes.items():
-                if amount := guess.by_account(account_id):
+                if amount := guessed.get(account_id):
                     per_account[code][guess.month] += amount
         groups = [
             _group(code, per_account[code], months, estimated, billing_account=code)
@@ -228,7 +236,9 @@ async def _groups(
         return groups, len(groups)
     if group_by is GroupBy.line:
         offset, limit = (page.offset, page.limit) if page else (0, None)
-        lines, count = await repo.by_line(span.first, last_day, offset=offset, limit=limit)
+        lines = await repo.by_line(span.first, last_day, offset=offset, limit=limit)
+        full = limit is not None and not (offset == 0 and len(lines) < limit)
+        count = await repo.count_lines(span.first, last_day) if full else offset + len(lines)
         return [
             SpendingGroup(
                 key=t.msisdn, kind=t.kind, billing_account=t.billing_account, total=_money(t.amount)

@@ -202,6 +202,15 @@ class SpendingLine(Base):
     __table_args__ = (
         Index("ix_spending_lines_company_id_period", "company_id", "period", "running_total"),
         Index("ix_spending_lines_billing_account_id_period", "billing_account_id", "period"),
+        # A range's totals per line (two months' rows joined by line) from the index alone.
+        Index(
+            "ix_spending_lines_company_id_period_line_id",
+            "company_id",
+            "period",
+            "line_id",
+            "running_total",
+            "running_months",
+        ),
     )
 
 
@@ -236,3 +245,18 @@ class SpendingMonth(Base):
     period: Mapped[date] = mapped_column(Date, primary_key=True)
     kind: Mapped[LineKind] = mapped_column(str_enum(LineKind, "line_kind"), primary_key=True)
     billed: Mapped[Decimal] = mapped_column(Billed)
+
+
+class SpendingEstimate(Base):
+    """A company's month not billed yet per line kind: its accounts' estimate summed, each
+    account's charges rounded to the cent first (`SpendingAccount`), so the trend reads a row
+    per kind whatever the number of accounts. Written beside the accounts' rows: the usage
+    path adds what each batch moves the rounded charges by, the refresh writes it again."""
+
+    __tablename__ = "spending_estimates"
+
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), primary_key=True)
+    period: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[LineKind] = mapped_column(str_enum(LineKind, "line_kind"), primary_key=True)
+    fees: Mapped[Decimal] = mapped_column(Billed, default=Decimal(0), server_default="0")
+    charges: Mapped[Decimal] = mapped_column(Billed, default=Decimal(0), server_default="0")

@@ -34,6 +34,7 @@ from linedesk.kit.bulk import (
     upsert_add_columns,
 )
 from linedesk.kit.csvfile import RowError
+from linedesk.kit.money import round_cents
 from linedesk.kit.phone import InvalidNumber, LineKind, stored_number
 from linedesk.usage.batch import (
     COUNTED,
@@ -53,6 +54,7 @@ from linedesk.usage.models import (
     PrepaidBalance,
     PrepaidTopUp,
     SpendingAccount,
+    SpendingEstimate,
     UsageRecord,
 )
 from linedesk.usage.rating import Counters, CountersChange, LineFacts, OfferTerms
@@ -625,8 +627,10 @@ async def top_up(
 
 
 async def add_to_estimate(session: AsyncSession, done: Totals, lines: dict[int, LineFacts]) -> None:
-    """The spending roll-ups' estimate (`SpendingAccount.charges`) takes in the charges the
-    batch adds on postpaid lines not ceased, summed per billing account, period and kind."""
+    """The spending roll-ups' estimate takes in the charges the batch adds on postpaid lines
+    not ceased: summed per billing account, period and kind (`SpendingAccount.charges`), and
+    per company, period and kind what that moves the accounts' charges rounded to the cent
+    by (`SpendingEstimate.charges`)."""
     charged: dict[int, dict[date, int]] = {}
     for line_id, period, micros in done.counters.select("line_id", "period", "charges").iter_rows():
         if not micros:
@@ -662,5 +666,39 @@ async def add_to_estimate(session: AsyncSession, done: Totals, lines: dict[int, 
                 "charges": from_micros(micros),
             }
             for (account_id, period, kind, company_id), micros in sorted(added.items())
+        ],
+    )
+    # The accounts' rows are this transaction's until it commits (locked on PostgreSQL,
+    # the whole database on SQLite): their charges now, less what was added, are the ones
+    # before, whatever another import added before this one.
+    now: dict[tuple[int, date, LineKind], Decimal] = {}
+    periods = sorted({period for _, period, _, _ in added})
+    for part in chunks(sorted({account_id for account_id, _, _, _ in added}), 10_000):
+        found = await session.execute(
+            select(
+                SpendingAccount.billing_account_id,
+                SpendingAccount.period,
+                SpendingAccount.kind,
+                SpendingAccount.charges,
+            ).where(
+                among(session, SpendingAccount.billing_account_id, part),
+                SpendingAccount.period.in_(periods),
+            )
+        )
+        now.update(((a, p, k), charges) for a, p, k, charges in found)
+    moved: dict[tuple[int, date, LineKind], Decimal] = {}
+    for (account_id, period, kind, company_id), micros in added.items():
+        after = now[account_id, period, kind]
+        change = round_cents(after) - round_cents(after - from_micros(micros))
+        moved[company_id, period, kind] = moved.get((company_id, period, kind), Decimal(0)) + change
+    await upsert_add(
+        session,
+        SpendingEstimate,
+        ("company_id", "period", "kind"),
+        ("charges",),
+        [
+            {"company_id": company_id, "period": period, "kind": kind, "charges": change}
+            for (company_id, period, kind), change in sorted(moved.items())
+            if change
         ],
     )
