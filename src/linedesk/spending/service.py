@@ -227,8 +227,8 @@ async def _groups(
         if guess:
             guessed = await estimate_by_account(repo, guess.month)
             for account_id, code in codes.items():
-                if amount := guessed.get(account_id):
-                    per_account[code][guess.month] += amount
+                if estimate := guessed.get(account_id):
+                    per_account[code][guess.month] += estimate
         groups = [
             _group(code, per_account[code], months, estimated, billing_account=code)
             for code in sorted(per_account)

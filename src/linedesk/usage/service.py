@@ -144,6 +144,7 @@ LINE_SCHEMA = {
     "status": pl.String,
     "payment_mode": pl.String,
     "activation_date": pl.Date,
+    "billing_account_id": pl.Int64,
 }
 
 
@@ -178,8 +179,8 @@ async def _fresh(session: AsyncSession, frame: pl.DataFrame) -> pl.DataFrame:
 
 
 LINES_CSV = (
-    "SELECT msisdn, id, company_id, offer_id, kind, status, payment_mode, activation_date "
-    "FROM lines WHERE msisdn = ANY($1::varchar[])"
+    "SELECT msisdn, id, company_id, offer_id, kind, status, payment_mode, activation_date, "
+    "billing_account_id FROM lines WHERE msisdn = ANY($1::varchar[])"
 )
 COUNTERS_CSV = (
     "SELECT line_id, period, data_bytes, voice_seconds, sms_count, roaming_data_bytes, "
@@ -212,11 +213,12 @@ async def _lines(
             Line.status,
             Line.payment_mode,
             Line.activation_date,
+            Line.billing_account_id,
         )
         rows: list[tuple[Any, ...]] = []
         for part in chunks(list(numbers), 10_000):
             found = await session.execute(select(*columns).where(among(session, Line.msisdn, part)))
-            rows += [(*row[:4], *(v.value for v in row[4:7]), row[7]) for row in found]
+            rows += [(*row[:4], *(v.value for v in row[4:7]), *row[7:]) for row in found]
         facts = pl.DataFrame(rows, schema=LINE_SCHEMA, orient="row")
     offer_ids = facts["offer_id"].drop_nulls().unique().to_list()
     offers = await session.scalars(select(Offer).where(Offer.id.in_(offer_ids)))
@@ -494,8 +496,7 @@ async def import_frame(
     await _write_totals(
         session, done, dict(zip(companies["line_id"], companies["company_id"], strict=True)), now
     )
-    charged = done.counters.filter(pl.col("charges") != 0)["line_id"].unique().to_list()
-    await add_to_estimate(session, done, _facts(facts, set(charged)))
+    await add_to_estimate(session, done, facts)
     if on_counters is not None:
         hook, only = (
             (on_counters.hook, on_counters.picks(done.counters))
@@ -626,32 +627,28 @@ async def top_up(
 # --- the spending trend's estimate ---------------------------------------------------------
 
 
-async def add_to_estimate(session: AsyncSession, done: Totals, lines: dict[int, LineFacts]) -> None:
+async def add_to_estimate(session: AsyncSession, done: Totals, facts: pl.DataFrame) -> None:
     """The spending roll-ups' estimate takes in the charges the batch adds on postpaid lines
     not ceased: summed per billing account, period and kind (`SpendingAccount.charges`), and
     per company, period and kind what that moves the accounts' charges rounded to the cent
-    by (`SpendingEstimate.charges`)."""
-    charged: dict[int, dict[date, int]] = {}
-    for line_id, period, micros in done.counters.select("line_id", "period", "charges").iter_rows():
-        if not micros:
-            continue
-        line = lines[line_id]
-        if line.payment_mode == PaymentMode.postpaid and line.status != LineStatus.ceased:
-            charged.setdefault(line_id, {})[period] = micros
-    if not charged:
-        return
-    accounts: dict[int, int] = {}
-    for part in chunks(list(charged), 10_000):
-        found = await session.execute(
-            select(Line.id, Line.billing_account_id).where(among(session, Line.id, part))
+    by (`SpendingEstimate.charges`). `facts`: the batch's lines (`LINE_SCHEMA` columns)."""
+    charged = (
+        done.counters.select("line_id", "period", "charges")
+        .filter(pl.col("charges") != 0)
+        .join(facts, on="line_id")
+        .filter(
+            (pl.col("payment_mode") == PaymentMode.postpaid.value)
+            & (pl.col("status") != LineStatus.ceased.value)
         )
-        accounts.update((line_id, account_id) for line_id, account_id in found)
-    added: dict[tuple[int, date, LineKind, int], int] = {}
-    for line_id, periods in charged.items():
-        line = lines[line_id]
-        for period, micros in periods.items():
-            key = (accounts[line_id], period, LineKind(line.kind), line.company_id)
-            added[key] = added.get(key, 0) + micros
+        .group_by("billing_account_id", "period", "kind", "company_id")
+        .agg(pl.col("charges").sum())
+    )
+    added: dict[tuple[int, date, LineKind, int], int] = {
+        (account_id, period, LineKind(kind), company_id): micros
+        for account_id, period, kind, company_id, micros in charged.iter_rows()
+    }
+    if not added:
+        return
     await upsert_add(
         session,
         SpendingAccount,
