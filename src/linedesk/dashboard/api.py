@@ -24,7 +24,7 @@ from linedesk.identity.principal import Principal, line_scope
 from linedesk.inventory.repository import LineRepository
 from linedesk.inventory.schemas import LineView
 from linedesk.kit.clock import ROME
-from linedesk.kit.phone import InvalidNumber, number_in_path, parse_italian_number
+from linedesk.kit.phone import InvalidNumber, number_in_path, stored_number
 from linedesk.kit.schemas import Day
 from linedesk.usage.models import UsageType
 
@@ -48,7 +48,7 @@ async def _read_line(
     """Who is calling and the line `raw`, in the round trip of the authentication itself: the
     counters answer at the speed of a bare read (issue 15). 401, 403, then 404, as any route."""
     try:
-        number: str | None = parse_italian_number(raw)
+        number: str | None = stored_number(raw)  # as stored, parsed only when it is not
     except InvalidNumber:
         number = None  # a line we do not have, told once the caller is known
     along = service.state_along(number, ctx.now) if number else None
