@@ -6,9 +6,13 @@ p99 no more than 1.5 × the bare read's and < 20 ms.
 
     python bench/summary.py [--scale small|full] [--lines N] [--seconds S] [--concurrency C]
                             [--reuse]
+
+Database: LINEDESK_BENCH_SUMMARY_DATABASE_URL when set (its name as it is), else
+LINEDESK_BENCH_DATABASE_URL's name + `_summary`.
 """
 
 import asyncio
+import os
 import sys
 import time
 from pathlib import Path
@@ -163,12 +167,15 @@ def figures(
 
 
 def run(lines: int, seconds: float, concurrency: int, reuse: bool = False) -> list[Figure]:
-    url = bench_database(NAME)
+    url = os.environ.get("LINEDESK_BENCH_SUMMARY_DATABASE_URL") or bench_database(NAME)
     env = bench_env(url)
     if not reuse:
         fresh_database(url, env, lines)
     company_lines = asyncio.run(prepare(url))
-    with server(env, free_port(), app="bare_app:create_bench_app", app_dir=BENCH_DIR) as base:
+    # bare_app on the import path beside PYTHONPATH (server's app_dir would replace it, and
+    # then serve the installed linedesk rather than the one on PYTHONPATH)
+    path = os.pathsep.join(filter(None, [str(BENCH_DIR), env.get("PYTHONPATH")]))
+    with server(env | {"PYTHONPATH": path}, free_port(), app="bare_app:create_bench_app") as base:
         results = asyncio.run(measure(base, company_lines, seconds, concurrency))
     return figures(results, lines, concurrency)
 

@@ -3,9 +3,11 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, bindparam, func, or_, select
 
+from linedesk.identity.repository import readable_by_user, sessions_with_users
 from linedesk.inventory.models import Line, Offer
 from linedesk.kit.bulk import dialect_insert
 from linedesk.kit.clock import ROME
@@ -31,6 +33,33 @@ class LineState:
     offer: Offer
     counter: LineCounter | None
     balance: PrepaidBalance | None
+
+    @classmethod
+    def of(cls, read: tuple[Any, ...]) -> "LineState | None":
+        """From the columns `STATE_BESIDE_SESSION` adds: None when no line was found."""
+        line, offer, counter, balance = read
+        return None if line is None else cls(line, offer, counter, balance)
+
+
+def state_beside_session() -> Select[*tuple[Any, ...]]:
+    """Authentication's session and user, and in the same round trip the line whose number is
+    the parameter `msisdn` if that user may read it, with its offer, its counter of the
+    parameter `period` and its balance (all None when there is no such line to read)."""
+    return (
+        sessions_with_users()
+        .add_columns(Line, Offer, LineCounter, PrepaidBalance)
+        .outerjoin(Line, and_(Line.msisdn == bindparam("msisdn"), readable_by_user()))
+        .outerjoin(Offer, Offer.id == Line.offer_id)
+        .outerjoin(
+            LineCounter,
+            and_(LineCounter.line_id == Line.id, LineCounter.period == bindparam("period")),
+        )
+        .outerjoin(PrepaidBalance, PrepaidBalance.line_id == Line.id)
+    )
+
+
+# Built once, as the session's own query (identity.repository.SESSION_WITH_USER).
+STATE_BESIDE_SESSION = state_beside_session()
 
 
 def rome_midnight(day: date) -> datetime:

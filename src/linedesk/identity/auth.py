@@ -1,10 +1,11 @@
 """Typed auth dependencies: who is calling, per profile (SPEC R-A9, R-P2)."""
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from linedesk.deps import ClockDep, LimiterDep, SessionDep, SettingsDep
 from linedesk.errors import Forbidden, Unauthorized
@@ -12,7 +13,7 @@ from linedesk.identity.codes import CodeCall, Limits
 from linedesk.identity.models import Profile, SessionKind
 from linedesk.identity.passwords import PasswordHasher
 from linedesk.identity.principal import Principal
-from linedesk.identity.service import AuthContext, authenticate
+from linedesk.identity.service import Along, AuthContext, authenticate
 from linedesk.kit.network import client_address
 
 _bearer = HTTPBearer(auto_error=False, description="An access token from /auth/login")
@@ -56,17 +57,23 @@ async def _code_call(
 CodeCallDep = Annotated[CodeCall, Depends(_code_call)]
 
 
-async def _principal(
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+async def signed_in(
     request: Request,
-    session: SessionDep,
-    ctx: AuthContextDep,
-    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal:
+    session: AsyncSession,
+    ctx: AuthContext,
+    bearer: HTTPAuthorizationCredentials | None,
+    along: Along | None = None,
+) -> tuple[Principal, tuple[Any, ...]]:
+    """Who is calling (an access token, else the session cookie), and what `along` read in
+    the same round trip; 401 when nobody is signed in."""
     found = None
     if bearer is not None:
-        found = await authenticate(session, ctx, bearer.credentials, SessionKind.app)
+        found = await authenticate(session, ctx, bearer.credentials, SessionKind.app, along)
     elif cookie := request.cookies.get(ctx.settings.session_cookie_name):
-        found = await authenticate(session, ctx, cookie, SessionKind.web)
+        found = await authenticate(session, ctx, cookie, SessionKind.web, along)
         if (
             found
             and request.method in UNSAFE_METHODS
@@ -78,13 +85,24 @@ async def _principal(
             "Sign in to continue", code="not_authenticated", headers={"WWW-Authenticate": "Bearer"}
         )
     request.state.principal = Principal(user=found[1], session=found[0])
-    return request.state.principal
+    return request.state.principal, found[2]
 
 
-async def _active(principal: Annotated[Principal, Depends(_principal)]) -> Principal:
+def active(principal: Principal) -> Principal:
+    """The principal, unless a generated password is still to be changed (403)."""
     if principal.user.must_change_password:
         raise Forbidden("Choose a new password to continue", code="password_change_required")
     return principal
+
+
+async def _principal(
+    request: Request, session: SessionDep, ctx: AuthContextDep, bearer: BearerDep
+) -> Principal:
+    return (await signed_in(request, session, ctx, bearer))[0]
+
+
+async def _active(principal: Annotated[Principal, Depends(_principal)]) -> Principal:
+    return active(principal)
 
 
 PrincipalDependency = Callable[..., Awaitable[Principal]]

@@ -1,9 +1,10 @@
 """Every identity query. Sign-in lookups are global by username; the rest are scoped."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -105,20 +106,48 @@ class UserRepository(ScopedRepository[User]):
         return lines
 
 
+def readable_by_user() -> ColumnElement[bool]:
+    """Whether the user may read the line, as SQL over the `users` and `lines` rows of a
+    statement: the rule of `principal.line_scope` (a manager every line of the company, an
+    employee their main line and the lines linked to it), for a query that reads the user
+    and a line in one round trip."""
+    linked = select(LinkedLine.line_id).where(
+        LinkedLine.user_id == User.id, LinkedLine.company_id == User.company_id
+    )
+    return and_(
+        Line.company_id == User.company_id,
+        or_(User.profile != Profile.employee, Line.id == User.main_line_id, Line.id.in_(linked)),
+    )
+
+
+def sessions_with_users() -> Select[AuthSession, User]:
+    """The session whose token digest is the parameter `digest`, and its user: every
+    request's authentication. A route may add to it what it reads in the same round trip."""
+    return (
+        select(AuthSession, User)
+        .join(User, User.id == AuthSession.user_id)
+        .where(AuthSession.token_digest == bindparam("digest"))
+    )
+
+
+# Built once: SQLAlchemy then keys it for its compiled cache once, not at every request.
+SESSION_WITH_USER = sessions_with_users()
+
+
 class SessionRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def with_user(self, digest: str) -> tuple[AuthSession, User] | None:
-        """The session behind a token and its user, in one query (every request asks)."""
-        row = (
-            await self.session.execute(
-                select(AuthSession, User)
-                .join(User, User.id == AuthSession.user_id)
-                .where(AuthSession.token_digest == digest)
-            )
-        ).first()
-        return (row[0], row[1]) if row is not None else None
+    async def with_user(
+        self,
+        digest: str,
+        statement: Select[*tuple[Any, ...]] = SESSION_WITH_USER,
+        params: Mapping[str, object] | None = None,
+    ) -> Row[*tuple[Any, ...]] | None:
+        """The session behind a token and its user, in one query (every request asks), then
+        whatever else `statement` (made from `sessions_with_users`) reads."""
+        result = await self.session.execute(statement, {"digest": digest, **(params or {})})
+        return result.first()
 
     async def refresh_token(self, digest: str) -> RefreshToken | None:
         return await self.session.scalar(

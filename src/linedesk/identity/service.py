@@ -2,10 +2,12 @@
 of password. Services flush; the request commits (errors marked keep_changes commit too)."""
 
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linedesk.audit.service import record
@@ -210,14 +212,31 @@ def _is_live(auth_session: AuthSession, settings: Settings, now: datetime) -> bo
     return now - auth_session.last_seen_at < idle
 
 
+@dataclass(frozen=True)
+class Along:
+    """What a request reads in the same round trip as its authentication: a statement made
+    from `repository.sessions_with_users` with more columns, and its parameters."""
+
+    statement: Select[*tuple[Any, ...]]
+    params: Mapping[str, object]
+
+
 async def authenticate(
-    session: AsyncSession, ctx: AuthContext, token: str, kind: SessionKind
-) -> tuple[AuthSession, User] | None:
-    """The live session and user behind a cookie or access token, or None."""
-    found = await SessionRepository(session).with_user(token_digest(token))
-    if found is None:
+    session: AsyncSession,
+    ctx: AuthContext,
+    token: str,
+    kind: SessionKind,
+    along: Along | None = None,
+) -> tuple[AuthSession, User, tuple[Any, ...]] | None:
+    """The live session and user behind a cookie or access token, and what `along` read
+    beside them; or None."""
+    repo, digest = SessionRepository(session), token_digest(token)
+    row = await (
+        repo.with_user(digest, along.statement, along.params) if along else repo.with_user(digest)
+    )
+    if row is None:
         return None
-    auth_session, user = found
+    auth_session, user, read = row[0], row[1], tuple(row[2:])
     if (
         auth_session.kind is not kind
         or ctx.now >= auth_session.token_expires_at
@@ -226,7 +245,7 @@ async def authenticate(
         return None
     if ctx.now - auth_session.last_seen_at >= LAST_SEEN_RESOLUTION:
         auth_session.last_seen_at = ctx.now
-    return auth_session, user
+    return auth_session, user, read
 
 
 async def refresh(session: AsyncSession, ctx: AuthContext, refresh_token: str) -> IssuedSession:
