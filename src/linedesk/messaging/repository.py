@@ -118,20 +118,17 @@ class PushSubscriptionRepository(SessionRepository):
         auth: str,
         now: datetime,
     ) -> PushSubscription:
+        owner_and_keys = {
+            "company_id": company_id,
+            "user_id": user_id,
+            "p256dh": p256dh,
+            "auth": auth,
+        }
         statement = dialect_insert(self.session, PushSubscription).values(
-            company_id=company_id,
-            user_id=user_id,
-            endpoint=endpoint,
-            endpoint_digest=digest,
-            p256dh=p256dh,
-            auth=auth,
-            created_at=now,
+            endpoint=endpoint, endpoint_digest=digest, created_at=now, **owner_and_keys
         )
         await self.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["endpoint_digest"],
-                set_={"company_id": company_id, "user_id": user_id, "p256dh": p256dh, "auth": auth},
-            )
+            statement.on_conflict_do_update(index_elements=["endpoint_digest"], set_=owner_and_keys)
         )
         found = await self.session.scalar(
             select(PushSubscription)
