@@ -73,41 +73,6 @@ def invalid_code(*, keep_changes: bool = True) -> ValidationFailed:
     )
 
 
-async def issue_code(
-    session: AsyncSession,
-    secret_key: str,
-    now: datetime,
-    *,
-    purpose: CodePurpose,
-    subject: str,
-    channel: str,
-    destination: str,
-    company_id: int | None = None,
-    user_id: int | None = None,
-    context: dict[str, Any] | None = None,
-) -> IssuedCode:
-    code = _new_code()
-    record = OneTimeCode(
-        public_id=secrets.token_urlsafe(16),
-        purpose=purpose,
-        subject=subject,
-        channel=channel,
-        destination=destination,
-        code_digest=_digest(secret_key, purpose, subject, code),
-        company_id=company_id,
-        user_id=user_id,
-        context=context or {},
-        attempts=0,
-        sends=1,
-        last_sent_at=now,
-        expires_at=now + CODE_TTL,
-        created_at=now,
-    )
-    session.add(record)
-    await session.flush()
-    return IssuedCode(record, code)
-
-
 async def find_code(
     session: AsyncSession, public_id: str, purpose: CodePurpose
 ) -> OneTimeCode | None:
@@ -315,10 +280,46 @@ Sender = Callable[[AsyncSession, "AuthContext", IssuedCode], Awaitable[None]]
 
 @dataclass(frozen=True)
 class CodeFlow:
-    """A flow's codes: their purpose, and how one is sent (again, at "send again")."""
+    """A flow's codes: their purpose, and how one is sent (first, and again at "send again")."""
 
     purpose: CodePurpose
     send: Sender
+
+    async def issue(
+        self,
+        session: AsyncSession,
+        ctx: "AuthContext",
+        *,
+        subject: str,
+        channel: Channel,
+        destination: str,
+        company_id: int | None = None,
+        user_id: int | None = None,
+        context: dict[str, Any] | None = None,
+    ) -> IssuedCode:
+        """A new code for `subject`, stored and sent as "send again" would send it."""
+        code = _new_code()
+        record = OneTimeCode(
+            public_id=secrets.token_urlsafe(16),
+            purpose=self.purpose,
+            subject=subject,
+            channel=channel.value,
+            destination=destination,
+            code_digest=_digest(ctx.settings.secret_key, self.purpose, subject, code),
+            company_id=company_id,
+            user_id=user_id,
+            context=context or {},
+            attempts=0,
+            sends=1,
+            last_sent_at=ctx.now,
+            expires_at=ctx.now + CODE_TTL,
+            created_at=ctx.now,
+        )
+        session.add(record)
+        await session.flush()
+        issued = IssuedCode(record, code)
+        await self.send(session, ctx, issued)
+        return issued
 
     async def resend(self, call: CodeCall, public_id: str) -> IssuedCode:
         issued = await resend_by_id(call, public_id, self.purpose)

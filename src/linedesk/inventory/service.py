@@ -50,6 +50,7 @@ class ImportContext:
 
 
 Prepared = tuple[list[dict[str, Any]], list[RowError]]
+Insert = Callable[[AsyncSession, list[dict[str, Any]]], Awaitable[list[int]]]
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ class Resource:
     name: str
     schema: type[BaseModel]
     prepare: Callable[[AsyncSession, list[tuple[int, Any]], ImportContext], Awaitable[Prepared]]
-    insert: Callable[[AsyncSession, list[dict[str, Any]]], Awaitable[list[int]]]
+    insert: Insert
 
 
 class ImportRejected(ValidationFailed):
@@ -93,21 +94,23 @@ def _duplicates(
     ]
 
 
-async def _insert_returning_ids(
-    session: AsyncSession, model: type[Any], rows: list[dict[str, Any]], key: str
-) -> list[int]:
+def _inserting(model: type[Any], key: str) -> Insert:
     """Insert in chunks, then read the new ids back by each row's unique `key`: a multi-row
     INSERT … RETURNING in the rows' order runs one row at a time on SQLite."""
     column = getattr(model, key)
-    ids: list[int] = []
-    for part in chunks(rows, 2000):
-        await session.execute(insert(model), list(part))
-        found = await session.execute(
-            select(column, model.id).where(column.in_([row[key] for row in part]))
-        )
-        by_key: dict[Any, int] = {row[0]: row[1] for row in found}
-        ids.extend(by_key[row[key]] for row in part)
-    return ids
+
+    async def insert_rows(session: AsyncSession, rows: list[dict[str, Any]]) -> list[int]:
+        ids: list[int] = []
+        for part in chunks(rows, 2000):
+            await session.execute(insert(model), list(part))
+            found = await session.execute(
+                select(column, model.id).where(column.in_([row[key] for row in part]))
+            )
+            by_key: dict[Any, int] = {row[0]: row[1] for row in found}
+            ids.extend(by_key[row[key]] for row in part)
+        return ids
+
+    return insert_rows
 
 
 # --- companies -----------------------------------------------------------------------------
@@ -128,10 +131,6 @@ async def _prepare_companies(
         row["fiscal_code"] = company.fiscal_code or company.vat_number
         rows.append(row)
     return rows, errors
-
-
-async def _insert_companies(session: AsyncSession, rows: list[dict[str, Any]]) -> list[int]:
-    return await _insert_returning_ids(session, Company, rows, "vat_number")
 
 
 # --- billing accounts ----------------------------------------------------------------------
@@ -161,10 +160,6 @@ async def _prepare_billing_accounts(
     return rows, errors
 
 
-async def _insert_billing_accounts(session: AsyncSession, rows: list[dict[str, Any]]) -> list[int]:
-    return await _insert_returning_ids(session, BillingAccount, rows, "code")
-
-
 # --- offers --------------------------------------------------------------------------------
 
 
@@ -181,10 +176,6 @@ async def _prepare_offers(
         if offer.code in existing
     ]
     return [offer.model_dump() for _, offer in items], errors
-
-
-async def _insert_offers(session: AsyncSession, rows: list[dict[str, Any]]) -> list[int]:
-    return await _insert_returning_ids(session, Offer, rows, "code")
 
 
 # --- lines with their SIMs -----------------------------------------------------------------
@@ -261,7 +252,7 @@ async def _prepare_lines(
 
 async def _insert_lines(session: AsyncSession, rows: list[dict[str, Any]]) -> list[int]:
     sims = [row.pop("_sim", None) for row in rows]
-    ids = await _insert_returning_ids(session, Line, rows, "msisdn")
+    ids = await _inserting(Line, "msisdn")(session, rows)
     sim_rows = [
         {**sim, "line_id": line_id, "company_id": row["company_id"]}
         for sim, line_id, row in zip(sims, ids, rows, strict=True)
@@ -273,14 +264,16 @@ async def _insert_lines(session: AsyncSession, rows: list[dict[str, Any]]) -> li
 
 
 RESOURCES: dict[str, Resource] = {
-    "companies": Resource("companies", CompanyCreate, _prepare_companies, _insert_companies),
+    "companies": Resource(
+        "companies", CompanyCreate, _prepare_companies, _inserting(Company, "vat_number")
+    ),
     "billing-accounts": Resource(
         "billing-accounts",
         BillingAccountCreate,
         _prepare_billing_accounts,
-        _insert_billing_accounts,
+        _inserting(BillingAccount, "code"),
     ),
-    "offers": Resource("offers", OfferCreate, _prepare_offers, _insert_offers),
+    "offers": Resource("offers", OfferCreate, _prepare_offers, _inserting(Offer, "code")),
     "lines": Resource("lines", LineCreate, _prepare_lines, _insert_lines),
 }
 

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, Update, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linedesk.db import Base
@@ -73,3 +73,38 @@ class ScopedRepository(Generic[M]):
         total = await self.count(statement)
         result = await self.session.execute(statement.offset(page.offset).limit(page.limit))
         return result.scalars().all(), total
+
+
+def claiming(model: Any, due: ColumnElement[bool], limit: int, **values: object) -> Update:
+    """The UPDATE by which a worker claims up to `limit` rows that are `due`, soonest first:
+    `attempts` goes up by one (the claim's token). PostgreSQL locks the candidates with FOR
+    UPDATE SKIP LOCKED, so concurrent workers take different rows; SQLite runs the one UPDATE
+    under its single writer lock."""
+    candidates = (
+        select(model.id)
+        .where(due)
+        .order_by(model.next_attempt_at, model.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return (
+        update(model)
+        .where(model.id.in_(candidates.scalar_subquery()))
+        .values(attempts=model.attempts + 1, **values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def finish_claimed(
+    session: AsyncSession, row: Any, *still: ColumnElement[bool], **values: object
+) -> bool:
+    """Set `values` on a row a worker claimed, if the claim is still its own (`attempts` is
+    the claim's token) and what `still` says holds; whether it was."""
+    model = type(row)
+    result = await session.execute(
+        update(model)
+        .where(model.id == row.id, model.attempts == row.attempts, *still)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]

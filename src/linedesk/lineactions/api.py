@@ -31,6 +31,7 @@ from linedesk.lineactions.schemas import (
     PolicyUpdate,
     ProvisioningAck,
     ProvisioningCallback,
+    RequestFilters,
     ServicesUpdate,
     SimReplacementRequest,
     SpendingCapUpdate,
@@ -177,15 +178,11 @@ async def requests(
     session: SessionDep,
     page: PageParams,
     response: Response,
-    state: RequestState | None = None,
-    kind: RequestKind | None = None,
-    msisdn: Annotated[str | None, Query(max_length=20)] = None,
+    filters: Annotated[RequestFilters, Query()],
 ) -> list[LineRequestRead]:
     """The caller's line requests, newest first: a manager's whole company, an employee's
     own and linked lines. Each goes requested → sent → done | failed (with its reason)."""
-    items, total = await service.list_requests(
-        session, principal, page, state=state, kind=kind, msisdn=msisdn
-    )
+    items, total = await service.list_requests(session, principal, page, filters)
     return paged(response, await service.describe(session, items), total)
 
 

@@ -3,12 +3,12 @@
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, and_, or_, select, update
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from linedesk.identity.models import User
-from linedesk.kit.repository import ScopedRepository
+from linedesk.kit.repository import ScopedRepository, claiming, finish_claimed
 from linedesk.lineactions.models import (
     EsimActivation,
     LineControl,
@@ -67,26 +67,13 @@ class LineRequestRepository(ScopedRepository[LineRequest]):
 
     async def claim(self, now: datetime, limit: int, lease: timedelta) -> Sequence[LineRequest]:
         """Take due requests (and ones whose worker died mid-send) for this worker, as the
-        messaging outbox does: FOR UPDATE SKIP LOCKED on PostgreSQL."""
+        messaging outbox does."""
         due = and_(
             LineRequest.state == RequestState.requested,
             LineRequest.next_attempt_at <= now,
             or_(LineRequest.claimed_at.is_(None), LineRequest.claimed_at < now - lease),
         )
-        candidates = (
-            select(LineRequest.id)
-            .where(due)
-            .order_by(LineRequest.next_attempt_at, LineRequest.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        statement = (
-            update(LineRequest)
-            .where(LineRequest.id.in_(candidates.scalar_subquery()))
-            .values(claimed_at=now, attempts=LineRequest.attempts + 1)
-            .returning(LineRequest.id)
-            .execution_options(synchronize_session=False)
-        )
+        statement = claiming(LineRequest, due, limit, claimed_at=now).returning(LineRequest.id)
         ids = list((await self.session.scalars(statement)).all())
         if not ids:
             return []
@@ -102,17 +89,8 @@ class LineRequestRepository(ScopedRepository[LineRequest]):
     async def finish_delivery(self, request: LineRequest, **values: object) -> bool:
         """Record a delivery's outcome, if the claim is still ours (`attempts` is its token)
         and no callback finished the request meanwhile."""
-        result = await self.session.execute(
-            update(LineRequest)
-            .where(
-                LineRequest.id == request.id,
-                LineRequest.state == RequestState.requested,
-                LineRequest.attempts == request.attempts,
-            )
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        still_requested = LineRequest.state == RequestState.requested
+        return await finish_claimed(self.session, request, still_requested, **values)
 
 
 class ControlRepository:

@@ -29,13 +29,15 @@ from linedesk.lineactions.repository import (
     EsimRepository,
     LineRequestRepository,
 )
-from linedesk.lineactions.schemas import LineRequestRead
+from linedesk.lineactions.schemas import LineRequestRead, RequestFilters
 
 SERVICE_NAMES = ("roaming", "international_calls", "premium_services", "mobile_data")
 VOICE_SERVICES = ("international_calls", "premium_services")
 DEFAULTS = {"roaming": True, "international_calls": True, "premium_services": False}
 DEFAULTS |= {"mobile_data": True}
 MANAGERS_ONLY = "Only company managers can do this"
+
+ALL = RequestFilters()  # no filter: every request the caller may read
 
 
 @dataclass(frozen=True)
@@ -186,19 +188,15 @@ async def control_of(session: AsyncSession, line: Line) -> LineControl:
 
 
 async def list_requests(
-    session: AsyncSession,
-    principal: Principal,
-    page: Page,
-    *,
-    state: RequestState | None = None,
-    kind: RequestKind | None = None,
-    msisdn: str | None = None,
+    session: AsyncSession, principal: Principal, page: Page, filters: RequestFilters = ALL
 ) -> tuple[Sequence[LineRequest], int]:
     """The caller's requests, newest first: a manager's company, an employee's lines."""
     scope = await line_scope(session, principal)
+    msisdn = filters.msisdn
     line_id = (await find_line(session, principal, msisdn)).line.id if msisdn else None
     repo = LineRequestRepository(session, scope)
-    return await repo.page(repo.listing(state=state, kind=kind, line_id=line_id), page)
+    statement = repo.listing(state=filters.state, kind=filters.kind, line_id=line_id)
+    return await repo.page(statement, page)
 
 
 async def get_request(session: AsyncSession, principal: Principal, request_id: int) -> LineRequest:

@@ -4,7 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from linedesk.kit.money import Money
 from linedesk.kit.schemas import INT32_MAX, CreateSchema, Schema, one_line
@@ -81,6 +81,14 @@ class CatalogueOffer(Schema):
     voice_minutes: int | None = Field(description="null means unlimited")
     sms: int | None = Field(description="null means unlimited")
     eu_roaming_data_mb: int | None
+
+
+class RequestFilters(BaseModel):
+    """Which of the caller's line requests a listing shows: all, or of one state, kind or line."""
+
+    state: RequestState | None = None
+    kind: RequestKind | None = None
+    msisdn: Annotated[str | None, Field(max_length=20)] = None
 
 
 class LineRequestRead(Schema):

@@ -10,7 +10,7 @@ from starlette.responses import Response
 from linedesk.deps import ClockDep, SessionDep
 from linedesk.errors import LinedeskError
 from linedesk.identity.auth import AuthContextDep
-from linedesk.identity.code_step import CodePostDep
+from linedesk.identity.code_pages import CodePostDep
 from linedesk.identity.codes import find_code, resend_after
 from linedesk.identity.models import CodePurpose
 from linedesk.identity.principal import Principal

@@ -5,8 +5,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from linedesk.errors import NotFound, ValidationFailed
 from linedesk.identity.codes import (
     CodeCall,
+    CodeFlow,
     IssuedCode,
-    issue_code,
     redeem,
     resend_by_id,
 )
@@ -47,25 +47,21 @@ async def start_link(call: CodeCall, user: User, raw_msisdn: str) -> IssuedCode:
     session, ctx = call.session, call.ctx
     line = await _linkable_line(session, user, raw_msisdn)
     await call.limits.sending(line.msisdn)
-    issued = await issue_code(
+    return await LINK_CODES.issue(
         session,
-        ctx.settings.secret_key,
-        ctx.now,
-        purpose=CodePurpose.link_line,
+        ctx,
         subject=line.msisdn,
-        channel=Channel.sms.value,
+        channel=Channel.sms,
         destination=line.msisdn,
         company_id=user.company_id,
         user_id=user.id,
         context={"line_id": line.id, "language": user.language},
     )
-    await _send_code(session, ctx, issued, user)
-    return issued
 
 
-async def _send_code(
-    session: AsyncSession, ctx: AuthContext, issued: IssuedCode, user: User
-) -> None:
+async def _send_code(session: AsyncSession, ctx: AuthContext, issued: IssuedCode) -> None:
+    user = await session.get(User, issued.record.user_id)  # the requester, already loaded
+    assert user is not None
     await message_user(
         session,
         ctx,
@@ -77,9 +73,12 @@ async def _send_code(
     )
 
 
+LINK_CODES = CodeFlow(CodePurpose.link_line, _send_code)
+
+
 async def resend_link(call: CodeCall, user: User, public_id: str) -> IssuedCode:
-    issued = await resend_by_id(call, public_id, CodePurpose.link_line, owner_id=user.id)
-    await _send_code(call.session, call.ctx, issued, user)
+    issued = await resend_by_id(call, public_id, LINK_CODES.purpose, owner_id=user.id)
+    await LINK_CODES.send(call.session, call.ctx, issued)
     return issued
 
 

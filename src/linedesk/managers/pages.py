@@ -14,7 +14,7 @@ from linedesk.audit.repository import AuditRepository
 from linedesk.deps import ClockDep, SessionDep
 from linedesk.errors import LinedeskError, NotFound, ValidationFailed, found
 from linedesk.identity.auth import AuthContextDep
-from linedesk.identity.code_step import CodePost, CodePostDep
+from linedesk.identity.code_pages import CodePost, CodePostDep
 from linedesk.identity.codes import find_code
 from linedesk.identity.models import CodePurpose, Profile, User
 from linedesk.identity.principal import Principal

@@ -10,7 +10,6 @@ from linedesk.identity.codes import (
     CodeFlow,
     IssuedCode,
     holder,
-    issue_code,
     redeem,
     send_message,
 )
@@ -52,19 +51,16 @@ async def create_telco_manager(
     )
     if not await users.add_new(manager):  # the same username chosen at the same moment
         raise username_taken()
-    issued = await issue_code(
+    issued = await ACTIVATION_CODES.issue(
         session,
-        ctx.settings.secret_key,
-        ctx.now,
-        purpose=CodePurpose.manager_activation,
+        ctx,
         subject=manager.username,
-        channel=Channel.email.value,
+        channel=Channel.email,
         destination=str(request.email),
         company_id=manager.company_id,
         user_id=manager.id,
         context={"language": request.language},
     )
-    await _send_activation(session, ctx, issued)
     company = await session.get(Company, creator.company_id)
     if creator.email:
         await message_user(

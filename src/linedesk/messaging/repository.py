@@ -4,10 +4,10 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Row, and_, delete, func, insert, or_, select
 
 from linedesk.kit.bulk import dialect_insert
-from linedesk.kit.repository import SessionRepository
+from linedesk.kit.repository import SessionRepository, claiming, finish_claimed
 from linedesk.messaging.models import (
     CapturedMessage,
     Channel,
@@ -23,11 +23,7 @@ class OutboxRepository(SessionRepository):
         await self.session.execute(insert(OutboxMessage), list(rows))
 
     async def claim(self, now: datetime, limit: int, lease: timedelta) -> Sequence[OutboxMessage]:
-        """Atomically take due messages (and ones whose worker died mid-send) for this worker.
-
-        PostgreSQL locks candidates with FOR UPDATE SKIP LOCKED so concurrent workers take
-        different rows; SQLite runs the single UPDATE under its one writer lock.
-        """
+        """Atomically take due messages (and ones whose worker died mid-send) for this worker."""
         due = or_(
             and_(
                 OutboxMessage.status == OutboxStatus.pending, OutboxMessage.next_attempt_at <= now
@@ -36,37 +32,13 @@ class OutboxRepository(SessionRepository):
                 OutboxMessage.status == OutboxStatus.sending, OutboxMessage.claimed_at < now - lease
             ),
         )
-        candidates = (
-            select(OutboxMessage.id)
-            .where(due)
-            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        statement = (
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_(candidates.scalar_subquery()))
-            .values(
-                status=OutboxStatus.sending, claimed_at=now, attempts=OutboxMessage.attempts + 1
-            )
-            .returning(OutboxMessage)
-            .execution_options(synchronize_session=False)
-        )
-        return (await self.session.scalars(statement)).all()
+        claim = claiming(OutboxMessage, due, limit, status=OutboxStatus.sending, claimed_at=now)
+        return (await self.session.scalars(claim.returning(OutboxMessage))).all()
 
     async def _finish(self, message: OutboxMessage, **values: object) -> bool:
-        # `attempts` is the claim's token: a message reclaimed by another worker is not ours.
-        result = await self.session.execute(
-            update(OutboxMessage)
-            .where(
-                OutboxMessage.id == message.id,
-                OutboxMessage.status == OutboxStatus.sending,
-                OutboxMessage.attempts == message.attempts,
-            )
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        # A message reclaimed by another worker is not ours.
+        still_sending = OutboxMessage.status == OutboxStatus.sending
+        return await finish_claimed(self.session, message, still_sending, **values)
 
     async def mark_sent(self, message: OutboxMessage, now: datetime) -> bool:
         # The payload may hold a one-time code: once delivered it is not kept.
@@ -146,20 +118,17 @@ class PushSubscriptionRepository(SessionRepository):
         auth: str,
         now: datetime,
     ) -> PushSubscription:
+        owner_and_keys = {
+            "company_id": company_id,
+            "user_id": user_id,
+            "p256dh": p256dh,
+            "auth": auth,
+        }
         statement = dialect_insert(self.session, PushSubscription).values(
-            company_id=company_id,
-            user_id=user_id,
-            endpoint=endpoint,
-            endpoint_digest=digest,
-            p256dh=p256dh,
-            auth=auth,
-            created_at=now,
+            endpoint=endpoint, endpoint_digest=digest, created_at=now, **owner_and_keys
         )
         await self.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["endpoint_digest"],
-                set_={"company_id": company_id, "user_id": user_id, "p256dh": p256dh, "auth": auth},
-            )
+            statement.on_conflict_do_update(index_elements=["endpoint_digest"], set_=owner_and_keys)
         )
         found = await self.session.scalar(
             select(PushSubscription)

@@ -15,6 +15,38 @@ from linedesk.messaging.repository import OutboxRepository, PushSubscriptionRepo
 from linedesk.messaging.templates import LANGUAGES, template_exists
 
 
+@dataclass(frozen=True)
+class NewMessage:
+    """A message to store (the arguments of `enqueue`)."""
+
+    channel: Channel
+    recipient: str
+    template: str
+    language: str
+    payload: dict[str, Any]
+    company_id: int | None = None
+
+
+def _check(channel: Channel, template: str, language: str) -> None:
+    if language not in LANGUAGES:
+        raise ValidationFailed(f"Unsupported language: {language}")
+    if not template_exists(template, channel):
+        raise ValidationFailed(f"No {channel.value} template named {template}")
+
+
+def _row(
+    message: NewMessage, now: datetime, attachments: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """The outbox row of `message`, due at once."""
+    return vars(message) | {
+        "attachments": attachments or [],
+        "status": OutboxStatus.pending,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
+
+
 async def enqueue(
     session: AsyncSession,
     channel: Channel,
@@ -29,39 +61,13 @@ async def enqueue(
     flush: bool = True,
 ) -> OutboxMessage:
     """Store a message in the caller's transaction: if that rolls back, nothing is sent."""
-    if language not in LANGUAGES:
-        raise ValidationFailed(f"Unsupported language: {language}")
-    if not template_exists(template, channel):
-        raise ValidationFailed(f"No {channel.value} template named {template}")
-    message = OutboxMessage(
-        company_id=company_id,
-        channel=channel,
-        recipient=recipient,
-        template=template,
-        language=language,
-        payload=payload,
-        attachments=attachments or [],
-        status=OutboxStatus.pending,
-        attempts=0,
-        next_attempt_at=now,
-        created_at=now,
-    )
+    _check(channel, template, language)
+    new = NewMessage(channel, recipient, template, language, payload, company_id)
+    message = OutboxMessage(**_row(new, now, attachments))
     session.add(message)
     if flush:  # many messages at once: the caller flushes them together
         await session.flush()
     return message
-
-
-@dataclass(frozen=True)
-class NewMessage:
-    """A message for `enqueue_many` (the arguments of `enqueue`)."""
-
-    channel: Channel
-    recipient: str
-    template: str
-    language: str
-    payload: dict[str, Any]
-    company_id: int | None = None
 
 
 async def enqueue_many(
@@ -72,32 +78,11 @@ async def enqueue_many(
     checked: set[tuple[Channel, str, str]] = set()
     for message in messages:
         key = (message.channel, message.template, message.language)
-        if key in checked:
-            continue
-        if message.language not in LANGUAGES:
-            raise ValidationFailed(f"Unsupported language: {message.language}")
-        if not template_exists(message.template, message.channel):
-            raise ValidationFailed(f"No {message.channel.value} template named {message.template}")
-        checked.add(key)
+        if key not in checked:
+            _check(*key)
+            checked.add(key)
     if messages:
-        await OutboxRepository(session).add_many(
-            [
-                {
-                    "company_id": m.company_id,
-                    "channel": m.channel,
-                    "recipient": m.recipient,
-                    "template": m.template,
-                    "language": m.language,
-                    "payload": m.payload,
-                    "attachments": [],
-                    "status": OutboxStatus.pending,
-                    "attempts": 0,
-                    "next_attempt_at": now,
-                    "created_at": now,
-                }
-                for m in messages
-            ],
-        )
+        await OutboxRepository(session).add_many([_row(m, now) for m in messages])
 
 
 def endpoint_digest(endpoint: str) -> str:

@@ -12,7 +12,6 @@ from linedesk.identity.codes import (
     CodeFlow,
     IssuedCode,
     holder,
-    issue_code,
     redeem,
     send_message,
 )
@@ -107,13 +106,11 @@ async def start_recovery(call: CodeCall, request: RecoveryStart) -> IssuedCode:
         user = None
     route = await _route(session, ctx, user, asked)
     gets_code = route.template == CODE and route.channel is not None
-    issued = await issue_code(
+    return await RECOVERY_CODES.issue(
         session,
-        ctx.settings.secret_key,
-        ctx.now,
-        purpose=CodePurpose.recovery,
+        ctx,
         subject=username,
-        channel=asked.value,
+        channel=asked,
         destination=route.recipient,
         company_id=user.company_id if user else None,
         # Only a code that was sent can be spent: an explanation's code leads nowhere.
@@ -124,8 +121,6 @@ async def start_recovery(call: CodeCall, request: RecoveryStart) -> IssuedCode:
             "deliver_by": route.channel.value if route.channel else None,
         },
     )
-    await _send(session, ctx, issued)
-    return issued
 
 
 def _delivery(code_record: OneTimeCode) -> Channel | None:

@@ -1,14 +1,12 @@
 """Pages of registration: the employee's wizard (code by SMS, or by e-mail for a data-only
 SIM proved with its PUK) and the user admin's registration on the web portal (R-A3, R-A4)."""
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from starlette.responses import Response
 
-from linedesk.deps import SessionDep
 from linedesk.errors import LinedeskError
-from linedesk.identity.auth import AuthContextDep
-from linedesk.identity.code_step import CodePostDep, CodeStep, chosen_password, first_step
-from linedesk.identity.web_auth import Visitor, signed_in
+from linedesk.identity.code_pages import CodePages, CodePostDep, chosen_password
+from linedesk.identity.web_auth import signed_in
 from linedesk.registration.schemas import (
     ManagerRegistrationComplete,
     ManagerRegistrationStart,
@@ -22,7 +20,7 @@ from linedesk.registration.service import (
     start_manager_registration,
     start_registration,
 )
-from linedesk.web.forms import Field, OptionalField, form_model, refused
+from linedesk.web.forms import Field, OptionalField, form_model
 from linedesk.web.templating import redirect
 
 router = APIRouter(include_in_schema=False)
@@ -30,13 +28,14 @@ router = APIRouter(include_in_schema=False)
 
 # --- employees -----------------------------------------------------------------------------
 
-EMPLOYEE_START = "registration/start.html"
-EMPLOYEE_CODE = CodeStep("registration/code.html", EMPLOYEE_CODES)
-
-
-@router.get("/register")
-async def register_page(request: Request, visitor: Visitor) -> Response:
-    return first_step(request, visitor, EMPLOYEE_START)
+EMPLOYEE = CodePages(
+    "/register",
+    "registration_id",
+    "registration/start.html",
+    "registration/code.html",
+    EMPLOYEE_CODES,
+)
+EMPLOYEE.add_routes(router)
 
 
 @router.post("/register")
@@ -48,21 +47,7 @@ async def register(
     email: OptionalField = None,
 ) -> Response:
     form = {"msisdn": msisdn, "data_only": bool(data_only), "email": email}
-    try:
-        body = form_model(RegistrationStart, **form, puk=puk, language=post.language)
-        issued = await start_registration(post.call, body)
-    except LinedeskError as exc:
-        if exc.code == "data_only_sim":  # the way that works: the box ticked, PUK and e-mail
-            form["data_only"] = True
-        return await refused(post.request, post.session, exc, EMPLOYEE_START, form=form)
-    return redirect(f"/register/{issued.record.public_id}")
-
-
-@router.get("/register/{registration_id}")
-async def register_code_page(
-    request: Request, registration_id: str, session: SessionDep, ctx: AuthContextDep
-) -> Response:
-    return await EMPLOYEE_CODE.page(request, session, ctx, registration_id)
+    return await EMPLOYEE.begin(post, form, RegistrationStart, start_registration, **form, puk=puk)
 
 
 @router.post("/register/{registration_id}")
@@ -81,24 +66,21 @@ async def register_complete(
             chosen_password(password, confirm_password),
         )
     except LinedeskError as exc:
-        return await EMPLOYEE_CODE.refused(post, registration_id, exc)
+        return await EMPLOYEE.refused(post, registration_id, exc)
     return await signed_in(post.session, post.ctx, user, "registration", redirect("/home"))
-
-
-@router.post("/register/{registration_id}/resend")
-async def register_resend(registration_id: str, post: CodePostDep) -> Response:
-    return await EMPLOYEE_CODE.resent(post, registration_id, f"/register/{registration_id}")
 
 
 # --- user admins (web portal) --------------------------------------------------------------
 
-PORTAL_START = "registration/portal_start.html"
-PORTAL_CODE = CodeStep("registration/portal_code.html", MANAGER_CODES, {"form": {}})
-
-
-@router.get("/portal/register")
-async def portal_register_page(request: Request, visitor: Visitor) -> Response:
-    return first_step(request, visitor, PORTAL_START)
+PORTAL = CodePages(
+    "/portal/register",
+    "registration_id",
+    "registration/portal_start.html",
+    "registration/portal_code.html",
+    MANAGER_CODES,
+    context={"form": {}},
+)
+PORTAL.add_routes(router)
 
 
 @router.post("/portal/register")
@@ -108,19 +90,9 @@ async def portal_register(
     billing_account_code: Field,
 ) -> Response:
     form = {"vat_number": vat_number, "billing_account_code": billing_account_code}
-    try:
-        body = form_model(ManagerRegistrationStart, **form, language=post.language)
-        issued = await start_manager_registration(post.call, body)
-    except LinedeskError as exc:
-        return await refused(post.request, post.session, exc, PORTAL_START, form=form)
-    return redirect(f"/portal/register/{issued.record.public_id}")
-
-
-@router.get("/portal/register/{registration_id}")
-async def portal_code_page(
-    request: Request, registration_id: str, session: SessionDep, ctx: AuthContextDep
-) -> Response:
-    return await PORTAL_CODE.page(request, session, ctx, registration_id)
+    return await PORTAL.begin(
+        post, form, ManagerRegistrationStart, start_manager_registration, **form
+    )
 
 
 @router.post("/portal/register/{registration_id}")
@@ -139,11 +111,5 @@ async def portal_complete(
         body = form_model(ManagerRegistrationComplete, **form, code=code.strip(), password=chosen)
         user = await complete_manager_registration(post.call, registration_id, body)
     except LinedeskError as exc:
-        return await PORTAL_CODE.refused(post, registration_id, exc, form=form)
+        return await PORTAL.refused(post, registration_id, exc, form=form)
     return await signed_in(post.session, post.ctx, user, "registration", redirect("/home"))
-
-
-@router.post("/portal/register/{registration_id}/resend")
-async def portal_resend(registration_id: str, post: CodePostDep) -> Response:
-    url = f"/portal/register/{registration_id}"
-    return await PORTAL_CODE.resent(post, registration_id, url)

@@ -14,7 +14,6 @@ from linedesk.identity.codes import (
     CodeFlow,
     IssuedCode,
     invalid_code,
-    issue_code,
     redeem,
     send_message,
 )
@@ -65,13 +64,11 @@ async def start_registration(call: CodeCall, request: RegistrationStart) -> Issu
     else:
         await _refuse_sms_to_a_data_only_sim(session, line)
         channel, destination = Channel.sms, msisdn
-    issued = await issue_code(
+    return await EMPLOYEE_CODES.issue(
         session,
-        ctx.settings.secret_key,
-        ctx.now,
-        purpose=CodePurpose.registration,
+        ctx,
         subject=msisdn,
-        channel=channel.value,
+        channel=channel,
         destination=destination,
         company_id=line.company_id if line else None,
         context={
@@ -80,8 +77,6 @@ async def start_registration(call: CodeCall, request: RegistrationStart) -> Issu
             "email": str(request.email) if request.email else None,
         },
     )
-    await _send_registration_code(session, ctx, issued)
-    return issued
 
 
 async def _check_data_only_sim(call: CodeCall, line: Line | None, msisdn: str, puk: str) -> None:
@@ -183,13 +178,11 @@ async def start_manager_registration(
         else None
     )
     large = found is not None and found.segment is Segment.large
-    issued = await issue_code(
+    return await MANAGER_CODES.issue(
         session,
-        ctx.settings.secret_key,
-        ctx.now,
-        purpose=CodePurpose.manager_registration,
+        ctx,
         subject=request.vat_number,
-        channel=Channel.email.value,
+        channel=Channel.email,
         destination=found.contact_email if found else "",
         company_id=found.id if found else None,
         context={
@@ -199,8 +192,6 @@ async def start_manager_registration(
             "large": large,
         },
     )
-    await _send_manager_code(session, ctx, issued)
-    return issued
 
 
 async def _send_manager_code(session: AsyncSession, ctx: AuthContext, issued: IssuedCode) -> None:

@@ -1,5 +1,5 @@
 """Forms of the pages: request models built from forms, and errors shown on the form again
-(the code step the wizards share is `identity.code_step`)."""
+(the code step the wizards share is `identity.code_pages`)."""
 
 from typing import Annotated, Any, TypeVar
 
