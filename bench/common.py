@@ -137,14 +137,12 @@ class Server:
 
 @contextmanager
 def server(
-    env: dict[str, str],
-    port: int,
-    app: str = "linedesk.app:create_app",
-    app_dir: Path | None = None,
+    env: dict[str, str], port: int, app: str = "linedesk.app:create_app", processes: int = 1
 ) -> Iterator[str]:
-    """One API process (uvicorn, as `linedesk serve` runs it), stopped afterwards; `app` is
-    the factory to serve (a benchmark may add a baseline route to the real app)."""
-    with server_process(env, port, app, app_dir) as running:
+    """The API (uvicorn, as `linedesk serve` runs it) in `processes` processes, stopped
+    afterwards; `app` is the factory to serve (a benchmark may add a baseline route to the
+    real app). The app must be importable from the environment's PYTHONPATH."""
+    with server_process(env, port, app, processes) as running:
         yield running.base
 
 
@@ -159,8 +157,8 @@ def server_name() -> str:
     return name
 
 
-def server_command(app: str, port: int, app_dir: Path | None = None) -> list[str]:
-    """One API process as `linedesk serve` starts it: uvicorn on uvloop and httptools (what
+def server_command(app: str, port: int, processes: int = 1) -> list[str]:
+    """The API as `linedesk serve --workers N` starts it: uvicorn on uvloop and httptools (what
     uvicorn[standard] picks), or granian (its Rust HTTP/1 server, the uvloop event loop)."""
     if server_name() == "granian":
         return [
@@ -170,7 +168,8 @@ def server_command(app: str, port: int, app_dir: Path | None = None) -> list[str
             "--interface",
             "asgi",
             "--factory",
-            *(["--working-dir", str(app_dir)] if app_dir else []),
+            "--workers",
+            str(processes),
             "--host",
             "127.0.0.1",
             "--port",
@@ -191,7 +190,8 @@ def server_command(app: str, port: int, app_dir: Path | None = None) -> list[str
         "uvicorn",
         app,
         "--factory",
-        *(["--app-dir", str(app_dir)] if app_dir else []),
+        "--workers",
+        str(processes),
         "--host",
         "127.0.0.1",
         "--port",
@@ -211,12 +211,10 @@ def server_process(
     env: dict[str, str],
     port: int,
     app: str = "linedesk.app:create_app",
-    app_dir: Path | None = None,
+    processes: int = 1,
 ) -> Iterator[Server]:
-    """As `server`, with the process id (for its memory)."""
-    if app_dir:  # granian's --working-dir is not on the import path
-        env = env | {"PYTHONPATH": str(app_dir)}
-    process = subprocess.Popen(server_command(app, port, app_dir), env=env)
+    """As `server`, with the process id (for its memory: that of the one API process)."""
+    process = subprocess.Popen(server_command(app, port, processes), env=env)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 300  # a busy machine starts slowly

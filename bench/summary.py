@@ -4,8 +4,12 @@ stack doing one primary-key read, side by side in the same run, same server proc
 client at a fixed concurrency. Targets (issue 15): ≥ 75 % of the bare endpoint's requests/s,
 p99 no more than 1.5 × the bare read's and < 20 ms.
 
+The API runs as production runs it (deploy/compose.yaml): `--processes` API processes (the
+compose file's API_PROCESSES, 2), the outbox and provisioning workers in processes of their
+own rather than inside the API's.
+
     python bench/summary.py [--scale small|full] [--lines N] [--seconds S] [--concurrency C]
-                            [--reuse]
+                            [--processes P] [--reuse]
 
 Database: LINEDESK_BENCH_SUMMARY_DATABASE_URL when set (its name as it is), else
 LINEDESK_BENCH_DATABASE_URL's name + `_summary`.
@@ -41,8 +45,8 @@ MANAGER = "bench.manager"
 BENCH_DIR = Path(__file__).resolve().parent
 NAME = "summary"
 SCALES: dict[str, Params] = {
-    "small": {"lines": 10_000, "seconds": 4, "concurrency": 4, "reuse": False},
-    "full": {"lines": 100_000, "seconds": 10, "concurrency": 4, "reuse": False},
+    "small": {"lines": 10_000, "seconds": 4, "concurrency": 4, "processes": 2, "reuse": False},
+    "full": {"lines": 100_000, "seconds": 10, "concurrency": 4, "processes": 2, "reuse": False},
 }
 RATIO, P99_MS, P99_RATIO = 0.75, 20.0, 1.5
 
@@ -121,7 +125,7 @@ async def measure(
 
 
 def figures(
-    results: dict[str, tuple[float, Latency]], lines: int, concurrency: int
+    results: dict[str, tuple[float, Latency]], lines: int, concurrency: int, processes: int
 ) -> list[Figure]:
     bare_rate, bare = results["bare"]
     rows = []
@@ -133,7 +137,8 @@ def figures(
         rows += [
             Figure(
                 NAME,
-                f"{endpoint}, {lines:,} lines, concurrency {concurrency} "
+                f"{endpoint}, {lines:,} lines, concurrency {concurrency}, "
+                f"{processes} API process{'es' if processes > 1 else ''} "
                 f"(bare p99 {bare.p99_ms:.1f} ms)",
                 rate,
                 "req/s",
@@ -166,18 +171,26 @@ def figures(
     return rows
 
 
-def run(lines: int, seconds: float, concurrency: int, reuse: bool = False) -> list[Figure]:
+# The workers poll the database: in production they run beside the API, not inside it.
+OWN_PROCESS_WORKERS = {
+    "LINEDESK_OUTBOX_EMBEDDED_WORKER": "false",
+    "LINEDESK_PROVISIONING_EMBEDDED_WORKER": "false",
+}
+
+
+def run(
+    lines: int, seconds: float, concurrency: int, processes: int = 2, reuse: bool = False
+) -> list[Figure]:
     url = os.environ.get("LINEDESK_BENCH_SUMMARY_DATABASE_URL") or bench_database(NAME)
-    env = bench_env(url)
+    env = bench_env(url, **OWN_PROCESS_WORKERS)
     if not reuse:
         fresh_database(url, env, lines)
     company_lines = asyncio.run(prepare(url))
-    # bare_app on the import path beside PYTHONPATH (server's app_dir would replace it, and
-    # then serve the installed linedesk rather than the one on PYTHONPATH)
-    path = os.pathsep.join(filter(None, [str(BENCH_DIR), env.get("PYTHONPATH")]))
-    with server(env | {"PYTHONPATH": path}, free_port(), app="bare_app:create_bench_app") as base:
+    path = os.pathsep.join(filter(None, [str(BENCH_DIR), env.get("PYTHONPATH")]))  # bare_app
+    api = "bare_app:create_bench_app"
+    with server(env | {"PYTHONPATH": path}, free_port(), api, processes) as base:
         results = asyncio.run(measure(base, company_lines, seconds, concurrency))
-    return figures(results, lines, concurrency)
+    return figures(results, lines, concurrency, processes)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from linedesk.dashboard.api import router as dashboard_router
 from linedesk.dashboard.live import router as live_events
 from linedesk.dashboard.pages import router as dashboard_pages
 from linedesk.dashboard.service import record_visit
-from linedesk.db import create_engine, create_sessionmaker
+from linedesk.db import create_engine, create_read_sessionmaker, create_sessionmaker
 from linedesk.demo.live import live_demo
 from linedesk.deps import reject_control_characters
 from linedesk.errors import ERROR_RESPONSES, install_error_handlers
@@ -133,6 +133,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
+    app.state.read_sessionmaker = create_read_sessionmaker(engine)
     app.state.clock = clock or Clock()
     app.state.hasher = PasswordHasher.from_settings(settings)
     app.state.limiter = RateLimiter.from_settings(settings)

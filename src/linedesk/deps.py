@@ -6,7 +6,7 @@ from fastapi import Depends, Request, params
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linedesk.config import Settings
-from linedesk.db import get_session
+from linedesk.db import get_read_session, get_session
 from linedesk.errors import NOT_ONE_LINE, NOT_ONE_LINE_REASON, ValidationFailed
 from linedesk.kit.clock import Clock
 from linedesk.kit.ratelimit import RateLimiter
@@ -23,6 +23,9 @@ async def _settings(request: Request) -> Settings:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+# For a route that only reads (and every dependency of it takes this one, not SessionDep: two
+# would be two sessions): its statements commit as they run, with no BEGIN and COMMIT.
+ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
 ClockDep = Annotated[Clock, Depends(_clock)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 

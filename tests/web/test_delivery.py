@@ -3,8 +3,9 @@ static files may be kept by the browser."""
 
 import asyncio
 
+import httpx
 from starlette.applications import Starlette
-from starlette.responses import StreamingResponse
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from linedesk.web.delivery import STATIC_CACHE, compressed
@@ -26,6 +27,24 @@ async def test_pages_and_static_text_are_gzipped_and_static_files_cached(client)
         "Cache-Control" not in page_again.headers
         or "max-age" not in page_again.headers["Cache-Control"]
     )
+
+
+async def test_an_answer_that_fits_one_packet_is_not_compressed():
+    """The counters' JSON (about 700 bytes) leaves as it is; a longer one is compressed."""
+
+    def sized(size: int):  # type: ignore[no-untyped-def]
+        async def answer(request):  # type: ignore[no-untyped-def]
+            return Response('{"x": "' + "a" * (size - 9) + '"}', media_type="application/json")
+
+        return answer
+
+    app = compressed(Starlette(routes=[Route("/small", sized(700)), Route("/large", sized(3000))]))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        small = await http.get("/small", headers=GZIP)
+        large = await http.get("/large", headers=GZIP)
+    assert "content-encoding" not in small.headers and len(small.content) == 700
+    assert large.headers["content-encoding"] == "gzip" and len(large.json()["x"]) == 2991
 
 
 async def test_an_event_stream_passes_through_uncompressed_and_unbuffered():

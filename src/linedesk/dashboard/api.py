@@ -17,7 +17,7 @@ from linedesk.dashboard.schemas import (
     WidgetSettings,
     WidgetVariant,
 )
-from linedesk.deps import ClockDep, SessionDep
+from linedesk.deps import ClockDep, ReadSessionDep, SessionDep
 from linedesk.errors import NotFound, found
 from linedesk.identity.auth import AuthContextDep, BearerDep, CurrentUser, active, signed_in
 from linedesk.identity.principal import Principal, line_scope
@@ -43,7 +43,7 @@ class LineRead:
 
 
 async def _read_line(
-    request: Request, session: SessionDep, ctx: AuthContextDep, bearer: BearerDep, raw: str
+    request: Request, session: ReadSessionDep, ctx: AuthContextDep, bearer: BearerDep, raw: str
 ) -> LineRead:
     """Who is calling and the line `raw`, in the round trip of the authentication itself: the
     counters answer at the speed of a bare read (issue 15). 401, 403, then 404, as any route."""
@@ -60,14 +60,14 @@ async def _read_line(
 
 
 async def _line_of_path(
-    request: Request, session: SessionDep, ctx: AuthContextDep, bearer: BearerDep, msisdn: str
+    request: Request, session: ReadSessionDep, ctx: AuthContextDep, bearer: BearerDep, msisdn: str
 ) -> LineRead:
     return await _read_line(request, session, ctx, bearer, msisdn)
 
 
 async def _widget_line(
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     ctx: AuthContextDep,
     bearer: BearerDep,
     line: Annotated[str | None, Query(description="default: the widget settings' line")] = None,
@@ -122,7 +122,7 @@ async def line_usage(
 )
 async def widget(
     read: WidgetLine,
-    session: SessionDep,
+    session: ReadSessionDep,
     variant: WidgetVariant = WidgetVariant.light,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
