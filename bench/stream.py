@@ -7,7 +7,11 @@ processes as production runs them:
     showing it, while 1,000 and 10,000 records/s are offered;
 (d) alert latency: a record crossing 80 % of a data allowance, published → its outbox row.
 
-    python bench/stream.py [--scale small|full] [--lines N] [--records N] …
+    python bench/stream.py [--scale small|full] [--lines N] [--records N] … [--reuse]
+                           [--no-throughput] [--no-freshness]
+
+--reuse keeps the database of an earlier run (its lines and the records streamed into it);
+--no-throughput skips (b), --no-freshness skips (c) and (d).
 
 NATS: LINEDESK_BENCH_NATS_URL (default nats://127.0.0.1:4222); each run uses streams and
 durables of its own and deletes them afterwards.
@@ -40,6 +44,7 @@ from common import (
     dsn,
     free_port,
     fresh_database,
+    loaded_lines,
     say,
     server,
 )
@@ -55,6 +60,9 @@ SCALES: dict[str, Params] = {
         "single_records": 15_000,
         "seconds": 8,
         "alerts": 60,
+        "reuse": False,
+        "no_throughput": False,
+        "no_freshness": False,
     },
     "full": {
         "lines": 100_000,
@@ -62,12 +70,16 @@ SCALES: dict[str, Params] = {
         "single_records": 100_000,
         "seconds": 30,
         "alerts": 300,
+        "reuse": False,
+        "no_throughput": False,
+        "no_freshness": False,
     },
 }
 TARGET_BATCHED, TARGET_SINGLE, FRESH_P99_MS, ALERT_P99_MS = 50_000, 10_000, 1000.0, 5000.0
 LIMITED_LINES = """SELECT l.msisdn, o.data_mb FROM lines l JOIN offers o ON o.id = l.offer_id
                    WHERE l.kind = 'mobile' AND l.status = 'active' AND o.data_mb > 0
-                   AND l.payment_mode = 'postpaid' ORDER BY l.id"""
+                   AND l.payment_mode = 'postpaid' AND NOT EXISTS (SELECT 1 FROM sent_alerts s
+                   WHERE s.line_id = l.id AND s.kind = 'data_80') ORDER BY l.id"""
 
 
 # --- the stream and the consumers ------------------------------------------------------------
@@ -201,7 +213,7 @@ async def throughput(
     say(f"(b) {records:,} records in {messages:,} messages published")
     before = await count_records(dsn(url))
     first: tuple[float, int] | None = None
-    with consumers(stream.env, count, until_idle=5):
+    with consumers(stream.env, count):  # as production runs them; stopped once all are in
         while True:
             done = await count_records(dsn(url)) - before
             now = time.perf_counter()
@@ -219,15 +231,18 @@ async def throughput(
 
 
 async def offer_load(subject: str, numbers: list[str], rate: int, seconds: float, tag: str) -> None:
-    """`rate` records/s in a message every 10 ms, for `seconds`."""
+    """`rate` records/s in a message every 10 ms, for `seconds`. A publisher that fell behind
+    (a busy machine) catches up in messages of at most `per_tick` records: one message of
+    all it owes could pass the consumer's size limit and be dead-lettered."""
     connection = await nats.connect(NATS_URL)
     per_tick, tick, sent = max(1, rate // 100), 0.01, 0
     started = time.perf_counter()
     while (elapsed := time.perf_counter() - started) < seconds:
         due = int(elapsed / tick) * per_tick
-        if sent < due:
-            await connection.publish(subject, b"".join(background(numbers, due - sent, tag, sent)))
-            sent = due
+        while sent < due:
+            count = min(per_tick, due - sent)
+            await connection.publish(subject, b"".join(background(numbers, count, tag, sent)))
+            sent += count
         await asyncio.sleep(tick / 2)
     await connection.flush()
     await connection.close()
@@ -334,11 +349,31 @@ async def prepare(url: str) -> tuple[list[str], list[str], list[tuple[str, int]]
     return numbers, company, limited
 
 
-def run(lines: int, records: int, single_records: int, seconds: float, alerts: int) -> list[Figure]:
+def run(
+    lines: int,
+    records: int,
+    single_records: int,
+    seconds: float,
+    alerts: int,
+    reuse: bool = False,
+    no_throughput: bool = False,
+    no_freshness: bool = False,
+) -> list[Figure]:
     url = bench_database(NAME)
-    fresh_database(url, bench_env(url), lines=lines, usage=False)
+    if reuse and loaded_lines(url) == lines:
+        say(f"reusing {url.rsplit('/', 1)[1]} ({lines:,} lines)")
+    else:
+        fresh_database(url, bench_env(url), lines=lines, usage=False)
     numbers, company, limited = asyncio.run(prepare(url))
-    probes, alerted = company[:20], [x for x in limited if x[0] not in company[:20]][:alerts]
+    figures = []
+    if not no_throughput:
+        figures += throughputs(url, numbers, records, single_records)
+    if not no_freshness:
+        figures += freshness_and_alerts(url, numbers, company, limited, seconds, alerts)
+    return figures
+
+
+def throughputs(url: str, numbers: list[str], records: int, single_records: int) -> list[Figure]:
     figures = []
     for per_message, count, total, target in (
         (1000, 1, records, TARGET_BATCHED),
@@ -360,6 +395,19 @@ def run(lines: int, records: int, single_records: int, seconds: float, alerts: i
                 rate >= target,
             )
         )
+    return figures
+
+
+def freshness_and_alerts(
+    url: str,
+    numbers: list[str],
+    company: list[str],
+    limited: list[tuple[str, int]],
+    seconds: float,
+    alerts: int,
+) -> list[Figure]:
+    probes, alerted = company[:20], [x for x in limited if x[0] not in company[:20]][:alerts]
+    figures: list[Figure] = []
     stream = Stream(url)
     asyncio.run(stream.create())
     with consumers(stream.env, 1), server(stream.env, free_port()) as base:

@@ -251,3 +251,18 @@ async def test_consumers_on_one_durable_share_the_messages(
     assert done["first"] + done["second"] == 24
     assert (await counted(session, postpaid)).voice_seconds == 24
     assert await stored(session) == 24
+
+
+async def test_the_running_consumer_writes_batches_side_by_side_and_counts_each_record_once(
+    broker, engine, session, usage_world, config
+):
+    postpaid = usage_world.numbers["postpaid"]
+    stream = await started(broker, engine, config, batch_records=5, batch_ms=20)
+    for n in range(40):  # records 0–39, each sent twice in messages far apart
+        await broker.publish(config.subject, ndjson(record(f"r-{n}", postpaid, "voice", 1)))
+    for n in range(40):
+        await broker.publish(config.subject, ndjson(record(f"r-{n}", postpaid, "voice", 1)))
+    await stream.run(asyncio.Event(), until_idle=1.0)
+    assert (stream.imported, stream.dead) == (40, 0)
+    assert (await counted(session, postpaid)).voice_seconds == 40
+    assert await stored(session) == 40

@@ -7,7 +7,7 @@ import io
 from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, any_, bindparam, insert
+from sqlalchemy import ColumnElement, any_, bindparam, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -37,6 +37,30 @@ def among(session: AsyncSession, column: Any, values: Sequence[Any]) -> ColumnEl
         array = postgresql.ARRAY(column.type)
         return column == any_(bindparam(None, list(values), type_=array))
     return column.in_(values)
+
+
+async def existing(session: AsyncSession, column: Any, values: Sequence[Any]) -> list[Any]:
+    """The `values` already in `column` (a uniquely indexed column).
+
+    PostgreSQL: one index probe per value (a lateral `LIMIT 1`), in sorted order: with `IN`
+    or a join, the planner's row estimate of a fast-growing table can go stale and pick a
+    scan of the whole table (350 ms for 10,000 values in 1.5 million rows, against 70)."""
+    if not values:
+        return []
+    table, name = column.table.name, column.name
+    if is_postgres(session):
+        type_ = column.type.compile(dialect=postgresql.dialect())
+        rows = await (await _driver(session)).fetch(
+            f"SELECT wanted.value FROM unnest($1::{type_}[]) AS wanted (value) "
+            f"CROSS JOIN LATERAL (SELECT 1 FROM {table} WHERE {table}.{name} = wanted.value "
+            "LIMIT 1) AS found",
+            sorted(values),
+        )
+        return [row[0] for row in rows]
+    found: list[Any] = []
+    for part in chunks(values, 10_000):
+        found += await session.scalars(select(column).where(column.in_(part)))
+    return found
 
 
 async def _driver(session: AsyncSession) -> Any:

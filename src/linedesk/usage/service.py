@@ -28,6 +28,7 @@ from linedesk.kit.bulk import (
     copy_query_csv,
     dialect_insert,
     execute_sql,
+    existing,
     insert_ignore,
     is_postgres,
     upsert_add,
@@ -169,12 +170,7 @@ class BatchRejected(ImportRejected):
 async def _fresh(session: AsyncSession, frame: pl.DataFrame) -> pl.DataFrame:
     """The records not imported before; within the batch the first of a record id wins."""
     first = frame.unique("record_id", keep="first", maintain_order=True)
-    ids = first["record_id"].to_list()
-    found: list[str] = []
-    for part in chunks(ids, 10_000):
-        found += await session.scalars(
-            select(UsageRecord.record_id).where(among(session, UsageRecord.record_id, part))
-        )
+    found = await existing(session, UsageRecord.record_id, first["record_id"].to_list())
     return first.filter(~pl.col("record_id").is_in(found)) if found else first
 
 
@@ -462,8 +458,12 @@ async def import_frame(
     *,
     errors: Sequence[RowError] = (),
     on_counters: CountersHook | Watched | None = None,
+    rating_lock: Callable[[AsyncSession], Awaitable[None]] | None = None,
 ) -> ImportSummary:
-    """`import_records` for a batch already in columns (`usage.batch.FRAME_SCHEMA`)."""
+    """`import_records` for a batch already in columns (`usage.batch.FRAME_SCHEMA`).
+
+    `rating_lock`, if given, is taken once the batch is checked and before the counters it
+    adds to are read: the checks of concurrent importers run side by side."""
     fresh = await _fresh(session, frame)
     numbers, bad = _resolve(fresh)
     facts, terms = await _lines(session, set(numbers.values()))
@@ -480,6 +480,8 @@ async def import_frame(
     )
     if fresh.is_empty():
         return summary
+    if rating_lock is not None:
+        await rating_lock(session)
     counters = await _counters(session, fresh.select("line_id", "period").unique())
     prepaid = fresh.filter(pl.col("payment_mode") == PaymentMode.prepaid.value)
     balances = await _balances(session, prepaid["line_id"].unique().to_list())

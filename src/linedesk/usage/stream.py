@@ -35,6 +35,7 @@ MAX_MESSAGE_BYTES = 512 * 1024
 DEAD_LETTER_MAX_BYTES = 1_000_000  # under NATS's default max_payload, with the headers
 RETRY_SECONDS = 2.0
 CONFLICT_RETRIES = 5
+BUSY_POLL_SECONDS = 0.01
 Changed = Callable[[set[str]], Awaitable[None]]  # told the lines whose counters changed
 
 
@@ -171,19 +172,48 @@ class UsageConsumer:
             max_pending=max(10_000, 4 * config.batch_records),
         )
 
-    async def run(self, stop: asyncio.Event) -> None:
+    async def run(self, stop: asyncio.Event, *, until_idle: float = 0) -> None:
+        """Batches until `stop` is set (or nothing came for `until_idle` seconds, if given).
+
+        A pipeline: while a batch is written, the next is collected and parsed, and on
+        PostgreSQL also checked (its lines read, its duplicates found) while the one before
+        holds the rating lock. A batch closes no sooner than the write before it can make
+        room, so under load it grows with what arrived meanwhile instead of waiting
+        `batch_ms` more (that wait, added to every write, made freshness their sum)."""
         if self._consumer is None:
             await self.start()
-        while not stop.is_set():
-            try:
-                await self.step(idle=1.0)
-            except Exception:  # the database away, most likely: the messages come back
-                log.exception("usage stream: batch failed; retrying")
-                await asyncio.sleep(RETRY_SECONDS)
+        loop = asyncio.get_running_loop()
+        depth = 2 if _side_by_side(self.sessionmaker) else 1  # batches written at once
+        writing: list[asyncio.Task[Outcome]] = []
+        active = loop.time()
+        try:
+            while not stop.is_set():
+                busy = writing[0] if len(writing) >= depth else None
+                try:
+                    deliveries = await self.collect(1.0, busy=busy)
+                except Exception:  # the broker away: it reconnects by itself
+                    log.exception("usage stream: could not fetch; retrying")
+                    await asyncio.sleep(RETRY_SECONDS)
+                    continue
+                envelopes = [examine(delivery) for delivery in deliveries]
+                frame = parse(envelopes).frame() if envelopes else None
+                while writing and (len(writing) >= depth or writing[0].done()):
+                    await _finished(writing.pop(0))
+                if frame is not None:
+                    writing.append(asyncio.create_task(self._write(envelopes, frame)))
+                    active = loop.time()
+                elif until_idle and not writing and loop.time() - active >= until_idle:
+                    break
+        finally:
+            for task in writing:
+                await _finished(task)
 
-    async def collect(self, idle: float) -> list[Delivery]:
+    async def collect(
+        self, idle: float, busy: asyncio.Future[Outcome] | None = None
+    ) -> list[Delivery]:
         """Messages until the batch holds `batch_records` records or `batch_ms` passed since
-        its first message; waits up to `idle` seconds for a first one."""
+        its first message (and, if given, `busy`, the write before, ended); waits up to
+        `idle` seconds for a first one."""
         assert self._consumer is not None, "start() first"
         config, loop = self.config, asyncio.get_running_loop()
         # The first message alone (it comes as soon as there is one: a quiet stream must not
@@ -191,7 +221,12 @@ class UsageConsumer:
         out = await self._consumer.fetch(1, idle)
         closes = loop.time() + config.batch_ms / 1000
         records = self._count(out)
-        while out and records < config.batch_records and (left := closes - loop.time()) > 0:
+        while out and records < config.batch_records:
+            left = closes - loop.time()
+            if left <= 0:
+                if busy is None or busy.done():
+                    break
+                left = BUSY_POLL_SECONDS  # what arrives until the write ends joins the batch
             more = await self._consumer.fetch(self._wanted(records), left)
             out += more
             records += self._count(more)
@@ -214,8 +249,10 @@ class UsageConsumer:
         if not deliveries:
             return Outcome()
         envelopes = [examine(delivery) for delivery in deliveries]
-        batch = parse(envelopes)
-        outcome = await self._import(envelopes, batch.frame())
+        return await self._write(envelopes, parse(envelopes).frame())
+
+    async def _write(self, envelopes: Sequence[Envelope], frame: pl.DataFrame) -> Outcome:
+        outcome = await self._import(envelopes, frame)
         await self._settle(envelopes)
         outcome.messages = len(envelopes)
         outcome.dead = sum(1 for e in envelopes if e.reasons)
@@ -261,9 +298,14 @@ class UsageConsumer:
 
     async def _commit(self, frame: pl.DataFrame) -> Outcome:
         async with self.sessionmaker() as session, session.begin():
-            await _rating_lock(session)
             # the alerts, in the same transaction
-            summary = await import_frame(session, self.clock(), frame, on_counters=self.on_counters)
+            summary = await import_frame(
+                session,
+                self.clock(),
+                frame,
+                on_counters=self.on_counters,
+                rating_lock=_rating_lock,
+            )
         outcome = Outcome(summary.imported, summary.duplicates)
         if summary.imported:  # the batch's lines (a line with only duplicates is told too)
             outcome.changed = numbers_of(frame["line"].unique().to_list())
@@ -302,9 +344,25 @@ def _header_text(reason: str, limit: int = 2000) -> str:
     return flat.encode("ascii", "backslashreplace").decode("ascii")[:limit]
 
 
+def _side_by_side(sessionmaker: async_sessionmaker[AsyncSession]) -> bool:
+    """Whether two batches may be written at once: on PostgreSQL, which serialises only
+    their rating (`_rating_lock`); SQLite serialises whole writers."""
+    bind = sessionmaker.kw.get("bind")
+    return bind is not None and bind.dialect.name == "postgresql"
+
+
+async def _finished(writing: asyncio.Task[Outcome]) -> None:
+    try:
+        await writing
+    except Exception:  # the database away, most likely: the messages come back
+        log.exception("usage stream: batch failed; retrying")
+        await asyncio.sleep(RETRY_SECONDS)
+
+
 async def _rating_lock(session: AsyncSession) -> None:
     """Consumers take turns to rate (each reads the counters it adds to), while fetching,
-    parsing and acknowledging run side by side. SQLite serialises writers by itself."""
+    parsing, checking and acknowledging run side by side. SQLite serialises writers by
+    itself."""
     if session.get_bind().dialect.name == "postgresql":
         await session.execute(
             text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key("usage-rating")}
