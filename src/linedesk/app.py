@@ -75,6 +75,9 @@ STATIC_DIR = Path(__file__).resolve().parent / "web" / "static"
 
 def api_router() -> APIRouter:
     api = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
+    # The router tries routes in order: the reads every app and widget polls come first.
+    api.include_router(lines_router)
+    api.include_router(dashboard_router)
     api.include_router(identity_router)
     api.include_router(registration_router)
     api.include_router(recovery_router)
@@ -85,8 +88,6 @@ def api_router() -> APIRouter:
     api.include_router(payments_backoffice_router)  # likewise before inventory's
     api.include_router(provisioning_backoffice_router)  # likewise before inventory's
     api.include_router(inventory_backoffice_router)
-    api.include_router(lines_router)
-    api.include_router(dashboard_router)
     api.include_router(messaging_dev_router)
     api.include_router(alerts_router)
     api.include_router(notifications_router)
