@@ -1,7 +1,5 @@
 """linedesk usage consume: import usage records from the stream (NATS JetStream) as they come."""
 
-import time
-
 import typer
 
 from linedesk.cli.runtime import console, err_console, run, settings, stop_on_signals
@@ -54,13 +52,7 @@ def consume(
         stop = stop_on_signals()
         try:
             await consumer.start()
-            if not until_idle:
-                await consumer.run(stop)
-                return consumer.imported, consumer.dead
-            last = time.monotonic()
-            while not stop.is_set() and time.monotonic() - last < until_idle:
-                if (await consumer.step(idle=min(1.0, until_idle))).messages:
-                    last = time.monotonic()
+            await consumer.run(stop, until_idle=until_idle)
             return consumer.imported, consumer.dead
         finally:
             await broker.close()
