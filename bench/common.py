@@ -3,12 +3,15 @@ the command line every benchmark shares (`--scale small|full` and one flag per s
 
 import argparse
 import asyncio
+import json
 import os
 import random
+import shutil
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -275,6 +278,34 @@ async def load(
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     return len(latencies) / (time.perf_counter() - started), latencies
+
+
+WRK_SCRIPT = Path(__file__).resolve().parent / "wrk_paths.lua"
+WRK_ERRORS = ("connect", "read", "write", "status", "timeout")
+
+
+def wrk_load(
+    base: str, paths: Sequence[str], headers: dict[str, str], seconds: int, concurrency: int
+) -> tuple[float, Latency]:
+    """As `load`, from wrk (Debian's package): C on one thread, so the client takes a small
+    share of the cores the server shares with it, where httpx took about as much CPU per
+    request as the server. `concurrency` keep-alive connections, back to back, random paths;
+    every answer must be 2xx. Returns requests/s and the latencies wrk measured."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise SystemExit("the read benchmarks need wrk: apt-get install wrk")
+    with tempfile.NamedTemporaryFile("w", suffix=".paths") as listed:
+        listed.write("\n".join(paths) + "\n")
+        listed.flush()
+        command = [wrk, "-t1", f"-c{concurrency}", f"-d{max(1, seconds)}s"]
+        command += ["--timeout", "30s", "-s", str(WRK_SCRIPT), base, "--", listed.name]
+        command += [f"{name}: {value}" for name, value in headers.items()]
+        output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    figures = json.loads(next(ln[4:] for ln in output.splitlines() if ln.startswith("WRK ")))
+    if errors := {kind: figures[kind] for kind in WRK_ERRORS if figures[kind]}:
+        raise RuntimeError(f"wrk on {paths[0]}…: errors {errors}")
+    latency = Latency(figures["requests"], figures["p50_us"] / 1000, figures["p99_us"] / 1000)
+    return figures["requests"] / (figures["duration_us"] / 1e6), latency
 
 
 def memory_mb(pid: int) -> tuple[float, float]:

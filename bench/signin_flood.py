@@ -20,16 +20,15 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (
-    Latency,
     Params,
     bench_database,
     bench_env,
     cli,
     free_port,
     fresh_database,
-    load,
     say,
     server,
+    wrk_load,
 )
 from report import Figure
 
@@ -121,40 +120,39 @@ async def flood(base: str, rate: int, seconds: float, connections: int = 64) -> 
 
 
 def flood_process(base: str, rate: int, seconds: float, out: "Queue[dict[str, int]]") -> None:
+    out.put({"started": 1})
     out.put(dict(asyncio.run(flood(base, rate, seconds))))
 
 
-async def flood_elsewhere(base: str, rate: int, seconds: float) -> Counter[str]:
-    """The flood runs in its own process, so the timed reads' client is not slowed by it."""
+def demo_summaries(base: str) -> tuple[dict[str, str], list[str]]:
+    """The demo manager's authorization and the summary paths of the company's lines."""
+    with httpx.Client(base_url=base, timeout=30) as client:
+        demo = client.post(
+            "/api/v1/auth/login", json={"username": "admin.bellini", "password": PASSWORD}
+        ).json()
+        auth = {"Authorization": f"Bearer {demo['access_token']}"}
+        lines = client.get("/api/v1/company/lines", params={"limit": 200}, headers=auth).json()
+    return auth, [f"/api/v1/lines/{line['msisdn']}/summary" for line in lines]
+
+
+def measure(base: str, rate: int, seconds: int) -> list[Figure]:
+    """The counters read back to back by one wrk connection, first alone, then while the
+    flood runs in a process of its own (the reads start once the flood has started, and end
+    before it does)."""
+    auth, paths = demo_summaries(base)
+    wrk_load(base, paths, auth, 2, 1)  # warm up
+    _, quiet = wrk_load(base, paths, auth, max(1, seconds // 2), 1)
     context = multiprocessing.get_context("spawn")
     out: Queue[dict[str, int]] = context.Queue()
     process = context.Process(target=flood_process, args=(base, rate, seconds, out))
     process.start()
-    result = await asyncio.to_thread(out.get)
-    await asyncio.to_thread(process.join)
-    return Counter(result)
-
-
-async def measure(base: str, rate: int, seconds: float) -> list[Figure]:
-    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
-        demo = (
-            await client.post(
-                "/api/v1/auth/login", json={"username": "admin.bellini", "password": PASSWORD}
-            )
-        ).json()
-        auth = {"Authorization": f"Bearer {demo['access_token']}"}
-        lines = (
-            await client.get("/api/v1/company/lines", params={"limit": 200}, headers=auth)
-        ).json()
-        paths = [f"/api/v1/lines/{line['msisdn']}/summary" for line in lines]
-        await load(client, paths, auth, 2, 1)  # warm up
-        _, quiet_seconds = await load(client, paths, auth, seconds / 2, 1)
-        (_, reads), statuses = await asyncio.gather(
-            load(client, paths, auth, seconds, 1), flood_elsewhere(base, rate, seconds)
-        )
-        sent = statuses.pop("sent", 0)
-        achieved = sent / (statuses.pop("offered for (ms)", 1) / 1000)
-    quiet, loud = Latency.of(quiet_seconds), Latency.of(reads)
+    out.get()  # started
+    time.sleep(0.5)  # the flood's connections open and its clock starts
+    _, loud = wrk_load(base, paths, auth, seconds - 1, 1)
+    statuses = Counter(out.get())
+    process.join()
+    sent = statuses.pop("sent", 0)
+    achieved = sent / (statuses.pop("offered for (ms)", 1) / 1000)
     say(
         f"flood: {sent} wrong sign-ins sent at {achieved:.0f}/s (asked {rate}/s); "
         f"answers: {dict(statuses)}"
@@ -186,12 +184,12 @@ async def measure(base: str, rate: int, seconds: float) -> list[Figure]:
     ]
 
 
-def run(rate: int, seconds: float) -> list[Figure]:
+def run(rate: int, seconds: int) -> list[Figure]:
     url = bench_database(NAME.replace("-", "_"))
     env = bench_env(url, LINEDESK_TRUSTED_PROXIES="127.0.0.1/32")
     fresh_database(url, env)
     with server(env, free_port()) as base:
-        return asyncio.run(measure(base, rate, seconds))
+        return measure(base, rate, seconds)
 
 
 if __name__ == "__main__":

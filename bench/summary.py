@@ -1,7 +1,7 @@
 """Counters and widget (SPEC §10, issue 5): GET /api/v1/lines/{msisdn}/summary and
 GET /api/v1/widget?line= for random lines of a company, each beside a bare endpoint of the same
 stack doing one primary-key read, side by side in the same run, same server process, same
-client at a fixed concurrency. Targets (issue 15): ≥ 75 % of the bare endpoint's requests/s,
+client (wrk) at a fixed concurrency. Targets (issue 15): ≥ 75 % of the bare endpoint's requests/s,
 p99 no more than 1.5 × the bare read's and < 20 ms.
 
 The API runs as production runs it (deploy/compose.yaml): `--processes` API processes (the
@@ -17,6 +17,7 @@ LINEDESK_BENCH_DATABASE_URL's name + `_summary`.
 
 import asyncio
 import os
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -33,9 +34,9 @@ from common import (
     cli,
     free_port,
     fresh_database,
-    load,
     say,
     server,
+    wrk_load,
 )
 from linedesk.db import create_engine
 from report import Figure
@@ -88,40 +89,44 @@ async def prepare(url: str) -> list[tuple[int, str]]:
         await engine.dispose()
 
 
-async def login(client: httpx.AsyncClient, username: str = MANAGER) -> dict[str, str]:
-    response = await client.post(
-        "/api/v1/auth/login", json={"username": username, "password": PASSWORD}
+def login(base: str, username: str = MANAGER) -> dict[str, str]:
+    response = httpx.post(
+        base + "/api/v1/auth/login", json={"username": username, "password": PASSWORD}
     )
     response.raise_for_status()
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
-async def measure(
+def measure(
     base: str, lines: list[tuple[int, str]], seconds: float, concurrency: int
 ) -> dict[str, tuple[float, Latency]]:
-    """Requests/s and latencies per endpoint, the endpoints taking turns twice so that drift
-    of the machine hits them alike."""
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
-        auth = await login(client)
-        cases = {
-            "bare": ([f"/bench/bare/{id}" for id, _ in lines], {}),
-            "summary": ([f"/api/v1/lines/{msisdn}/summary" for _, msisdn in lines], auth),
-            "widget": ([f"/api/v1/widget?line={msisdn}" for _, msisdn in lines], auth),
-        }
-        for paths, headers in cases.values():  # warm up all
-            await load(client, paths, headers, 2, concurrency)
-        rates: dict[str, list[float]] = {k: [] for k in cases}
-        latencies: dict[str, list[float]] = {k: [] for k in cases}
-        for _ in range(2):
-            for label, (paths, headers) in cases.items():
-                rate, seconds_each = await load(client, paths, headers, seconds / 2, concurrency)
-                rates[label].append(rate)
-                latencies[label].extend(seconds_each)
-    return {
-        label: (sum(rates[label]) / len(rates[label]), Latency.of(latencies[label]))
-        for label in cases
+    """Requests/s and latencies per endpoint from wrk, the endpoints taking turns twice so
+    that drift of the machine hits them alike: the mean rate of the two turns, the worse p99
+    and the mean p50."""
+    auth = login(base)
+    cases = {
+        "bare": ([f"/bench/bare/{id}" for id, _ in lines], {}),
+        "summary": ([f"/api/v1/lines/{msisdn}/summary" for _, msisdn in lines], auth),
+        "widget": ([f"/api/v1/widget?line={msisdn}" for _, msisdn in lines], auth),
     }
+    for paths, headers in cases.values():  # warm up all
+        wrk_load(base, paths, headers, 2, concurrency)
+    turns: dict[str, list[tuple[float, Latency]]] = {k: [] for k in cases}
+    for _ in range(2):
+        for label, (paths, headers) in cases.items():
+            turns[label].append(wrk_load(base, paths, headers, round(seconds / 2), concurrency))
+    results = {}
+    for label, measured in turns.items():
+        latencies = [latency for _, latency in measured]
+        results[label] = (
+            statistics.fmean(rate for rate, _ in measured),
+            Latency(
+                sum(latency.count for latency in latencies),
+                statistics.fmean(latency.p50_ms for latency in latencies),
+                max(latency.p99_ms for latency in latencies),
+            ),
+        )
+    return results
 
 
 def figures(
@@ -189,7 +194,7 @@ def run(
     path = os.pathsep.join(filter(None, [str(BENCH_DIR), env.get("PYTHONPATH")]))  # bare_app
     api = "bare_app:create_bench_app"
     with server(env | {"PYTHONPATH": path}, free_port(), api, processes) as base:
-        results = asyncio.run(measure(base, company_lines, seconds, concurrency))
+        results = measure(base, company_lines, seconds, concurrency)
     return figures(results, lines, concurrency, processes)
 
 
