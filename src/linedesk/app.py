@@ -7,7 +7,6 @@ from pathlib import Path
 
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.routing import iter_route_contexts
-from sqlalchemy.orm import configure_mappers
 
 from linedesk import __version__
 from linedesk.alerts.api import router as alerts_router
@@ -101,13 +100,12 @@ def api_router() -> APIRouter:
     return api
 
 
-def build_lazy_structures(app: FastAPI) -> None:
-    """Build now what the libraries build at first use, so that it is frozen with the rest of
-    the start-up heap: FastAPI builds an included router's routes (their dependants,
-    validators and serializers, ~50,000 objects) at the first request that reaches it, and
-    SQLAlchemy configures the mappers at the first query. Built after the freeze, they were
-    scanned by every full collection: 10–25 ms pauses, the summary's p99 (bench/summary.py)."""
-    configure_mappers()
+def build_routes(app: FastAPI) -> None:
+    """Build the routes now, so that they are frozen with the rest of the start-up heap:
+    FastAPI builds an included router's routes (their dependants, validators and
+    serializers, ~50,000 objects) at the first request that reaches it. Built after the
+    freeze, they were scanned by every full collection: 10–25 ms pauses every few seconds
+    under load, the summary's p99 (bench/summary.py)."""
     deque(iter_route_contexts(app.routes), maxlen=0)
 
 
@@ -125,7 +123,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             embedded_scheduler(state.settings, state.sessionmaker, state.clock),
             live_demo(state.settings, state.sessionmaker, state.clock.now, state.live),
         ):
-            build_lazy_structures(app)
+            build_routes(app)
             with frozen_startup_heap():
                 yield
         await app.state.live.close()

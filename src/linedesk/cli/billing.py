@@ -86,5 +86,5 @@ def run_billing(
                 month, current.effective_database_url, current.invoice_due_days, chunk_size, bar
             )
 
-    summary = run(_run())
+    summary = run(_run(), bulk=True)
     console.print(_summary_table(summary, time.perf_counter() - started))

@@ -52,4 +52,4 @@ def load(
         else:
             console.print("The demo data is already loaded; nothing to do.")
 
-    run(_load())
+    run(_load(), bulk=True)

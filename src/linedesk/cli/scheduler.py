@@ -50,6 +50,6 @@ def scheduler(
         finally:
             await engine.dispose()
 
-    result = run(_schedule())
+    result = run(_schedule(), bulk=True)
     if once:
         _print(result)

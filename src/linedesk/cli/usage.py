@@ -125,7 +125,7 @@ def import_usage(
                 )
                 raise
 
-    summary = run(_import())
+    summary = run(_import(), bulk=True)
     console.print(_summary_table(summary, time.perf_counter() - started, "Usage import"))
 
 

@@ -60,5 +60,5 @@ def consume(
                 await bus.close()
             await engine.dispose()
 
-    imported, dead = run(_consume())
+    imported, dead = run(_consume(), bulk=True)
     console.print(f"Imported {imported:,} record(s); {dead:,} message(s) dead-lettered")

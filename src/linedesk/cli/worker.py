@@ -33,6 +33,6 @@ def worker(
         finally:
             await engine.dispose()
 
-    delivered = run(_work())
+    delivered = run(_work(), bulk=True)
     if once:
         console.print(f"Processed {delivered} message(s).")

@@ -8,11 +8,15 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from sqlalchemy.orm import configure_mappers
+
 
 @contextmanager
 def frozen_startup_heap() -> Iterator[None]:
     """Freeze what exists now for the life of the block (the app's lifespan), then give it
-    back to the collector."""
+    back to the collector. SQLAlchemy's mappers are configured first (else the first query
+    does it, after the freeze)."""
+    configure_mappers()
     gc.collect()
     gc.freeze()
     try:
