@@ -72,7 +72,7 @@ async def mixed_load(
 ) -> int:
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
-        auth = await login(client)
+        auth = login(base)
         mix = paths(lines, random.Random(8))
         rate, latencies = await load(client, mix, auth, seconds, concurrency)
     say(f"mixed load: {len(latencies):,} requests ({rate:.0f}/s) over {len(mix):,} paths")

@@ -256,7 +256,7 @@ async def freshness(
     tag = f"{stream.name}-{rate}"
     connection = await nats.connect(NATS_URL)
     async with httpx.AsyncClient(base_url=base, timeout=30) as client:
-        auth = await login(client)
+        auth = login(base)
         seen = {}
         for msisdn in probes:
             summary = (await client.get(f"/api/v1/lines/{msisdn}/summary", headers=auth)).json()
