@@ -286,11 +286,12 @@ WRK_ERRORS = ("connect", "read", "write", "status", "timeout")
 
 def wrk_load(
     base: str, paths: Sequence[str], headers: dict[str, str], seconds: int, concurrency: int
-) -> tuple[float, Latency]:
+) -> tuple[float, list[float]]:
     """As `load`, from wrk (Debian's package): C on one thread, so the client takes a small
     share of the cores the server shares with it, where httpx took about as much CPU per
     request as the server. `concurrency` keep-alive connections, back to back, random paths;
-    every answer must be 2xx. Returns requests/s and the latencies wrk measured."""
+    every answer must be 2xx. Returns requests/s and every request's latency, as wrk
+    measured it (to the microsecond)."""
     wrk = shutil.which("wrk")
     if wrk is None:
         raise SystemExit("the read benchmarks need wrk: apt-get install wrk")
@@ -301,11 +302,15 @@ def wrk_load(
         command += ["--timeout", "30s", "-s", str(WRK_SCRIPT), base, "--", listed.name]
         command += [f"{name}: {value}" for name, value in headers.items()]
         output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    figures = json.loads(next(ln[4:] for ln in output.splitlines() if ln.startswith("WRK ")))
+    lines = {line.split(" ", 1)[0]: line.split(" ", 1)[1] for line in output.splitlines()}
+    figures = json.loads(lines["WRK"])
     if errors := {kind: figures[kind] for kind in WRK_ERRORS if figures[kind]}:
         raise RuntimeError(f"wrk on {paths[0]}…: errors {errors}")
-    latency = Latency(figures["requests"], figures["p50_us"] / 1000, figures["p99_us"] / 1000)
-    return figures["requests"] / (figures["duration_us"] / 1e6), latency
+    latencies = []
+    for counted in lines["LATENCIES"].split():
+        us, count = counted.split(":")
+        latencies += [int(us) / 1e6] * int(count)
+    return figures["requests"] / (figures["duration_us"] / 1e6), latencies
 
 
 def memory_mb(pid: int) -> tuple[float, float]:

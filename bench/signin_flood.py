@@ -20,6 +20,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (
+    Latency,
     Params,
     bench_database,
     bench_env,
@@ -141,18 +142,19 @@ def measure(base: str, rate: int, seconds: int) -> list[Figure]:
     before it does)."""
     auth, paths = demo_summaries(base)
     wrk_load(base, paths, auth, 2, 1)  # warm up
-    _, quiet = wrk_load(base, paths, auth, max(1, seconds // 2), 1)
+    _, quiet_seconds = wrk_load(base, paths, auth, max(1, seconds // 2), 1)
     context = multiprocessing.get_context("spawn")
     out: Queue[dict[str, int]] = context.Queue()
     process = context.Process(target=flood_process, args=(base, rate, seconds, out))
     process.start()
     out.get()  # started
     time.sleep(0.5)  # the flood's connections open and its clock starts
-    _, loud = wrk_load(base, paths, auth, seconds - 1, 1)
+    _, reads = wrk_load(base, paths, auth, seconds - 1, 1)
     statuses = Counter(out.get())
     process.join()
     sent = statuses.pop("sent", 0)
     achieved = sent / (statuses.pop("offered for (ms)", 1) / 1000)
+    quiet, loud = Latency.of(quiet_seconds), Latency.of(reads)
     say(
         f"flood: {sent} wrong sign-ins sent at {achieved:.0f}/s (asked {rate}/s); "
         f"answers: {dict(statuses)}"
