@@ -12,6 +12,7 @@ import asyncio
 import random
 import sys
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 
@@ -48,8 +49,8 @@ def paths(lines: list[tuple[int, str]], rng: random.Random) -> list[str]:
     some = rng.sample(numbers, min(len(numbers), 2_000))
     return (
         [f"/api/v1/lines/{n}/summary" for n in some]
-        + [f"/api/v1/widget?line={n}" for n in some]
-        + [f"/api/v1/widget?line={n}&variant=extended" for n in some[:500]]
+        + [f"/api/v1/widget?line={quote(n)}" for n in some]
+        + [f"/api/v1/widget?line={quote(n)}&variant=extended" for n in some[:500]]
         + [f"/api/v1/lines/{n}/usage" for n in some[:500]]
         + [f"/api/v1/company/lines?offset={o}&limit={PAGE}" for o in pages]
         + [

@@ -21,6 +21,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 from sqlalchemy import text
@@ -107,7 +108,8 @@ def measure(
     cases = {
         "bare": ([f"/bench/bare/{id}" for id, _ in lines], {}),
         "summary": ([f"/api/v1/lines/{msisdn}/summary" for _, msisdn in lines], auth),
-        "widget": ([f"/api/v1/widget?line={msisdn}" for _, msisdn in lines], auth),
+        # the number encoded as a client encodes it (a bare "+" in a query means a space)
+        "widget": ([f"/api/v1/widget?line={quote(msisdn)}" for _, msisdn in lines], auth),
     }
     for paths, headers in cases.values():  # warm up all
         wrk_load(base, paths, headers, 2, concurrency)
