@@ -20,7 +20,7 @@ test-pg: $(BIN)/linedesk ## Run the tests on the local PostgreSQL (database line
 	LINEDESK_TEST_DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/linedesk_test $(BIN)/pytest
 
 lint: $(BIN)/linedesk ## ruff and mypy
-	$(BIN)/ruff check src tests && $(BIN)/mypy
+	$(BIN)/ruff check src tests bench && $(BIN)/mypy && $(BIN)/mypy bench
 
 bench: $(BIN)/linedesk ## The benchmarks of SPEC §10 on PostgreSQL, one table (SCALE=small|full ONLY=name MARKDOWN=path)
 	$(BIN)/python bench/all.py --scale $(SCALE) $(foreach name,$(ONLY),--only $(name)) $(if $(MARKDOWN),--markdown $(MARKDOWN))

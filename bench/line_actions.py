@@ -82,7 +82,7 @@ class Peer:
         task.add_done_callback(self.callbacks.discard)
         return web.json_response({"accepted": sent["request_id"]}, status=202)
 
-    async def report(self, sent: dict) -> None:  # type: ignore[type-arg]
+    async def report(self, sent: dict) -> None:
         body = json.dumps(
             {
                 "request_id": sent["request_id"],
@@ -154,7 +154,7 @@ async def measure(
         started: dict[int, float] = {}
         answers: list[float] = []
 
-        async def act(number: str, action: tuple[str, str, dict]) -> None:  # type: ignore[type-arg]
+        async def act(number: str, action: tuple[str, str, dict]) -> None:
             method, path, body = action
             begin = time.perf_counter()
             response = await client.request(
