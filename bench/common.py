@@ -302,7 +302,8 @@ def wrk_load(
         command += ["--timeout", "30s", "-s", str(WRK_SCRIPT), base, "--", listed.name]
         command += [f"{name}: {value}" for name, value in headers.items()]
         output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    lines = {line.split(" ", 1)[0]: line.split(" ", 1)[1] for line in output.splitlines()}
+    ours = [line for line in output.splitlines() if line.startswith(("WRK ", "LATENCIES "))]
+    lines = dict(line.split(" ", 1) for line in ours)
     figures = json.loads(lines["WRK"])
     if errors := {kind: figures[kind] for kind in WRK_ERRORS if figures[kind]}:
         raise RuntimeError(f"wrk on {paths[0]}…: errors {errors}")
