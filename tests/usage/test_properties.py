@@ -6,12 +6,15 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import polars as pl
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
 from linedesk.alerts.service import Thresholds, crossings, may_cross
+from linedesk.db import create_sessionmaker
 from linedesk.kit.clock import ROME
+from linedesk.usage.batch import frame_of
 from linedesk.usage.models import (
     DailyUsage,
     Destination,
@@ -22,7 +25,7 @@ from linedesk.usage.models import (
 )
 from linedesk.usage.rating import Counters, OfferTerms, rate
 from linedesk.usage.schemas import UsageRecordIn
-from linedesk.usage.service import Watched, import_records
+from linedesk.usage.service import SHARES, Watched, import_frame, import_records
 from tests.conftest import NOW
 from tests.usage.conftest import forget_usage, line_id, set_credit
 
@@ -125,13 +128,22 @@ def _batches(items: list, sizes: list[int]) -> list[list]:
     return [*out, items[start:]]
 
 
+@pytest.mark.parametrize("side_by_side", [False, True], ids=["one-transaction", "side-by-side"])
 @given(records(), st.lists(st.integers(1, 15), max_size=3), st.decimals("0", "2", places=2))
 @SETTINGS
 async def test_counters_are_the_aggregate_of_the_records(
-    session, usage_world, items, sizes, credit
+    engine, session, usage_world, side_by_side, items, sizes, credit
 ):
+    """Also when each share of the lines is written by a transaction of its own (PostgreSQL;
+    the postpaid and the prepaid line are in different shares)."""
     await forget_usage(session)
     await set_credit(session, usage_world.numbers["prepaid"], credit)
+    await session.commit()
+    sessions = create_sessionmaker(engine) if side_by_side else None
+    shares = {
+        await line_id(session, usage_world.numbers[w]) % SHARES for w in ("postpaid", "prepaid")
+    }
+    assert len(shares) == 2
     numbered = [
         (
             n,
@@ -153,7 +165,9 @@ async def test_counters_are_the_aggregate_of_the_records(
             seen[(change.line.id, change.period)] = change.after
 
     for batch in _batches(numbered, sizes):
-        await import_records(session, NOW, batch, on_counters=hook)
+        await import_frame(session, NOW, frame_of(batch), on_counters=hook, side_by_side=sessions)
+        if sessions is not None:
+            await session.commit()
     await session.commit()
 
     rows = list(await session.scalars(select(UsageRecord)))

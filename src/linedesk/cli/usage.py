@@ -73,7 +73,8 @@ async def import_path(
 
     bus = RedisBus(redis_url) if redis_url else None  # the API processes' pages update
     try:
-        async with create_sessionmaker(engine)() as session:
+        sessions = create_sessionmaker(engine)
+        async with sessions() as session:
             announced = Announced(bus, _batches(read_file(path, batch_size)), session.commit)
             return await import_batches(
                 session,
@@ -82,6 +83,7 @@ async def import_path(
                 announced.commit,
                 progress=progress,
                 on_counters=usage_hook(thresholds),
+                side_by_side=sessions,  # PostgreSQL: a transaction per share of the lines
             )
     finally:
         if bus is not None:

@@ -66,6 +66,7 @@ async def import_usage(
         announced.batches(),
         announced.commit,
         on_counters=request.app.state.on_counters,
+        side_by_side=request.app.state.sessionmaker,
     )
 
 

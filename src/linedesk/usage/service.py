@@ -8,15 +8,16 @@ written in bulk (`kit.bulk`). Services flush and never commit: the CLI command o
 owns each batch's transaction.
 """
 
-from collections.abc import AsyncIterable, Awaitable, Callable, Sequence
-from dataclasses import dataclass
+import asyncio
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import polars as pl
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from linedesk.errors import Conflict, NotFound, ValidationFailed
 from linedesk.inventory.models import Line, LineStatus, Offer, PaymentMode
@@ -35,6 +36,7 @@ from linedesk.kit.bulk import (
     upsert_add_columns,
 )
 from linedesk.kit.csvfile import RowError
+from linedesk.kit.locks import lock_key
 from linedesk.kit.money import round_cents
 from linedesk.kit.phone import InvalidNumber, LineKind, stored_number
 from linedesk.usage.batch import (
@@ -431,6 +433,24 @@ async def _write_credit(
 
 # --- the import ----------------------------------------------------------------------------
 
+# Lines are rated in shares (`line_id % SHARES`): each share has its rating lock, and a batch
+# written side by side has a transaction per share. Every process must agree on it.
+SHARES = 2
+RATING_LOCKS = [lock_key(f"usage-rating-{share}") for share in range(SHARES)]
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A batch that passed the checks: its new records (`fresh`, with their lines' facts), the
+    lines (`LINE_SCHEMA` columns) and their offers' terms."""
+
+    fresh: pl.DataFrame
+    facts: pl.DataFrame
+    terms: dict[int, OfferTerms]
+
+    def share(self, share: int) -> "Checked":
+        return replace(self, fresh=self.fresh.filter(pl.col("line_id") % SHARES == share))
+
 
 async def import_records(
     session: AsyncSession,
@@ -458,12 +478,46 @@ async def import_frame(
     *,
     errors: Sequence[RowError] = (),
     on_counters: CountersHook | Watched | None = None,
-    rating_lock: Callable[[AsyncSession], Awaitable[None]] | None = None,
+    side_by_side: async_sessionmaker[AsyncSession] | None = None,
 ) -> ImportSummary:
     """`import_records` for a batch already in columns (`usage.batch.FRAME_SCHEMA`).
 
-    `rating_lock`, if given, is taken once the batch is checked and before the counters it
-    adds to are read: the checks of concurrent importers run side by side."""
+    The whole batch is checked in `session` first. Without `side_by_side` it is then written
+    in `session` too (the caller commits). With it, on PostgreSQL, each share of the lines
+    is written and committed by a transaction of its own, side by side: two database
+    processes write at once (a share's rows, its counters and its alerts are its own; the
+    spending estimates they both add to are taken in key order). A failure after the checks
+    (the database away) may leave some shares written: importing again adds the rest."""
+    checked = await _check_batch(session, now, frame, errors)
+    if side_by_side is None or not is_postgres(session):
+        imported = await _write_batch(session, now, checked, range(SHARES), on_counters)
+    else:
+
+        async def write(share: int) -> int:
+            async with side_by_side() as own, own.begin():
+                return await _write_batch(own, now, checked.share(share), (share,), on_counters)
+
+        # every share ends (commits or rolls back) before a failure is raised
+        done = await asyncio.gather(
+            *(write(share) for share in range(SHARES)), return_exceptions=True
+        )
+        for outcome in done:
+            if isinstance(outcome, BaseException):
+                raise outcome
+        imported = sum(n for n in done if isinstance(n, int))
+    return ImportSummary(
+        records=frame.height,
+        imported=imported,
+        duplicates=frame.height - imported,
+        batches=1,
+        finished_at=now,
+    )
+
+
+async def _check_batch(
+    session: AsyncSession, now: datetime, frame: pl.DataFrame, errors: Sequence[RowError]
+) -> Checked:
+    """The batch's new records with their lines, or `ImportRejected` naming every bad row."""
     fresh = await _fresh(session, frame)
     numbers, bad = _resolve(fresh)
     facts, terms = await _lines(session, set(numbers.values()))
@@ -471,24 +525,40 @@ async def import_frame(
     bad = [*errors, *bad, *_check(fresh, terms, now)]
     if bad:
         raise ImportRejected(bad)
-    summary = ImportSummary(
-        records=frame.height,
-        imported=fresh.height,
-        duplicates=frame.height - fresh.height,
-        batches=1,
-        finished_at=now,
-    )
+    return Checked(fresh, facts, terms)
+
+
+async def _rating_locks(session: AsyncSession, shares: Iterable[int]) -> None:
+    """Importers take turns to rate a share's lines (each reads the counters it adds to),
+    from reading them to the commit; the shares in ascending order, so never in a cycle.
+    SQLite serialises writers by itself."""
+    if is_postgres(session):  # through the session: it begins the transaction the lock lasts
+        for share in sorted(shares):
+            await session.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": RATING_LOCKS[share]}
+            )
+
+
+async def _write_batch(
+    session: AsyncSession,
+    now: datetime,
+    checked: Checked,
+    shares: Iterable[int],
+    on_counters: CountersHook | Watched | None,
+) -> int:
+    """Rate and write the checked records of these shares; returns how many it imported (0:
+    the same records, imported at the same time, committed first)."""
+    fresh, facts, terms = checked.fresh, checked.facts, checked.terms
     if fresh.is_empty():
-        return summary
-    if rating_lock is not None:
-        await rating_lock(session)
+        return 0
+    await _rating_locks(session, shares)
     counters = await _counters(session, fresh.select("line_id", "period").unique())
     prepaid = fresh.filter(pl.col("payment_mode") == PaymentMode.prepaid.value)
     balances = await _balances(session, prepaid["line_id"].unique().to_list())
     rated = rate_frame(fresh, terms, counters, balances)
     inserted = await _insert_records(session, rated, now)
     if inserted == 0:  # the same batch, imported at the same time, committed first
-        return summary.model_copy(update={"imported": 0, "duplicates": frame.height})
+        return 0
     if inserted != fresh.height:
         raise Conflict(
             "Another import added some of these records meanwhile; import the file again"
@@ -521,7 +591,7 @@ async def import_frame(
                 for (line_id, period), counted in after.items()
             ],
         )
-    return summary
+    return inserted
 
 
 Progress = Callable[[Batch, ImportSummary], None]
@@ -535,14 +605,21 @@ async def import_batches(
     *,
     progress: Progress | None = None,
     on_counters: CountersHook | Watched | None = None,
+    side_by_side: async_sessionmaker[AsyncSession] | None = None,
 ) -> ImportSummary:
     """Import a file batch by batch, each batch its own transaction (`commit` is the
-    caller's). A bad batch raises `BatchRejected`; the batches before it stay imported."""
+    caller's), or its shares' own transactions (`side_by_side`, as in `import_frame`). A bad
+    batch raises `BatchRejected`; the batches before it stay imported."""
     total = ImportSummary(records=0, imported=0, duplicates=0, batches=0, finished_at=clock())
     async for batch in batches:
         try:
             done = await import_frame(
-                session, clock(), batch.frame(), errors=batch.errors, on_counters=on_counters
+                session,
+                clock(),
+                batch.frame(),
+                errors=batch.errors,
+                on_counters=on_counters,
+                side_by_side=side_by_side,
             )
         except ImportRejected as exc:
             rows = [RowError(d["row"], d["reason"], d.get("field")) for d in exc.details or []]

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import polars as pl
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from linedesk.config import Settings
@@ -25,7 +24,6 @@ from linedesk.errors import Conflict
 from linedesk.inventory.service import ImportRejected
 from linedesk.kit.broker import Broker, Consumer, Delivery
 from linedesk.kit.csvfile import RowError
-from linedesk.kit.locks import lock_key
 from linedesk.usage.files import Batch, UsageFileParser
 from linedesk.usage.live import numbers_of
 from linedesk.usage.service import CountersHook, Watched, import_frame
@@ -298,13 +296,13 @@ class UsageConsumer:
 
     async def _commit(self, frame: pl.DataFrame) -> Outcome:
         async with self.sessionmaker() as session, session.begin():
-            # the alerts, in the same transaction
+            # the alerts in the same transactions as the counters they watch
             summary = await import_frame(
                 session,
                 self.clock(),
                 frame,
                 on_counters=self.on_counters,
-                rating_lock=_rating_lock,
+                side_by_side=self.sessionmaker,
             )
         outcome = Outcome(summary.imported, summary.duplicates)
         if summary.imported:  # the batch's lines (a line with only duplicates is told too)
@@ -346,7 +344,7 @@ def _header_text(reason: str, limit: int = 2000) -> str:
 
 def _side_by_side(sessionmaker: async_sessionmaker[AsyncSession]) -> bool:
     """Whether two batches may be written at once: on PostgreSQL, which serialises only
-    their rating (`_rating_lock`); SQLite serialises whole writers."""
+    their rating (`usage.service._rating_locks`); SQLite serialises whole writers."""
     bind = sessionmaker.kw.get("bind")
     return bind is not None and bind.dialect.name == "postgresql"
 
@@ -357,13 +355,3 @@ async def _finished(writing: asyncio.Task[Outcome]) -> None:
     except Exception:  # the database away, most likely: the messages come back
         log.exception("usage stream: batch failed; retrying")
         await asyncio.sleep(RETRY_SECONDS)
-
-
-async def _rating_lock(session: AsyncSession) -> None:
-    """Consumers take turns to rate (each reads the counters it adds to), while fetching,
-    parsing, checking and acknowledging run side by side. SQLite serialises writers by
-    itself."""
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(
-            text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key("usage-rating")}
-        )
