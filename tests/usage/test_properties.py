@@ -14,6 +14,7 @@ from sqlalchemy import select
 from linedesk.alerts.service import Thresholds, crossings, may_cross
 from linedesk.db import create_sessionmaker
 from linedesk.kit.clock import ROME
+from linedesk.usage import service as usage_service
 from linedesk.usage.batch import frame_of
 from linedesk.usage.models import (
     DailyUsage,
@@ -132,10 +133,11 @@ def _batches(items: list, sizes: list[int]) -> list[list]:
 @given(records(), st.lists(st.integers(1, 15), max_size=3), st.decimals("0", "2", places=2))
 @SETTINGS
 async def test_counters_are_the_aggregate_of_the_records(
-    engine, session, usage_world, side_by_side, items, sizes, credit
+    engine, session, usage_world, monkeypatch, side_by_side, items, sizes, credit
 ):
     """Also when each share of the lines is written by a transaction of its own (PostgreSQL;
-    the postpaid and the prepaid line are in different shares)."""
+    the postpaid and the prepaid line are in different shares; every batch is split)."""
+    monkeypatch.setattr(usage_service, "SPLIT_FROM", 1)
     await forget_usage(session)
     await set_credit(session, usage_world.numbers["prepaid"], credit)
     await session.commit()

@@ -437,6 +437,9 @@ async def _write_credit(
 # written side by side has a transaction per share. Every process must agree on it.
 SHARES = 2
 RATING_LOCKS = [lock_key(f"usage-rating-{share}") for share in range(SHARES)]
+# A smaller batch is written in one transaction: each share costs its own round trips (the
+# lock, the counters, the staging COPY, the upserts), more than it saves on a few records.
+SPLIT_FROM = 5_000
 
 
 @dataclass(frozen=True)
@@ -483,13 +486,13 @@ async def import_frame(
     """`import_records` for a batch already in columns (`usage.batch.FRAME_SCHEMA`).
 
     The whole batch is checked in `session` first. Without `side_by_side` it is then written
-    in `session` too (the caller commits). With it, on PostgreSQL, each share of the lines
-    is written and committed by a transaction of its own, side by side: two database
-    processes write at once (a share's rows, its counters and its alerts are its own; the
+    in `session` too (the caller commits). With it, on PostgreSQL, a batch of `SPLIT_FROM`
+    new records or more has each share of its lines written and committed by a transaction
+    of its own, side by side: two database processes write at once (a share's rows, its counters and its alerts are its own; the
     spending estimates they both add to are taken in key order). A failure after the checks
     (the database away) may leave some shares written: importing again adds the rest."""
     checked = await _check_batch(session, now, frame, errors)
-    if side_by_side is None or not is_postgres(session):
+    if side_by_side is None or not is_postgres(session) or checked.fresh.height < SPLIT_FROM:
         imported = await _write_batch(session, now, checked, range(SHARES), on_counters)
     else:
 
