@@ -1,16 +1,21 @@
 """Import through the service: idempotent by record id, all or nothing per batch."""
 
+import asyncio
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
 
+from linedesk.db import create_sessionmaker
+from linedesk.errors import Conflict
 from linedesk.inventory.service import ImportRejected
+from linedesk.usage import service as usage_service
+from linedesk.usage.batch import frame_of
 from linedesk.usage.files import UsageFileParser
-from linedesk.usage.models import LineCounter, PrepaidBalance, UsageRecord
+from linedesk.usage.models import LineCounter, PrepaidBalance, UsageRecord, UsageType
 from linedesk.usage.schemas import UsageRecordIn
-from linedesk.usage.service import import_records, top_up
+from linedesk.usage.service import import_frame, import_records, top_up
 from tests.conftest import NOW
 from tests.usage.conftest import HEADER, line_id
 
@@ -157,3 +162,42 @@ async def test_top_ups_are_idempotent_by_reference(session, usage_world):
     assert again.balance == Decimal("10.00")
     second = await top_up(session, NOW, prepaid, Decimal("5.00"), "TOP-2")
     assert second.balance == Decimal("15.00")
+
+
+async def test_overlapping_batches_written_side_by_side_at_once_count_each_record_once(
+    engine, session, usage_world, monkeypatch
+):
+    """Four importers at once, each splitting its batch by share of the lines (PostgreSQL;
+    SQLite writes each batch in one transaction), over overlapping records of two lines in
+    different shares: each record is stored once, the counters are the sum of the stored
+    records, and the allowance is never given twice (each share's rating lock)."""
+    monkeypatch.setattr(usage_service, "SPLIT_FROM", 1)
+    await session.commit()
+    numbers = [usage_world.numbers["postpaid"], usage_world.numbers["prepaid"]]
+    sessions = create_sessionmaker(engine)
+    batches = [
+        [record(n, numbers[n % 2], quantity=150_000) for n in range(start, start + 12)]
+        for start in (0, 6, 0, 9)
+    ]
+
+    async def importer(batch: list[tuple[int, UsageRecordIn]]) -> None:
+        for _ in range(20):  # as the stream does: another importer stored some meanwhile
+            try:
+                async with sessions() as own:
+                    await import_frame(own, NOW, frame_of(batch), side_by_side=sessions)
+                    await own.commit()
+                return
+            except Conflict:
+                await asyncio.sleep(0.05)
+        pytest.fail("the import kept conflicting")
+
+    await asyncio.gather(*(importer(batch) for batch in batches))
+    rows = list(await session.scalars(select(UsageRecord)))
+    assert sorted(r.record_id for r in rows) == sorted(f"cdr-{n}" for n in range(21))
+    allowance = usage_world.terms.allowance(UsageType.data)
+    for number in numbers:
+        mine = [r for r in rows if r.line_id == await line_id(session, number)]
+        counter = await _counter(session, number)
+        assert counter.data_bytes == sum(r.quantity for r in mine)
+        assert counter.charges == sum(r.charge for r in mine)
+        assert sum(r.in_bundle for r in mine) == min(allowance, counter.data_bytes)
