@@ -571,7 +571,6 @@ async def _write_batch(
     await _write_totals(
         session, done, dict(zip(companies["line_id"], companies["company_id"], strict=True)), now
     )
-    await add_to_estimate(session, done, facts)
     if on_counters is not None:
         hook, only = (
             (on_counters.hook, on_counters.picks(done.counters))
@@ -594,6 +593,9 @@ async def _write_batch(
                 for (line_id, period), counted in after.items()
             ],
         )
+    # Last: the spending rows are shared by the shares of a batch written side by side, and
+    # stay locked by the first to write them until it commits.
+    await add_to_estimate(session, done, facts)
     return inserted
 
 
