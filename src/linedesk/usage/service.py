@@ -5,7 +5,8 @@ A batch is all or nothing: any bad row rejects it with every bad row named. Reco
 imported (by `record_id`) are skipped, so importing a file again adds nothing, also when the
 same file is imported several times at once. A batch is rated as columns (`usage.batch`) and
 written in bulk (`kit.bulk`). Services flush and never commit: the CLI command or the request
-owns each batch's transaction.
+owns each batch's transaction, except the transactions a batch written side by side opens for
+its shares (`import_frame`'s `side_by_side`: the caller hands over its sessionmaker).
 """
 
 import asyncio
@@ -488,9 +489,10 @@ async def import_frame(
     The whole batch is checked in `session` first. Without `side_by_side` it is then written
     in `session` too (the caller commits). With it, on PostgreSQL, a batch of `SPLIT_FROM`
     new records or more has each share of its lines written and committed by a transaction
-    of its own, side by side: two database processes write at once (a share's rows, its counters and its alerts are its own; the
-    spending estimates they both add to are taken in key order). A failure after the checks
-    (the database away) may leave some shares written: importing again adds the rest."""
+    of its own, side by side: two database processes write at once (a share's rows, its
+    counters and its alerts are its own; the spending estimates both add to are taken in
+    key order). A failure after the checks (the database away) may leave some shares
+    written: importing again adds the rest."""
     checked = await _check_batch(session, now, frame, errors)
     if side_by_side is None or not is_postgres(session) or checked.fresh.height < SPLIT_FROM:
         imported = await _write_batch(session, now, checked, range(SHARES), on_counters)
