@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from linedesk.identity.models import User
-from linedesk.kit.bulk import chunks, dialect_insert, insert_new_columns, is_postgres
+from linedesk.kit.bulk import among, chunks, dialect_insert, insert_new_columns, is_postgres
 from linedesk.kit.repository import SessionRepository
 from linedesk.usage.models import AlertKind, SentAlert, UsagePreferences
 
@@ -16,27 +16,31 @@ from linedesk.usage.models import AlertKind, SentAlert, UsagePreferences
 class AlertRepository(SessionRepository):
     async def users_of(self, line_ids: Collection[int]) -> dict[int, tuple[int, str]]:
         """The registered employee of each line: their id and language."""
-        rows = await self.session.execute(
-            select(User.main_line_id, User.id, User.language)
-            .where(User.main_line_id.in_(line_ids), User.disabled_at.is_(None))
-            .order_by(User.id.desc())
-        )
-        return {
-            line_id: (user_id, language)
-            for line_id, user_id, language in rows
-            if line_id is not None
-        }
+        out: dict[int, tuple[int, str]] = {}
+        for part in chunks(list(line_ids), 10_000):
+            rows = await self.session.execute(
+                select(User.main_line_id, User.id, User.language)
+                .where(among(self.session, User.main_line_id, part), User.disabled_at.is_(None))
+                .order_by(User.id.desc())
+            )
+            for line_id, user_id, language in rows:
+                if line_id is not None:
+                    out[line_id] = (user_id, language)
+        return out
 
     async def switches_of(self, user_ids: Collection[int]) -> dict[int, set[str]]:
         """The alert kinds each user switched off."""
         if not user_ids:
             return {}
-        rows = await self.session.execute(
-            select(UsagePreferences.user_id, UsagePreferences.alerts_off).where(
-                UsagePreferences.user_id.in_(user_ids)
+        out: dict[int, set[str]] = {}
+        for part in chunks(list(user_ids), 10_000):
+            rows = await self.session.execute(
+                select(UsagePreferences.user_id, UsagePreferences.alerts_off).where(
+                    among(self.session, UsagePreferences.user_id, part)
+                )
             )
-        )
-        return {user_id: set(off or ()) for user_id, off in rows}
+            out.update((user_id, set(off or ())) for user_id, off in rows)
+        return out
 
     async def claim(self, rows: Sequence[dict[str, Any]]) -> set[tuple[int, date, AlertKind]]:
         """Insert the `sent_alerts` rows, ignoring those there already; the ones inserted

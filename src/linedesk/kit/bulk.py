@@ -4,10 +4,11 @@ stay the same on both databases (PostgreSQL: arrays, `unnest` and COPY; SQLite:
 `executemany`)."""
 
 import io
+import json
 from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, any_, bindparam, insert, select
+from sqlalchemy import JSON, ColumnElement, any_, bindparam, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -73,11 +74,17 @@ async def copy_or_insert(
     session: AsyncSession, model: Any, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
 ) -> None:
     """Append rows to a model's table: binary COPY on PostgreSQL, a chunked `executemany`
-    INSERT elsewhere."""
+    INSERT elsewhere. A JSON column's values are Python objects, as with an INSERT."""
     table = model.__table__
     if not rows:
         return
     if is_postgres(session):
+        as_json = [isinstance(table.c[name].type, JSON) for name in columns]
+        if any(as_json):
+            rows = [
+                tuple(json.dumps(v) if j else v for v, j in zip(row, as_json, strict=True))
+                for row in rows
+            ]
         await (await _driver(session)).copy_records_to_table(
             table.name, records=rows, columns=list(columns)
         )

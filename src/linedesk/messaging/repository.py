@@ -4,9 +4,9 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, and_, delete, func, insert, or_, select
+from sqlalchemy import Row, and_, delete, func, or_, select
 
-from linedesk.kit.bulk import dialect_insert
+from linedesk.kit.bulk import copy_or_insert, dialect_insert
 from linedesk.kit.repository import SessionRepository, claiming, finish_claimed
 from linedesk.messaging.models import (
     CapturedMessage,
@@ -19,8 +19,12 @@ from linedesk.messaging.models import (
 
 class OutboxRepository(SessionRepository):
     async def add_many(self, rows: Sequence[dict[str, Any]]) -> None:
-        """New messages, inserted in one statement."""
-        await self.session.execute(insert(OutboxMessage), list(rows))
+        """New messages (rows of the same keys), written in bulk (`kit.bulk.copy_or_insert`):
+        an import may queue thousands of alerts at once."""
+        if rows:
+            columns = tuple(rows[0])
+            values = [tuple(row[name] for name in columns) for row in rows]
+            await copy_or_insert(self.session, OutboxMessage, columns, values)
 
     async def claim(self, now: datetime, limit: int, lease: timedelta) -> Sequence[OutboxMessage]:
         """Atomically take due messages (and ones whose worker died mid-send) for this worker."""
