@@ -4,13 +4,14 @@ holder and the managers once and asks the network to bar once; the new month lif
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import polars as pl
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linedesk.alerts.service import Thresholds
 from linedesk.audit.models import AuditEvent
 from linedesk.inventory.models import Line
-from linedesk.lineactions.caps import cap_steps, usage_hook
+from linedesk.lineactions.caps import cap_steps, may_reach_cap, usage_hook
 from linedesk.lineactions.models import CapStep, LineControl, LineRequest, RequestKind
 from linedesk.lineactions.periods import start_line_periods
 from linedesk.messaging.models import Channel, OutboxMessage
@@ -111,3 +112,33 @@ async def test_the_cap_alerts_once_bars_once_and_the_new_month_lifts_the_bar(
         "spending_cap_barred",
         "spending_cap_lifted",
     ]
+
+
+async def test_the_caps_pick_in_columns_only_the_line_periods_that_cross_a_step(
+    session: AsyncSession,
+) -> None:
+    """`may_reach_cap` picks, from a batch's counters as columns, the line periods where
+    `cap_steps` finds a step: not a charged line with no cap, nor one that stays between
+    steps. Charges in micro-euros, as in `usage.batch.Totals.counters`."""
+    world = await make_world(session, lines=3)
+    lines = list(await session.scalars(select(Line).order_by(Line.id)))
+    capped, between, uncapped = lines
+    for line in (capped, between):
+        session.add(
+            LineControl(line_id=line.id, company_id=line.company_id, spending_cap=Decimal("10"))
+        )
+    await session.commit()
+    assert len(world["numbers"]) == 3
+    euro = 1_000_000
+    sums = pl.DataFrame(
+        {
+            "line_id": [capped.id, capped.id, between.id, uncapped.id],
+            "period": [NOW.date().replace(day=1)] * 2 + [NOW.date()] * 2,
+            "c_charges": [7 * euro, None, 8 * euro, 9 * euro],
+            "charges": [1 * euro, 10 * euro, euro // 2, 5 * euro],
+        }
+    )
+    picked = await may_reach_cap(session, sums)
+    assert picked.to_list() == [True, True, False, False]
+    assert cap_steps(Decimal(10), Decimal(7), Decimal(8)) == [CapStep.warned]
+    assert cap_steps(Decimal(10), Decimal(8), Decimal("8.5")) == []

@@ -243,7 +243,7 @@ async def test_the_alerts_pick_in_columns_exactly_the_line_periods_that_cross(
     picked: set = set()
     told: list = []
 
-    def picks(sums: pl.DataFrame) -> pl.Series:
+    async def picks(_session, sums: pl.DataFrame) -> pl.Series:
         mask = may_cross(sums, Thresholds())
         picked.update(sums.filter(mask).select("line_id", "period").iter_rows())
         return pl.Series([True] * sums.height)  # tell the hook all, to compare

@@ -27,6 +27,7 @@ from linedesk.usage.models import AlertKind, SentAlert
 from linedesk.usage.rating import Counters, CountersChange, OfferTerms
 from linedesk.usage.service import Watched
 
+TENTH = Decimal("0.1")
 USAGE_PAGE = "/usage"  # where a pushed alert opens
 # The channels of usage alerts, each on until its user switches it off: kept in the same
 # `alerts_off` list as the kinds switched off, as "channel:<name>".
@@ -283,7 +284,10 @@ def alerts_hook(config: Settings | Thresholds) -> Watched:
     ) -> None:
         await evaluate_changes(session, now, changes, thresholds)
 
-    return Watched(evaluate, lambda sums: may_cross(sums, thresholds))
+    async def picks(_: AsyncSession, sums: pl.DataFrame) -> pl.Series:
+        return may_cross(sums, thresholds)
+
+    return Watched(evaluate, picks)
 
 
 async def _claim(
@@ -359,7 +363,9 @@ def _decimal_text(value: Decimal | float, places: int, language: str) -> str:
 def quantity_text(allowance: str, quantity: int, language: str) -> str:
     """GB with one decimal for data, whole minutes for voice, a count for SMS."""
     if allowance in ("data", "roaming_data"):
-        return f"{_decimal_text(Decimal(quantity) / 10**9, 1, language)} GB"
+        # rounded as the text rounds it, so that the cache holds one entry per tenth of a GB
+        tenths = (Decimal(quantity) / 10**9).quantize(TENTH)
+        return f"{_decimal_text(tenths, 1, language)} GB"
     if allowance == "voice":
         return f"{_decimal_text(quantity // 60, 0, language)} min"
     return f"{_decimal_text(quantity, 0, language)} SMS"

@@ -15,7 +15,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linedesk.alerts.service import Thresholds, evaluate_changes, may_cross
+from linedesk.alerts.service import Thresholds, alerts_hook, evaluate_changes
 from linedesk.identity.models import User
 from linedesk.inventory.models import Company, Line, Offer, PaymentMode, Segment
 from linedesk.inventory.service import ImportContext
@@ -245,7 +245,7 @@ async def load_demo_usage(
         current_changes = [c for c in changes if c.period == current]
         await evaluate_changes(session, now, current_changes, thresholds)
 
-    alerts = Watched(current_alerts, lambda sums: may_cross(sums, thresholds))
+    alerts = Watched(current_alerts, alerts_hook(thresholds).picks)
     total, batch = 0, list[tuple[int, UsageRecordIn]]()
     for record in demo_records(lines, ctx.now, seed):
         batch.append((total + len(batch) + 1, record))

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from linedesk.alerts.service import Thresholds, alerts_hook
 from linedesk.config import Settings
 from linedesk.inventory.models import Line
-from linedesk.kit.bulk import dialect_insert
+from linedesk.kit.bulk import among, chunks, dialect_insert
 from linedesk.kit.clock import ROME
 from linedesk.kit.phone import LineKind
 from linedesk.lineactions.audit import audit_line
@@ -27,6 +27,7 @@ from linedesk.messaging.models import Channel
 from linedesk.messaging.service import NewMessage, enqueue_many
 from linedesk.notifications.models import NotificationKind
 from linedesk.notifications.service import Event, announce
+from linedesk.usage.batch import micros
 from linedesk.usage.rating import CountersChange
 from linedesk.usage.service import Watched
 
@@ -49,18 +50,33 @@ def cap_steps(cap: Decimal, before: Decimal, after: Decimal) -> list[CapStep]:
     return []
 
 
-def may_reach_cap(sums: pl.DataFrame) -> pl.Series:
-    """The line periods of a batch with chargeable traffic: only they can cross a cap."""
-    return sums.select(pl.col("charges").fill_null(0) > 0).to_series()
+async def may_reach_cap(session: AsyncSession, sums: pl.DataFrame) -> pl.Series:
+    """The line periods of a batch whose charges crossed a step of `cap_steps` (80 % or 100 %
+    of their line's spending cap), decided in columns (a batch's `usage.batch.Totals.counters`:
+    the charges before and added, in micro-euros) from the caps of the lines it charged."""
+    charged = sums.filter(pl.col("charges") > 0)["line_id"].unique().to_list()
+    caps = await _caps(session, set(charged))
+    if not caps:
+        return pl.Series(values=[False] * sums.height, dtype=pl.Boolean)
+    cap = pl.col("line_id").replace_strict(
+        {line_id: micros(cap) for line_id, cap in caps.items()}, default=None, return_dtype=pl.Int64
+    )
+    before = pl.col("c_charges").fill_null(0)
+    after = before + pl.col("charges")
+    crossed = ((before < cap) & (cap <= after)) | ((before * 5 < cap * 4) & (cap * 4 <= after * 5))
+    return sums.select(crossed.fill_null(False)).to_series()
 
 
 async def _caps(session: AsyncSession, line_ids: set[int]) -> dict[int, Decimal]:
-    rows = await session.execute(
-        select(LineControl.line_id, LineControl.spending_cap).where(
-            LineControl.line_id.in_(line_ids), LineControl.spending_cap.is_not(None)
+    out: dict[int, Decimal] = {}
+    for part in chunks(list(line_ids), 10_000):
+        rows = await session.execute(
+            select(LineControl.line_id, LineControl.spending_cap).where(
+                among(session, LineControl.line_id, part), LineControl.spending_cap.is_not(None)
+            )
         )
-    )
-    return {line_id: cap for line_id, cap in rows if cap is not None}
+        out.update((line_id, cap) for line_id, cap in rows if cap is not None)
+    return out
 
 
 async def _claim(
@@ -169,7 +185,10 @@ def usage_hook(config: Settings | Thresholds) -> Watched:
         await alerts.hook(session, now, changes)
         await evaluate_caps(session, now, changes)
 
-    return Watched(both, lambda sums: alerts.picks(sums) | may_reach_cap(sums))
+    async def picks(session: AsyncSession, sums: pl.DataFrame) -> pl.Series:
+        return await alerts.picks(session, sums) | await may_reach_cap(session, sums)
+
+    return Watched(both, picks)
 
 
 async def lift_bars(session: AsyncSession, now: datetime) -> int:

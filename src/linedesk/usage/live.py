@@ -2,6 +2,7 @@
 hears the numbers of its lines, read from the batch's columns (`numbers_of`), for a stream
 batch as for a file import's."""
 
+from collections import deque
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Sequence
 
 from linedesk.kit.live import LiveBus
@@ -28,7 +29,9 @@ def numbers_of(lines: Iterable[str]) -> set[str]:
 
 
 class Announced:
-    """A file import's batches and commit, so that each commit is told to the bus."""
+    """A file import's batches and commit, so that each commit is told to the bus: the
+    commits come in the order of the batches, the next batch may be read before the one
+    before commits (`usage.service.import_batches`' pipeline)."""
 
     def __init__(
         self,
@@ -37,18 +40,18 @@ class Announced:
         commit: Callable[[], Awaitable[None]],
     ) -> None:
         self._bus, self._source, self._commit = bus, batches, commit
-        self._pending: set[str] = set()
+        self._pending: deque[set[str]] = deque()  # each batch read and not committed yet
 
     async def batches(self) -> AsyncIterator[Batch]:
         async for batch in self._source:
             # read from the columns: asking for `records` would build every row in Python;
             # with no bus there is no one to tell
             if self._bus is not None:
-                self._pending = numbers_of(batch.frame()["line"].unique().to_list())
+                self._pending.append(numbers_of(batch.frame()["line"].unique().to_list()))
             yield batch
 
     async def commit(self) -> None:
         await self._commit()
-        if self._bus is not None and self._pending:
-            await self._bus.publish(self._pending)
-        self._pending = set()
+        numbers = self._pending.popleft() if self._pending else set()
+        if self._bus is not None and numbers:
+            await self._bus.publish(numbers)

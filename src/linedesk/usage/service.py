@@ -71,12 +71,12 @@ CountersHook = Callable[[AsyncSession, datetime, Sequence[CountersChange]], Awai
 @dataclass(frozen=True)
 class Watched:
     """A counters hook told only about the line periods that `picks` selects from the batch's
-    counters as columns (`usage.batch.Totals.counters`: the sums, and `STARTED`); the
-    others are never built in Python. `picks` may select more than the hook needs, never
-    less."""
+    counters as columns (`usage.batch.Totals.counters`: the sums, and `STARTED`), in the
+    batch's transaction (it may read what it needs to decide); the others are never built
+    in Python. `picks` may select more than the hook needs, never less."""
 
     hook: CountersHook
-    picks: Callable[[pl.DataFrame], pl.Series]
+    picks: Callable[[AsyncSession, pl.DataFrame], Awaitable[pl.Series]]
 
 
 Key = tuple[int, date]  # line id, period
@@ -170,9 +170,14 @@ class BatchRejected(ImportRejected):
 # --- reading what is there -----------------------------------------------------------------
 
 
-async def _fresh(session: AsyncSession, frame: pl.DataFrame) -> pl.DataFrame:
-    """The records not imported before; within the batch the first of a record id wins."""
+async def _fresh(
+    session: AsyncSession, frame: pl.DataFrame, writing: pl.Series | None = None
+) -> pl.DataFrame:
+    """The records not imported before, nor among `writing` (the record ids of the batch
+    before, still being written); within the batch the first of a record id wins."""
     first = frame.unique("record_id", keep="first", maintain_order=True)
+    if writing is not None and not writing.is_empty():
+        first = first.filter(~pl.col("record_id").is_in(writing.implode()))
     found = await existing(session, UsageRecord.record_id, first["record_id"].to_list())
     return first.filter(~pl.col("record_id").is_in(found)) if found else first
 
@@ -441,6 +446,7 @@ RATING_LOCKS = [lock_key(f"usage-rating-{share}") for share in range(SHARES)]
 # A smaller batch is written in one transaction: each share costs its own round trips (the
 # lock, the counters, the staging COPY, the upserts), more than it saves on a few records.
 SPLIT_FROM = 5_000
+ALL_SHARES = tuple(range(SHARES))
 
 
 @dataclass(frozen=True)
@@ -452,8 +458,10 @@ class Checked:
     facts: pl.DataFrame
     terms: dict[int, OfferTerms]
 
-    def share(self, share: int) -> "Checked":
-        return replace(self, fresh=self.fresh.filter(pl.col("line_id") % SHARES == share))
+    def share(self, shares: Sequence[int]) -> "Checked":
+        if len(shares) == SHARES:
+            return self
+        return replace(self, fresh=self.fresh.filter((pl.col("line_id") % SHARES).is_in(shares)))
 
 
 async def import_records(
@@ -488,42 +496,62 @@ async def import_frame(
 
     The whole batch is checked in `session` first. Without `side_by_side` it is then written
     in `session` too (the caller commits). With it, on PostgreSQL, a batch of `SPLIT_FROM`
-    new records or more has each share of its lines written and committed by a transaction
-    of its own, side by side: two database processes write at once (a share's rows, its
-    counters and its alerts are its own; the spending estimates both add to are taken in
-    key order). A failure after the checks (the database away) may leave some shares
-    written: importing again adds the rest."""
+    new records or more is written apart (`_write_apart`): its shares side by side, each
+    in a transaction of its own."""
     checked = await _check_batch(session, now, frame, errors)
     if side_by_side is None or not is_postgres(session) or checked.fresh.height < SPLIT_FROM:
-        imported = await _write_batch(session, now, checked, range(SHARES), on_counters)
+        imported = await _write_batch(session, now, checked, ALL_SHARES, on_counters)
     else:
+        imported = await _write_apart(side_by_side, now, checked, on_counters)
+    return _summary(frame.height, imported, now)
 
-        async def write(share: int) -> int:
-            async with side_by_side() as own, own.begin():
-                return await _write_batch(own, now, checked.share(share), (share,), on_counters)
 
-        # every share ends (commits or rolls back) before a failure is raised
-        done = await asyncio.gather(
-            *(write(share) for share in range(SHARES)), return_exceptions=True
-        )
-        for outcome in done:
-            if isinstance(outcome, BaseException):
-                raise outcome
-        imported = sum(n for n in done if isinstance(n, int))
+def _summary(records: int, imported: int, now: datetime) -> ImportSummary:
     return ImportSummary(
-        records=frame.height,
+        records=records,
         imported=imported,
-        duplicates=frame.height - imported,
+        duplicates=records - imported,
         batches=1,
         finished_at=now,
     )
 
 
+async def _write_apart(
+    sessions: async_sessionmaker[AsyncSession],
+    now: datetime,
+    checked: Checked,
+    on_counters: CountersHook | Watched | None,
+) -> int:
+    """Write a checked batch in transactions of its own, committed here: one per share when
+    it holds `SPLIT_FROM` new records or more, so that two database processes write at once
+    (a share's rows, its counters and its alerts are its own; the spending estimates both
+    add to are taken in key order), else one. A failure (the database away) may leave some
+    shares written: importing again adds the rest."""
+    split = checked.fresh.height >= SPLIT_FROM
+    groups = [(share,) for share in ALL_SHARES] if split else [ALL_SHARES]
+
+    async def write(shares: tuple[int, ...]) -> int:
+        async with sessions() as own, own.begin():
+            return await _write_batch(own, now, checked.share(shares), shares, on_counters)
+
+    # every share ends (commits or rolls back) before a failure is raised
+    done = await asyncio.gather(*(write(group) for group in groups), return_exceptions=True)
+    for outcome in done:
+        if isinstance(outcome, BaseException):
+            raise outcome
+    return sum(n for n in done if isinstance(n, int))
+
+
 async def _check_batch(
-    session: AsyncSession, now: datetime, frame: pl.DataFrame, errors: Sequence[RowError]
+    session: AsyncSession,
+    now: datetime,
+    frame: pl.DataFrame,
+    errors: Sequence[RowError],
+    writing: pl.Series | None = None,
 ) -> Checked:
-    """The batch's new records with their lines, or `ImportRejected` naming every bad row."""
-    fresh = await _fresh(session, frame)
+    """The batch's new records with their lines, or `ImportRejected` naming every bad row
+    (`writing`: the record ids of a batch being written meanwhile, as in `_fresh`)."""
+    fresh = await _fresh(session, frame, writing)
     numbers, bad = _resolve(fresh)
     facts, terms = await _lines(session, set(numbers.values()))
     fresh = _with_lines(fresh, numbers, facts)
@@ -575,7 +603,7 @@ async def _write_batch(
     )
     if on_counters is not None:
         hook, only = (
-            (on_counters.hook, on_counters.picks(done.counters))
+            (on_counters.hook, await on_counters.picks(session, done.counters))
             if isinstance(on_counters, Watched)
             else (on_counters, None)
         )
@@ -604,6 +632,17 @@ async def _write_batch(
 Progress = Callable[[Batch, ImportSummary], None]
 
 
+@dataclass(frozen=True)
+class _Writing:
+    """A batch of a file being written (`task`) while the next is read and checked."""
+
+    batch: Batch
+    records: int
+    now: datetime
+    record_ids: pl.Series  # its new records'
+    task: "asyncio.Task[int]"
+
+
 async def import_batches(
     session: AsyncSession,
     clock: Callable[[], datetime],
@@ -614,33 +653,58 @@ async def import_batches(
     on_counters: CountersHook | Watched | None = None,
     side_by_side: async_sessionmaker[AsyncSession] | None = None,
 ) -> ImportSummary:
-    """Import a file batch by batch, each batch its own transaction (`commit` is the
-    caller's), or its shares' own transactions (`side_by_side`, as in `import_frame`). A bad
-    batch raises `BatchRejected`; the batches before it stay imported."""
+    """Import a file batch by batch, in file order, each batch its own transaction, and
+    `commit` awaited after each (the caller's: it commits `session`, and may tell others).
+    A bad batch raises `BatchRejected`; the batches before it stay imported.
+
+    Without `side_by_side` (or on SQLite) each batch is checked and written in `session`.
+    With it, on PostgreSQL, a pipeline: each batch is written apart (`_write_apart`) while
+    the next is read and checked in `session`, whose records already in the batch being
+    written count as duplicates, as they would once it committed."""
+    apart = side_by_side if side_by_side is not None and is_postgres(session) else None
     total = ImportSummary(records=0, imported=0, duplicates=0, batches=0, finished_at=clock())
-    async for batch in batches:
-        try:
-            done = await import_frame(
-                session,
-                clock(),
-                batch.frame(),
-                errors=batch.errors,
-                on_counters=on_counters,
-                side_by_side=side_by_side,
-            )
-        except ImportRejected as exc:
-            rows = [RowError(d["row"], d["reason"], d.get("field")) for d in exc.details or []]
-            raise BatchRejected(rows, total.batches + 1, total) from exc
+    writing: _Writing | None = None
+
+    async def landed(batch: Batch, summary: ImportSummary) -> ImportSummary:
         await commit()
-        total = ImportSummary(
-            records=total.records + done.records,
-            imported=total.imported + done.imported,
-            duplicates=total.duplicates + done.duplicates,
+        added = ImportSummary(
+            records=total.records + summary.records,
+            imported=total.imported + summary.imported,
+            duplicates=total.duplicates + summary.duplicates,
             batches=total.batches + 1,
-            finished_at=done.finished_at,
+            finished_at=summary.finished_at,
         )
         if progress is not None:
-            progress(batch, total)
+            progress(batch, added)
+        return added
+
+    async def written(done: _Writing) -> ImportSummary:
+        return await landed(done.batch, _summary(done.records, await done.task, done.now))
+
+    try:
+        async for batch in batches:
+            now, frame = clock(), batch.frame()
+            try:
+                before = None if writing is None else writing.record_ids
+                checked = await _check_batch(session, now, frame, batch.errors, before)
+            except ImportRejected as exc:
+                if writing is not None:
+                    total, writing = await written(writing), None
+                rows = [RowError(d["row"], d["reason"], d.get("field")) for d in exc.details or []]
+                raise BatchRejected(rows, total.batches + 1, total) from exc
+            if writing is not None:
+                total, writing = await written(writing), None
+            if apart is not None:
+                task = asyncio.create_task(_write_apart(apart, now, checked, on_counters))
+                writing = _Writing(batch, frame.height, now, checked.fresh["record_id"], task)
+            else:
+                imported = await _write_batch(session, now, checked, ALL_SHARES, on_counters)
+                total = await landed(batch, _summary(frame.height, imported, now))
+        if writing is not None:
+            total, writing = await written(writing), None
+    finally:
+        if writing is not None:  # a failure while the batch before was written: it ends first
+            await asyncio.gather(writing.task, return_exceptions=True)
     return total
 
 
