@@ -106,7 +106,7 @@ STAGED_INSERT = (
     f"INSERT INTO {UsageRecord.__tablename__} ({', '.join(RECORD_COLUMNS)}) "
     "SELECT company_id, line_id, record_id, started_at, period, day, usage_type, destination, "
     "quantity, in_bundle, charge * 0.000001, imported_at "
-    f"FROM {STAGING} ORDER BY record_id ON CONFLICT (record_id) DO NOTHING"
+    f"FROM {STAGING} ORDER BY record_id"
 )
 # PostgreSQL: the counters and daily totals a batch adds, summed from the staging table in
 # the database (the same sums as `usage.batch.totals`), in key order like every writer.
@@ -366,7 +366,9 @@ async def _insert_records(session: AsyncSession, rated: pl.DataFrame, now: datet
     }
     columns = rated.select(column.alias(name) for name, column in picked.items())
     if is_postgres(session):
-        return await copy_frame_staged(session, STAGING_DDL, STAGING, columns, STAGED_INSERT)
+        return await copy_frame_staged(
+            session, STAGING_DDL, STAGING, columns, STAGED_INSERT, "ON CONFLICT DO NOTHING"
+        )
     rows = [(*row[:10], from_micros(row[10]), now) for row in columns.rows()]
     return await insert_ignore(session, UsageRecord, RECORD_COLUMNS, rows, ("record_id",))
 
