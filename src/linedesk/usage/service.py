@@ -99,9 +99,10 @@ STAGING = "usage_staging"
 STAGING_DDL = (
     "company_id bigint, line_id bigint, record_id varchar(64), started_at "
     "timestamptz, period date, day date, usage_type varchar(32), destination "
-    "varchar(32), quantity bigint, in_bundle bigint, charge bigint, "
-    "imported_at timestamptz, counted boolean"
+    "varchar(32), quantity bigint, in_bundle bigint, charge bigint, counted boolean"
 )
+# The statements below are formatted with the batch's `now` (`_sql_time`): the same for every
+# row, it is not staged (parsing a time per row was a fifth of the staging COPY).
 # `counted`: the record's line period had counters before the batch (read under the share's
 # rating lock, which every writer of counters and daily totals holds). A line period that had
 # none has no daily totals either (both are written together), so its rows are all new and
@@ -110,7 +111,7 @@ STAGING_DDL = (
 STAGED_INSERT = (
     f"INSERT INTO {UsageRecord.__tablename__} ({', '.join(RECORD_COLUMNS)}) "
     "SELECT company_id, line_id, record_id, started_at, period, day, usage_type, destination, "
-    "quantity, in_bundle, charge * 0.000001, imported_at "
+    "quantity, in_bundle, charge * 0.000001, {now} "
     f"FROM {STAGING} ORDER BY record_id"
 )
 # PostgreSQL: the counters and daily totals a batch adds, summed from the staging table in
@@ -127,7 +128,7 @@ _COUNTERS_INSERT = (
     + "coalesce(sum(quantity) FILTER (WHERE usage_type = 'data' "
     "AND destination = 'eu_roaming'), 0), sum(charge) * 0.000001, "
     "coalesce(sum(charge) FILTER (WHERE destination = 'eu_roaming'), 0) * 0.000001, "
-    "count(*) FILTER (WHERE destination = 'eu_roaming'), max(imported_at) "
+    "count(*) FILTER (WHERE destination = 'eu_roaming'), {now} "
     f"FROM {STAGING} WHERE {{which}} GROUP BY line_id, period ORDER BY line_id, period"
 )
 _DAILY_INSERT = (
@@ -138,8 +139,8 @@ _DAILY_INSERT = (
 )
 STAGED_TOTALS = "; ".join(
     (
-        _COUNTERS_INSERT.format(which="NOT counted"),
-        _COUNTERS_INSERT.format(which="counted")
+        _COUNTERS_INSERT.format(which="NOT counted", now="{now}"),
+        _COUNTERS_INSERT.format(which="counted", now="{now}")
         + " ON CONFLICT (line_id, period) DO UPDATE SET "
         + ", ".join(
             f"{name} = {LineCounter.__tablename__}.{name} + EXCLUDED.{name}" for name in COUNTED
@@ -370,6 +371,13 @@ def _check(frame: pl.DataFrame, terms: dict[int, OfferTerms], now: datetime) -> 
 # --- writing -------------------------------------------------------------------------------
 
 
+def _sql_time(at: datetime) -> str:
+    """An aware time as an SQL literal (a datetime's own text: nothing from the input)."""
+    if at.tzinfo is None:
+        raise ValueError("naive datetime given as an SQL time")
+    return f"'{at.isoformat()}'::timestamptz"
+
+
 async def _insert_records(session: AsyncSession, rated: pl.DataFrame, now: datetime) -> int:
     """The rated records, each record id at most once; returns how many were new."""
     # The table's columns, in its order, from the frame's (its `type` is `usage_type`).
@@ -380,9 +388,10 @@ async def _insert_records(session: AsyncSession, rated: pl.DataFrame, now: datet
     }
     columns = rated.select(column.alias(name) for name, column in picked.items())
     if is_postgres(session):
-        columns = columns.with_columns(counted=rated["c_data"].is_not_null())
+        staged = columns.drop("imported_at").with_columns(counted=rated["c_data"].is_not_null())
+        insert = STAGED_INSERT.format(now=_sql_time(now))
         return await copy_frame_staged(
-            session, STAGING_DDL, STAGING, columns, STAGED_INSERT, "ON CONFLICT DO NOTHING"
+            session, STAGING_DDL, STAGING, staged, insert, "ON CONFLICT DO NOTHING"
         )
     rows = [(*row[:10], from_micros(row[10]), now) for row in columns.rows()]
     return await insert_ignore(session, UsageRecord, RECORD_COLUMNS, rows, ("record_id",))
@@ -394,7 +403,7 @@ async def _write_totals(
     """Counters and daily totals upserted as aggregates (what the batch adds), and the credit.
     PostgreSQL sums the staged records itself (`STAGED_TOTALS`)."""
     if is_postgres(session):
-        await execute_sql(session, STAGED_TOTALS)
+        await execute_sql(session, STAGED_TOTALS.format(now=_sql_time(now)))
         await _write_credit(session, done, companies, now)
         return
     sums = done.counters
