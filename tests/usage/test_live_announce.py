@@ -1,6 +1,6 @@
 """A file import tells the live bus, after each batch commits, the lines of that batch."""
 
-from collections.abc import Collection
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
 from pathlib import Path
 
 from sqlalchemy import select
@@ -8,7 +8,7 @@ from sqlalchemy import select
 from linedesk.db import create_sessionmaker
 from linedesk.kit.live import LiveBus
 from linedesk.kit.phone import stored_number
-from linedesk.usage.files import read_file
+from linedesk.usage.files import Batch, read_file
 from linedesk.usage.live import Announced
 from linedesk.usage.models import LineCounter, UsageRecord
 from linedesk.usage.service import import_batches
@@ -25,22 +25,35 @@ class HeardBus(LiveBus):
         self.heard.append(set(keys))
 
 
-async def test_each_commit_tells_the_lines_of_its_own_batch(session, usage_world, tmp_path: Path):
-    postpaid, prepaid = usage_world.numbers["postpaid"], usage_world.numbers["prepaid"]
-    path = tmp_path / "usage.csv"
+def _sms_file(path: Path, records: Sequence[tuple[str, str]]) -> Path:
+    """One SMS per (record id, number), a minute apart."""
     path.write_text(
         HEADER
-        + f"a-1,{postpaid},2026-11-03T10:00:00Z,sms,1,national\n"
-        + f"a-2,{prepaid},2026-11-03T10:01:00Z,sms,1,national\n"
-        + f"a-3,{postpaid},2026-11-03T10:02:00Z,sms,1,national\n"
+        + "".join(
+            f"{record_id},{number},2026-11-03T10:{minute:02d}:00Z,sms,1,national\n"
+            for minute, (record_id, number) in enumerate(records)
+        )
     )
-    bus = HeardBus()
+    return path
 
-    async def batches():  # type: ignore[no-untyped-def]
-        for batch in read_file(path, batch_size=1):
+
+def _announced(
+    bus: LiveBus, path: Path, batch_size: int, commit: Callable[[], Awaitable[None]]
+) -> Announced:
+    async def batches() -> AsyncIterator[Batch]:
+        for batch in read_file(path, batch_size=batch_size):
             yield batch
 
-    announced = Announced(bus, batches(), session.flush)
+    return Announced(bus, batches(), commit)
+
+
+async def test_each_commit_tells_the_lines_of_its_own_batch(session, usage_world, tmp_path: Path):
+    postpaid, prepaid = usage_world.numbers["postpaid"], usage_world.numbers["prepaid"]
+    path = _sms_file(
+        tmp_path / "usage.csv", [("a-1", postpaid), ("a-2", prepaid), ("a-3", postpaid)]
+    )
+    bus = HeardBus()
+    announced = _announced(bus, path, 1, session.flush)
     summary = await import_batches(session, lambda: NOW, announced.batches(), announced.commit)
     assert (summary.imported, summary.batches) == (3, 3)
     assert bus.heard == [{stored_number(n)} for n in (postpaid, prepaid, postpaid)]
@@ -55,22 +68,18 @@ async def test_a_file_written_while_the_next_batch_is_read_tells_each_batch_in_t
     batch's lines. SQLite checks and writes each batch in turn."""
     postpaid, prepaid = usage_world.numbers["postpaid"], usage_world.numbers["prepaid"]
     await session.commit()
-    path = tmp_path / "usage.csv"
-    path.write_text(
-        HEADER
-        + f"b-1,{postpaid},2026-11-03T10:00:00Z,sms,1,national\n"
-        + f"b-2,{prepaid},2026-11-03T10:01:00Z,sms,1,national\n"
-        + f"b-2,{postpaid},2026-11-03T10:02:00Z,sms,1,national\n"
-        + f"b-3,{postpaid},2026-11-03T10:03:00Z,sms,1,national\n"
-        + f"b-4,{prepaid},2026-11-03T10:04:00Z,sms,1,national\n"
+    path = _sms_file(
+        tmp_path / "usage.csv",
+        [
+            ("b-1", postpaid),
+            ("b-2", prepaid),
+            ("b-2", postpaid),
+            ("b-3", postpaid),
+            ("b-4", prepaid),
+        ],
     )
     bus = HeardBus()
-
-    async def batches():  # type: ignore[no-untyped-def]
-        for batch in read_file(path, batch_size=2):
-            yield batch
-
-    announced = Announced(bus, batches(), session.commit)
+    announced = _announced(bus, path, 2, session.commit)
     summary = await import_batches(
         session,
         lambda: NOW,
