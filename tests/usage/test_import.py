@@ -119,6 +119,19 @@ async def test_one_bad_row_rejects_the_batch_and_names_every_bad_row(session, us
     assert await _count(session, LineCounter) == 0
 
 
+async def test_a_number_written_another_way_counts_on_its_line(session, usage_world):
+    """Numbers already in E.164 are taken as they are; the others are parsed (national form,
+    spaces, 0039): all of them count on the same line."""
+    postpaid = usage_world.numbers["postpaid"]
+    national = postpaid.removeprefix("+39")
+    written = [postpaid, national, f"{national[:3]} {national[3:]}", f"0039{national}"]
+    summary = await import_records(
+        session, NOW, [record(n, line, "sms", 1) for n, line in enumerate(written, 2)]
+    )
+    assert (summary.imported, summary.duplicates) == (4, 0)
+    assert (await _counter(session, postpaid)).sms_count == 4
+
+
 async def test_rows_that_cannot_be_read_reject_the_batch_with_the_rest(session, usage_world):
     parser = UsageFileParser(batch_size=10)
     text = (

@@ -39,7 +39,7 @@ from linedesk.kit.bulk import (
 from linedesk.kit.csvfile import RowError
 from linedesk.kit.locks import lock_key
 from linedesk.kit.money import round_cents
-from linedesk.kit.phone import InvalidNumber, LineKind, stored_number
+from linedesk.kit.phone import E164_ITALIAN, InvalidNumber, LineKind, stored_number
 from linedesk.usage.batch import (
     COUNTED,
     START_SCHEMA,
@@ -304,32 +304,34 @@ async def _balances(session: AsyncSession, line_ids: Sequence[int]) -> dict[int,
 # --- checking ------------------------------------------------------------------------------
 
 
-def _resolve(frame: pl.DataFrame) -> tuple[dict[str, str], list[RowError]]:
-    """Each distinct number as written → E.164, and the rows whose number is not one."""
+def _resolve(frame: pl.DataFrame) -> tuple[pl.DataFrame, list[RowError]]:
+    """The records with their number as stored (`number`, E.164; null where it is not a
+    number), and the rows whose number is not one. A number already in that form is taken as
+    it is, in columns (as `stored_number` would); each other distinct one is parsed once."""
+    line = pl.col("line")
+    as_is = line.str.contains(f"^(?:{E164_ITALIAN.pattern})$")
     numbers: dict[str, str] = {}
     wrong: dict[str, str] = {}
-    for raw in frame["line"].unique().to_list():
+    for raw in frame.filter(~as_is)["line"].unique().to_list():
         try:
             numbers[raw] = stored_number(raw)
         except InvalidNumber as exc:
             wrong[raw] = str(exc)
+    parsed = line.replace_strict(numbers, default=None, return_dtype=pl.String)
     errors = [
         RowError(row, wrong[raw], "line")
-        for row, raw in frame.filter(pl.col("line").is_in(list(wrong)))
-        .select("row", "line")
-        .iter_rows()
+        for row, raw in frame.filter(line.is_in(list(wrong))).select("row", "line").iter_rows()
     ]
-    return numbers, errors
+    return frame.with_columns(number=pl.when(as_is).then(line).otherwise(parsed)), errors
 
 
-def _with_lines(frame: pl.DataFrame, numbers: dict[str, str], facts: pl.DataFrame) -> pl.DataFrame:
-    """The records whose number is one, with their line's facts and Rome day and period."""
+def _with_lines(frame: pl.DataFrame, facts: pl.DataFrame) -> pl.DataFrame:
+    """The records whose number is one (`_resolve`), with their line's facts and Rome day and
+    period."""
     day = pl.col("started_at").dt.convert_time_zone("Europe/Rome").dt.date()
     return (
-        frame.filter(pl.col("line").is_in(list(numbers)))
-        .with_columns(
-            number=pl.col("line").replace_strict(numbers, return_dtype=pl.String), day=day
-        )
+        frame.filter(pl.col("number").is_not_null())
+        .with_columns(day=day)
         .with_columns(period=pl.col("day").dt.month_start())
         .join(facts, on="number", how="left", maintain_order="left")
     )
@@ -578,9 +580,9 @@ async def _check_batch(
     """The batch's new records with their lines, or `ImportRejected` naming every bad row
     (`writing`: the record ids of a batch being written meanwhile, as in `_fresh`)."""
     fresh = await _fresh(session, frame, writing)
-    numbers, bad = _resolve(fresh)
-    facts, terms = await _lines(session, set(numbers.values()))
-    fresh = _with_lines(fresh, numbers, facts)
+    fresh, bad = _resolve(fresh)
+    facts, terms = await _lines(session, set(fresh["number"].drop_nulls().unique().to_list()))
+    fresh = _with_lines(fresh, facts)
     bad = [*errors, *bad, *_check(fresh, terms, now)]
     if bad:
         raise ImportRejected(bad)
