@@ -150,7 +150,7 @@ class DashboardRepository(ScopedRepository[Line]):
                 UsageRecord.started_at >= rome_midnight(first),
                 UsageRecord.started_at < rome_midnight(last + timedelta(days=1)),
             )
-            .order_by(UsageRecord.started_at.desc(), UsageRecord.id.desc())
+            .order_by(UsageRecord.started_at.desc(), UsageRecord.record_id.desc())
             .limit(LATEST_RECORDS)
         )
         if usage_type is not None:

@@ -44,13 +44,14 @@ class UsageRecord(Base):
 
     __tablename__ = "usage_records"
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    # No foreign keys: PostgreSQL would check (and key-share lock) the line and the company
-    # of every record, half the cost of the import's insert; the import writes only the ids
-    # of lines it read in the same transaction, and lines and companies are never deleted.
+    # Keyed by the record id, with no surrogate id: one sequence value and index entry less
+    # per record. No foreign keys: PostgreSQL would check (and key-share lock) the line and
+    # the company of every record, half the cost of the import's insert; the import writes
+    # only the ids of lines it read in the same transaction, and lines and companies are
+    # never deleted.
     company_id: Mapped[int] = mapped_column(BigId)
     line_id: Mapped[int] = mapped_column(BigId)
-    record_id: Mapped[str] = mapped_column(String(64), unique=True)
+    record_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     period: Mapped[date] = mapped_column(Date)  # first day of the month, Europe/Rome
     day: Mapped[date] = mapped_column(Date)  # Europe/Rome
